@@ -1,0 +1,217 @@
+//! The build pipeline: load the sources, render the site in memory, write it.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use crate::config;
+use crate::content::{self, CONTENT_DIR, STATIC_DIR};
+use crate::diagnostics::Diagnostics;
+use crate::output::{self, Contents, OutputFile};
+use crate::site::{self, Site};
+use crate::templates::{self, BUILT_IN_STATIC, TEMPLATES_DIR};
+
+/// What to build, as the command line gives it.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// `None` means `ROOT/public`.
+    pub output: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            root: root.into(),
+            output: None,
+            base_url: None,
+            drafts: false,
+        }
+    }
+
+    pub fn output_folder(&self) -> PathBuf {
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum BuildError {
+    /// Problems in the sources, each located in its file.
+    #[error("{0}")]
+    Sources(Diagnostics),
+    /// Anything else: the output folder refused, a file that cannot be written.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// A site rendered in memory, ready to be written or served.
+pub struct RenderedSite {
+    pub files: Vec<OutputFile>,
+    /// HTML pages among `files`.
+    pub pages: usize,
+    pub warnings: Diagnostics,
+    pub timings: Timings,
+}
+
+/// How long each phase of a build took, in order.
+#[derive(Debug, Default, Clone)]
+pub struct Timings(pub Vec<(&'static str, Duration)>);
+
+impl Timings {
+    fn measure<T>(&mut self, phase: &'static str, work: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let result = work();
+        self.0.push((phase, start.elapsed()));
+        result
+    }
+
+    pub fn total(&self) -> Duration {
+        self.0.iter().map(|(_, time)| *time).sum()
+    }
+}
+
+/// The result of a successful build.
+pub struct BuildReport {
+    pub output: PathBuf,
+    pub pages: usize,
+    pub files: usize,
+    pub warnings: Diagnostics,
+    pub timings: Timings,
+}
+
+/// Builds the site into its output folder, replacing the previous output only on success.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let output = output::check_output_folder(
+        &options.root,
+        &options.output_folder(),
+        &[
+            CONTENT_DIR,
+            TEMPLATES_DIR,
+            STATIC_DIR,
+            config::SETTINGS_FILE,
+        ],
+    )?;
+    let RenderedSite {
+        files,
+        pages,
+        warnings,
+        mut timings,
+    } = render(options)?;
+    timings.measure("write", || output::write(&output, &files))?;
+    Ok(BuildReport {
+        output,
+        pages,
+        files: files.len(),
+        warnings,
+        timings,
+    })
+}
+
+/// Loads and renders the whole site in memory; writes nothing.
+pub fn render(options: &BuildOptions) -> Result<RenderedSite, BuildError> {
+    let mut timings = Timings::default();
+    let (sources, mut templates, mut problems) = timings.measure("load", || load(options));
+    let sources = match sources {
+        Some(sources) if !problems.has_errors() => sources,
+        _ => return Err(BuildError::Sources(problems.sorted())),
+    };
+    let Some(templates) = templates.as_mut() else {
+        return Err(BuildError::Sources(problems.sorted()));
+    };
+    let site = timings
+        .measure("markdown", || site::assemble(sources))
+        .map_err(|site_problems| {
+            problems.extend(site_problems);
+            BuildError::Sources(problems.clone().sorted())
+        })?;
+    let mut files = timings
+        .measure("templates", || templates::render(&site, templates))
+        .map_err(|render_problems| {
+            problems.extend(render_problems);
+            BuildError::Sources(problems.clone().sorted())
+        })?;
+    let pages = files.len();
+    files.extend(copied_files(&site));
+    Ok(RenderedSite {
+        files,
+        pages,
+        warnings: problems.sorted(),
+        timings,
+    })
+}
+
+/// Reads settings, content, static files and templates, collecting every problem.
+fn load(
+    options: &BuildOptions,
+) -> (
+    Option<site::Sources>,
+    Option<templates::Templates>,
+    Diagnostics,
+) {
+    let root = &options.root;
+    let mut problems = Diagnostics::default();
+    let settings = match config::load(root, options.base_url.as_deref()) {
+        Ok((settings, warnings)) => {
+            problems.extend(warnings);
+            Some(settings)
+        }
+        Err(settings_problems) => {
+            problems.extend(settings_problems);
+            None
+        }
+    };
+    let (content, content_problems) = content::load(root);
+    problems.extend(content_problems);
+    let (static_files, static_problems) = content::load_static(root);
+    problems.extend(static_problems);
+    let templates = match templates::load(root) {
+        Ok(templates) => Some(templates),
+        Err(template_problems) => {
+            problems.extend(template_problems);
+            None
+        }
+    };
+    let sources = settings.map(|settings| site::Sources {
+        built_in_static: built_in_static_not_overridden(&static_files),
+        settings,
+        content,
+        static_files,
+        templates: templates.as_ref().map(|t| t.names()).unwrap_or_default(),
+        drafts: options.drafts,
+    });
+    (sources, templates, problems)
+}
+
+fn built_in_static_not_overridden(static_files: &[content::Asset]) -> Vec<String> {
+    BUILT_IN_STATIC
+        .iter()
+        .map(|(path, _)| path.to_string())
+        .filter(|path| !static_files.iter().any(|file| &file.output_path == path))
+        .collect()
+}
+
+fn copied_files(site: &Site) -> Vec<OutputFile> {
+    let overridden = |path: &str| site.copies.iter().any(|copy| copy.output_path == path);
+    let built_in = BUILT_IN_STATIC
+        .iter()
+        .filter(|(path, _)| !overridden(path))
+        .map(|(path, bytes)| OutputFile {
+            path: path.to_string(),
+            contents: Contents::Bytes(bytes),
+        });
+    let copies = site.copies.iter().map(|copy| OutputFile {
+        path: copy.output_path.clone(),
+        contents: Contents::CopyOf(copy.path.clone()),
+    });
+    built_in.chain(copies).collect()
+}
+
+/// The root folder as given, for messages.
+pub fn display_root(root: &Path) -> String {
+    root.display().to_string()
+}

@@ -1,0 +1,385 @@
+//! `site.toml`: read into raw settings exactly as written, then validated once into the
+//! `Settings` every other stage uses.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, from_toml_error};
+
+pub const SETTINGS_FILE: &str = "site.toml";
+
+/// `site.toml` as written. Each feature owns a section of its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    title: String,
+    #[serde(default)]
+    description: String,
+    base_url: Spanned<String>,
+    #[serde(default = "default_language")]
+    language: Spanned<String>,
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    footer: String,
+    #[serde(default)]
+    menu: Vec<RawMenuEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMenuEntry {
+    label: String,
+    target: Spanned<String>,
+}
+
+fn default_language() -> Spanned<String> {
+    Spanned::new(0..0, "en".to_string())
+}
+
+/// The validated settings of a site.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub title: String,
+    pub description: String,
+    pub base_url: BaseUrl,
+    pub language: String,
+    pub author: String,
+    pub footer: String,
+    pub menu: Vec<MenuEntry>,
+    /// Where the settings came from, to locate problems found by later stages.
+    pub file: SettingsFile,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SettingsFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl SettingsFile {
+    /// A diagnostic pointing at a span of `site.toml`.
+    pub fn error_at(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(&self.path, message).at(&self.text, span)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MenuEntry {
+    pub label: String,
+    pub target: MenuTarget,
+}
+
+#[derive(Debug, Clone)]
+pub enum MenuTarget {
+    /// A content file, by its path below `content/` (`privacy.md`).
+    Content {
+        source: String,
+        span: std::ops::Range<usize>,
+    },
+    /// A path on this site, without the base path (`articles/`).
+    SitePath(String),
+    External(String),
+}
+
+/// The absolute URL the site is served from, split into the parts pages need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    /// Scheme and host, without a trailing slash: `https://example.github.io`.
+    pub origin: String,
+    /// The path, starting and ending with `/`: `/` or `/aimtowin/`.
+    pub path: String,
+}
+
+impl BaseUrl {
+    /// Parses an absolute http(s) URL; says what is wrong otherwise.
+    pub fn parse(url: &str) -> Result<BaseUrl, String> {
+        let url = url.trim();
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| format!("`{url}` is not an absolute URL"))?;
+        if scheme != "https" && scheme != "http" {
+            return Err(format!("`{url}` must start with https:// or http://"));
+        }
+        let (host, path) = match rest.find(['/', '?', '#']) {
+            Some(i) => rest.split_at(i),
+            None => (rest, "/"),
+        };
+        let host_is_valid = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c));
+        if !host_is_valid {
+            return Err(format!("`{url}` has no valid host name"));
+        }
+        if path.contains(['?', '#']) || path.chars().any(char::is_whitespace) {
+            return Err(format!(
+                "`{url}` may only have a path after the host, without spaces, `?` or `#`"
+            ));
+        }
+        let trimmed = path.trim_matches('/');
+        let path = if trimmed.is_empty() {
+            "/".to_string()
+        } else {
+            format!("/{trimmed}/")
+        };
+        Ok(BaseUrl {
+            origin: format!("{scheme}://{}", host.to_ascii_lowercase()),
+            path,
+        })
+    }
+
+    /// The full base URL, ending in `/`.
+    pub fn absolute(&self) -> String {
+        format!("{}{}", self.origin, self.path)
+    }
+
+    /// Whether the host is a placeholder of the `example.com` family.
+    pub fn is_placeholder(&self) -> bool {
+        let host = self.origin.split_once("://").map_or("", |(_, host)| host);
+        let host = host.split(':').next().unwrap_or(host);
+        is_placeholder_domain(host)
+    }
+}
+
+/// `example.com`, `example.org`, `example.net`, `example` and their subdomains (RFC 2606).
+pub fn is_placeholder_domain(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    ["example.com", "example.org", "example.net", "example"]
+        .iter()
+        .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")))
+}
+
+/// Reads and validates `ROOT/site.toml`. `base_url_override` is `--base-url`.
+pub fn load(
+    root: &Path,
+    base_url_override: Option<&str>,
+) -> Result<(Settings, Diagnostics), Diagnostics> {
+    let display_path = PathBuf::from(SETTINGS_FILE);
+    let path = root.join(SETTINGS_FILE);
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                let mut problems = Diagnostics::default();
+                problems.push(crate::content::not_utf8(&display_path, &error));
+                return Err(problems);
+            }
+        },
+        Err(error) => {
+            let mut problems = Diagnostics::default();
+            problems.push(
+                Diagnostic::error(&display_path, format!("cannot read the settings: {error}"))
+                    .with_help(format!(
+                        "run aimsite in the site's folder, or give it with --root; the folder must hold {SETTINGS_FILE}"
+                    )),
+            );
+            return Err(problems);
+        }
+    };
+    parse(&text, display_path, base_url_override)
+}
+
+/// Validates the text of a settings file.
+pub fn parse(
+    text: &str,
+    path: PathBuf,
+    base_url_override: Option<&str>,
+) -> Result<(Settings, Diagnostics), Diagnostics> {
+    let file = SettingsFile {
+        path,
+        text: text.to_string(),
+    };
+    let mut problems = Diagnostics::default();
+    let raw: RawSettings = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(error) => {
+            problems.push(from_toml_error(&error, &file.path, text, 0));
+            return Err(problems);
+        }
+    };
+
+    let base_url = match base_url_override {
+        Some(url) => BaseUrl::parse(url).map_err(|message| {
+            Diagnostic::error("--base-url", message)
+                .with_help("give an absolute URL such as https://www.aimtowin.com/")
+        }),
+        None => BaseUrl::parse(raw.base_url.get_ref()).map_err(|message| {
+            file.error_at(raw.base_url.span(), message)
+                .with_help("set base_url to the absolute URL the site is served from, such as https://www.aimtowin.com/")
+        }),
+    };
+    let base_url = match base_url {
+        Ok(url) => Some(url),
+        Err(diagnostic) => {
+            problems.push(diagnostic);
+            None
+        }
+    };
+    if let Some(url) = &base_url
+        && url.is_placeholder()
+    {
+        let warning = Diagnostic::warning(
+            &file.path,
+            format!("base_url `{}` is a placeholder", url.absolute()),
+        )
+        .with_help("replace it with the real address of the site before publishing");
+        problems.push(match base_url_override {
+            Some(_) => warning,
+            None => warning.at(text, raw.base_url.span()),
+        });
+    }
+
+    let language = raw.language.get_ref().trim().to_string();
+    if !is_language_tag(&language) {
+        problems.push(
+            file.error_at(
+                raw.language.span(),
+                format!("`{language}` is not a language tag"),
+            )
+            .with_help("use a BCP 47 tag such as \"en\", \"en-GB\" or \"de\""),
+        );
+    }
+
+    let menu = raw
+        .menu
+        .into_iter()
+        .filter_map(|entry| match menu_target(&entry.target) {
+            Ok(target) => Some(MenuEntry {
+                label: entry.label,
+                target,
+            }),
+            Err(message) => {
+                problems.push(file.error_at(entry.target.span(), message).with_help(
+                    "a menu target is a content file (\"@/privacy.md\"), a path on the site (\"/articles/\") or a URL (\"https://...\")",
+                ));
+                None
+            }
+        })
+        .collect();
+
+    match base_url {
+        Some(base_url) if !problems.has_errors() => Ok((
+            Settings {
+                title: raw.title,
+                description: raw.description,
+                base_url,
+                language,
+                author: raw.author,
+                footer: raw.footer,
+                menu,
+                file,
+            },
+            problems,
+        )),
+        _ => Err(problems),
+    }
+}
+
+fn menu_target(target: &Spanned<String>) -> Result<MenuTarget, String> {
+    let value = target.get_ref().trim();
+    if let Some(source) = value.strip_prefix("@/") {
+        return Ok(MenuTarget::Content {
+            source: source.to_string(),
+            span: target.span(),
+        });
+    }
+    if value.starts_with("https://") || value.starts_with("http://") || value.starts_with("mailto:")
+    {
+        return Ok(MenuTarget::External(value.to_string()));
+    }
+    if let Some(path) = value.strip_prefix('/') {
+        return Ok(MenuTarget::SitePath(path.to_string()));
+    }
+    Err(format!("`{value}` is not a menu target"))
+}
+
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|part| {
+            (1..=8).contains(&part.len()) && part.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(text: &str) -> Result<(Settings, Diagnostics), Diagnostics> {
+        parse(text, PathBuf::from("site.toml"), None)
+    }
+
+    #[test]
+    fn base_url_keeps_a_sub_path() {
+        let url = BaseUrl::parse("https://Example.github.io/aimtowin").unwrap();
+        assert_eq!(url.origin, "https://example.github.io");
+        assert_eq!(url.path, "/aimtowin/");
+        assert_eq!(url.absolute(), "https://example.github.io/aimtowin/");
+        assert!(BaseUrl::parse("example.com").is_err());
+        assert!(BaseUrl::parse("ftp://example.com").is_err());
+        assert!(BaseUrl::parse("https://exa mple.com/").is_err());
+    }
+
+    #[test]
+    fn placeholder_domains_are_recognised() {
+        assert!(is_placeholder_domain("www.example.com"));
+        assert!(is_placeholder_domain("example.org"));
+        assert!(!is_placeholder_domain("aimtowin.com"));
+        assert!(!is_placeholder_domain("notexample.com"));
+    }
+
+    #[test]
+    fn placeholder_base_url_is_a_warning() {
+        let (_, warnings) =
+            settings("title = \"A\"\nbase_url = \"https://example.com/\"\n").unwrap();
+        let warning = warnings.iter().next().unwrap();
+        assert!(!warning.is_error());
+        assert_eq!(warning.location.unwrap().line, 2);
+    }
+
+    #[test]
+    fn unknown_key_names_the_line_and_suggests() {
+        let problems =
+            settings("title = \"A\"\nbase_url = \"https://a.com/\"\ndescripton = \"x\"\n")
+                .unwrap_err();
+        let problem = problems.iter().next().unwrap();
+        assert_eq!(problem.message, "unknown key `descripton`");
+        assert_eq!(problem.help.as_deref(), Some("did you mean `description`?"));
+        assert_eq!(problem.location.unwrap().line, 3);
+    }
+
+    #[test]
+    fn menu_targets_are_classified() {
+        let text = "title = \"A\"\nbase_url = \"https://a.com/x/\"\n[[menu]]\nlabel = \"P\"\ntarget = \"@/privacy.md\"\n[[menu]]\nlabel = \"L\"\ntarget = \"/articles/\"\n[[menu]]\nlabel = \"E\"\ntarget = \"https://b.com/\"\n";
+        let (settings, _) = settings(text).unwrap();
+        assert!(
+            matches!(&settings.menu[0].target, MenuTarget::Content { source, .. } if source == "privacy.md")
+        );
+        assert!(
+            matches!(&settings.menu[1].target, MenuTarget::SitePath(path) if path == "articles/")
+        );
+        assert!(matches!(&settings.menu[2].target, MenuTarget::External(_)));
+        let bad = "title = \"A\"\nbase_url = \"https://a.com/\"\n[[menu]]\nlabel = \"P\"\ntarget = \"privacy\"\n";
+        assert_eq!(settings_error_line(bad), 5);
+    }
+
+    #[test]
+    fn invalid_language_is_an_error() {
+        assert_eq!(
+            settings_error_line(
+                "title = \"A\"\nbase_url = \"https://a.com/\"\nlanguage = \"english!\"\n"
+            ),
+            3
+        );
+    }
+
+    fn settings_error_line(text: &str) -> usize {
+        let problems = settings(text).unwrap_err();
+        problems.iter().next().unwrap().location.unwrap().line
+    }
+}

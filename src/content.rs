@@ -1,0 +1,574 @@
+//! Loads `content/`: every Markdown file split into its front matter and body, and every other
+//! file as an asset to copy. This and `config`/`templates` are the only stages that read sources.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::value::Datetime;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, from_toml_error};
+
+pub const CONTENT_DIR: &str = "content";
+const FRONT_MATTER_FENCE: &str = "+++";
+
+/// Front matter as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    pub title: String,
+    pub description: Option<String>,
+    pub date: Option<Spanned<Datetime>>,
+    pub updated: Option<Spanned<Datetime>>,
+    #[serde(default)]
+    pub draft: bool,
+    pub slug: Option<Spanned<String>>,
+    pub template: Option<Spanned<String>>,
+    #[serde(default)]
+    pub tags: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub weight: i64,
+}
+
+/// What a content file becomes, decided by where it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// `content/_index.md`.
+    Home,
+    /// `content/articles/_index.md`: title and intro of the article list.
+    ArticleList,
+    /// `content/articles/**/*.md`.
+    Article,
+    /// Any other Markdown file.
+    Page,
+}
+
+/// One Markdown file, read and split.
+#[derive(Debug, Clone)]
+pub struct SourcePage {
+    /// The path below `content/` with `/` separators: `articles/foo.md`.
+    pub source: String,
+    /// The path shown in messages: `content/articles/foo.md`.
+    pub display_path: PathBuf,
+    pub kind: SourceKind,
+    pub front: FrontMatter,
+    /// The whole file, so that any span in it can be located.
+    pub text: String,
+    /// Where the Markdown body starts in `text`.
+    pub body_start: usize,
+    /// Where the front matter's TOML starts in `text`; front matter spans are relative to it.
+    pub front_start: usize,
+}
+
+impl SourcePage {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_start..]
+    }
+
+    /// A diagnostic at a span of the front matter.
+    pub fn front_error(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        let span = span.start + self.front_start..span.end + self.front_start;
+        Diagnostic::error(&self.display_path, message).at(&self.text, span)
+    }
+
+    /// A diagnostic at a span of the body.
+    pub fn body_error(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        let span = span.start + self.body_start..span.end + self.body_start;
+        Diagnostic::error(&self.display_path, message).at(&self.text, span)
+    }
+}
+
+/// A file in `content/` that is not Markdown, copied to the same path in the output.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub path: PathBuf,
+    pub display_path: PathBuf,
+    /// The path below `content/` with `/` separators.
+    pub output_path: String,
+}
+
+#[derive(Debug, Default)]
+pub struct LoadedContent {
+    pub pages: Vec<SourcePage>,
+    pub assets: Vec<Asset>,
+}
+
+/// Reads every file below `ROOT/content`, in a stable order.
+pub fn load(root: &Path) -> (LoadedContent, Diagnostics) {
+    let dir = root.join(CONTENT_DIR);
+    let mut loaded = LoadedContent::default();
+    let mut problems = Diagnostics::default();
+    if !dir.is_dir() {
+        problems.push(
+            Diagnostic::error(CONTENT_DIR, "the content folder is missing")
+                .with_help("create content/ with at least content/_index.md, the home page"),
+        );
+        return (loaded, problems);
+    }
+    for entry in files_below(&dir) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let relative = relative_source(&dir, &entry);
+        let display_path = Path::new(CONTENT_DIR).join(&relative);
+        if relative.ends_with(".md") {
+            match read_page(&entry, relative, display_path) {
+                Ok(page) => loaded.pages.push(page),
+                Err(problem) => problems.extend(problem),
+            }
+        } else {
+            loaded.assets.push(Asset {
+                path: entry,
+                display_path,
+                output_path: relative,
+            });
+        }
+    }
+    (loaded, problems)
+}
+
+pub const STATIC_DIR: &str = "static";
+
+/// Every file below `ROOT/static`, to be copied as it is; a missing folder is no problem.
+pub fn load_static(root: &Path) -> (Vec<Asset>, Diagnostics) {
+    let dir = root.join(STATIC_DIR);
+    let mut files = Vec::new();
+    let mut problems = Diagnostics::default();
+    if !dir.is_dir() {
+        return (files, problems);
+    }
+    for entry in files_below(&dir) {
+        match entry {
+            Ok(path) => {
+                let output_path = relative_source(&dir, &path);
+                files.push(Asset {
+                    display_path: Path::new(STATIC_DIR).join(&output_path),
+                    path,
+                    output_path,
+                });
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    (files, problems)
+}
+
+/// The files of a folder in name order, leaving out hidden ones, with loops and unreadable
+/// folders reported as diagnostics.
+pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnostic>> + use<> {
+    let dir = dir.to_path_buf();
+    let root = dir.parent().unwrap_or(&dir).to_path_buf();
+    walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
+        })
+        .filter_map(move |entry| match entry {
+            Ok(entry) if entry.file_type().is_dir() => None,
+            Ok(entry) => Some(Ok(entry.into_path())),
+            Err(error) => {
+                let path = error.path().unwrap_or(&dir);
+                let shown = path.strip_prefix(&root).unwrap_or(path).to_path_buf();
+                let (message, help) = if error.loop_ancestor().is_some() {
+                    (
+                        "this symbolic link points to a folder that contains it".to_string(),
+                        "remove the link or point it elsewhere",
+                    )
+                } else {
+                    (
+                        format!("cannot read: {error}"),
+                        "check that the file exists and can be read",
+                    )
+                };
+                Some(Err(Diagnostic::error(shown, message).with_help(help)))
+            }
+        })
+}
+
+fn relative_source(dir: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(dir).unwrap_or(file);
+    relative
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn read_page(
+    path: &Path,
+    source: String,
+    display_path: PathBuf,
+) -> Result<SourcePage, Vec<Diagnostic>> {
+    let bytes = std::fs::read(path).map_err(|error| {
+        vec![
+            Diagnostic::error(&display_path, format!("cannot read the file: {error}"))
+                .with_help("check that the file exists and that you may read it"),
+        ]
+    })?;
+    let text = String::from_utf8(bytes).map_err(|error| vec![not_utf8(&display_path, &error)])?;
+    parse_page(text, source, display_path)
+}
+
+/// The diagnostic for a file that is not UTF-8, at the first bad byte.
+pub fn not_utf8(path: &Path, error: &std::string::FromUtf8Error) -> Diagnostic {
+    let bytes = error.as_bytes();
+    let valid = &bytes[..error.utf8_error().valid_up_to()];
+    let valid = String::from_utf8_lossy(valid);
+    let location = crate::diagnostics::locate(&valid, valid.len());
+    Diagnostic::error(path, "the file is not valid UTF-8 text")
+        .at_location(location.line, location.column)
+        .with_help("save the file with UTF-8 encoding")
+}
+
+/// Splits and validates one Markdown file's text.
+pub fn parse_page(
+    text: String,
+    source: String,
+    display_path: PathBuf,
+) -> Result<SourcePage, Vec<Diagnostic>> {
+    let (front_start, front_end, body_start) = split_front_matter(&text).map_err(|problem| {
+        vec![
+            Diagnostic::error(&display_path, problem.message())
+                .at(&text, problem.span(&text))
+                .with_help(problem.help()),
+        ]
+    })?;
+    let front: FrontMatter = toml::from_str(&text[front_start..front_end])
+        .map_err(|error| vec![from_toml_error(&error, &display_path, &text, front_start)])?;
+    let page = SourcePage {
+        kind: kind_of(&source),
+        source,
+        display_path,
+        front,
+        text,
+        body_start,
+        front_start,
+    };
+    let problems = validate_front_matter(&page);
+    if problems.is_empty() {
+        Ok(page)
+    } else {
+        Err(problems)
+    }
+}
+
+fn kind_of(source: &str) -> SourceKind {
+    match source {
+        "_index.md" => SourceKind::Home,
+        "articles/_index.md" => SourceKind::ArticleList,
+        _ if source.starts_with("articles/") && !source.ends_with("/_index.md") => {
+            SourceKind::Article
+        }
+        _ => SourceKind::Page,
+    }
+}
+
+enum FrontMatterProblem {
+    Missing,
+    Unclosed,
+}
+
+impl FrontMatterProblem {
+    fn message(&self) -> &'static str {
+        match self {
+            FrontMatterProblem::Missing => "the file does not start with front matter",
+            FrontMatterProblem::Unclosed => "the front matter is not closed",
+        }
+    }
+
+    fn help(&self) -> &'static str {
+        match self {
+            FrontMatterProblem::Missing => {
+                "start the file with a line `+++`, then `title = \"...\"`, then another line `+++`"
+            }
+            FrontMatterProblem::Unclosed => "add a line `+++` after the last front matter key",
+        }
+    }
+
+    fn span(&self, text: &str) -> Range<usize> {
+        let first_line = text.find('\n').unwrap_or(text.len());
+        0..first_line
+    }
+}
+
+/// Finds the TOML between the `+++` lines: (start of TOML, end of TOML, start of body).
+fn split_front_matter(text: &str) -> Result<(usize, usize, usize), FrontMatterProblem> {
+    let start = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let mut lines = line_spans(text, start);
+    match lines.next() {
+        Some(first) if text[first.clone()].trim_end() == FRONT_MATTER_FENCE => {
+            for line in lines {
+                if text[line.clone()].trim_end() == FRONT_MATTER_FENCE {
+                    let body_start = (line.end + 1).min(text.len());
+                    return Ok((first.end + 1, line.start, body_start));
+                }
+            }
+            Err(FrontMatterProblem::Unclosed)
+        }
+        _ => Err(FrontMatterProblem::Missing),
+    }
+}
+
+/// The byte ranges of the lines of `text` from `start`, without their `\n`.
+fn line_spans(text: &str, start: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut position = start;
+    std::iter::from_fn(move || {
+        if position >= text.len() {
+            return None;
+        }
+        let end = text[position..]
+            .find('\n')
+            .map_or(text.len(), |i| position + i);
+        let line = position..end;
+        position = end + 1;
+        Some(line)
+    })
+}
+
+fn validate_front_matter(page: &SourcePage) -> Vec<Diagnostic> {
+    let front = &page.front;
+    let mut problems = Vec::new();
+    if front.title.trim().is_empty() {
+        problems.push(
+            Diagnostic::error(&page.display_path, "the title is empty")
+                .at_location(1, 1)
+                .with_help("give the page a title: `title = \"...\"`"),
+        );
+    }
+    for (key, value) in [("date", &front.date), ("updated", &front.updated)] {
+        if let Some(value) = value
+            && let Err(message) = Date::from_toml(value.get_ref())
+        {
+            problems.push(
+                page.front_error(value.span(), format!("invalid `{key}`: {message}"))
+                    .with_help(
+                        "write a date as 2020-02-10 or a date and time as 2020-02-10T09:30:00Z",
+                    ),
+            );
+        }
+    }
+    if let Some(slug) = &front.slug
+        && let Err(message) = check_slug(slug.get_ref())
+    {
+        problems.push(page.front_error(slug.span(), message)
+            .with_help("a slug is one part of a URL: letters, digits, `-`, `_` and `.`, such as \"my-article\""));
+    }
+    for tag in &front.tags {
+        if crate::markdown::slugify(tag.get_ref()).is_empty() {
+            problems.push(
+                page.front_error(tag.span(), "the tag has no letters or digits")
+                    .with_help("give the tag a name, such as \"leadership\""),
+            );
+        }
+    }
+    problems
+}
+
+/// A slug must stay one folder below its section: no separators, no `..`, no hidden names.
+fn check_slug(slug: &str) -> Result<(), String> {
+    if slug.is_empty() {
+        return Err("the slug is empty".into());
+    }
+    if slug.contains(['/', '\\']) || slug == "." || slug == ".." || slug.contains("..") {
+        return Err(format!(
+            "the slug `{slug}` would place the page outside its folder"
+        ));
+    }
+    if slug.starts_with('.') {
+        return Err(format!("the slug `{slug}` would make a hidden folder"));
+    }
+    if let Some(bad) = slug
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || "-_.".contains(*c)))
+    {
+        return Err(format!(
+            "the slug `{slug}` contains `{bad}`, which does not belong in a URL"
+        ));
+    }
+    Ok(())
+}
+
+/// A calendar date with an optional time of day, as front matter gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+    /// Hours, minutes, seconds, when given.
+    pub time: Option<(u8, u8, u8)>,
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+impl Date {
+    pub fn from_toml(value: &Datetime) -> Result<Date, String> {
+        let date = value.date.ok_or("a time without a date")?;
+        let days_in_month = match date.month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if is_leap_year(date.year) => 29,
+            2 => 28,
+            month => return Err(format!("there is no month {month}")),
+        };
+        if date.day == 0 || date.day > days_in_month {
+            return Err(format!(
+                "{} {} has no day {}",
+                MONTHS[usize::from(date.month) - 1],
+                date.year,
+                date.day
+            ));
+        }
+        Ok(Date {
+            year: date.year,
+            month: date.month,
+            day: date.day,
+            time: value
+                .time
+                .map(|time| (time.hour, time.minute, time.second.unwrap_or(0))),
+        })
+    }
+
+    /// `2020-02-10`.
+    pub fn iso(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
+    /// `10 February 2020`.
+    pub fn display(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.day,
+            MONTHS[usize::from(self.month) - 1],
+            self.year
+        )
+    }
+}
+
+fn is_leap_year(year: u16) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SourcePage, Vec<Diagnostic>> {
+        parse_page(
+            text.to_string(),
+            "articles/a.md".into(),
+            "content/articles/a.md".into(),
+        )
+    }
+
+    fn first_problem(text: &str) -> Diagnostic {
+        parse(text).unwrap_err().remove(0)
+    }
+
+    #[test]
+    fn splits_front_matter_and_body() {
+        let page = parse("+++\ntitle = \"A\"\ndate = 2020-02-10\n+++\n\nHello\n").unwrap();
+        assert_eq!(page.front.title, "A");
+        assert_eq!(page.body(), "\nHello\n");
+        assert_eq!(page.kind, SourceKind::Article);
+    }
+
+    #[test]
+    fn front_matter_errors_are_located_in_the_markdown_file() {
+        let problem = first_problem("+++\ntitle = \"A\"\ndate = 2020-02-10\ntitel = 3\n+++\n");
+        assert_eq!(problem.message, "unknown key `titel`");
+        assert_eq!(problem.location.unwrap().line, 4);
+        let problem = first_problem("+++\ntitle = \"A\n+++\n");
+        assert_eq!(problem.location.unwrap().line, 2);
+    }
+
+    #[test]
+    fn missing_or_unclosed_fences_are_errors() {
+        assert_eq!(
+            first_problem("title = \"A\"\n").message,
+            "the file does not start with front matter"
+        );
+        assert_eq!(
+            first_problem("+++\ntitle = \"A\"\n").message,
+            "the front matter is not closed"
+        );
+        assert_eq!(
+            first_problem("").message,
+            "the file does not start with front matter"
+        );
+    }
+
+    #[test]
+    fn missing_title_is_an_error() {
+        let problem = first_problem("+++\ndate = 2020-02-10\n+++\n");
+        assert_eq!(problem.message, "missing required key `title`");
+    }
+
+    #[test]
+    fn impossible_dates_are_errors() {
+        let problem = first_problem("+++\ntitle = \"A\"\ndate = 2021-02-29\n+++\n");
+        assert!(
+            problem.message.contains("day between 01 and 28"),
+            "{}",
+            problem.message
+        );
+        assert_eq!(problem.location.unwrap().line, 3);
+        assert!(parse("+++\ntitle = \"A\"\ndate = 2020-02-29\n+++\n").is_ok());
+        let problem = first_problem("+++\ntitle = \"A\"\ndate = \"10 February\"\n+++\n");
+        assert_eq!(problem.location.unwrap().line, 3);
+        assert!(problem.help.unwrap().contains("2020-02-10"));
+    }
+
+    #[test]
+    fn escaping_slugs_are_errors() {
+        for slug in ["../x", "a/b", "..", ".hidden", "a b"] {
+            let problem = first_problem(&format!("+++\ntitle = \"A\"\nslug = \"{slug}\"\n+++\n"));
+            assert_eq!(problem.location.unwrap().line, 3, "{slug}");
+        }
+        assert!(parse("+++\ntitle = \"A\"\nslug = \"my-article_2.0\"\n+++\n").is_ok());
+    }
+
+    #[test]
+    fn dates_format_for_people_and_machines() {
+        let date = Date {
+            year: 2020,
+            month: 2,
+            day: 1,
+            time: None,
+        };
+        assert_eq!(date.iso(), "2020-02-01");
+        assert_eq!(date.display(), "1 February 2020");
+    }
+
+    #[test]
+    fn kinds_follow_the_folder() {
+        assert_eq!(kind_of("_index.md"), SourceKind::Home);
+        assert_eq!(kind_of("articles/_index.md"), SourceKind::ArticleList);
+        assert_eq!(kind_of("articles/2020/a.md"), SourceKind::Article);
+        assert_eq!(kind_of("privacy.md"), SourceKind::Page);
+        assert_eq!(kind_of("about/_index.md"), SourceKind::Page);
+    }
+}

@@ -1,0 +1,331 @@
+//! Problems found in a site's sources, located in their file and shown like compiler errors.
+//!
+//! Every stage collects `Diagnostic`s instead of stopping at the first problem, so one build
+//! reports everything that is wrong at once.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A 1-based line and column (the column counts characters, not bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One problem in one file, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// The file, relative to the site's root where possible.
+    pub file: PathBuf,
+    pub location: Option<Location>,
+    pub message: String,
+    pub help: Option<String>,
+    /// The line the problem is on, and how many characters of it to underline.
+    excerpt: Option<Excerpt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Excerpt {
+    text: String,
+    underline: usize,
+}
+
+impl Diagnostic {
+    pub fn error(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            file: file.into(),
+            location: None,
+            message: message.into(),
+            help: None,
+            excerpt: None,
+        }
+    }
+
+    pub fn warning(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(file, message)
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Points the diagnostic at a byte range of the file's text.
+    pub fn at(mut self, text: &str, span: Range<usize>) -> Self {
+        let start = floor_char_boundary(text, span.start.min(text.len()));
+        let location = locate(text, start);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = text[line_start..line_end].trim_end_matches('\r');
+        let end = floor_char_boundary(text, span.end.clamp(start, line_end));
+        let underline = text[start..end].chars().count().max(1);
+        self.location = Some(location);
+        self.excerpt = Some(Excerpt {
+            text: line.to_string(),
+            underline,
+        });
+        self
+    }
+
+    /// Points the diagnostic at a line and column without an excerpt of the source.
+    pub fn at_location(mut self, line: usize, column: usize) -> Self {
+        self.location = Some(Location { line, column });
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(f, "{label}: {}", self.message)?;
+        let file = self.file.display();
+        match self.location {
+            Some(Location { line, column }) => writeln!(f, "  --> {file}:{line}:{column}")?,
+            None => writeln!(f, "  --> {file}")?,
+        }
+        if let (Some(excerpt), Some(location)) = (&self.excerpt, self.location) {
+            let number = location.line.to_string();
+            let gutter = " ".repeat(number.len());
+            writeln!(f, "{gutter} |")?;
+            writeln!(f, "{number} | {}", excerpt.text)?;
+            let indent: String = excerpt
+                .text
+                .chars()
+                .take(location.column - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            writeln!(f, "{gutter} | {indent}{}", "^".repeat(excerpt.underline))?;
+        }
+        if let Some(help) = &self.help {
+            writeln!(f, "  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem of one build, errors first, each file's in order of position.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.0.extend(other);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.0.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Sorts into a stable order so that the same sources always give the same report.
+    pub fn sorted(mut self) -> Self {
+        self.0.sort_by(|a, b| {
+            (a.severity, &a.file, a.location, &a.message)
+                .cmp(&(b.severity, &b.file, b.location, &b.message))
+        });
+        self.0.dedup();
+        self
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.0
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for diagnostic in &self.0 {
+            writeln!(f, "{diagnostic}")?;
+        }
+        let errors = self.error_count();
+        if errors > 0 {
+            let plural = if errors == 1 { "" } else { "s" };
+            write!(f, "build failed: {errors} error{plural}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The line and column of a byte offset in `text`.
+pub fn locate(text: &str, offset: usize) -> Location {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    Location { line, column }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// The candidate closest to `word`, when it is close enough to be a likely typo.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// Turns a TOML parse or type error into a diagnostic located in the file that holds the TOML.
+///
+/// `offset` is where the TOML text starts in `file_text` (front matter starts after `+++`).
+pub fn from_toml_error(
+    error: &toml::de::Error,
+    file: &Path,
+    file_text: &str,
+    offset: usize,
+) -> Diagnostic {
+    let message = error.message().trim_end().to_string();
+    let (message, help) = explain_toml_message(&message);
+    let mut diagnostic = Diagnostic::error(file, message);
+    if let Some(help) = help {
+        diagnostic = diagnostic.with_help(help);
+    }
+    match error.span() {
+        Some(span) => diagnostic.at(file_text, span.start + offset..span.end + offset),
+        None => diagnostic.at(file_text, offset..offset),
+    }
+}
+
+/// Rewrites serde's wording into ours and adds advice, most importantly a did-you-mean for
+/// unknown keys: serde says "unknown field `titel`, expected one of `title`, `date`".
+fn explain_toml_message(message: &str) -> (String, Option<String>) {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let valid: Vec<&str> = expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let help = match closest(key, valid.iter().copied()) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None if valid.is_empty() => "remove it".to_string(),
+            None => format!("remove it; the valid keys here are {}", quoted(&valid)),
+        };
+        return (format!("unknown key `{key}`"), Some(help));
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let key = rest.split('`').next().unwrap_or(rest);
+        return (
+            format!("missing required key `{key}`"),
+            Some(format!("add `{key} = ...`")),
+        );
+    }
+    if message.contains("expected a TOML datetime")
+        || message.contains("datetime")
+        || message.contains("date")
+    {
+        return (
+            message.to_string(),
+            Some("write a date as 2020-02-10 or a date and time as 2020-02-10T09:30:00Z, without quotes".into()),
+        );
+    }
+    (message.to_string(), None)
+}
+
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_lines_and_columns_in_characters() {
+        let text = "a\nbé=c\n";
+        assert_eq!(locate(text, 0), Location { line: 1, column: 1 });
+        assert_eq!(locate(text, 2), Location { line: 2, column: 1 });
+        assert_eq!(locate(text, 5), Location { line: 2, column: 3 });
+    }
+
+    #[test]
+    fn shows_the_line_with_a_caret() {
+        let text = "+++\ntitel = \"x\"\n+++\n";
+        let shown = Diagnostic::error("content/a.md", "unknown key `titel`")
+            .with_help("did you mean `title`?")
+            .at(text, 4..9)
+            .to_string();
+        assert_eq!(
+            shown,
+            "error: unknown key `titel`\n  --> content/a.md:2:1\n  |\n2 | titel = \"x\"\n  | ^^^^^\n  = help: did you mean `title`?\n"
+        );
+    }
+
+    #[test]
+    fn suggests_the_closest_key() {
+        assert_eq!(closest("titel", ["title", "date", "tags"]), Some("title"));
+        assert_eq!(closest("zzz", ["title", "date"]), None);
+    }
+
+    #[test]
+    fn unknown_toml_keys_get_a_suggestion() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Front {
+            title: String,
+        }
+        let text = "titel = \"x\"\n";
+        let error = toml::from_str::<Front>(text).unwrap_err();
+        let diagnostic = from_toml_error(&error, Path::new("a.md"), text, 0);
+        assert_eq!(diagnostic.message, "unknown key `titel`");
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `title`?"));
+        assert_eq!(diagnostic.location, Some(Location { line: 1, column: 1 }));
+    }
+}

@@ -1,0 +1,14 @@
+//! aimsite: the static site generator behind the Aim to Win website.
+//!
+//! The build is a pipeline, one module per stage:
+//! `config`, `content`, `templates::load` (load) → `site`, `markdown`, `templates::render`
+//! (render, in memory) → `output` (write). `build` runs the pipeline.
+
+pub mod build;
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod markdown;
+pub mod output;
+pub mod site;
+pub mod templates;

@@ -1,0 +1,493 @@
+//! Markdown to HTML: heading ids and anchors, table of contents, summary, word count, and
+//! internal links by source path (`@/contact.md`). Pure: no I/O.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark_escape::{escape_href, escape_html};
+use serde::Serialize;
+
+/// Where the summary ends when an author sets it by hand.
+const MORE_MARKER: &str = "<!-- more -->";
+/// Prefix of a link to another source file, relative to `content/`.
+const SOURCE_LINK_PREFIX: &str = "@/";
+
+/// One heading in the table of contents, with the headings below it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+    pub children: Vec<TocEntry>,
+}
+
+/// A link to a place inside the site, kept so that its target can be checked once every page is
+/// rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternalLink {
+    /// The target's source path below `content/`; `None` for a link within the same page.
+    pub source: Option<String>,
+    pub fragment: Option<String>,
+    /// Where the link is in the Markdown body.
+    pub span: Range<usize>,
+}
+
+/// A link whose target cannot be resolved, with where it is in the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkProblem {
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderedMarkdown {
+    pub html: String,
+    pub summary: String,
+    pub toc: Vec<TocEntry>,
+    pub heading_ids: Vec<String>,
+    pub word_count: usize,
+    pub links: Vec<InternalLink>,
+}
+
+/// Resolves a source path below `content/` to the URL of the page it becomes.
+pub trait ResolveSource {
+    fn resolve(&self, source: &str) -> Result<String, LinkProblemKind>;
+}
+
+/// Why a link to a source file cannot be followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkProblemKind {
+    Missing { suggestion: Option<String> },
+    Draft,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders a Markdown body.
+pub fn render(body: &str, links: &dyn ResolveSource) -> (RenderedMarkdown, Vec<LinkProblem>) {
+    let mut renderer = Renderer::new(links);
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        renderer.push(event, range);
+    }
+    renderer.finish()
+}
+
+struct OpenHeading<'a> {
+    level: HeadingLevel,
+    id: Option<CowStr<'a>>,
+    classes: Vec<CowStr<'a>>,
+    attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
+    inner: Vec<Event<'a>>,
+    text: String,
+}
+
+struct Renderer<'a, 'r> {
+    links: &'r dyn ResolveSource,
+    events: Vec<Event<'a>>,
+    heading: Option<OpenHeading<'a>>,
+    used_ids: HashSet<String>,
+    headings: Vec<(u8, String, String)>,
+    depth: usize,
+    first_paragraph: Option<Range<usize>>,
+    more_marker: Option<usize>,
+    /// The text without markup, to count words.
+    plain_text: String,
+    internal_links: Vec<InternalLink>,
+    problems: Vec<LinkProblem>,
+}
+
+impl<'a, 'r> Renderer<'a, 'r> {
+    fn new(links: &'r dyn ResolveSource) -> Self {
+        Renderer {
+            links,
+            events: Vec::new(),
+            heading: None,
+            used_ids: HashSet::new(),
+            headings: Vec::new(),
+            depth: 0,
+            first_paragraph: None,
+            more_marker: None,
+            plain_text: String::new(),
+            internal_links: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, event: Event<'a>, range: Range<usize>) {
+        let at_top_level = self.depth == 0;
+        match &event {
+            Event::Start(_) => self.depth += 1,
+            Event::End(_) => {
+                self.depth = self.depth.saturating_sub(1);
+                // Words in separate blocks must not run together.
+                self.plain_text.push(' ');
+            }
+            _ => {}
+        }
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                self.heading = Some(OpenHeading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                    inner: Vec::new(),
+                    text: String::new(),
+                });
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(heading) = self.heading.take() {
+                    let markup = self.close_heading(heading);
+                    self.events.push(Event::Html(markup.into()));
+                }
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = self.link_destination(dest_url, range);
+                self.emit(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::Text(text) | Event::Code(text) if self.heading.is_some() => {
+                self.plain_text.push_str(&text);
+                if let Some(heading) = &mut self.heading {
+                    heading.text.push_str(&text);
+                }
+                self.emit(Event::Text(text));
+            }
+            Event::Text(ref text) | Event::Code(ref text) => {
+                self.plain_text.push_str(text);
+                self.emit(event);
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                self.plain_text.push(' ');
+                self.emit(event);
+            }
+            Event::Html(ref html) if html.trim() == MORE_MARKER && self.more_marker.is_none() => {
+                self.more_marker = Some(self.events.len());
+                self.emit(event);
+            }
+            Event::Start(Tag::Paragraph) => {
+                if at_top_level && self.first_paragraph.is_none() {
+                    self.first_paragraph = Some(self.events.len()..self.events.len());
+                }
+                self.emit(event);
+            }
+            Event::End(TagEnd::Paragraph) => {
+                self.emit(event);
+                if self.depth == 0
+                    && let Some(paragraph) = &mut self.first_paragraph
+                    && paragraph.start == paragraph.end
+                {
+                    paragraph.end = self.events.len();
+                }
+            }
+            other => self.emit(other),
+        }
+    }
+
+    fn emit(&mut self, event: Event<'a>) {
+        match &mut self.heading {
+            Some(heading) => heading.inner.push(event),
+            None => self.events.push(event),
+        }
+    }
+
+    /// Rewrites `@/path.md#fragment` to the target's URL and records every internal link.
+    fn link_destination(&mut self, dest: CowStr<'a>, span: Range<usize>) -> CowStr<'a> {
+        if let Some(fragment) = dest.strip_prefix('#') {
+            self.internal_links.push(InternalLink {
+                source: None,
+                fragment: Some(fragment.to_string()),
+                span,
+            });
+            return dest;
+        }
+        let Some(target) = dest.strip_prefix(SOURCE_LINK_PREFIX) else {
+            return dest;
+        };
+        let (source, fragment) = match target.split_once('#') {
+            Some((source, fragment)) => (source, Some(fragment)),
+            None => (target, None),
+        };
+        match self.links.resolve(source) {
+            Ok(url) => {
+                self.internal_links.push(InternalLink {
+                    source: Some(source.to_string()),
+                    fragment: fragment.map(str::to_string),
+                    span,
+                });
+                match fragment {
+                    Some(fragment) => format!("{url}#{fragment}").into(),
+                    None => url.into(),
+                }
+            }
+            Err(kind) => {
+                self.problems.push(link_problem(source, kind, span));
+                dest
+            }
+        }
+    }
+
+    fn close_heading(&mut self, heading: OpenHeading<'a>) -> String {
+        let title = heading.text.trim().to_string();
+        let wanted = match &heading.id {
+            Some(id) => id.to_string(),
+            None => slugify(&title),
+        };
+        let id = self.unique_id(if wanted.is_empty() {
+            "section".into()
+        } else {
+            wanted
+        });
+        let level = heading.level as u8;
+        self.headings.push((level, id.clone(), title.clone()));
+
+        let mut markup = String::from("<div class=\"heading\">");
+        markup.push_str(&format!("<h{level} id=\""));
+        let _ = escape_html(&mut markup, &id);
+        markup.push('"');
+        if !heading.classes.is_empty() {
+            markup.push_str(" class=\"");
+            let _ = escape_html(&mut markup, &heading.classes.join(" "));
+            markup.push('"');
+        }
+        for (name, value) in &heading.attrs {
+            markup.push(' ');
+            let _ = escape_html(&mut markup, name);
+            if let Some(value) = value {
+                markup.push_str("=\"");
+                let _ = escape_html(&mut markup, value);
+                markup.push('"');
+            }
+        }
+        markup.push('>');
+        html::push_html(&mut markup, heading.inner.into_iter());
+        markup.push_str(&format!("</h{level}><a class=\"heading-anchor\" href=\"#"));
+        let _ = escape_href(&mut markup, &id);
+        markup.push_str("\" aria-label=\"Link to section: ");
+        let _ = escape_html(&mut markup, &title);
+        markup.push_str("\">#</a></div>\n");
+        markup
+    }
+
+    fn unique_id(&mut self, wanted: String) -> String {
+        let mut id = wanted.clone();
+        let mut n = 1;
+        while !self.used_ids.insert(id.clone()) {
+            id = format!("{wanted}-{n}");
+            n += 1;
+        }
+        id
+    }
+
+    fn finish(self) -> (RenderedMarkdown, Vec<LinkProblem>) {
+        let summary_events = match (self.more_marker, &self.first_paragraph) {
+            (Some(end), _) => &self.events[..end],
+            (None, Some(paragraph)) if paragraph.start < paragraph.end => {
+                &self.events[paragraph.clone()]
+            }
+            _ => &[],
+        };
+        let mut summary = String::new();
+        html::push_html(&mut summary, summary_events.iter().cloned());
+        let mut body = String::with_capacity(self.events.len() * 16);
+        html::push_html(&mut body, self.events.into_iter());
+        let heading_ids = self.headings.iter().map(|(_, id, _)| id.clone()).collect();
+        let rendered = RenderedMarkdown {
+            html: body,
+            summary,
+            toc: nest_headings(&self.headings),
+            heading_ids,
+            word_count: count_words(&self.plain_text),
+            links: self.internal_links,
+        };
+        (rendered, self.problems)
+    }
+}
+
+fn link_problem(source: &str, kind: LinkProblemKind, span: Range<usize>) -> LinkProblem {
+    match kind {
+        LinkProblemKind::Missing { suggestion } => LinkProblem {
+            span,
+            message: format!("the link points to `content/{source}`, which does not exist"),
+            help: match suggestion {
+                Some(close) => format!("did you mean `@/{close}`?"),
+                None => "link to a file below content/, such as `@/contact.md`".into(),
+            },
+        },
+        LinkProblemKind::Draft => LinkProblem {
+            span,
+            message: format!("the link points to `content/{source}`, which is a draft"),
+            help: "publish the target (remove `draft = true`), remove the link, or build with --drafts".into(),
+        },
+    }
+}
+
+/// Turns the flat list of headings into a tree: each heading holds the deeper ones after it.
+fn nest_headings(headings: &[(u8, String, String)]) -> Vec<TocEntry> {
+    let mut entries = Vec::new();
+    let mut rest = headings;
+    while let Some(((level, id, title), after)) = rest.split_first() {
+        let children_len = after
+            .iter()
+            .take_while(|(deeper, _, _)| deeper > level)
+            .count();
+        entries.push(TocEntry {
+            level: *level,
+            id: id.clone(),
+            title: title.clone(),
+            children: nest_headings(&after[..children_len]),
+        });
+        rest = &after[children_len..];
+    }
+    entries
+}
+
+/// Words are runs of text between spaces that hold a letter or digit; punctuation alone is none.
+fn count_words(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|word| word.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// A URL-safe name: ASCII letters and digits, words joined by `-`.
+pub fn slugify(text: &str) -> String {
+    let ascii = deunicode::deunicode(text).to_ascii_lowercase();
+    let mut slug = String::with_capacity(ascii.len());
+    for word in ascii
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(word);
+    }
+    slug
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Sources;
+    impl ResolveSource for Sources {
+        fn resolve(&self, source: &str) -> Result<String, LinkProblemKind> {
+            match source {
+                "contact.md" => Ok("/contact/".into()),
+                "draft.md" => Err(LinkProblemKind::Draft),
+                _ => Err(LinkProblemKind::Missing {
+                    suggestion: Some("contact.md".into()),
+                }),
+            }
+        }
+    }
+
+    fn md(body: &str) -> RenderedMarkdown {
+        let (rendered, problems) = render(body, &Sources);
+        assert!(problems.is_empty(), "{problems:?}");
+        rendered
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_anchors() {
+        let html = md("## Overall Vision\n\n## Overall Vision\n\n### Café {#custom}\n").html;
+        assert!(html.contains("<h2 id=\"overall-vision\">Overall Vision</h2><a class=\"heading-anchor\" href=\"#overall-vision\" aria-label=\"Link to section: Overall Vision\">#</a>"), "{html}");
+        assert!(html.contains("<h2 id=\"overall-vision-1\">"), "{html}");
+        assert!(html.contains("<h3 id=\"custom\">Café</h3>"), "{html}");
+    }
+
+    #[test]
+    fn table_of_contents_nests_by_level() {
+        let toc = md("## A\n### B\n### C\n## D\n").toc;
+        assert_eq!(toc.len(), 2);
+        assert_eq!(toc[0].title, "A");
+        assert_eq!(
+            toc[0]
+                .children
+                .iter()
+                .map(|e| e.id.as_str())
+                .collect::<Vec<_>>(),
+            ["b", "c"]
+        );
+        assert!(toc[1].children.is_empty());
+    }
+
+    #[test]
+    fn summary_is_the_first_paragraph_or_before_more() {
+        assert_eq!(
+            md("- list\n\nFirst *one*.\n\nSecond.\n").summary,
+            "<p>First <em>one</em>.</p>\n"
+        );
+        assert_eq!(
+            md("One.\n\nTwo.\n\n<!-- more -->\n\nThree.\n").summary,
+            "<p>One.</p>\n<p>Two.</p>\n"
+        );
+    }
+
+    #[test]
+    fn source_links_resolve_and_broken_ones_are_reported() {
+        let rendered = md("[us](@/contact.md#form) and [top](#a)\n");
+        assert!(
+            rendered.html.contains("href=\"/contact/#form\""),
+            "{}",
+            rendered.html
+        );
+        assert_eq!(rendered.links.len(), 2);
+        assert_eq!(rendered.links[0].source.as_deref(), Some("contact.md"));
+        assert_eq!(rendered.links[0].fragment.as_deref(), Some("form"));
+
+        let (_, problems) = render("Text\n\n[x](@/contat.md)\n", &Sources);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].span.start, 6);
+        assert_eq!(problems[0].help, "did you mean `@/contact.md`?");
+        let (_, problems) = render("[x](@/draft.md)\n", &Sources);
+        assert!(problems[0].message.contains("draft"));
+    }
+
+    #[test]
+    fn extensions_are_on() {
+        let html = md("| a |\n|---|\n| b |\n\n~~x~~ - [x] \"q\"[^1]\n\n[^1]: note\n").html;
+        assert!(html.contains("<table>"));
+        assert!(html.contains("<del>x</del>"));
+        assert!(html.contains("\u{201c}q\u{201d}"), "{html}");
+        assert!(html.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn counts_words() {
+        assert_eq!(md("## Two words\n\nThree more `words`.\n").word_count, 5);
+    }
+
+    #[test]
+    fn slugs_are_ascii() {
+        assert_eq!(
+            slugify("Leadership vs. Management: Two Key Distinctions"),
+            "leadership-vs-management-two-key-distinctions"
+        );
+        assert_eq!(slugify("Café & Crème"), "cafe-creme");
+        assert_eq!(slugify("!!"), "");
+    }
+}

@@ -1,0 +1,392 @@
+//! Writes the site. The only module that writes or deletes anything: it builds the whole site in
+//! a new folder beside the output and then swaps it into place, so a failed build leaves the
+//! previous output as it was and a stale file never survives a successful one.
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use thiserror::Error;
+
+/// A file aimsite leaves in every output folder, so that it never replaces a folder it did not
+/// make.
+pub const OUTPUT_MARKER: &str = ".aimsite-output";
+const MARKER_TEXT: &str = "This folder is written by aimsite and replaced on every build.\n";
+
+/// What one output file holds.
+#[derive(Debug, Clone)]
+pub enum Contents {
+    Text(String),
+    Bytes(&'static [u8]),
+    /// A source file copied as it is.
+    CopyOf(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    /// The path below the output folder, with `/` separators.
+    pub path: String,
+    pub contents: Contents,
+}
+
+impl OutputFile {
+    pub fn text(path: String, text: String) -> Self {
+        OutputFile {
+            path,
+            contents: Contents::Text(text),
+        }
+    }
+}
+
+/// Why an output folder is refused before anything is written.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum UnsafeOutput {
+    #[error("the output folder `{}` is the site's folder or contains it; building there would delete the sources", .output.display())]
+    ContainsRoot { output: PathBuf },
+    #[error("the output folder `{}` is, contains or is inside the site's `{}`", .output.display(), .folder.display())]
+    OverlapsSources { output: PathBuf, folder: PathBuf },
+    #[error("the output folder `{}` already holds files that aimsite did not write (it has no `{OUTPUT_MARKER}` file)", .output.display())]
+    NotOurs { output: PathBuf },
+    #[error("the output path `{}` is a file, not a folder", .output.display())]
+    NotAFolder { output: PathBuf },
+}
+
+impl UnsafeOutput {
+    /// What to do about it.
+    pub fn help(&self) -> &'static str {
+        match self {
+            UnsafeOutput::ContainsRoot { .. } | UnsafeOutput::OverlapsSources { .. } => {
+                "choose an output folder of its own with --output, such as public/"
+            }
+            UnsafeOutput::NotOurs { .. } => {
+                "remove or empty that folder yourself if it may be replaced, or choose another with --output"
+            }
+            UnsafeOutput::NotAFolder { .. } => "choose a folder with --output, such as public/",
+        }
+    }
+}
+
+/// Refuses an output folder that is or contains the root or a source folder, or that holds
+/// files aimsite did not write. Returns the output folder as an absolute path.
+pub fn check_output_folder(
+    root: &Path,
+    output: &Path,
+    source_folders: &[&str],
+) -> Result<PathBuf, anyhow::Error> {
+    let root = fs::canonicalize(root)
+        .with_context(|| format!("cannot open the site's folder `{}`", root.display()))?;
+    let output = absolute(output)?;
+    let overlaps = |a: &Path, b: &Path| a.starts_with(b) || b.starts_with(a);
+    if root.starts_with(&output) {
+        return Err(UnsafeOutput::ContainsRoot { output }.into());
+    }
+    for folder in source_folders {
+        let source = root.join(folder);
+        if overlaps(&output, &source) {
+            return Err(UnsafeOutput::OverlapsSources {
+                output,
+                folder: PathBuf::from(folder),
+            }
+            .into());
+        }
+    }
+    if output.exists() {
+        if !output.is_dir() {
+            return Err(UnsafeOutput::NotAFolder { output }.into());
+        }
+        let is_empty = fs::read_dir(&output)
+            .with_context(|| format!("cannot read the output folder `{}`", output.display()))?
+            .next()
+            .is_none();
+        if !is_empty && !output.join(OUTPUT_MARKER).is_file() {
+            return Err(UnsafeOutput::NotOurs { output }.into());
+        }
+    }
+    Ok(output)
+}
+
+/// The absolute form of a path that may not exist yet, with links in its existing part resolved.
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    if let Ok(resolved) = fs::canonicalize(path) {
+        return Ok(resolved);
+    }
+    let path = std::path::absolute(path)
+        .with_context(|| format!("invalid output path `{}`", path.display()))?;
+    let name = path
+        .file_name()
+        .with_context(|| format!("the output path `{}` has no folder name", path.display()))?;
+    let parent = path.parent().unwrap_or(Path::new("/"));
+    Ok(absolute(parent)?.join(name))
+}
+
+/// The folders beside the output that a build uses while it writes.
+struct WorkFolders {
+    output: PathBuf,
+    staging: PathBuf,
+    previous: PathBuf,
+}
+
+impl WorkFolders {
+    fn beside(output: &Path) -> anyhow::Result<Self> {
+        let parent = output
+            .parent()
+            .context("the output folder has no parent folder")?;
+        let name = output
+            .file_name()
+            .context("the output folder has no name")?;
+        let sibling = |suffix: &str| {
+            let mut sibling = OsString::from(".");
+            sibling.push(name);
+            sibling.push(suffix);
+            parent.join(sibling)
+        };
+        Ok(WorkFolders {
+            output: output.to_path_buf(),
+            staging: sibling(".aimsite-new"),
+            previous: sibling(".aimsite-old"),
+        })
+    }
+
+    /// Finishes what an interrupted build left: a complete previous output is put back if the
+    /// build stopped between moving it away and moving the new one in; half-written folders go.
+    fn recover(&self) -> anyhow::Result<()> {
+        if self.previous.is_dir() {
+            if self.output.exists() {
+                remove_folder(&self.previous)?;
+            } else {
+                fs::rename(&self.previous, &self.output).with_context(|| {
+                    format!(
+                        "cannot restore the previous output from `{}`",
+                        self.previous.display()
+                    )
+                })?;
+            }
+        }
+        if self.staging.exists() {
+            remove_folder(&self.staging)?;
+        }
+        Ok(())
+    }
+}
+
+fn remove_folder(folder: &Path) -> anyhow::Result<()> {
+    fs::remove_dir_all(folder).with_context(|| {
+        format!(
+            "cannot remove `{}` left by an earlier build",
+            folder.display()
+        )
+    })
+}
+
+/// Writes `files` as the new content of `output` (already checked), atomically replacing it.
+pub fn write(output: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
+    if let Some(parent) = output.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the folder `{}`", parent.display()))?;
+    }
+    let folders = WorkFolders::beside(output)?;
+    folders.recover()?;
+    let result = write_tree(&folders.staging, files).and_then(|()| swap_into_place(&folders));
+    if result.is_err() && folders.staging.exists() {
+        // Best effort: the next build removes it too.
+        let _ = fs::remove_dir_all(&folders.staging);
+    }
+    result
+}
+
+fn write_tree(folder: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
+    fs::create_dir(folder).with_context(|| format!("cannot create `{}`", folder.display()))?;
+    let subfolders: BTreeSet<&str> = files
+        .iter()
+        .filter_map(|file| file.path.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    for subfolder in subfolders {
+        let path = folder.join(subfolder);
+        fs::create_dir_all(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
+    }
+    fs::write(folder.join(OUTPUT_MARKER), MARKER_TEXT)
+        .with_context(|| format!("cannot write in `{}`", folder.display()))?;
+    files.par_iter().try_for_each(|file| {
+        let path = folder.join(&file.path);
+        let written = match &file.contents {
+            Contents::Text(text) => fs::write(&path, text),
+            Contents::Bytes(bytes) => fs::write(&path, bytes),
+            Contents::CopyOf(source) => fs::copy(source, &path).map(|_| ()),
+        };
+        written.with_context(|| format!("cannot write `{}`", path.display()))
+    })
+}
+
+fn swap_into_place(folders: &WorkFolders) -> anyhow::Result<()> {
+    let moved = |result: io::Result<()>| {
+        result.with_context(|| {
+            format!(
+                "cannot move the new site into `{}`",
+                folders.output.display()
+            )
+        })
+    };
+    if !folders.output.exists() {
+        return moved(fs::rename(&folders.staging, &folders.output));
+    }
+    match exchange(&folders.staging, &folders.output) {
+        // The staging path now holds the previous output.
+        Ok(()) => remove_folder(&folders.staging),
+        Err(_) => {
+            moved(fs::rename(&folders.output, &folders.previous))?;
+            moved(fs::rename(&folders.staging, &folders.output))?;
+            remove_folder(&folders.previous)
+        }
+    }
+}
+
+/// Swaps two folders in one step, so there is no moment without an output folder.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths that outlive the call.
+    let status = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no atomic exchange",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "aimsite-output-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("site/content")).unwrap();
+        dir
+    }
+
+    fn file(path: &str, text: &str) -> OutputFile {
+        OutputFile::text(path.into(), text.into())
+    }
+
+    #[test]
+    fn a_new_build_replaces_the_old_one_whole() {
+        let dir = temp();
+        let output = dir.join("site/public");
+        write(
+            &output,
+            &[file("a/index.html", "one"), file("stale.html", "x")],
+        )
+        .unwrap();
+        write(&output, &[file("a/index.html", "two")]).unwrap();
+        assert_eq!(
+            fs::read_to_string(output.join("a/index.html")).unwrap(),
+            "two"
+        );
+        assert!(!output.join("stale.html").exists());
+        let leftovers: Vec<_> = fs::read_dir(dir.join("site"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_output() {
+        let dir = temp();
+        let output = dir.join("site/public");
+        write(&output, &[file("index.html", "old")]).unwrap();
+        let missing = OutputFile {
+            path: "copy.png".into(),
+            contents: Contents::CopyOf(dir.join("does-not-exist.png")),
+        };
+        assert!(write(&output, &[file("index.html", "new"), missing]).is_err());
+        assert_eq!(
+            fs::read_to_string(output.join("index.html")).unwrap(),
+            "old"
+        );
+        assert!(!dir.join("site/.public.aimsite-new").exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_interrupted_swap_is_recovered() {
+        let dir = temp();
+        let output = dir.join("site/public");
+        write(&output, &[file("index.html", "old")]).unwrap();
+        // As if killed between moving the old output away and moving the new one in.
+        fs::rename(&output, dir.join("site/.public.aimsite-old")).unwrap();
+        fs::create_dir(dir.join("site/.public.aimsite-new")).unwrap();
+        write(&output, &[file("index.html", "new")]).unwrap();
+        assert_eq!(
+            fs::read_to_string(output.join("index.html")).unwrap(),
+            "new"
+        );
+        assert!(!dir.join("site/.public.aimsite-old").exists());
+        assert!(!dir.join("site/.public.aimsite-new").exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn refuses_folders_that_hold_sources_or_foreign_files() {
+        let dir = temp();
+        let root = dir.join("site");
+        let refused = |output: PathBuf| {
+            check_output_folder(&root, &output, &["content", "templates", "static"])
+                .unwrap_err()
+                .downcast::<UnsafeOutput>()
+                .unwrap()
+        };
+        assert!(matches!(
+            refused(root.clone()),
+            UnsafeOutput::ContainsRoot { .. }
+        ));
+        assert!(matches!(
+            refused(dir.clone()),
+            UnsafeOutput::ContainsRoot { .. }
+        ));
+        assert!(matches!(
+            refused(root.join("content")),
+            UnsafeOutput::OverlapsSources { .. }
+        ));
+        assert!(matches!(
+            refused(root.join("static/out")),
+            UnsafeOutput::OverlapsSources { .. }
+        ));
+        fs::create_dir_all(dir.join("other")).unwrap();
+        fs::write(dir.join("other/notes.txt"), "mine").unwrap();
+        assert!(matches!(
+            refused(dir.join("other")),
+            UnsafeOutput::NotOurs { .. }
+        ));
+        assert!(check_output_folder(&root, &root.join("public"), &["content"]).is_ok());
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,498 @@
+//! Assembles the site: which pages are published, their URLs, the Markdown rendered, the article
+//! list, the tags, and the checks that need the whole site (links, duplicate URLs, templates).
+//! Pure: no I/O.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::config::{MenuTarget, Settings};
+use crate::content::{Asset, Date, LoadedContent, SourceKind, SourcePage};
+use crate::diagnostics::{Diagnostic, Diagnostics, closest};
+use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
+
+/// Paths the build generates itself, so that content cannot take them.
+pub const ARTICLES_PATH: &str = "articles/";
+pub const TAGS_PATH: &str = "tags/";
+pub const NOT_FOUND_FILE: &str = "404.html";
+
+/// A published content page, rendered to HTML but not yet put into a template.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub kind: SourceKind,
+    pub source: String,
+    pub display_path: PathBuf,
+    pub title: String,
+    pub description: Option<String>,
+    /// The URL path below the base path, ending in `/` (`""` for the home page).
+    pub path: String,
+    pub date: Option<Date>,
+    pub updated: Option<Date>,
+    pub draft: bool,
+    pub weight: i64,
+    pub tags: Vec<TagName>,
+    pub template: String,
+    pub markdown: RenderedMarkdown,
+}
+
+impl Page {
+    pub fn output_file(&self) -> String {
+        format!("{}index.html", self.path)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagName {
+    pub name: String,
+    pub slug: String,
+}
+
+/// A tag and the articles that carry it, newest first.
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub name: String,
+    pub slug: String,
+    pub articles: Vec<usize>,
+}
+
+impl Tag {
+    pub fn path(&self) -> String {
+        tag_path(&self.slug)
+    }
+}
+
+pub fn tag_path(slug: &str) -> String {
+    format!("{TAGS_PATH}{slug}/")
+}
+
+/// A menu entry with its target resolved.
+#[derive(Debug, Clone)]
+pub struct MenuLink {
+    pub label: String,
+    /// Ready for `href`: absolute for external links, with the base path otherwise.
+    pub url: String,
+    pub external: bool,
+}
+
+/// A file copied into the output as it is.
+#[derive(Debug, Clone)]
+pub struct CopiedFile {
+    pub path: PathBuf,
+    pub display_path: PathBuf,
+    pub output_path: String,
+}
+
+/// Everything the render stage needs.
+#[derive(Debug)]
+pub struct Site {
+    pub settings: Settings,
+    pub menu: Vec<MenuLink>,
+    pub pages: Vec<Page>,
+    /// Indices into `pages`: the articles, newest first.
+    pub articles: Vec<usize>,
+    pub tags: Vec<Tag>,
+    /// Index into `pages` of `content/articles/_index.md`, when there is one.
+    pub article_list: Option<usize>,
+    pub copies: Vec<CopiedFile>,
+}
+
+impl Site {
+    /// A URL path with the base path in front: `articles/` becomes `/aimtowin/articles/`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.settings.base_url.path)
+    }
+
+    pub fn permalink(&self, path: &str) -> String {
+        format!("{}{}", self.settings.base_url.absolute(), path)
+    }
+}
+
+/// What the loading stages found, handed to `assemble`.
+pub struct Sources {
+    pub settings: Settings,
+    pub content: LoadedContent,
+    /// Files of `static/`, with their output paths.
+    pub static_files: Vec<Asset>,
+    /// Output paths of built-in static files the site does not override.
+    pub built_in_static: Vec<String>,
+    pub templates: HashSet<String>,
+    pub drafts: bool,
+}
+
+pub fn assemble(sources: Sources) -> Result<Site, Diagnostics> {
+    let mut problems = Diagnostics::default();
+    let Sources {
+        settings,
+        content,
+        static_files,
+        built_in_static,
+        templates,
+        drafts,
+    } = sources;
+
+    let (published, draft_sources): (Vec<SourcePage>, Vec<SourcePage>) = content
+        .pages
+        .into_iter()
+        .partition(|page| drafts || !page.front.draft);
+    let draft_sources: HashSet<String> =
+        draft_sources.into_iter().map(|page| page.source).collect();
+    let paths: Vec<String> = published.iter().map(url_path).collect();
+    let resolver = SourceUrls {
+        urls: published
+            .iter()
+            .zip(&paths)
+            .map(|(page, path)| {
+                (
+                    page.source.clone(),
+                    format!("{}{path}", settings.base_url.path),
+                )
+            })
+            .collect(),
+        drafts: &draft_sources,
+    };
+
+    let rendered: Vec<(RenderedMarkdown, Vec<Diagnostic>)> = published
+        .par_iter()
+        .map(|page| {
+            let (markdown, link_problems) = markdown::render(page.body(), &resolver);
+            let diagnostics = link_problems
+                .into_iter()
+                .map(|problem| {
+                    page.body_error(problem.span, problem.message)
+                        .with_help(problem.help)
+                })
+                .collect();
+            (markdown, diagnostics)
+        })
+        .collect();
+
+    let markdowns: Vec<&RenderedMarkdown> = rendered.iter().map(|(markdown, _)| markdown).collect();
+    check_fragments(&published, &markdowns, &mut problems);
+    let mut pages = Vec::with_capacity(published.len());
+    for ((source, path), (markdown, link_problems)) in
+        published.into_iter().zip(paths).zip(rendered)
+    {
+        problems.extend(link_problems);
+        if let Some(problem) = unknown_template(&source, &templates) {
+            problems.push(problem);
+        }
+        pages.push(page_from_source(source, path, markdown));
+    }
+
+    let menu = resolve_menu(&settings, &resolver, &mut problems);
+    let articles = sorted_articles(&pages);
+    let tags = collect_tags(&pages, &articles);
+    let article_list = pages
+        .iter()
+        .position(|page| page.kind == SourceKind::ArticleList);
+
+    let copies: Vec<CopiedFile> = static_files
+        .into_iter()
+        .chain(content.assets)
+        .map(|asset| CopiedFile {
+            path: asset.path,
+            display_path: asset.display_path,
+            output_path: asset.output_path,
+        })
+        .collect();
+    check_output_paths(&pages, &tags, &copies, &built_in_static, &mut problems);
+
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    Ok(Site {
+        settings,
+        menu,
+        pages,
+        articles,
+        tags,
+        article_list,
+        copies,
+    })
+}
+
+struct SourceUrls<'a> {
+    urls: HashMap<String, String>,
+    drafts: &'a HashSet<String>,
+}
+
+impl ResolveSource for SourceUrls<'_> {
+    fn resolve(&self, source: &str) -> Result<String, LinkProblemKind> {
+        if let Some(url) = self.urls.get(source) {
+            return Ok(url.clone());
+        }
+        if self.drafts.contains(source) {
+            return Err(LinkProblemKind::Draft);
+        }
+        Err(LinkProblemKind::Missing {
+            suggestion: closest(source, self.urls.keys().map(String::as_str)).map(str::to_string),
+        })
+    }
+}
+
+/// The URL path of a page below the base path: folders as they are, the file name (or its
+/// slug) as the last part, always ending in `/`.
+fn url_path(page: &SourcePage) -> String {
+    if page.kind == SourceKind::ArticleList {
+        return ARTICLES_PATH.to_string();
+    }
+    let mut parts: Vec<String> = page.source.split('/').map(url_segment).collect();
+    let file = parts.pop().unwrap_or_default();
+    let stem = file.strip_suffix(".md").unwrap_or(&file);
+    if stem != "_index" {
+        match &page.front.slug {
+            Some(slug) => parts.push(slug.get_ref().clone()),
+            None => parts.push(url_segment(stem)),
+        }
+    }
+    parts.iter().map(|part| format!("{part}/")).collect()
+}
+
+/// A file or folder name as a URL part: kept when it is already clean, slugified otherwise.
+fn url_segment(name: &str) -> String {
+    let clean = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if clean {
+        name.to_string()
+    } else {
+        markdown::slugify(name)
+    }
+}
+
+fn page_from_source(source: SourcePage, path: String, markdown: RenderedMarkdown) -> Page {
+    let front = source.front;
+    let date = front
+        .date
+        .as_ref()
+        .and_then(|date| Date::from_toml(date.get_ref()).ok());
+    let updated = front
+        .updated
+        .as_ref()
+        .and_then(|date| Date::from_toml(date.get_ref()).ok());
+    let template = match front.template {
+        Some(template) => template.into_inner(),
+        None => default_template(source.kind).to_string(),
+    };
+    let mut tags: Vec<TagName> = Vec::new();
+    for tag in front.tags {
+        let name = tag.into_inner().trim().to_string();
+        let slug = markdown::slugify(&name);
+        if !tags.iter().any(|known| known.slug == slug) {
+            tags.push(TagName { name, slug });
+        }
+    }
+    Page {
+        kind: source.kind,
+        source: source.source,
+        display_path: source.display_path,
+        title: front.title.trim().to_string(),
+        description: front
+            .description
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty()),
+        path,
+        date,
+        updated,
+        draft: front.draft,
+        weight: front.weight,
+        tags,
+        template,
+        markdown,
+    }
+}
+
+pub fn default_template(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Home => "home.html",
+        SourceKind::ArticleList => "articles.html",
+        SourceKind::Article => "article.html",
+        SourceKind::Page => "page.html",
+    }
+}
+
+/// Every `#fragment` of a link into the site must name a heading of its target page.
+fn check_fragments(
+    pages: &[SourcePage],
+    markdowns: &[&RenderedMarkdown],
+    problems: &mut Diagnostics,
+) {
+    let ids: HashMap<&str, HashSet<&str>> = pages
+        .iter()
+        .zip(markdowns)
+        .map(|(page, markdown)| {
+            let ids = markdown.heading_ids.iter().map(String::as_str).collect();
+            (page.source.as_str(), ids)
+        })
+        .collect();
+    for (page, markdown) in pages.iter().zip(markdowns) {
+        for link in &markdown.links {
+            let Some(fragment) = &link.fragment else {
+                continue;
+            };
+            let target = link.source.as_deref().unwrap_or(&page.source);
+            let is_heading = ids
+                .get(target)
+                .is_some_and(|ids| ids.contains(fragment.as_str()));
+            let is_raw_html_id =
+                target == page.source && markdown.html.contains(&format!("id=\"{fragment}\""));
+            if fragment.is_empty() || is_heading || is_raw_html_id {
+                continue;
+            }
+            let candidates = ids.get(target).into_iter().flatten().copied();
+            let help = match closest(fragment, candidates) {
+                Some(close) => format!("did you mean `#{close}`?"),
+                None => "link to the id of a heading in that page".into(),
+            };
+            let message = format!("`#{fragment}` is not a heading of `content/{target}`");
+            problems.push(page.body_error(link.span.clone(), message).with_help(help));
+        }
+    }
+}
+
+fn unknown_template(page: &SourcePage, templates: &HashSet<String>) -> Option<Diagnostic> {
+    let template = page.front.template.as_ref()?;
+    if templates.contains(template.get_ref()) {
+        return None;
+    }
+    let help = match closest(template.get_ref(), templates.iter().map(String::as_str)) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => "add the template to templates/ or use a built-in one, such as `page.html`".into(),
+    };
+    let message = format!("unknown template `{}`", template.get_ref());
+    Some(page.front_error(template.span(), message).with_help(help))
+}
+
+fn resolve_menu(
+    settings: &Settings,
+    resolver: &SourceUrls,
+    problems: &mut Diagnostics,
+) -> Vec<MenuLink> {
+    settings
+        .menu
+        .iter()
+        .filter_map(|entry| {
+            let (url, external) = match &entry.target {
+                MenuTarget::External(url) => (url.clone(), true),
+                MenuTarget::SitePath(path) => (format!("{}{path}", settings.base_url.path), false),
+                MenuTarget::Content { source, span } => match resolver.resolve(source) {
+                    Ok(url) => (url, false),
+                    Err(kind) => {
+                        let message = match kind {
+                            LinkProblemKind::Draft => format!("the menu links to `content/{source}`, which is a draft"),
+                            LinkProblemKind::Missing { .. } => {
+                                format!("the menu links to `content/{source}`, which does not exist")
+                            }
+                        };
+                        problems.push(
+                            settings
+                                .file
+                                .error_at(span.clone(), message)
+                                .with_help("point the menu entry at a file below content/, such as \"@/privacy.md\""),
+                        );
+                        return None;
+                    }
+                },
+            };
+            Some(MenuLink {
+                label: entry.label.clone(),
+                url,
+                external,
+            })
+        })
+        .collect()
+}
+
+/// Newest first; undated articles last; then by weight and title, so the order is stable.
+fn sorted_articles(pages: &[Page]) -> Vec<usize> {
+    let mut articles: Vec<usize> = (0..pages.len())
+        .filter(|&i| pages[i].kind == SourceKind::Article)
+        .collect();
+    articles.sort_by(|&a, &b| {
+        let (a, b) = (&pages[a], &pages[b]);
+        b.date
+            .cmp(&a.date)
+            .then(a.weight.cmp(&b.weight))
+            .then_with(|| a.title.cmp(&b.title))
+            .then_with(|| a.source.cmp(&b.source))
+    });
+    articles
+}
+
+fn collect_tags(pages: &[Page], articles: &[usize]) -> Vec<Tag> {
+    let mut tags: BTreeMap<&str, Tag> = BTreeMap::new();
+    for &index in articles {
+        for tag in &pages[index].tags {
+            tags.entry(&tag.slug)
+                .or_insert_with(|| Tag {
+                    name: tag.name.clone(),
+                    slug: tag.slug.clone(),
+                    articles: Vec::new(),
+                })
+                .articles
+                .push(index);
+        }
+    }
+    tags.into_values().collect()
+}
+
+/// Two sources that would write the same file are an error naming both.
+fn check_output_paths(
+    pages: &[Page],
+    tags: &[Tag],
+    copies: &[CopiedFile],
+    built_in_static: &[String],
+    problems: &mut Diagnostics,
+) {
+    let mut owners: HashMap<String, PathBuf> = HashMap::new();
+    let generated = [
+        (format!("{ARTICLES_PATH}index.html"), "the article list"),
+        (format!("{TAGS_PATH}index.html"), "the tag list"),
+        (NOT_FOUND_FILE.to_string(), "the 404 page"),
+    ];
+    for (path, what) in generated {
+        owners.insert(path, PathBuf::from(format!("({what}, generated)")));
+    }
+    for tag in tags {
+        owners.insert(
+            format!("{}index.html", tag.path()),
+            PathBuf::from(format!("(the page of tag `{}`, generated)", tag.name)),
+        );
+    }
+    let article_list_has_source = pages
+        .iter()
+        .any(|page| page.kind == SourceKind::ArticleList);
+    if article_list_has_source {
+        owners.remove(&format!("{ARTICLES_PATH}index.html"));
+    }
+    for path in built_in_static {
+        owners.insert(path.clone(), PathBuf::from(format!("(built-in {path})")));
+    }
+    let claims = pages
+        .iter()
+        .map(|page| (page.output_file(), page.display_path.clone()))
+        .chain(
+            copies
+                .iter()
+                .map(|copy| (copy.output_path.clone(), copy.display_path.clone())),
+        );
+    for (output, source) in claims {
+        if let Some(first) = owners.get(&output) {
+            problems.push(
+                Diagnostic::error(
+                    &source,
+                    format!(
+                        "`{}` and `{}` would both be written to `{output}`",
+                        first.display(),
+                        source.display()
+                    ),
+                )
+                .with_help("give one of them another file name or a `slug`"),
+            );
+        } else {
+            owners.insert(output, source);
+        }
+    }
+}
