@@ -7,6 +7,7 @@ use thiserror::Error;
 
 use crate::config;
 use crate::content::{self, CONTENT_DIR, STATIC_DIR};
+use crate::deploy;
 use crate::diagnostics::Diagnostics;
 use crate::output::{self, Contents, OutputFile};
 use crate::site::{self, Site};
@@ -135,7 +136,9 @@ pub fn render(options: &BuildOptions) -> Result<RenderedSite, BuildError> {
             problems.extend(render_problems);
             BuildError::Sources(problems.clone().sorted())
         })?;
-    let pages = files.len();
+    let allowances = crate::consent::csp_allowances(&site.settings.consent);
+    timings.measure("deploy", || deploy::finish(&site, &mut files, &allowances));
+    let pages = files.iter().filter(|file| file.path.ends_with(".html")).count();
     files.extend(copied_files(&site));
     Ok(RenderedSite {
         files,
@@ -167,8 +170,12 @@ fn load(
     };
     let (content, content_problems) = content::load(root);
     problems.extend(content_problems);
-    let (static_files, static_problems) = content::load_static(root);
+    let (mut static_files, static_problems) = content::load_static(root);
     problems.extend(static_problems);
+    add_built_in_static(&mut static_files);
+    if let Some(settings) = &settings {
+        crate::consent::add_static_files(&settings.consent, &mut static_files);
+    }
     let templates = match templates::load(root) {
         Ok(templates) => Some(templates),
         Err(template_problems) => {
@@ -176,8 +183,15 @@ fn load(
             None
         }
     };
+    if let (Some(settings), Some(templates)) = (&settings, &templates) {
+        problems.extend(crate::consent::check_sources(
+            settings,
+            &content.pages,
+            &templates.site_sources(),
+            options.drafts,
+        ));
+    }
     let sources = settings.map(|settings| site::Sources {
-        built_in_static: built_in_static_not_overridden(&static_files),
         settings,
         content,
         static_files,
@@ -187,28 +201,24 @@ fn load(
     (sources, templates, problems)
 }
 
-fn built_in_static_not_overridden(static_files: &[content::Asset]) -> Vec<String> {
-    BUILT_IN_STATIC
-        .iter()
-        .map(|(path, _)| path.to_string())
-        .filter(|path| !static_files.iter().any(|file| &file.output_path == path))
-        .collect()
+/// The built-in static files the site does not replace with its own.
+fn add_built_in_static(static_files: &mut Vec<content::Asset>) {
+    for (path, bytes) in BUILT_IN_STATIC {
+        if !static_files.iter().any(|file| file.output_path == *path) {
+            static_files.push(content::Asset {
+                contents: Contents::Embedded(bytes),
+                display_path: PathBuf::from(format!("(built-in) {path}")),
+                output_path: path.to_string(),
+            });
+        }
+    }
 }
 
-fn copied_files(site: &Site) -> Vec<OutputFile> {
-    let overridden = |path: &str| site.copies.iter().any(|copy| copy.output_path == path);
-    let built_in = BUILT_IN_STATIC
-        .iter()
-        .filter(|(path, _)| !overridden(path))
-        .map(|(path, bytes)| OutputFile {
-            path: path.to_string(),
-            contents: Contents::Bytes(bytes),
-        });
-    let copies = site.copies.iter().map(|copy| OutputFile {
+fn copied_files(site: &Site) -> impl Iterator<Item = OutputFile> + '_ {
+    site.copies.iter().map(|copy| OutputFile {
         path: copy.output_path.clone(),
-        contents: Contents::CopyOf(copy.path.clone()),
-    });
-    built_in.chain(copies).collect()
+        contents: copy.contents.clone(),
+    })
 }
 
 /// The root folder as given, for messages.

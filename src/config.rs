@@ -26,6 +26,47 @@ struct RawSettings {
     footer: String,
     #[serde(default)]
     menu: Vec<RawMenuEntry>,
+    /// The default image for social previews: a path on the site or an absolute URL.
+    image: Option<String>,
+    #[serde(default)]
+    minify: bool,
+    #[serde(default)]
+    feed: FeedSettings,
+    #[serde(default)]
+    security: RawSecurity,
+    /// `[contact]`: see `crate::contact`.
+    contact: Option<crate::contact::RawContact>,
+    /// `[consent]`: see `crate::consent`.
+    consent: Option<Spanned<crate::consent::RawConsent>>,
+}
+
+/// `[feed]`: the Atom feed of the articles.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSettings {
+    /// How many of the newest articles the feed holds, with their full text.
+    #[serde(default = "default_feed_limit")]
+    pub limit: usize,
+}
+
+impl Default for FeedSettings {
+    fn default() -> Self {
+        FeedSettings {
+            limit: default_feed_limit(),
+        }
+    }
+}
+
+fn default_feed_limit() -> usize {
+    20
+}
+
+/// `[security]`: extra sources the Content-Security-Policy allows, by directive.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecurity {
+    #[serde(default)]
+    allow: std::collections::BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +90,15 @@ pub struct Settings {
     pub author: String,
     pub footer: String,
     pub menu: Vec<MenuEntry>,
+    pub image: Option<String>,
+    pub minify: bool,
+    pub feed: FeedSettings,
+    /// Extra Content-Security-Policy sources: directive, then sources.
+    pub csp_allow: Vec<(String, Vec<String>)>,
+    /// `[contact]`, when the site has one.
+    pub contact: Option<crate::contact::ContactSettings>,
+    /// `[consent]`: the cookie banner, off when the section is missing.
+    pub consent: crate::consent::ConsentSettings,
     /// Where the settings came from, to locate problems found by later stages.
     pub file: SettingsFile,
 }
@@ -260,6 +310,29 @@ pub fn parse(
         })
         .collect();
 
+    let csp_allow = raw
+        .security
+        .allow
+        .into_iter()
+        .filter_map(|(directive, sources)| {
+            match check_csp_allowance(&directive, &sources) {
+                Ok(()) => Some((
+                    directive.into_inner(),
+                    sources.into_iter().map(Spanned::into_inner).collect(),
+                )),
+                Err((span, message, help)) => {
+                    problems.push(file.error_at(span, message).with_help(help));
+                    None
+                }
+            }
+        })
+        .collect();
+
+    let contact = raw
+        .contact
+        .and_then(|contact| crate::contact::validate(contact, &file, &mut problems));
+    let consent = crate::consent::settings(raw.consent, &file, &mut problems);
+
     match base_url {
         Some(base_url) if !problems.has_errors() => Ok((
             Settings {
@@ -270,6 +343,12 @@ pub fn parse(
                 author: raw.author,
                 footer: raw.footer,
                 menu,
+                image: raw.image,
+                minify: raw.minify,
+                feed: raw.feed,
+                csp_allow,
+                contact,
+                consent,
                 file,
             },
             problems,
@@ -294,6 +373,45 @@ fn menu_target(target: &Spanned<String>) -> Result<MenuTarget, String> {
         return Ok(MenuTarget::SitePath(path.to_string()));
     }
     Err(format!("`{value}` is not a menu target"))
+}
+
+/// Directives a site may add sources to.
+pub const CSP_DIRECTIVES: &[&str] = &[
+    "script-src",
+    "style-src",
+    "img-src",
+    "font-src",
+    "connect-src",
+    "frame-src",
+    "media-src",
+    "form-action",
+];
+
+type SettingsProblem = (std::ops::Range<usize>, String, String);
+
+/// Extra CSP sources may widen the policy, but never so far that inline code could run.
+fn check_csp_allowance(directive: &Spanned<String>, sources: &[Spanned<String>]) -> Result<(), SettingsProblem> {
+    let name = directive.get_ref();
+    if !CSP_DIRECTIVES.contains(&name.as_str()) {
+        let help = match crate::diagnostics::closest(name, CSP_DIRECTIVES.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("use one of {}", CSP_DIRECTIVES.join(", ")),
+        };
+        return Err((directive.span(), format!("`{name}` is not a directive aimsite lets you extend"), help));
+    }
+    for source in sources {
+        let value = source.get_ref();
+        let unsafe_keyword = value.contains("unsafe-") || value == "*" || value.contains('\'') && !value.starts_with("'sha");
+        let malformed = value.is_empty() || value.contains([';', ',']) || value.chars().any(char::is_whitespace);
+        if unsafe_keyword || malformed {
+            return Err((
+                source.span(),
+                format!("`{value}` cannot be added to the Content-Security-Policy"),
+                "give a host such as \"https://plausible.io\"; inline code is allowed by hash, never by 'unsafe-inline' or 'unsafe-eval'".to_string(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn is_language_tag(tag: &str) -> bool {
@@ -366,6 +484,15 @@ mod tests {
         assert!(matches!(&settings.menu[2].target, MenuTarget::External(_)));
         let bad = "title = \"A\"\nbase_url = \"https://a.com/\"\n[[menu]]\nlabel = \"P\"\ntarget = \"privacy\"\n";
         assert_eq!(settings_error_line(bad), 5);
+    }
+
+    #[test]
+    fn csp_allowances_are_checked() {
+        let base = "title = \"A\"\nbase_url = \"https://a.com/\"\n[security.allow]\n";
+        let (settings, _) = settings(&format!("{base}script-src = [\"https://plausible.io\"]\n")).unwrap();
+        assert_eq!(settings.csp_allow, [("script-src".to_string(), vec!["https://plausible.io".to_string()])]);
+        assert_eq!(settings_error_line(&format!("{base}script-src = [\"'unsafe-inline'\"]\n")), 4);
+        assert_eq!(settings_error_line(&format!("{base}scrpt-src = [\"https://a.com\"]\n")), 4);
     }
 
     #[test]

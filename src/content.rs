@@ -9,6 +9,7 @@ use toml::Spanned;
 use toml::value::Datetime;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, from_toml_error};
+use crate::output::Contents;
 
 pub const CONTENT_DIR: &str = "content";
 const FRONT_MATTER_FENCE: &str = "+++";
@@ -29,6 +30,11 @@ pub struct FrontMatter {
     pub tags: Vec<Spanned<String>>,
     #[serde(default)]
     pub weight: i64,
+    /// Old URL paths of this page, each of which gets a redirect.
+    #[serde(default)]
+    pub aliases: Vec<Spanned<String>>,
+    /// The image for social previews: a path on the site or an absolute URL.
+    pub image: Option<String>,
 }
 
 /// What a content file becomes, decided by where it is.
@@ -82,7 +88,7 @@ impl SourcePage {
 /// A file in `content/` that is not Markdown, copied to the same path in the output.
 #[derive(Debug, Clone)]
 pub struct Asset {
-    pub path: PathBuf,
+    pub contents: Contents,
     pub display_path: PathBuf,
     /// The path below `content/` with `/` separators.
     pub output_path: String,
@@ -123,7 +129,7 @@ pub fn load(root: &Path) -> (LoadedContent, Diagnostics) {
             }
         } else {
             loaded.assets.push(Asset {
-                path: entry,
+                contents: Contents::CopyOf(entry),
                 display_path,
                 output_path: relative,
             });
@@ -146,9 +152,25 @@ pub fn load_static(root: &Path) -> (Vec<Asset>, Diagnostics) {
         match entry {
             Ok(path) => {
                 let output_path = relative_source(&dir, &path);
+                let display_path = Path::new(STATIC_DIR).join(&output_path);
+                // Files that get a content hash are read now: the hash needs their bytes.
+                let contents = if crate::assets::is_fingerprinted(&output_path) {
+                    match std::fs::read(&path) {
+                        Ok(bytes) => Contents::Loaded(bytes.into()),
+                        Err(error) => {
+                            problems.push(
+                                Diagnostic::error(&display_path, format!("cannot read the file: {error}"))
+                                    .with_help("check that the file exists and that you may read it"),
+                            );
+                            continue;
+                        }
+                    }
+                } else {
+                    Contents::CopyOf(path)
+                };
                 files.push(Asset {
-                    display_path: Path::new(STATIC_DIR).join(&output_path),
-                    path,
+                    contents,
+                    display_path,
                     output_path,
                 });
             }
@@ -364,6 +386,13 @@ fn validate_front_matter(page: &SourcePage) -> Vec<Diagnostic> {
         problems.push(page.front_error(slug.span(), message)
             .with_help("a slug is one part of a URL: letters, digits, `-`, `_` and `.`, such as \"my-article\""));
     }
+    for alias in &front.aliases {
+        if let Err(message) = check_alias(alias.get_ref()) {
+            problems.push(page.front_error(alias.span(), message).with_help(
+                "an alias is an old path on this site, such as \"/old/path/\" or \"/old-page.html\"",
+            ));
+        }
+    }
     for tag in &front.tags {
         if crate::markdown::slugify(tag.get_ref()).is_empty() {
             problems.push(
@@ -399,6 +428,24 @@ fn check_slug(slug: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An alias must be a path on this site that stays inside the output folder.
+fn check_alias(alias: &str) -> Result<(), String> {
+    if !alias.starts_with('/') || alias.starts_with("//") {
+        return Err(format!("the alias `{alias}` must start with a single `/`"));
+    }
+    let escapes = alias.split('/').any(|part| part == ".." || part == "." || part.starts_with('.'));
+    if escapes || alias.contains('\\') {
+        return Err(format!("the alias `{alias}` would lead outside the site or into a hidden folder"));
+    }
+    if let Some(bad) = alias.chars().find(|c| c.is_whitespace() || c.is_control() || "?#\"<>".contains(*c)) {
+        return Err(format!("the alias `{alias}` contains `{bad}`, which does not belong in a path"));
+    }
+    if alias == "/" {
+        return Err("the alias `/` would replace the home page".into());
+    }
+    Ok(())
+}
+
 /// A calendar date with an optional time of day, as front matter gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
@@ -407,6 +454,8 @@ pub struct Date {
     pub day: u8,
     /// Hours, minutes, seconds, when given.
     pub time: Option<(u8, u8, u8)>,
+    /// Minutes east of UTC, when given.
+    pub offset_minutes: Option<i16>,
 }
 
 const MONTHS: [&str; 12] = [
@@ -449,7 +498,26 @@ impl Date {
             time: value
                 .time
                 .map(|time| (time.hour, time.minute, time.second.unwrap_or(0))),
+            offset_minutes: value.offset.map(|offset| match offset {
+                toml::value::Offset::Z => 0,
+                toml::value::Offset::Custom { minutes } => minutes,
+            }),
         })
+    }
+
+    /// `2020-02-10T00:00:00Z`, as feeds and structured data want it; a date without a time is
+    /// taken as midnight UTC.
+    pub fn rfc3339(&self) -> String {
+        let (hour, minute, second) = self.time.unwrap_or((0, 0, 0));
+        let offset = match self.offset_minutes.unwrap_or(0) {
+            0 => "Z".to_string(),
+            minutes => {
+                let sign = if minutes < 0 { '-' } else { '+' };
+                let minutes = minutes.unsigned_abs();
+                format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+            }
+        };
+        format!("{}T{hour:02}:{minute:02}:{second:02}{offset}", self.iso())
     }
 
     /// `2020-02-10`.
@@ -558,9 +626,23 @@ mod tests {
             month: 2,
             day: 1,
             time: None,
+            offset_minutes: None,
         };
         assert_eq!(date.iso(), "2020-02-01");
         assert_eq!(date.display(), "1 February 2020");
+        assert_eq!(date.rfc3339(), "2020-02-01T00:00:00Z");
+        let page = parse("+++\ntitle = \"A\"\ndate = 2020-02-01T09:30:00+05:30\n+++\n").unwrap();
+        let date = Date::from_toml(page.front.date.unwrap().get_ref()).unwrap();
+        assert_eq!(date.rfc3339(), "2020-02-01T09:30:00+05:30");
+    }
+
+    #[test]
+    fn aliases_stay_inside_the_site() {
+        for alias in ["old/", "/../x/", "/a/./b", "//evil.com/", "/", "/a b/", "/.git/"] {
+            let problem = first_problem(&format!("+++\ntitle = \"A\"\naliases = [\"{alias}\"]\n+++\n"));
+            assert_eq!(problem.location.unwrap().line, 3, "{alias}");
+        }
+        assert!(parse("+++\ntitle = \"A\"\naliases = [\"/old/path/\", \"/old.html\"]\n+++\n").is_ok());
     }
 
     #[test]

@@ -4,10 +4,15 @@
 //! `config`, `content`, `templates::load` (load) → `site`, `markdown`, `templates::render`
 //! (render, in memory) → `output` (write). `build` runs the pipeline.
 
+pub mod assets;
 pub mod build;
 pub mod config;
+pub mod consent;
+pub mod contact;
 pub mod content;
+pub mod deploy;
 pub mod diagnostics;
+pub mod html;
 pub mod markdown;
 pub mod output;
 pub mod site;

@@ -21,7 +21,10 @@ const MARKER_TEXT: &str = "This folder is written by aimsite and replaced on eve
 #[derive(Debug, Clone)]
 pub enum Contents {
     Text(String),
-    Bytes(&'static [u8]),
+    /// Built into the binary.
+    Embedded(&'static [u8]),
+    /// Read while loading, shared between the file and its fingerprinted copy.
+    Loaded(std::sync::Arc<[u8]>),
     /// A source file copied as it is.
     CopyOf(PathBuf),
 }
@@ -214,7 +217,8 @@ fn write_tree(folder: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
         let path = folder.join(&file.path);
         let written = match &file.contents {
             Contents::Text(text) => fs::write(&path, text),
-            Contents::Bytes(bytes) => fs::write(&path, bytes),
+            Contents::Embedded(bytes) => fs::write(&path, bytes),
+            Contents::Loaded(bytes) => fs::write(&path, bytes),
             Contents::CopyOf(source) => fs::copy(source, &path).map(|_| ()),
         };
         written.with_context(|| format!("cannot write `{}`", path.display()))

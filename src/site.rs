@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::config::{MenuTarget, Settings};
 use crate::content::{Asset, Date, LoadedContent, SourceKind, SourcePage};
 use crate::diagnostics::{Diagnostic, Diagnostics, closest};
+use crate::assets::{self, AssetUrls};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 
 /// Paths the build generates itself, so that content cannot take them.
@@ -34,6 +35,9 @@ pub struct Page {
     pub tags: Vec<TagName>,
     pub template: String,
     pub markdown: RenderedMarkdown,
+    /// Old paths below the base path (`old/path/`) that redirect here.
+    pub aliases: Vec<String>,
+    pub image: Option<String>,
 }
 
 impl Page {
@@ -75,14 +79,6 @@ pub struct MenuLink {
     pub external: bool,
 }
 
-/// A file copied into the output as it is.
-#[derive(Debug, Clone)]
-pub struct CopiedFile {
-    pub path: PathBuf,
-    pub display_path: PathBuf,
-    pub output_path: String,
-}
-
 /// Everything the render stage needs.
 #[derive(Debug)]
 pub struct Site {
@@ -94,7 +90,10 @@ pub struct Site {
     pub tags: Vec<Tag>,
     /// Index into `pages` of `content/articles/_index.md`, when there is one.
     pub article_list: Option<usize>,
-    pub copies: Vec<CopiedFile>,
+    /// Static files and content assets, written as they are.
+    pub copies: Vec<Asset>,
+    /// Where `asset()` finds each static file.
+    pub asset_urls: AssetUrls,
 }
 
 impl Site {
@@ -112,10 +111,8 @@ impl Site {
 pub struct Sources {
     pub settings: Settings,
     pub content: LoadedContent,
-    /// Files of `static/`, with their output paths.
+    /// Files of `static/`, and the built-in ones the site does not replace.
     pub static_files: Vec<Asset>,
-    /// Output paths of built-in static files the site does not override.
-    pub built_in_static: Vec<String>,
     pub templates: HashSet<String>,
     pub drafts: bool,
 }
@@ -126,7 +123,6 @@ pub fn assemble(sources: Sources) -> Result<Site, Diagnostics> {
         settings,
         content,
         static_files,
-        built_in_static,
         templates,
         drafts,
     } = sources;
@@ -187,16 +183,9 @@ pub fn assemble(sources: Sources) -> Result<Site, Diagnostics> {
         .iter()
         .position(|page| page.kind == SourceKind::ArticleList);
 
-    let copies: Vec<CopiedFile> = static_files
-        .into_iter()
-        .chain(content.assets)
-        .map(|asset| CopiedFile {
-            path: asset.path,
-            display_path: asset.display_path,
-            output_path: asset.output_path,
-        })
-        .collect();
-    check_output_paths(&pages, &tags, &copies, &built_in_static, &mut problems);
+    let (static_files, asset_urls) = assets::prepare(static_files, settings.minify);
+    let copies: Vec<Asset> = static_files.into_iter().chain(content.assets).collect();
+    check_output_paths(&pages, &tags, &copies, &mut problems);
 
     if problems.has_errors() {
         return Err(problems);
@@ -209,6 +198,7 @@ pub fn assemble(sources: Sources) -> Result<Site, Diagnostics> {
         tags,
         article_list,
         copies,
+        asset_urls,
     })
 }
 
@@ -301,6 +291,21 @@ fn page_from_source(source: SourcePage, path: String, markdown: RenderedMarkdown
         tags,
         template,
         markdown,
+        aliases: front
+            .aliases
+            .into_iter()
+            .map(|alias| alias.into_inner().trim_start_matches('/').to_string())
+            .collect(),
+        image: front.image,
+    }
+}
+
+/// The file an alias path becomes: `old/path/` → `old/path/index.html`; `old.html` stays.
+pub fn alias_output_file(alias: &str) -> String {
+    if alias.ends_with(".html") || alias.ends_with(".htm") {
+        alias.to_string()
+    } else {
+        format!("{}/index.html", alias.trim_end_matches('/'))
     }
 }
 
@@ -442,8 +447,7 @@ fn collect_tags(pages: &[Page], articles: &[usize]) -> Vec<Tag> {
 fn check_output_paths(
     pages: &[Page],
     tags: &[Tag],
-    copies: &[CopiedFile],
-    built_in_static: &[String],
+    copies: &[Asset],
     problems: &mut Diagnostics,
 ) {
     let mut owners: HashMap<String, PathBuf> = HashMap::new();
@@ -467,12 +471,15 @@ fn check_output_paths(
     if article_list_has_source {
         owners.remove(&format!("{ARTICLES_PATH}index.html"));
     }
-    for path in built_in_static {
-        owners.insert(path.clone(), PathBuf::from(format!("(built-in {path})")));
-    }
+    let aliases = pages.iter().flat_map(|page| {
+        page.aliases
+            .iter()
+            .map(|alias| (alias_output_file(alias), page.display_path.clone()))
+    });
     let claims = pages
         .iter()
         .map(|page| (page.output_file(), page.display_path.clone()))
+        .chain(aliases)
         .chain(
             copies
                 .iter()

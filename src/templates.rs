@@ -26,9 +26,34 @@ const BUILT_IN_TEMPLATES: &[(&str, &str)] = &[
     ("tag.html", include_str!("../templates/tag.html")),
     ("tags.html", include_str!("../templates/tags.html")),
     ("404.html", include_str!("../templates/404.html")),
+    ("atom.xml", include_str!("../templates/atom.xml")),
+    ("sitemap.xml", include_str!("../templates/sitemap.xml")),
+    ("robots.txt", include_str!("../templates/robots.txt")),
+    ("redirect.html", include_str!("../templates/redirect.html")),
     (
         "partials/article-list.html",
         include_str!("../templates/partials/article-list.html"),
+    ),
+    ("contact.html", include_str!("../templates/contact.html")),
+    (
+        "contact-thanks.html",
+        include_str!("../templates/contact-thanks.html"),
+    ),
+    (
+        "partials/contact-form.html",
+        include_str!("../templates/partials/contact-form.html"),
+    ),
+    (
+        "partials/contact-details.html",
+        include_str!("../templates/partials/contact-details.html"),
+    ),
+    (
+        "partials/consent.html",
+        include_str!("../templates/partials/consent.html"),
+    ),
+    (
+        "partials/consent-analytics.html",
+        include_str!("../templates/partials/consent-analytics.html"),
     ),
 ];
 
@@ -36,6 +61,8 @@ const BUILT_IN_TEMPLATES: &[(&str, &str)] = &[
 pub const BUILT_IN_STATIC: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../static/style.css")),
     ("favicon.svg", include_bytes!("../static/favicon.svg")),
+    ("contact.js", include_bytes!("../static/contact.js")),
+    ("contact.css", include_bytes!("../static/contact.css")),
 ];
 
 /// Words a reader reads in a minute, for `reading_time`.
@@ -46,11 +73,21 @@ pub struct Templates {
     tera: Tera,
     /// Where each template came from, for messages: `templates/base.html` or `(built-in) ...`.
     origins: HashMap<String, PathBuf>,
+    /// The site's own templates (path shown in messages, text), for checks of their HTML.
+    site_sources: Vec<(PathBuf, String)>,
 }
 
 impl Templates {
     pub fn names(&self) -> HashSet<String> {
         self.origins.keys().cloned().collect()
+    }
+
+    /// The site's own template files, for the check of `data-consent` attributes.
+    pub fn site_sources(&self) -> Vec<crate::consent::TemplateSource<'_>> {
+        self.site_sources
+            .iter()
+            .map(|(path, text)| crate::consent::TemplateSource { path, text })
+            .collect()
     }
 }
 
@@ -70,6 +107,7 @@ pub fn load(root: &Path) -> Result<Templates, Diagnostics> {
             )
         })
         .collect();
+    let mut site_sources = Vec::new();
     let dir = root.join(TEMPLATES_DIR);
     if dir.is_dir() {
         for entry in files_below(&dir) {
@@ -90,6 +128,7 @@ pub fn load(root: &Path) -> Result<Templates, Diagnostics> {
             let display_path = Path::new(TEMPLATES_DIR).join(&name);
             match std::fs::read(&path).map(String::from_utf8) {
                 Ok(Ok(text)) => {
+                    site_sources.push((display_path.clone(), text.clone()));
                     sources.insert(name.clone(), text);
                     origins.insert(name, display_path);
                 }
@@ -118,7 +157,11 @@ pub fn load(root: &Path) -> Result<Templates, Diagnostics> {
         problems.push(template_diagnostic(&error, &origins, None));
         return Err(problems);
     }
-    Ok(Templates { tera, origins })
+    Ok(Templates {
+        tera,
+        origins,
+        site_sources,
+    })
 }
 
 /// Turns a Tera error into a diagnostic naming the template file and, where Tera knows it, the
@@ -169,32 +212,20 @@ pub fn render(site: &Site, templates: &mut Templates) -> Result<Vec<OutputFile>,
         .iter()
         .map(|&index| ArticleContext::new(site, &site.pages[index]))
         .collect();
-    let summaries_by_page: HashMap<usize, &ArticleContext<'_>> = site
-        .articles
-        .iter()
-        .copied()
-        .zip(summaries.iter())
-        .collect();
-    let all_articles = Value::from_serializable(&summaries);
+    let lists = Lists {
+        all_articles: Value::from_serializable(&summaries),
+        summaries: site.articles.iter().copied().zip(summaries.iter()).collect(),
+    };
 
-    let mut jobs: Vec<Job> = (0..site.pages.len()).map(Job::Content).collect();
-    if site.article_list.is_none() {
-        jobs.push(Job::ArticleList);
-    }
-    jobs.push(Job::TagIndex);
-    jobs.extend((0..site.tags.len()).map(Job::Tag));
-    jobs.push(Job::NotFound);
-
-    let results: Vec<Result<OutputFile, Diagnostic>> = jobs
+    let results: Vec<Result<OutputFile, Box<Diagnostic>>> = jobs(site)
         .par_iter()
         .map(|job| {
-            let (template, path, context, page) =
-                job.prepare(site, &all_articles, &summaries_by_page);
+            let prepared = job.prepare(site, &lists);
             templates
                 .tera
-                .render(&template, &context)
-                .map(|html| OutputFile::text(path, html))
-                .map_err(|error| template_diagnostic(&error, &templates.origins, page))
+                .render(prepared.template, &prepared.context)
+                .map(|html| OutputFile::text(prepared.path, html))
+                .map_err(|error| Box::new(template_diagnostic(&error, &templates.origins, prepared.source)))
         })
         .collect();
     let mut files = Vec::with_capacity(results.len());
@@ -202,131 +233,240 @@ pub fn render(site: &Site, templates: &mut Templates) -> Result<Vec<OutputFile>,
     for result in results {
         match result {
             Ok(file) => files.push(file),
-            Err(problem) => problems.push(problem),
+            Err(problem) => problems.push(*problem),
         }
     }
-    if problems.has_errors() {
-        Err(problems)
-    } else {
-        Ok(files)
+    if problems.has_errors() { Err(problems) } else { Ok(files) }
+}
+
+fn jobs(site: &Site) -> Vec<Job<'_>> {
+    let mut jobs: Vec<Job> = (0..site.pages.len()).map(Job::Content).collect();
+    if site.article_list.is_none() {
+        jobs.push(Job::ArticleList);
     }
+    jobs.push(Job::TagIndex);
+    jobs.extend((0..site.tags.len()).map(Job::Tag));
+    jobs.push(Job::NotFound);
+    jobs.push(Job::Feed);
+    jobs.push(Job::Sitemap);
+    jobs.push(Job::Robots);
+    for (index, page) in site.pages.iter().enumerate() {
+        jobs.extend(page.aliases.iter().map(|alias| Job::Alias(index, alias)));
+    }
+    jobs
 }
 
 fn register_site_functions(tera: &mut Tera, site: &Site) {
-    register_asset_function(tera, site.settings.base_url.path.clone());
-    tera.global_context()
-        .insert("site", &SiteContext::new(site));
+    let urls = site.asset_urls.clone();
+    let base_path = site.settings.base_url.path.clone();
+    tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+        let path: &str = kwargs.must_get("path")?;
+        match urls.get(path) {
+            Some(output) => Ok(format!("{base_path}{output}")),
+            None => Err(tera::Error::message(format!(
+                "asset(path=\"{path}\"): there is no such file in static/ (or built in)"
+            ))),
+        }
+    });
+    tera.global_context().insert("site", &SiteContext::new(site));
 }
 
-/// `asset(path="style.css")`: the URL of a file from `static/`.
+/// `asset(path="style.css")` while templates load: checks only that it is called right.
 fn register_asset_function(tera: &mut Tera, base_path: String) {
-    tera.register_function(
-        "asset",
-        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
-            let path: &str = kwargs.must_get("path")?;
-            Ok(format!("{base_path}{}", path.trim_start_matches('/')))
-        },
-    );
+    tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+        let path: &str = kwargs.must_get("path")?;
+        Ok(format!("{base_path}{}", path.trim_start_matches('/')))
+    });
+}
+
+/// The article lists, made once and shared by every page that shows one.
+struct Lists<'a> {
+    all_articles: Value,
+    summaries: HashMap<usize, &'a ArticleContext<'a>>,
 }
 
 /// One file to render.
-enum Job {
+enum Job<'s> {
     Content(usize),
     ArticleList,
     TagIndex,
     Tag(usize),
     NotFound,
+    Feed,
+    Sitemap,
+    Robots,
+    /// A redirect from an old path to a page.
+    Alias(usize, &'s str),
 }
 
-impl Job {
-    /// The template, output path, context and source file of the job.
-    fn prepare<'s>(
-        &self,
-        site: &'s Site,
-        all_articles: &Value,
-        summaries: &HashMap<usize, &ArticleContext<'_>>,
-    ) -> (String, String, Context, Option<&'s Path>) {
+/// A job ready to render: which template, into which file, with what.
+struct Prepared<'s> {
+    template: &'s str,
+    path: String,
+    context: Context,
+    /// The content file the page comes from, for messages.
+    source: Option<&'s Path>,
+}
+
+impl<'s> Job<'s> {
+    fn prepare(&self, site: &'s Site, lists: &Lists) -> Prepared<'s> {
         let mut context = Context::new();
+        let prepared = |template: &'s str, path: String, context: Context| Prepared {
+            template,
+            path,
+            context,
+            source: None,
+        };
         match *self {
             Job::Content(index) => {
                 let page = &site.pages[index];
                 context.insert("page", &PageContext::from_page(site, page));
                 if matches!(page.kind, SourceKind::Home | SourceKind::ArticleList) {
-                    context.insert_value("articles", all_articles.clone());
+                    context.insert_value("articles", lists.all_articles.clone());
                 }
-                (
-                    page.template.clone(),
-                    page.output_file(),
+                Prepared {
+                    template: &page.template,
+                    path: page.output_file(),
                     context,
-                    Some(page.display_path.as_path()),
-                )
+                    source: Some(page.display_path.as_path()),
+                }
             }
             Job::ArticleList => {
-                let page = PageContext::generated(
-                    site,
-                    "articles",
-                    "Articles",
-                    site::ARTICLES_PATH.to_string(),
-                );
+                let page = PageContext::generated(site, "articles", "Articles", site::ARTICLES_PATH.to_string());
                 context.insert("page", &page);
-                context.insert_value("articles", all_articles.clone());
-                (
-                    "articles.html".into(),
-                    format!("{}index.html", site::ARTICLES_PATH),
-                    context,
-                    None,
-                )
+                context.insert_value("articles", lists.all_articles.clone());
+                prepared("articles.html", format!("{}index.html", site::ARTICLES_PATH), context)
             }
             Job::TagIndex => {
-                let page =
-                    PageContext::generated(site, "tags", "Tags", site::TAGS_PATH.to_string());
-                let tags: Vec<TagContext> = site
-                    .tags
-                    .iter()
-                    .map(|tag| TagContext::new(site, tag))
-                    .collect();
+                let page = PageContext::generated(site, "tags", "Tags", site::TAGS_PATH.to_string());
+                let tags: Vec<TagContext> = site.tags.iter().map(|tag| TagContext::new(site, tag)).collect();
                 context.insert("page", &page);
                 context.insert("tags", &tags);
-                (
-                    "tags.html".into(),
-                    format!("{}index.html", site::TAGS_PATH),
-                    context,
-                    None,
-                )
+                prepared("tags.html", format!("{}index.html", site::TAGS_PATH), context)
             }
             Job::Tag(index) => {
                 let tag = &site.tags[index];
                 let title = format!("Articles tagged “{}”", tag.name);
                 let page = PageContext::generated(site, "tag", &title, tag.path());
                 let articles: Vec<&ArticleContext<'_>> =
-                    tag.articles.iter().map(|index| summaries[index]).collect();
+                    tag.articles.iter().map(|index| lists.summaries[index]).collect();
                 context.insert("page", &page);
                 context.insert("tag", &TagContext::new(site, tag));
                 context.insert("articles", &articles);
-                (
-                    "tag.html".into(),
-                    format!("{}index.html", tag.path()),
-                    context,
-                    None,
-                )
+                prepared("tag.html", format!("{}index.html", tag.path()), context)
             }
             Job::NotFound => {
-                let page = PageContext::generated(
-                    site,
-                    "404",
-                    "Page not found",
-                    site::NOT_FOUND_FILE.to_string(),
-                );
+                let page = PageContext::generated(site, "404", "Page not found", site::NOT_FOUND_FILE.to_string());
                 context.insert("page", &page);
-                (
-                    "404.html".into(),
-                    site::NOT_FOUND_FILE.into(),
+                prepared("404.html", site::NOT_FOUND_FILE.into(), context)
+            }
+            Job::Feed => {
+                let entries: Vec<FeedEntry> = site
+                    .articles
+                    .iter()
+                    .take(site.settings.feed.limit)
+                    .map(|&index| FeedEntry::new(site, &site.pages[index]))
+                    .collect();
+                let updated = entries.iter().map(|entry| entry.updated.as_str()).max().unwrap_or(EPOCH);
+                context.insert("feed", &FeedContext { url: site.permalink(FEED_FILE), updated });
+                context.insert("entries", &entries);
+                prepared("atom.xml", FEED_FILE.into(), context)
+            }
+            Job::Sitemap => {
+                context.insert("entries", &sitemap_entries(site));
+                prepared("sitemap.xml", SITEMAP_FILE.into(), context)
+            }
+            Job::Robots => {
+                context.insert("sitemap_url", &site.permalink(SITEMAP_FILE));
+                prepared("robots.txt", "robots.txt".into(), context)
+            }
+            Job::Alias(index, alias) => {
+                let page = &site.pages[index];
+                context.insert("page", &PageContext::from_page(site, page));
+                Prepared {
+                    template: "redirect.html",
+                    path: site::alias_output_file(alias),
                     context,
-                    None,
-                )
+                    source: Some(page.display_path.as_path()),
+                }
             }
         }
     }
+}
+
+pub const FEED_FILE: &str = "atom.xml";
+pub const SITEMAP_FILE: &str = "sitemap.xml";
+/// The `updated` of a feed without entries.
+const EPOCH: &str = "1970-01-01T00:00:00Z";
+
+#[derive(Serialize)]
+struct FeedContext<'a> {
+    url: String,
+    updated: &'a str,
+}
+
+/// An article in the feed, with its whole text.
+#[derive(Serialize)]
+struct FeedEntry<'a> {
+    title: &'a str,
+    permalink: String,
+    summary: &'a str,
+    content: &'a str,
+    published: String,
+    updated: String,
+    tags: Vec<TagLinkContext<'a>>,
+}
+
+impl<'a> FeedEntry<'a> {
+    fn new(site: &Site, page: &'a Page) -> Self {
+        let published = page.date.as_ref().map_or_else(|| EPOCH.to_string(), Date::rfc3339);
+        let updated = page.updated.as_ref().map_or_else(|| published.clone(), Date::rfc3339);
+        FeedEntry {
+            title: &page.title,
+            permalink: site.permalink(&page.path),
+            summary: page.description.as_deref().unwrap_or_default(),
+            content: &page.markdown.html,
+            published,
+            updated,
+            tags: tag_links(site, &page.tags),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SitemapEntry {
+    permalink: String,
+    lastmod: Option<String>,
+}
+
+/// Every page a search engine should know, with the date it last changed: its own, or for a
+/// page that lists others, the newest of theirs.
+fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
+    let changed = |page: &Page| page.updated.or(page.date);
+    let newest = site.articles.iter().filter_map(|&index| changed(&site.pages[index])).max();
+    let newest_of = |articles: &[usize]| articles.iter().filter_map(|&index| changed(&site.pages[index])).max();
+    let entry = |path: &str, date: Option<Date>| SitemapEntry {
+        permalink: site.permalink(path),
+        lastmod: date.map(|date| date.iso()),
+    };
+    let mut entries: Vec<SitemapEntry> = site
+        .pages
+        .iter()
+        .map(|page| {
+            let date = match page.kind {
+                SourceKind::Home | SourceKind::ArticleList => changed(page).max(newest),
+                _ => changed(page),
+            };
+            entry(&page.path, date)
+        })
+        .collect();
+    if site.article_list.is_none() {
+        entries.push(entry(site::ARTICLES_PATH, newest));
+    }
+    entries.push(entry(site::TAGS_PATH, newest));
+    entries.extend(site.tags.iter().map(|tag| entry(&tag.path(), newest_of(&tag.articles))));
+    entries.sort_by(|a, b| a.permalink.cmp(&b.permalink));
+    entries
 }
 
 #[derive(Serialize)]
@@ -339,6 +479,11 @@ struct SiteContext<'a> {
     author: &'a str,
     footer: &'a str,
     menu: Vec<MenuContext<'a>>,
+    feed_url: String,
+    /// `[contact]`, for the contact page: see `crate::contact::ContactContext`.
+    contact: Option<crate::contact::ContactContext>,
+    /// `[consent]`, for the cookie banner: see `crate::consent::ConsentContext`.
+    consent: crate::consent::ConsentContext<'a>,
 }
 
 #[derive(Serialize)]
@@ -359,6 +504,12 @@ impl<'a> SiteContext<'a> {
             language: &settings.language,
             author: &settings.author,
             footer: &settings.footer,
+            feed_url: site.url(FEED_FILE),
+            consent: crate::consent::ConsentContext::new(site),
+            contact: settings
+                .contact
+                .as_ref()
+                .map(|contact| crate::contact::ContactContext::new(settings, contact)),
             menu: site
                 .menu
                 .iter()
@@ -376,6 +527,7 @@ impl<'a> SiteContext<'a> {
 struct DateContext {
     iso: String,
     display: String,
+    rfc3339: String,
 }
 
 impl From<&Date> for DateContext {
@@ -383,6 +535,7 @@ impl From<&Date> for DateContext {
         DateContext {
             iso: date.iso(),
             display: date.display(),
+            rfc3339: date.rfc3339(),
         }
     }
 }
@@ -440,6 +593,10 @@ struct PageContext<'a> {
     tags: Vec<TagLinkContext<'a>>,
     draft: bool,
     source: String,
+    /// Absolute URL of the social preview image, when the page or the site has one.
+    image: Option<String>,
+    /// schema.org data for the page, as JSON safe to put inside `<script>`.
+    json_ld: Option<String>,
 }
 
 impl<'a> PageContext<'a> {
@@ -468,6 +625,8 @@ impl<'a> PageContext<'a> {
             tags: tag_links(site, &page.tags),
             draft: page.draft,
             source: page.display_path.to_string_lossy().replace('\\', "/"),
+            image: image_url(site, page.image.as_deref()),
+            json_ld: structured_data(site, page),
         }
     }
 
@@ -489,6 +648,8 @@ impl<'a> PageContext<'a> {
             tags: Vec::new(),
             draft: false,
             source: String::new(),
+            image: image_url(site, None),
+            json_ld: None,
         }
     }
 }
@@ -517,6 +678,67 @@ impl<'a> ArticleContext<'a> {
             reading_time: reading_time(page.markdown.word_count),
         }
     }
+}
+
+/// The absolute URL of a page's image, or the site's.
+fn image_url(site: &Site, image: Option<&str>) -> Option<String> {
+    let image = image.or(site.settings.image.as_deref())?;
+    if image.starts_with("https://") || image.starts_with("http://") {
+        return Some(image.to_string());
+    }
+    let path = image.trim_start_matches('/');
+    let path = site.asset_urls.get(path).unwrap_or(path);
+    Some(site.permalink(path))
+}
+
+/// schema.org `Article` for articles and `Organization` for the home page.
+fn structured_data(site: &Site, page: &Page) -> Option<String> {
+    let settings = &site.settings;
+    let description = page.description.as_deref().unwrap_or(&settings.description);
+    let organization = serde_json::json!({
+        "@type": "Organization",
+        "name": settings.title,
+        "url": settings.base_url.absolute(),
+    });
+    let data = match page.kind {
+        SourceKind::Home => {
+            let mut home = organization;
+            home["@context"] = "https://schema.org".into();
+            home["description"] = description.into();
+            home
+        }
+        SourceKind::Article => {
+            let mut article = serde_json::json!({
+                "@context": "https://schema.org",
+                "@type": "Article",
+                "headline": page.title,
+                "description": description,
+                "url": site.permalink(&page.path),
+                "mainEntityOfPage": site.permalink(&page.path),
+                "author": {"@type": "Organization", "name": if settings.author.is_empty() { &settings.title } else { &settings.author }},
+                "publisher": organization,
+                "wordCount": page.markdown.word_count,
+            });
+            if let Some(date) = &page.date {
+                article["datePublished"] = date.rfc3339().into();
+                article["dateModified"] = page.updated.as_ref().unwrap_or(date).rfc3339().into();
+            }
+            if let Some(image) = image_url(site, page.image.as_deref()) {
+                article["image"] = image.into();
+            }
+            article
+        }
+        SourceKind::ArticleList | SourceKind::Page => return None,
+    };
+    Some(script_safe_json(&data))
+}
+
+/// JSON that cannot end the `<script>` element it sits in.
+fn script_safe_json(data: &serde_json::Value) -> String {
+    data.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 fn reading_time(words: usize) -> usize {
