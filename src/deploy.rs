@@ -35,12 +35,12 @@ pub fn finish(site: &Site, files: &mut Vec<OutputFile>, allowances: &[Allowance]
     }
     let policy = Policy::new(inline_code_hashes(files), site, allowances);
     let meta = format!(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        "\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
         policy.render(Delivery::Meta)
     );
     files.par_iter_mut().for_each(|file| {
         if let (true, Contents::Text(text)) = (is_html(&file.path), &mut file.contents)
-            && let Some(offset) = html::after_head_start(text)
+            && let Some(offset) = html::head_insertion_point(text)
         {
             text.insert_str(offset, &meta);
         }

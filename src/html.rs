@@ -69,12 +69,22 @@ pub fn inline_code(html: &str) -> Vec<InlineCode> {
     found
 }
 
-/// The byte offset just after the `<head>` start tag, where a `<meta>` that must come first goes.
-pub fn after_head_start(html: &str) -> Option<usize> {
-    tokens(html).find_map(|token| match token {
-        Token::StartTag(tag) if tag.name.as_slice() == b"head" => Some(tag.span.end),
-        _ => None,
-    })
+/// Where a `<meta>` that must precede everything else in `<head>` goes: after
+/// `<meta charset>` when that comes first, else just after the `<head>` start tag.
+pub fn head_insertion_point(html: &str) -> Option<usize> {
+    let mut after_head = None;
+    for token in tokens(html) {
+        match token {
+            Token::StartTag(tag) if tag.name.as_slice() == b"head" => after_head = Some(tag.span.end),
+            Token::StartTag(tag) if after_head.is_some() => {
+                let is_charset = tag.name.as_slice() == b"meta" && tag.attributes.contains_key(b"charset".as_slice());
+                return Some(if is_charset { tag.span.end } else { after_head? });
+            }
+            Token::EndTag(tag) if tag.name.as_slice() == b"head" => return after_head,
+            _ => {}
+        }
+    }
+    after_head
 }
 
 #[cfg(test)]
@@ -98,10 +108,13 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_end_of_the_head_tag() {
+    fn finds_where_the_head_begins() {
         let html = "<!doctype html><html><head data-x=\"1\"><title>t</title>";
-        let offset = after_head_start(html).unwrap();
+        let offset = head_insertion_point(html).unwrap();
         assert_eq!(&html[..offset], "<!doctype html><html><head data-x=\"1\">");
-        assert_eq!(after_head_start("<p>no head"), None);
+        let html = "<html><head>\n<meta charset=\"utf-8\">\n<title>t</title>";
+        let offset = head_insertion_point(html).unwrap();
+        assert_eq!(&html[offset..], "\n<title>t</title>");
+        assert_eq!(head_insertion_point("<p>no head"), None);
     }
 }

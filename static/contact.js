@@ -85,19 +85,33 @@
     control.closest('.field').classList.remove('field--error');
   };
 
-  /* Lists the fields now in error, in the order of the form; the title says so. */
+  /* Lists the fields now in error, in the order of the form; the title says so. The links
+     are updated in place, not rebuilt: a field's blur, which updates the list, comes between
+     the press and the release of a click on one of them. */
   var updateSummary = function () {
+    var existing = {};
+    Array.from(summaryList.children).forEach(function (item) {
+      existing[item.firstChild.getAttribute('href')] = item;
+    });
     var items = controls.filter(function (control) {
       return control.getAttribute('aria-invalid') === 'true';
     }).map(function (control) {
-      var link = document.createElement('a');
-      link.href = '#' + control.id;
-      link.textContent = document.getElementById(control.id + '-error').lastChild.textContent;
-      var item = document.createElement('li');
-      item.append(link);
+      var item = existing['#' + control.id];
+      if (!item) {
+        var link = document.createElement('a');
+        link.href = '#' + control.id;
+        item = document.createElement('li');
+        item.append(link);
+      }
+      item.firstChild.textContent = document.getElementById(control.id + '-error').lastChild.textContent;
       return item;
     });
-    summaryList.replaceChildren.apply(summaryList, items);
+    Array.from(summaryList.children).forEach(function (item) {
+      if (items.indexOf(item) < 0) item.remove();
+    });
+    items.forEach(function (item, index) {
+      if (summaryList.children[index] !== item) summaryList.insertBefore(item, summaryList.children[index] || null);
+    });
     summary.hidden = items.length === 0;
     document.title = items.length ? 'Error: ' + title : title;
     return items.length;
