@@ -30,7 +30,7 @@ fn extension(path: &str) -> Option<String> {
 }
 
 /// Where templates find each static file: `style.css` → `style.0123456789.css`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssetUrls(HashMap<String, String>);
 
 impl AssetUrls {

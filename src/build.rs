@@ -57,6 +57,19 @@ pub struct RenderedSite {
     pub pages: usize,
     pub warnings: Diagnostics,
     pub timings: Timings,
+    /// The assembled site the files were rendered from (`check` reads it).
+    pub site: Site,
+}
+
+/// What one build keeps for the next, so that a rebuild redoes only what changed: content files
+/// parsed, Markdown rendered, pages rendered and finished, each reused while its inputs are
+/// equal. `serve` keeps one across its rebuilds.
+#[derive(Default)]
+pub struct RenderCache {
+    content: content::PageCache,
+    markdown: site::MarkdownCache,
+    pages: templates::PageCache,
+    deploy: deploy::DeployCache,
 }
 
 /// How long each phase of a build took, in order.
@@ -102,6 +115,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         pages,
         warnings,
         mut timings,
+        ..
     } = render(options)?;
     timings.measure("write", || output::write(&output, &files))?;
     Ok(BuildReport {
@@ -115,29 +129,62 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 
 /// Loads and renders the whole site in memory; writes nothing.
 pub fn render(options: &BuildOptions) -> Result<RenderedSite, BuildError> {
+    render_with(options, None)
+}
+
+/// Like `render`, but redoes only the work whose inputs changed since the cache was filled.
+/// Gives the same files as `render`.
+pub fn render_cached(
+    options: &BuildOptions,
+    cache: &mut RenderCache,
+) -> Result<RenderedSite, BuildError> {
+    render_with(options, Some(cache))
+}
+
+fn render_with(
+    options: &BuildOptions,
+    mut cache: Option<&mut RenderCache>,
+) -> Result<RenderedSite, BuildError> {
     let mut timings = Timings::default();
-    let (sources, mut templates, mut problems) = timings.measure("load", || load(options));
-    let sources = match sources {
-        Some(sources) if !problems.has_errors() => sources,
-        _ => return Err(BuildError::Sources(problems.sorted())),
-    };
-    let Some(templates) = templates.as_mut() else {
+    let content_cache = cache.as_deref_mut().map(|cache| &mut cache.content);
+    let (sources, mut templates, mut problems) =
+        timings.measure("load", || load(options, content_cache));
+    // With the settings loaded, the site is assembled even when some content files or templates
+    // failed, so that one build reports the broken links too.
+    let Some(sources) = sources else {
         return Err(BuildError::Sources(problems.sorted()));
     };
     let site = timings
-        .measure("markdown", || site::assemble(sources))
+        .measure("markdown", || match cache.as_deref_mut() {
+            Some(cache) => site::assemble_cached(sources, &mut cache.markdown),
+            None => site::assemble(sources),
+        })
         .map_err(|site_problems| {
             problems.extend(site_problems);
             BuildError::Sources(problems.clone().sorted())
         })?;
+    let Some(templates) = templates.as_mut().filter(|_| !problems.has_errors()) else {
+        return Err(BuildError::Sources(problems.sorted()));
+    };
+    if let Some(problem) = crate::contact::missing_thanks_page(&site) {
+        problems.push(problem);
+        return Err(BuildError::Sources(problems.sorted()));
+    }
     let mut files = timings
-        .measure("templates", || templates::render(&site, templates))
+        .measure("templates", || match cache.as_deref_mut() {
+            Some(cache) => templates::render_cached(&site, templates, &mut cache.pages),
+            None => templates::render(&site, templates),
+        })
         .map_err(|render_problems| {
             problems.extend(render_problems);
             BuildError::Sources(problems.clone().sorted())
         })?;
-    let allowances = crate::consent::csp_allowances(&site.settings.consent);
-    timings.measure("deploy", || deploy::finish(&site, &mut files, &allowances));
+    let mut allowances = crate::consent::csp_allowances(&site.settings.consent);
+    allowances.extend(crate::contact::csp_allowances(site.settings.contact.as_ref()));
+    timings.measure("deploy", || match cache {
+        Some(cache) => deploy::finish_cached(&site, &mut files, &allowances, &mut cache.deploy),
+        None => deploy::finish(&site, &mut files, &allowances),
+    });
     let pages = files.iter().filter(|file| file.path.ends_with(".html")).count();
     files.extend(copied_files(&site));
     Ok(RenderedSite {
@@ -145,12 +192,14 @@ pub fn render(options: &BuildOptions) -> Result<RenderedSite, BuildError> {
         pages,
         warnings: problems.sorted(),
         timings,
+        site,
     })
 }
 
 /// Reads settings, content, static files and templates, collecting every problem.
 fn load(
     options: &BuildOptions,
+    content_cache: Option<&mut content::PageCache>,
 ) -> (
     Option<site::Sources>,
     Option<templates::Templates>,
@@ -168,7 +217,10 @@ fn load(
             None
         }
     };
-    let (content, content_problems) = content::load(root);
+    let (content, content_problems) = match content_cache {
+        Some(cache) => content::load_cached(root, cache),
+        None => content::load(root),
+    };
     problems.extend(content_problems);
     let (mut static_files, static_problems) = content::load_static(root);
     problems.extend(static_problems);
@@ -195,7 +247,7 @@ fn load(
         settings,
         content,
         static_files,
-        templates: templates.as_ref().map(|t| t.names()).unwrap_or_default(),
+        templates: templates.as_ref().map(|t| t.names()),
         drafts: options.drafts,
     });
     (sources, templates, problems)

@@ -14,6 +14,7 @@ use toml::Spanned;
 
 use crate::config::{Settings, SettingsFile, is_placeholder_domain};
 use crate::diagnostics::{Diagnostic, Diagnostics, closest};
+use crate::site::Site;
 
 /// The thank-you page the POST backends send visitors to, below the base path.
 pub const THANKS_PATH: &str = "contact/thanks/";
@@ -82,6 +83,8 @@ pub struct ContactSettings {
     pub subjects: Vec<String>,
     /// The label of the consent box; none means the form has no consent box.
     pub consent: Option<String>,
+    /// Where the backend is chosen in site.toml, for problems found later.
+    pub backend_span: Option<Range<usize>>,
 }
 
 /// Where the form's submissions go.
@@ -452,6 +455,7 @@ pub fn validate(
         backend: backend?,
         subjects,
         consent,
+        backend_span: raw.backend.as_ref().map(Spanned::span),
     })
 }
 
@@ -526,7 +530,8 @@ fn backend(
             Some(close) => format!("did you mean `{close}`?"),
             None => "use one of `mailto`, `formspree`, `netlify` and `custom`".to_string(),
         };
-        problems.push(error_at_backend(format!("unknown contact backend `{name}`")).with_help(help));
+        problems
+            .push(error_at_backend(format!("unknown contact backend `{name}`")).with_help(help));
         return None;
     }
 
@@ -607,8 +612,11 @@ fn backend(
         _ => {
             let Some(action) = &raw.action else {
                 problems.push(
-                    error_at_backend("the custom contact backend needs the `action` URL the form posts to".into())
-                        .with_help("add action = \"https://forms.aimtowin.com/contact\" to [contact]"),
+                    error_at_backend(
+                        "the custom contact backend needs the `action` URL the form posts to"
+                            .into(),
+                    )
+                    .with_help("add action = \"https://forms.aimtowin.com/contact\" to [contact]"),
                 );
                 return None;
             };
@@ -635,7 +643,9 @@ fn backend(
                             &file.path,
                             format!("the contact form posts to `{url}` without encryption"),
                         )
-                        .with_help("use an https:// URL: the form carries visitors' personal details")
+                        .with_help(
+                            "use an https:// URL: the form carries visitors' personal details",
+                        )
                         .at(&file.text, action.span()),
                     );
                 }
@@ -653,8 +663,11 @@ fn backend(
                     }
                     if fields.all().contains(&value) {
                         problems.push(
-                            file.error_at(field.span(), format!("`{value}` is already the name of a form field"))
-                                .with_help("give the redirect field a name of its own"),
+                            file.error_at(
+                                field.span(),
+                                format!("`{value}` is already the name of a form field"),
+                            )
+                            .with_help("give the redirect field a name of its own"),
                         );
                         return None;
                     }
@@ -702,8 +715,9 @@ fn custom_field_names(
             }
             Err(message) => {
                 problems.push(
-                    file.error_at(value.span(), message)
-                        .with_help("give the field name your endpoint expects, such as \"full_name\""),
+                    file.error_at(value.span(), message).with_help(
+                        "give the field name your endpoint expects, such as \"full_name\"",
+                    ),
                 );
                 ok = false;
             }
@@ -751,7 +765,9 @@ fn check_action_url(url: &str) -> Result<(), String> {
 fn url_host(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     if host.starts_with('[') {
         return host.split_inclusive(']').next();
     }
@@ -760,6 +776,51 @@ fn url_host(url: &str) -> Option<&str> {
 
 fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.starts_with("127.") || host == "[::1]"
+}
+
+/// A backend that posts sends visitors to the thank-you page: without one they would land on
+/// the 404 page after writing to the firm. An error located at the backend in site.toml.
+pub fn missing_thanks_page(site: &Site) -> Option<Diagnostic> {
+    let settings = &site.settings;
+    let contact = settings.contact.as_ref()?;
+    if contact.backend == Backend::Mailto || site.pages.iter().any(|page| page.path == THANKS_PATH)
+    {
+        return None;
+    }
+    let message = format!(
+        "the {} contact backend sends visitors to /{THANKS_PATH}, but there is no page there",
+        contact.backend.name()
+    );
+    let problem = match &contact.backend_span {
+        Some(span) => settings.file.error_at(span.clone(), message),
+        None => Diagnostic::error(&settings.file.path, message),
+    };
+    Some(problem.with_help(
+        "add content/contact/thanks.md with template = \"contact-thanks.html\" (see the README, \"Contact page\")",
+    ))
+}
+
+/// The sources the Content-Security-Policy must allow for the form, as (directive, source)
+/// pairs: `form-action` for a backend that posts to another site; nothing otherwise.
+pub fn csp_allowances(contact: Option<&ContactSettings>) -> Vec<(String, String)> {
+    let origin = match contact.map(|contact| &contact.backend) {
+        Some(Backend::Formspree { .. }) => Some("https://formspree.io".to_string()),
+        Some(Backend::Custom { action, .. }) => url_origin(action),
+        _ => None,
+    };
+    origin
+        .map(|origin| vec![("form-action".to_string(), origin)])
+        .unwrap_or_default()
+}
+
+/// `https://forms.example.net:8443` of `https://forms.example.net:8443/f/1?x`.
+fn url_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_and_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    Some(format!("{scheme}://{}", host_and_port.to_ascii_lowercase()))
 }
 
 /// `site.contact`: what templates need to show the contact page.
@@ -933,8 +994,10 @@ fn form_context(
             form.action = format!("https://formspree.io/f/{id}");
             form.third_party = Some("Formspree".into());
             form.fields = FieldNames::ours(FORMSPREE_HONEYPOT);
-            form.hidden
-                .push(attribute("_subject", format!("Enquiry from the {site_title} website")));
+            form.hidden.push(attribute(
+                "_subject",
+                format!("Enquiry from the {site_title} website"),
+            ));
             form.hidden.push(attribute("_next", thanks_permalink));
         }
         Backend::Netlify => {
@@ -1165,7 +1228,11 @@ mod tests {
         let (_, warnings) = contact("email = \"hello@example.com\"\n");
         let warning = warnings.iter().next().unwrap();
         assert!(!warning.is_error());
-        assert!(warning.message.contains("placeholder"), "{}", warning.message);
+        assert!(
+            warning.message.contains("placeholder"),
+            "{}",
+            warning.message
+        );
         assert_eq!(warning.location.unwrap().line, 5);
     }
 
@@ -1174,7 +1241,14 @@ mod tests {
         let (message, line) = problem("backend = \"netlify\"\nemail = \"hello at aimtowin\"\n");
         assert_eq!(message, "`hello at aimtowin` is not an e-mail address");
         assert_eq!(line, 6);
-        for bad in ["a@b", "@a.com", "a@.com", "a b@c.com", "a@-b.com", "a..b@c.com"] {
+        for bad in [
+            "a@b",
+            "@a.com",
+            "a@.com",
+            "a b@c.com",
+            "a@-b.com",
+            "a..b@c.com",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
         assert!(EmailAddress::parse("first.last+tag@Mail.Example.co.uk").is_ok());
@@ -1194,12 +1268,14 @@ mod tests {
     #[test]
     fn formspree_needs_an_id() {
         let (message, line) = problem("email = \"a@b.com\"\nbackend = \"formspree\"\n");
-        assert_eq!(message, "the formspree contact backend needs `formspree_id`");
+        assert_eq!(
+            message,
+            "the formspree contact backend needs `formspree_id`"
+        );
         assert_eq!(line, 6);
-        let problems = parse(
-            "backend = \"formspree\"\nformspree_id = \"https://formspree.io/f/xyzabcd\"\n",
-        )
-        .unwrap_err();
+        let problems =
+            parse("backend = \"formspree\"\nformspree_id = \"https://formspree.io/f/xyzabcd\"\n")
+                .unwrap_err();
         let problem = problems.iter().next().unwrap();
         assert_eq!(problem.location.unwrap().line, 6);
         assert_eq!(
@@ -1315,7 +1391,13 @@ mod tests {
             hours.display(),
             "Monday, Wednesday and Saturday and Sunday, 10:00 to 12:00"
         );
-        for bad in ["Mo-Fr", "Fr-Mo 09:00-17:00", "Mo 17:00-09:00", "Xx 09:00-10:00", "Mo 9-17"] {
+        for bad in [
+            "Mo-Fr",
+            "Fr-Mo 09:00-17:00",
+            "Mo 17:00-09:00",
+            "Xx 09:00-10:00",
+            "Mo 9-17",
+        ] {
             assert!(OpeningHours::parse(bad).is_err(), "{bad}");
         }
         let (message, line) =
@@ -1362,7 +1444,11 @@ mod tests {
         assert!(context.json_ld.contains("\"telephone\":\"+442079460000\""));
         assert!(context.json_ld.contains("\"opens\":\"09:00\""));
         assert!(context.json_ld.contains("\"postalCode\":\"N1 1AA\""));
-        assert!(context.json_ld.contains("\"url\":\"https://aimtowin.com/sub/\""));
+        assert!(
+            context
+                .json_ld
+                .contains("\"url\":\"https://aimtowin.com/sub/\"")
+        );
     }
 
     #[test]
@@ -1373,6 +1459,30 @@ mod tests {
         let mut out = String::new();
         Json::Hidden("a@b".into()).write(&mut out);
         assert_eq!(out, "\"\\u0061\\u0040\\u0062\"");
+    }
+
+    #[test]
+    fn the_csp_allows_posting_to_the_backend_only() {
+        let allowances = |text: &str| csp_allowances(Some(&contact(text).0));
+        assert!(allowances("email = \"a@b.com\"\n").is_empty());
+        assert!(allowances("backend = \"netlify\"\n").is_empty());
+        assert_eq!(
+            allowances("backend = \"formspree\"\nformspree_id = \"abc\"\n"),
+            [(
+                "form-action".to_string(),
+                "https://formspree.io".to_string()
+            )]
+        );
+        assert_eq!(
+            allowances(
+                "backend = \"custom\"\naction = \"https://Forms.aimtowin.com:8443/f/1?x=1\"\n"
+            ),
+            [(
+                "form-action".to_string(),
+                "https://forms.aimtowin.com:8443".to_string()
+            )]
+        );
+        assert!(csp_allowances(None).is_empty());
     }
 
     #[test]

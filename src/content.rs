@@ -98,10 +98,27 @@ pub struct Asset {
 pub struct LoadedContent {
     pub pages: Vec<SourcePage>,
     pub assets: Vec<Asset>,
+    /// Markdown files that could not be loaded, by source path: links to them are not broken.
+    pub failed: Vec<String>,
 }
 
 /// Reads every file below `ROOT/content`, in a stable order.
 pub fn load(root: &Path) -> (LoadedContent, Diagnostics) {
+    load_with(root, None)
+}
+
+/// Content files parsed by an earlier load, reused while their text is unchanged, so that a
+/// rebuild parses only the files that changed (`serve`).
+#[derive(Debug, Default)]
+pub struct PageCache(std::collections::HashMap<String, SourcePage>);
+
+/// Like `load`, but parses only the files whose text differs from the cache's, and refills it.
+pub fn load_cached(root: &Path, cache: &mut PageCache) -> (LoadedContent, Diagnostics) {
+    load_with(root, Some(cache))
+}
+
+fn load_with(root: &Path, mut cache: Option<&mut PageCache>) -> (LoadedContent, Diagnostics) {
+    let mut previous = cache.as_deref_mut().map(std::mem::take).unwrap_or_default();
     let dir = root.join(CONTENT_DIR);
     let mut loaded = LoadedContent::default();
     let mut problems = Diagnostics::default();
@@ -123,9 +140,17 @@ pub fn load(root: &Path) -> (LoadedContent, Diagnostics) {
         let relative = relative_source(&dir, &entry);
         let display_path = Path::new(CONTENT_DIR).join(&relative);
         if relative.ends_with(".md") {
-            match read_page(&entry, relative, display_path) {
-                Ok(page) => loaded.pages.push(page),
-                Err(problem) => problems.extend(problem),
+            match read_page(&entry, relative.clone(), display_path, &mut previous) {
+                Ok(page) => {
+                    if let Some(cache) = cache.as_deref_mut() {
+                        cache.0.insert(page.source.clone(), page.clone());
+                    }
+                    loaded.pages.push(page)
+                }
+                Err(problem) => {
+                    loaded.failed.push(relative);
+                    problems.extend(problem)
+                }
             }
         } else {
             loaded.assets.push(Asset {
@@ -227,6 +252,7 @@ fn read_page(
     path: &Path,
     source: String,
     display_path: PathBuf,
+    previous: &mut PageCache,
 ) -> Result<SourcePage, Vec<Diagnostic>> {
     let bytes = std::fs::read(path).map_err(|error| {
         vec![
@@ -234,6 +260,11 @@ fn read_page(
                 .with_help("check that the file exists and that you may read it"),
         ]
     })?;
+    if let Some(page) = previous.0.remove(&source)
+        && page.text.as_bytes() == bytes.as_slice()
+    {
+        return Ok(page);
+    }
     let text = String::from_utf8(bytes).map_err(|error| vec![not_utf8(&display_path, &error)])?;
     parse_page(text, source, display_path)
 }

@@ -3,7 +3,7 @@
 //! `<meta>` in every page and in `_headers` with the other security and caching headers;
 //! `_redirects` for aliases; optional HTML minification. Pure: works on files in memory.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use base64::Engine as _;
 use rayon::prelude::*;
@@ -26,25 +26,117 @@ pub type Allowance = (String, String);
 
 /// Finishes the rendered files for deployment, in place.
 pub fn finish(site: &Site, files: &mut Vec<OutputFile>, allowances: &[Allowance]) {
-    if site.settings.minify {
-        files.par_iter_mut().for_each(|file| {
-            if let (true, Contents::Text(text)) = (is_html(&file.path), &mut file.contents) {
+    finish_with(site, files, allowances, None)
+}
+
+/// Like `finish`, but redoes the work on a page (minifying, finding its inline code, adding the
+/// policy) only when its HTML or the policy changed since the cache was filled (`serve`).
+pub fn finish_cached(
+    site: &Site,
+    files: &mut Vec<OutputFile>,
+    allowances: &[Allowance],
+    cache: &mut DeployCache,
+) {
+    finish_with(site, files, allowances, Some(cache))
+}
+
+/// Pages finished by an earlier build, by output path: the HTML as rendered, its inline code,
+/// the policy `<meta>` added and the finished HTML.
+#[derive(Debug, Default)]
+pub struct DeployCache {
+    minify: bool,
+    pages: HashMap<String, FinishedPage>,
+}
+
+#[derive(Debug)]
+struct FinishedPage {
+    rendered: String,
+    code: Vec<html::InlineCode>,
+    meta: String,
+    finished: String,
+}
+
+fn finish_with(
+    site: &Site,
+    files: &mut Vec<OutputFile>,
+    allowances: &[Allowance],
+    mut cache: Option<&mut DeployCache>,
+) {
+    let minify = site.settings.minify;
+    let caching = cache.is_some();
+    let mut previous = match cache.as_deref_mut() {
+        Some(cache) if cache.minify == minify => std::mem::take(&mut cache.pages),
+        _ => HashMap::new(),
+    };
+    // Per HTML page: the cached page when its rendered HTML is unchanged, else the rendered
+    // HTML (kept only when caching) and its inline code.
+    let pages: Vec<(Option<&FinishedPage>, Option<String>, Vec<html::InlineCode>)> = files
+        .par_iter_mut()
+        .map(|file| {
+            let (true, Contents::Text(text)) = (is_html(&file.path), &mut file.contents) else {
+                return (None, None, Vec::new());
+            };
+            if let Some(cached) = previous.get(&file.path)
+                && cached.rendered == *text
+            {
+                return (Some(cached), None, Vec::new());
+            }
+            let rendered = caching.then(|| text.clone());
+            if minify {
                 *text = minify_html(text);
             }
+            let code = html::inline_code(text);
+            (None, rendered, code)
+        })
+        .collect();
+    let hashes = pages
+        .iter()
+        .flat_map(|(cached, _, code)| cached.map_or(code.as_slice(), |cached| &cached.code))
+        .map(|code| (code.kind, csp_hash(&code.text)))
+        .fold(BTreeMap::new(), |mut hashes: BTreeMap<CodeKind, BTreeSet<String>>, (kind, hash)| {
+            hashes.entry(kind).or_default().insert(hash);
+            hashes
         });
-    }
-    let policy = Policy::new(inline_code_hashes(files), site, allowances);
+    let policy = Policy::new(hashes, site, allowances);
     let meta = format!(
         "\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
         policy.render(Delivery::Meta)
     );
-    files.par_iter_mut().for_each(|file| {
-        if let (true, Contents::Text(text)) = (is_html(&file.path), &mut file.contents)
-            && let Some(offset) = html::head_insertion_point(text)
-        {
-            text.insert_str(offset, &meta);
+    let finished: Vec<Option<FinishedPage>> = files
+        .par_iter_mut()
+        .zip(pages)
+        .map(|(file, (cached, rendered, code))| {
+            let Contents::Text(text) = &mut file.contents else {
+                return None;
+            };
+            if !is_html(&file.path) {
+                return None;
+            }
+            if let Some(cached) = cached {
+                if cached.meta == meta {
+                    *text = cached.finished.clone();
+                    return None;
+                }
+                if minify {
+                    *text = minify_html(text);
+                }
+            }
+            if let Some(offset) = html::head_insertion_point(text) {
+                text.insert_str(offset, &meta);
+            }
+            let rendered = rendered.or_else(|| cached.map(|cached| cached.rendered.clone()))?;
+            let code = cached.map_or(code, |cached| cached.code.clone());
+            Some(FinishedPage { rendered, code, meta: meta.clone(), finished: text.clone() })
+        })
+        .collect();
+    if let Some(cache) = cache {
+        cache.minify = minify;
+        for (file, page) in files.iter().zip(finished) {
+            if let Some(page) = page.or_else(|| previous.remove(&file.path)) {
+                cache.pages.insert(file.path.clone(), page);
+            }
         }
-    });
+    }
     let headers = headers_file(site, files, &policy);
     files.push(OutputFile::text(HEADERS_FILE.into(), headers));
     files.push(OutputFile::text(REDIRECTS_FILE.into(), redirects_file(site)));
@@ -52,24 +144,6 @@ pub fn finish(site: &Site, files: &mut Vec<OutputFile>, allowances: &[Allowance]
 
 fn is_html(path: &str) -> bool {
     path.ends_with(".html")
-}
-
-/// `sha256-...` of every inline script and style of every page, by kind.
-fn inline_code_hashes(files: &[OutputFile]) -> BTreeMap<CodeKind, BTreeSet<String>> {
-    files
-        .par_iter()
-        .filter_map(|file| match (&file.contents, is_html(&file.path)) {
-            (Contents::Text(text), true) => Some(html::inline_code(text)),
-            _ => None,
-        })
-        .flatten()
-        .map(|code| (code.kind, csp_hash(&code.text)))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold(BTreeMap::new(), |mut hashes, (kind, hash)| {
-            hashes.entry(kind).or_insert_with(BTreeSet::new).insert(hash);
-            hashes
-        })
 }
 
 fn csp_hash(code: &str) -> String {

@@ -271,7 +271,12 @@ fn explain_toml_message(message: &str) -> (String, Option<String>) {
             Some("write a date as 2020-02-10 or a date and time as 2020-02-10T09:30:00Z, without quotes".into()),
         );
     }
-    (message.to_string(), None)
+    let help = if message.starts_with("invalid type") {
+        "give the value the type this key takes: text in double quotes, true or false, a number, or a list in [ ]"
+    } else {
+        "write TOML: one `key = value` per line, text in double quotes, lists in [ ]"
+    };
+    (message.to_string(), Some(help.to_string()))
 }
 
 fn quoted(names: &[&str]) -> String {
@@ -327,5 +332,19 @@ mod tests {
         assert_eq!(diagnostic.message, "unknown key `titel`");
         assert_eq!(diagnostic.help.as_deref(), Some("did you mean `title`?"));
         assert_eq!(diagnostic.location, Some(Location { line: 1, column: 1 }));
+    }
+
+    #[test]
+    fn syntax_and_type_errors_say_how_to_fix_them() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Front {
+            draft: bool,
+        }
+        for text in ["draft = \"yes\"\n", "draft = \"unclosed\n"] {
+            let error = toml::from_str::<Front>(text).unwrap_err();
+            let diagnostic = from_toml_error(&error, Path::new("a.md"), text, 0);
+            assert!(diagnostic.help.is_some(), "{text}");
+        }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod build;
+pub mod check;
 pub mod config;
 pub mod consent;
 pub mod contact;
@@ -15,5 +16,7 @@ pub mod diagnostics;
 pub mod html;
 pub mod markdown;
 pub mod output;
+pub mod scaffold;
+pub mod serve;
 pub mod site;
 pub mod templates;

@@ -63,7 +63,8 @@ pub enum LinkProblemKind {
     Draft,
 }
 
-fn options() -> Options {
+/// The Markdown extensions aimsite turns on; `check` reads Markdown with the same ones.
+pub fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -314,6 +315,7 @@ impl<'a, 'r> Renderer<'a, 'r> {
         html::push_html(&mut summary, summary_events.iter().cloned());
         let mut body = String::with_capacity(self.events.len() * 16);
         html::push_html(&mut body, self.events.into_iter());
+        let body = without_style_attributes(body);
         let heading_ids = self.headings.iter().map(|(_, id, _)| id.clone()).collect();
         let rendered = RenderedMarkdown {
             html: body,
@@ -343,6 +345,17 @@ fn link_problem(source: &str, kind: LinkProblemKind, span: Range<usize>) -> Link
             help: "publish the target (remove `draft = true`), remove the link, or build with --drafts".into(),
         },
     }
+}
+
+/// pulldown-cmark aligns table cells with `style` attributes, which a strict
+/// Content-Security-Policy blocks; classes do the same without inline style.
+fn without_style_attributes(html: String) -> String {
+    if !html.contains(" style=\"text-align: ") {
+        return html;
+    }
+    html.replace(" style=\"text-align: left\"", " class=\"align-left\"")
+        .replace(" style=\"text-align: center\"", " class=\"align-center\"")
+        .replace(" style=\"text-align: right\"", " class=\"align-right\"")
 }
 
 /// Turns the flat list of headings into a tree: each heading holds the deeper ones after it.
@@ -474,6 +487,13 @@ mod tests {
         assert!(html.contains("<del>x</del>"));
         assert!(html.contains("\u{201c}q\u{201d}"), "{html}");
         assert!(html.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn table_alignment_uses_classes_not_inline_style() {
+        let html = md("| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |\n").html;
+        assert!(!html.contains("style="), "{html}");
+        assert!(html.contains("<td class=\"align-center\">2</td>"), "{html}");
     }
 
     #[test]

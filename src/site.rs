@@ -113,11 +113,22 @@ pub struct Sources {
     pub content: LoadedContent,
     /// Files of `static/`, and the built-in ones the site does not replace.
     pub static_files: Vec<Asset>,
-    pub templates: HashSet<String>,
+    /// The names of the templates, or `None` when they failed to load.
+    pub templates: Option<HashSet<String>>,
     pub drafts: bool,
 }
 
 pub fn assemble(sources: Sources) -> Result<Site, Diagnostics> {
+    assemble_with(sources, None)
+}
+
+/// Like `assemble`, but renders the Markdown only of pages whose body, or the target of one of
+/// whose `@/` links, changed since the cache was filled; refills the cache (`serve`).
+pub fn assemble_cached(sources: Sources, cache: &mut MarkdownCache) -> Result<Site, Diagnostics> {
+    assemble_with(sources, Some(cache))
+}
+
+fn assemble_with(sources: Sources, mut cache: Option<&mut MarkdownCache>) -> Result<Site, Diagnostics> {
     let mut problems = Diagnostics::default();
     let Sources {
         settings,
@@ -146,12 +157,20 @@ pub fn assemble(sources: Sources) -> Result<Site, Diagnostics> {
             })
             .collect(),
         drafts: &draft_sources,
+        failed: &content.failed,
     };
 
-    let rendered: Vec<(RenderedMarkdown, Vec<Diagnostic>)> = published
+    let previous = cache.as_deref_mut().map(std::mem::take);
+    let rendered: Vec<(RenderedMarkdown, Vec<Diagnostic>, Option<CacheEntry>)> = published
         .par_iter()
         .map(|page| {
-            let (markdown, link_problems) = markdown::render(page.body(), &resolver);
+            let (markdown, link_problems, entry) = match &previous {
+                Some(previous) => previous.render(page, &resolver),
+                None => {
+                    let (markdown, problems) = markdown::render(page.body(), &resolver);
+                    (markdown, problems, None)
+                }
+            };
             let diagnostics = link_problems
                 .into_iter()
                 .map(|problem| {
@@ -159,10 +178,17 @@ pub fn assemble(sources: Sources) -> Result<Site, Diagnostics> {
                         .with_help(problem.help)
                 })
                 .collect();
-            (markdown, diagnostics)
+            (markdown, diagnostics, entry)
         })
         .collect();
-
+    let (rendered, entries): (Vec<(RenderedMarkdown, Vec<Diagnostic>)>, Vec<Option<CacheEntry>>) =
+        rendered
+            .into_iter()
+            .map(|(markdown, problems, entry)| ((markdown, problems), entry))
+            .unzip();
+    if let (Some(cache), Some(previous)) = (cache, previous) {
+        cache.refill(previous, &published, entries);
+    }
     let markdowns: Vec<&RenderedMarkdown> = rendered.iter().map(|(markdown, _)| markdown).collect();
     check_fragments(&published, &markdowns, &mut problems);
     let mut pages = Vec::with_capacity(published.len());
@@ -170,7 +196,7 @@ pub fn assemble(sources: Sources) -> Result<Site, Diagnostics> {
         published.into_iter().zip(paths).zip(rendered)
     {
         problems.extend(link_problems);
-        if let Some(problem) = unknown_template(&source, &templates) {
+        if let Some(problem) = templates.as_ref().and_then(|names| unknown_template(&source, names)) {
             problems.push(problem);
         }
         pages.push(page_from_source(source, path, markdown));
@@ -202,9 +228,94 @@ pub fn assemble(sources: Sources) -> Result<Site, Diagnostics> {
     })
 }
 
+/// Markdown rendered by an earlier build, by source: the body, every `@/` link target looked up
+/// with what it resolved to, and the result. An entry is reused while the body is the same and
+/// every lookup gives the same answer.
+#[derive(Debug, Default)]
+pub struct MarkdownCache(HashMap<String, CachedMarkdown>);
+
+#[derive(Debug, Clone)]
+struct CachedMarkdown {
+    body: String,
+    lookups: Vec<(String, Result<String, LinkProblemKind>)>,
+    markdown: RenderedMarkdown,
+    problems: Vec<markdown::LinkProblem>,
+}
+
+/// What the cache says about one page of this build.
+enum CacheEntry {
+    /// The previous entry is still good.
+    Reused,
+    New(CachedMarkdown),
+}
+
+impl MarkdownCache {
+    /// The page's Markdown, from the cache when its entry is still good.
+    fn render(
+        &self,
+        page: &SourcePage,
+        resolver: &dyn ResolveSource,
+    ) -> (RenderedMarkdown, Vec<markdown::LinkProblem>, Option<CacheEntry>) {
+        if let Some(entry) = self.0.get(&page.source)
+            && entry.body == page.body()
+            && entry
+                .lookups
+                .iter()
+                .all(|(target, answer)| resolver.resolve(target) == *answer)
+        {
+            let reused = Some(CacheEntry::Reused);
+            return (entry.markdown.clone(), entry.problems.clone(), reused);
+        }
+        let recorder = RecordingResolver {
+            inner: resolver,
+            lookups: std::cell::RefCell::new(Vec::new()),
+        };
+        let (markdown, problems) = markdown::render(page.body(), &recorder);
+        let entry = CachedMarkdown {
+            body: page.body().to_string(),
+            lookups: recorder.lookups.into_inner(),
+            markdown: markdown.clone(),
+            problems: problems.clone(),
+        };
+        (markdown, problems, Some(CacheEntry::New(entry)))
+    }
+
+    /// Keeps the entries of this build's pages only.
+    fn refill(&mut self, mut previous: MarkdownCache, pages: &[SourcePage], entries: Vec<Option<CacheEntry>>) {
+        for (page, entry) in pages.iter().zip(entries) {
+            let entry = match entry {
+                Some(CacheEntry::New(entry)) => Some(entry),
+                Some(CacheEntry::Reused) => previous.0.remove(&page.source),
+                None => None,
+            };
+            if let Some(entry) = entry {
+                self.0.insert(page.source.clone(), entry);
+            }
+        }
+    }
+}
+
+/// Records every lookup a page's Markdown makes, for the cache.
+struct RecordingResolver<'r> {
+    inner: &'r dyn ResolveSource,
+    lookups: std::cell::RefCell<Vec<(String, Result<String, LinkProblemKind>)>>,
+}
+
+impl ResolveSource for RecordingResolver<'_> {
+    fn resolve(&self, source: &str) -> Result<String, LinkProblemKind> {
+        let answer = self.inner.resolve(source);
+        self.lookups
+            .borrow_mut()
+            .push((source.to_string(), answer.clone()));
+        answer
+    }
+}
+
 struct SourceUrls<'a> {
     urls: HashMap<String, String>,
     drafts: &'a HashSet<String>,
+    /// Files that failed to load: they exist, so links to them are not reported.
+    failed: &'a [String],
 }
 
 impl ResolveSource for SourceUrls<'_> {
@@ -214,6 +325,9 @@ impl ResolveSource for SourceUrls<'_> {
         }
         if self.drafts.contains(source) {
             return Err(LinkProblemKind::Draft);
+        }
+        if self.failed.iter().any(|failed| failed == source) {
+            return Ok(String::new());
         }
         Err(LinkProblemKind::Missing {
             suggestion: closest(source, self.urls.keys().map(String::as_str)).map(str::to_string),
@@ -338,6 +452,10 @@ fn check_fragments(
                 continue;
             };
             let target = link.source.as_deref().unwrap_or(&page.source);
+            // A target that did not load has been reported already.
+            if !ids.contains_key(target) {
+                continue;
+            }
             let is_heading = ids
                 .get(target)
                 .is_some_and(|ids| ids.contains(fragment.as_str()));

@@ -17,7 +17,8 @@ use crate::site::{self, Page, Site, TagName};
 pub const TEMPLATES_DIR: &str = "templates";
 
 /// Templates built into the binary; a file of the same name in `templates/` replaces one.
-const BUILT_IN_TEMPLATES: &[(&str, &str)] = &[
+/// `aimsite init` writes them into a new site.
+pub const BUILT_IN_TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("home.html", include_str!("../templates/home.html")),
     ("article.html", include_str!("../templates/article.html")),
@@ -154,7 +155,7 @@ pub fn load(root: &Path) -> Result<Templates, Diagnostics> {
             .iter()
             .map(|name| (name.as_str(), sources[*name].as_str())),
     ) {
-        problems.push(template_diagnostic(&error, &origins, None));
+        problems.extend(template_diagnostics(&error, &origins, None));
         return Err(problems);
     }
     Ok(Templates {
@@ -164,48 +165,110 @@ pub fn load(root: &Path) -> Result<Templates, Diagnostics> {
     })
 }
 
-/// Turns a Tera error into a diagnostic naming the template file and, where Tera knows it, the
+/// Turns a Tera error into diagnostics naming the template file and, where Tera knows it, the
 /// line; `page` names the content file being rendered.
-fn template_diagnostic(
+fn template_diagnostics(
     error: &tera::Error,
     origins: &HashMap<String, PathBuf>,
     page: Option<&Path>,
-) -> Diagnostic {
-    let report = match error.kind() {
+) -> Vec<Diagnostic> {
+    let file_of = |name: &str| {
+        origins
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Path::new(TEMPLATES_DIR).join(name))
+    };
+    let while_rendering = |message: String| match page {
+        Some(page) => format!("{message} (while rendering `{}`)", page.display()),
+        None => message,
+    };
+    let help = "fix the template; see the README for the variables each template receives";
+    match error.kind() {
         tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
-            Some(report)
+            let mut message = report.message().to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            let span = report.span();
+            vec![Diagnostic::error(file_of(report.filename()), while_rendering(message))
+                .at_location(span.start_line, span.start_col + 1)
+                .with_help(help)]
         }
-        _ => None,
-    };
-    let template = report.map(|report| report.filename().to_string());
-    let file = template
-        .as_ref()
-        .and_then(|name| origins.get(name).cloned())
-        .unwrap_or_else(|| PathBuf::from(TEMPLATES_DIR));
-    let mut message = match report {
-        Some(report) => report.message().to_string(),
-        None => error.to_string(),
-    };
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
+        tera::ErrorKind::MissingParent { current, parent } => vec![Diagnostic::error(
+            file_of(current),
+            format!("`{current}` extends `{parent}`, which does not exist"),
+        )
+        .with_help(format!("create templates/{parent}, or extend an existing template such as `base.html`"))],
+        tera::ErrorKind::CircularExtend { tpl, .. } | tera::ErrorKind::CircularInclude { tpl, .. } => {
+            vec![Diagnostic::error(file_of(tpl), error.to_string())
+                .with_help("a template must not extend or include itself, directly or through others")]
+        }
+        _ => {
+            let reports = located_reports(&error.to_string());
+            if reports.is_empty() {
+                return vec![Diagnostic::error(TEMPLATES_DIR, while_rendering(error.to_string())).with_help(help)];
+            }
+            reports
+                .into_iter()
+                .map(|(name, line, column, message)| {
+                    Diagnostic::error(file_of(&name), while_rendering(message))
+                        .at_location(line, column)
+                        .with_help(help)
+                })
+                .collect()
+        }
     }
-    if let Some(page) = page {
-        message.push_str(&format!(" (while rendering `{}`)", page.display()));
+}
+
+/// Tera joins the problems it finds while loading into one text of reports, each an
+/// `error: MESSAGE` line followed by a `--> TEMPLATE:LINE:COLUMN` line.
+fn located_reports(text: &str) -> Vec<(String, usize, usize, String)> {
+    let mut reports = Vec::new();
+    let mut message = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("error:") {
+            message = rest.trim().to_string();
+        } else if let Some(place) = line.strip_prefix("-->") {
+            let mut parts = place.trim().rsplitn(3, ':');
+            let (Some(column), Some(number), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+                continue;
+            };
+            if let (Ok(number), Ok(column)) = (number.parse(), column.parse::<usize>()) {
+                reports.push((name.to_string(), number, column, message.clone()));
+            }
+        }
     }
-    let mut diagnostic = Diagnostic::error(file, message)
-        .with_help("fix the template; see the README for the variables each template receives");
-    if let Some(report) = report {
-        let span = report.span();
-        diagnostic = diagnostic.at_location(span.start_line, span.start_col + 1);
-    }
-    diagnostic
+    reports
 }
 
 /// Renders every page of the site, in parallel.
 pub fn render(site: &Site, templates: &mut Templates) -> Result<Vec<OutputFile>, Diagnostics> {
+    render_with(site, templates, None)
+}
+
+/// Like `render`, but renders only the pages whose inputs changed since the cache was filled,
+/// and refills it (`serve`).
+pub fn render_cached(
+    site: &Site,
+    templates: &mut Templates,
+    cache: &mut PageCache,
+) -> Result<Vec<OutputFile>, Diagnostics> {
+    render_with(site, templates, Some(cache))
+}
+
+fn render_with(
+    site: &Site,
+    templates: &mut Templates,
+    mut cache: Option<&mut PageCache>,
+) -> Result<Vec<OutputFile>, Diagnostics> {
     register_site_functions(&mut templates.tera, site);
+    let previous = match cache.as_deref_mut() {
+        Some(cache) => cache.take_if_still_valid(SiteInputs::new(templates, site)),
+        None => HashMap::new(),
+    };
     let templates = &*templates;
     let summaries: Vec<ArticleContext> = site
         .articles
@@ -217,23 +280,46 @@ pub fn render(site: &Site, templates: &mut Templates) -> Result<Vec<OutputFile>,
         summaries: site.articles.iter().copied().zip(summaries.iter()).collect(),
     };
 
-    let results: Vec<Result<OutputFile, Box<Diagnostic>>> = jobs(site)
+    let caching = cache.is_some();
+    let results: Vec<Result<(OutputFile, Option<CachedPage>), Vec<Diagnostic>>> = jobs(site)
         .par_iter()
         .map(|job| {
             let prepared = job.prepare(site, &lists);
+            if let Some(cached) = previous.get(&prepared.path)
+                && cached.template == prepared.template
+                && cached.context == prepared.context
+            {
+                return Ok((OutputFile::text(prepared.path, cached.html.clone()), None));
+            }
             templates
                 .tera
                 .render(prepared.template, &prepared.context)
-                .map(|html| OutputFile::text(prepared.path, html))
-                .map_err(|error| Box::new(template_diagnostic(&error, &templates.origins, prepared.source)))
+                .map(|html| {
+                    let cached = caching.then(|| CachedPage {
+                        template: prepared.template.to_string(),
+                        context: prepared.context,
+                        html: html.clone(),
+                    });
+                    (OutputFile::text(prepared.path, html), cached)
+                })
+                .map_err(|error| template_diagnostics(&error, &templates.origins, prepared.source))
         })
         .collect();
+    let mut previous = previous;
     let mut files = Vec::with_capacity(results.len());
     let mut problems = Diagnostics::default();
     for result in results {
         match result {
-            Ok(file) => files.push(file),
-            Err(problem) => problems.push(*problem),
+            Ok((file, cached)) => {
+                if let Some(cache) = cache.as_deref_mut() {
+                    let cached = cached.or_else(|| previous.remove(&file.path));
+                    if let Some(cached) = cached {
+                        cache.pages.insert(file.path.clone(), cached);
+                    }
+                }
+                files.push(file)
+            }
+            Err(found) => problems.extend(found),
         }
     }
     if problems.has_errors() { Err(problems) } else { Ok(files) }
@@ -254,6 +340,51 @@ fn jobs(site: &Site) -> Vec<Job<'_>> {
         jobs.extend(page.aliases.iter().map(|alias| Job::Alias(index, alias)));
     }
     jobs
+}
+
+/// Pages rendered by an earlier build, by output path, reused while every input is equal: the
+/// job's template and context, and what all pages share (`SiteInputs`).
+#[derive(Default)]
+pub struct PageCache {
+    inputs: Option<SiteInputs>,
+    pages: HashMap<String, CachedPage>,
+}
+
+struct CachedPage {
+    template: String,
+    context: Context,
+    html: String,
+}
+
+/// What every page's rendering depends on besides its own context. Whatever
+/// `register_site_functions` gives the templates must be here.
+#[derive(PartialEq)]
+struct SiteInputs {
+    templates: Vec<(PathBuf, String)>,
+    globals: Context,
+    asset_urls: crate::assets::AssetUrls,
+    base_path: String,
+}
+
+impl SiteInputs {
+    fn new(templates: &mut Templates, site: &Site) -> Self {
+        SiteInputs {
+            templates: templates.site_sources.clone(),
+            globals: templates.tera.global_context().clone(),
+            asset_urls: site.asset_urls.clone(),
+            base_path: site.settings.base_url.path.clone(),
+        }
+    }
+}
+
+impl PageCache {
+    /// The cached pages, if they were rendered with the same site inputs; empties the cache.
+    fn take_if_still_valid(&mut self, inputs: SiteInputs) -> HashMap<String, CachedPage> {
+        let pages = std::mem::take(&mut self.pages);
+        let valid = self.inputs.as_ref() == Some(&inputs);
+        self.inputs = Some(inputs);
+        if valid { pages } else { HashMap::new() }
+    }
 }
 
 fn register_site_functions(tera: &mut Tera, site: &Site) {

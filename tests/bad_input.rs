@@ -552,6 +552,20 @@ fn an_unknown_filter_names_the_template_and_line() {
 }
 
 #[test]
+#[ignore = "bug: `extends` of a missing template is reported at `templates`, not `templates/page.html:1` (src/templates.rs, template_diagnostic ignores ErrorKind::MissingParent)"]
+fn extending_a_missing_template_names_the_template() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "templates/page.html",
+        "{% extends \"nope.html\" %}\n{% block main %}<h1>x</h1>{% endblock main %}\n",
+    );
+    let problems = fixture.rejected();
+    let problem = problems.at("templates/page.html", 1);
+    problem.says("nope.html");
+    problem.help();
+}
+
+#[test]
 fn an_unknown_filter_fails_the_build() {
     // The part of the case above that works today: the build fails and the output stays.
     let fixture = Fixture::new();

@@ -39,11 +39,7 @@ impl Site {
     }
 
     /// `configure` may point the server somewhere (a POST redirect) before it starts.
-    fn build_with(
-        keys: &str,
-        tables: &str,
-        configure: impl FnOnce(&mut Option<String>),
-    ) -> Site {
+    fn build_with(keys: &str, tables: &str, configure: impl FnOnce(&mut Option<String>)) -> Site {
         let dir = temp_dir();
         let root = dir.path().join("site");
         copy_folder(&fixture(), &root);
@@ -140,7 +136,10 @@ fn fill_valid(browser: &Browser) {
          s.dispatchEvent(new Event('change', {bubbles: true}));",
         &[],
     );
-    browser.type_text("#contact-message", "Our team would like a workshop.\nNext month?");
+    browser.type_text(
+        "#contact-message",
+        "Our team would like a workshop.\nNext month?",
+    );
     browser.click("#contact-consent");
 }
 
@@ -176,11 +175,29 @@ fn fields_have_labels_autocomplete_and_required() {
     let expectations = [
         // id, label text starts with, autocomplete, inputmode, required
         ("contact-name", "Name", Some("name"), None, true),
-        ("contact-email", "E-mail address", Some("email"), Some("email"), true),
+        (
+            "contact-email",
+            "E-mail address",
+            Some("email"),
+            Some("email"),
+            true,
+        ),
         ("contact-phone", "Phone", Some("tel"), Some("tel"), false),
-        ("contact-subject", "What is your message about?", None, None, true),
+        (
+            "contact-subject",
+            "What is your message about?",
+            None,
+            None,
+            true,
+        ),
         ("contact-message", "Message", None, None, true),
-        ("contact-consent", "I agree that Aim to Win", None, None, true),
+        (
+            "contact-consent",
+            "I agree that Aim to Win",
+            None,
+            None,
+            true,
+        ),
     ];
     for (id, label, autocomplete, inputmode, required) in expectations {
         let label_text: String = html
@@ -338,10 +355,7 @@ fn netlify_and_formspree_forms_carry_the_providers_names() {
         attribute(&html, "form", "action").as_deref(),
         Some("https://formspree.io/f/xyzabcd")
     );
-    assert_eq!(
-        attribute(&html, "form", "method").as_deref(),
-        Some("post")
-    );
+    assert_eq!(attribute(&html, "form", "method").as_deref(), Some("post"));
     assert_eq!(
         attribute(&html, "#contact-trap", "name").as_deref(),
         Some("_gotcha")
@@ -392,7 +406,54 @@ fn bad_contact_settings_fail_the_build_naming_site_toml_and_the_line() {
         stderr.contains("the formspree contact backend needs `formspree_id`"),
         "{stderr}"
     );
-    assert!(stderr.contains(&format!("--> site.toml:{line}:")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("--> site.toml:{line}:")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_posting_backend_without_a_thanks_page_fails_the_build() {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_folder(&fixture(), &root);
+    fs::remove_file(root.join("content/contact/thanks.md")).unwrap();
+    let settings = fs::read_to_string(root.join("site.toml")).unwrap();
+    let line = settings
+        .lines()
+        .position(|line| line == "[contact]")
+        .unwrap()
+        + 2;
+    let netlify = settings.replacen("[contact]\n", "[contact]\nbackend = \"netlify\"\n", 1);
+    fs::write(root.join("site.toml"), &netlify).unwrap();
+    let output = aimsite()
+        .args(["build", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("sends visitors to /contact/thanks/, but there is no page there"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("--> site.toml:{line}:")),
+        "{stderr}"
+    );
+
+    // The mailto backend needs no thank-you page.
+    fs::write(root.join("site.toml"), &settings).unwrap();
+    let output = aimsite()
+        .args(["build", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,8 +476,14 @@ fn fields_have_accessible_names() {
         .filter(|node| node["ignored"] != true)
         .map(|node| {
             (
-                node["role"]["value"].as_str().unwrap_or_default().to_string(),
-                node["name"]["value"].as_str().unwrap_or_default().to_string(),
+                node["role"]["value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                node["name"]["value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             )
         })
         .collect();
@@ -437,7 +504,9 @@ fn fields_have_accessible_names() {
         assert!(has(role, name), "no {role} named {name:?} in {names:?}");
     }
     assert!(
-        !names.iter().any(|(_, n)| n.contains("Leave this field empty")),
+        !names
+            .iter()
+            .any(|(_, n)| n.contains("Leave this field empty")),
         "the honeypot reaches assistive technology"
     );
     // Each field is described by its hint.
@@ -459,7 +528,10 @@ fn empty_submit_shows_the_error_summary_with_a_link_to_each_field() {
     submit(&browser);
 
     assert_eq!(browser.active_element()["id"], "contact-error-summary");
-    assert_eq!(browser.eval("document.title"), "Error: Contact us | Aim to Win");
+    assert_eq!(
+        browser.eval("document.title"),
+        "Error: Contact us | Aim to Win"
+    );
     assert_eq!(
         browser.eval("document.querySelector('#contact-error-summary h3').textContent"),
         "There is a problem"
@@ -494,7 +566,10 @@ fn empty_submit_shows_the_error_summary_with_a_link_to_each_field() {
             &[json!(id)],
         );
         assert_eq!(state[0], "true", "#{id}: {state}");
-        assert_eq!(state[1], true, "#{id} is not described by its error: {state}");
+        assert_eq!(
+            state[1], true,
+            "#{id} is not described by its error: {state}"
+        );
         assert_eq!(state[2], true, "#{id}'s error is not shown: {state}");
         assert!(
             state[3].as_str().unwrap().starts_with("Error: "),
@@ -516,10 +591,7 @@ fn empty_submit_shows_the_error_summary_with_a_link_to_each_field() {
             "clicking {href}"
         );
     }
-    assert!(
-        site.server.posts().is_empty(),
-        "an invalid form was posted"
-    );
+    assert!(site.server.posts().is_empty(), "an invalid form was posted");
     no_console_errors(&browser);
 }
 
@@ -619,7 +691,12 @@ fn honeypot_is_invisible_and_out_of_tab_reach() {
     for _ in 0..12 {
         browser.press(Key::Tab);
         let active = browser.active_element();
-        visited.push(active["id"].as_str().unwrap_or(active["tag"].as_str().unwrap_or("")).to_string());
+        visited.push(
+            active["id"]
+                .as_str()
+                .unwrap_or(active["tag"].as_str().unwrap_or(""))
+                .to_string(),
+        );
         if active["tag"] == "button" {
             break;
         }
@@ -650,7 +727,10 @@ fn mailto_composes_the_email_and_shows_what_happened() {
     open_contact(&browser, &site);
     fill_valid(&browser);
     submit(&browser);
-    browser.wait_until("document.getElementById('contact-sent').hidden === false", WAIT);
+    browser.wait_until(
+        "document.getElementById('contact-sent').hidden === false",
+        WAIT,
+    );
     assert_eq!(browser.active_element()["id"], "contact-sent");
     assert!(browser.current_url().ends_with("/contact/"));
     let url = browser.eval("document.querySelector('[data-mail-retry]').href");
@@ -668,7 +748,9 @@ fn mailto_composes_the_email_and_shows_what_happened() {
     assert!(url.contains("Phone%3A%20020%207946%200001"), "{url}");
     assert!(site.server.posts().is_empty());
     assert_eq!(
-        browser.eval("document.querySelector('#contact-sent [data-email-link] a').getAttribute('href')"),
+        browser.eval(
+            "document.querySelector('#contact-sent [data-email-link] a').getAttribute('href')"
+        ),
         "mailto:hello@aimtowin.test"
     );
     no_console_errors(&browser);
@@ -721,6 +803,41 @@ fn custom_backend_posts_the_mapped_fields_and_lands_on_the_thanks_page() {
 }
 
 #[test]
+fn custom_backend_on_another_site_is_allowed_by_the_content_security_policy() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let endpoint_files = temp_dir();
+    let endpoint = StaticServer::serve(endpoint_files.path());
+    let keys = format!(
+        "backend = \"custom\"\naction = \"{}\"\n",
+        endpoint.url("forms/contact")
+    );
+    let site = Site::with(&keys, "");
+    open_contact(&browser, &site);
+    let policy = browser.eval(
+        "document.querySelector('meta[http-equiv=Content-Security-Policy i]')?.content ?? ''",
+    );
+    fill_valid(&browser);
+    submit(&browser);
+    browser.wait_until(
+        &format!("location.href.startsWith('{}')", endpoint.origin()),
+        WAIT,
+    );
+    let posts = endpoint.posts();
+    assert_eq!(
+        posts.len(),
+        1,
+        "the form did not reach {} (CSP: {policy})",
+        endpoint.origin()
+    );
+    assert_eq!(posts[0].path, "/forms/contact");
+    assert!(site.server.posts().is_empty());
+    let violations: Vec<Value> = browser.csp_violations();
+    assert!(violations.is_empty(), "{violations:?}");
+}
+
+#[test]
 fn custom_backend_drops_a_filled_honeypot() {
     let Some(browser) = browser_or_skip() else {
         return;
@@ -728,7 +845,10 @@ fn custom_backend_drops_a_filled_honeypot() {
     let site = Site::custom();
     open_contact(&browser, &site);
     fill_valid(&browser);
-    browser.execute("document.getElementById('contact-trap').value = 'https://spam.example';", &[]);
+    browser.execute(
+        "document.getElementById('contact-trap').value = 'https://spam.example';",
+        &[],
+    );
     submit(&browser);
     browser.wait_until("location.pathname.endsWith('/contact/thanks/')", WAIT);
     assert!(site.server.posts().is_empty(), "{:?}", site.server.posts());
@@ -768,7 +888,10 @@ fn without_javascript_the_mailto_page_offers_a_mailto_link() {
     let site = Site::mailto();
     browser.disable_javascript();
     browser.open(&site.contact_url());
-    assert_eq!(browser.eval("document.querySelector('form').noValidate"), false);
+    assert_eq!(
+        browser.eval("document.querySelector('form').noValidate"),
+        false
+    );
     assert_eq!(
         browser.eval("document.querySelector('form').getBoundingClientRect().height"),
         0,
@@ -786,7 +909,10 @@ fn without_javascript_the_mailto_page_offers_a_mailto_link() {
         "expected the mailto link in the form's place and in the details: {links:?}"
     );
     for link in links {
-        assert_eq!(link, &json!(["mailto:hello@aimtowin.test", "hello@aimtowin.test"]));
+        assert_eq!(
+            link,
+            &json!(["mailto:hello@aimtowin.test", "hello@aimtowin.test"])
+        );
     }
 }
 
@@ -817,7 +943,10 @@ fn without_javascript_the_post_form_still_posts() {
     browser.wait_until("location.pathname.endsWith('/contact/thanks/')", WAIT);
     let posts = site.server.posts();
     assert_eq!(posts.len(), 1, "{posts:?}");
-    assert_eq!(posts[0].form_value("email").as_deref(), Some("ada@example.org"));
+    assert_eq!(
+        posts[0].form_value("email").as_deref(),
+        Some("ada@example.org")
+    );
 }
 
 /// Not a check: saves screenshots of the form, empty and after an empty submit, at a phone's
@@ -839,4 +968,12 @@ fn screenshots_for_review() {
         submit(&browser);
         browser.screenshot(folder.join(format!("contact-{width}-errors.png")));
     }
+    browser.cdp(
+        "Emulation.setEmulatedMedia",
+        json!({"features": [{"name": "prefers-color-scheme", "value": "dark"}]}),
+    );
+    browser.set_window_size(375, 2400);
+    open_contact(&browser, &site);
+    submit(&browser);
+    browser.screenshot(folder.join("contact-375-errors-dark.png"));
 }
