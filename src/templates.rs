@@ -155,7 +155,15 @@ pub fn load(root: &Path) -> Result<Templates, Diagnostics> {
             .iter()
             .map(|name| (name.as_str(), sources[*name].as_str())),
     ) {
-        problems.extend(template_diagnostics(&error, &origins, None));
+        let mut found = template_diagnostics(&error, &origins, None);
+        // Tera does not say where a missing parent is named; the `extends` tag does.
+        if let (tera::ErrorKind::MissingParent { current, parent }, [diagnostic]) = (error.kind(), &mut found[..])
+            && let Some(text) = sources.get(current)
+            && let Some(start) = text.find(&format!("\"{parent}\""))
+        {
+            *diagnostic = diagnostic.clone().at(text, start..start + parent.len() + 2);
+        }
+        problems.extend(found);
         return Err(problems);
     }
     Ok(Templates {

@@ -360,7 +360,6 @@ fn invalid_toml_in_front_matter_is_located_in_the_markdown_file() {
 }
 
 #[test]
-#[ignore = "bug: TOML syntax errors in front matter print no `help:` line (src/diagnostics.rs, explain_toml_message)"]
 fn invalid_toml_in_front_matter_says_how_to_fix_it() {
     let fixture = Fixture::new();
     fixture.write("content/articles/a.md", UNTERMINATED_STRING);
@@ -430,7 +429,6 @@ fn a_value_of_the_wrong_type_is_an_error() {
 }
 
 #[test]
-#[ignore = "bug: a front matter value of the wrong type prints no `help:` line (src/diagnostics.rs, explain_toml_message)"]
 fn a_value_of_the_wrong_type_says_how_to_fix_it() {
     let fixture = Fixture::new();
     fixture.write("content/articles/a.md", DRAFT_YES);
@@ -538,7 +536,6 @@ fn a_template_render_error_names_the_template_and_line() {
 }
 
 #[test]
-#[ignore = "bug: an unknown filter is reported at `templates`, not `templates/page.html:4:COL` (src/templates.rs, template_diagnostic ignores ErrorKind::Msg)"]
 fn an_unknown_filter_names_the_template_and_line() {
     let fixture = Fixture::new();
     fixture.write(
@@ -552,7 +549,6 @@ fn an_unknown_filter_names_the_template_and_line() {
 }
 
 #[test]
-#[ignore = "bug: `extends` of a missing template is reported at `templates`, not `templates/page.html:1` (src/templates.rs, template_diagnostic ignores ErrorKind::MissingParent)"]
 fn extending_a_missing_template_names_the_template() {
     let fixture = Fixture::new();
     fixture.write(
@@ -646,7 +642,6 @@ fn invalid_toml_in_site_toml_is_located() {
 }
 
 #[test]
-#[ignore = "bug: TOML syntax errors in site.toml print no `help:` line (src/diagnostics.rs, explain_toml_message)"]
 fn invalid_toml_in_site_toml_says_how_to_fix_it() {
     let fixture = Fixture::new();
     fixture.write("site.toml", BROKEN_SETTINGS);

@@ -1,0 +1,97 @@
+//! The live-reload event stream (server-sent events): one thread per open page, fed through a
+//! channel, so that a slow or vanished browser never holds up a rebuild or another page.
+
+use std::io::Write;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// How often an idle stream sends a comment, which also finds browsers that went away.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// One event as sent on the wire: `event: NAME` and its data on one line.
+pub type Message = Arc<str>;
+
+pub fn message(event: &str, data: &str) -> Message {
+    // Data never holds a newline: it is JSON or empty.
+    Arc::from(format!("event: {event}\ndata: {}\n\n", data.replace('\n', " ")))
+}
+
+/// The pages connected to the stream.
+#[derive(Default)]
+pub struct Clients(Mutex<Vec<Sender<Message>>>);
+
+impl Clients {
+    /// Sends an event to every connected page, forgetting those that are gone.
+    pub fn broadcast(&self, message: &Message) {
+        let mut clients = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        clients.retain(|client| client.send(message.clone()).is_ok());
+    }
+
+    /// Adds a page. `first` runs under the same lock as `broadcast`, so that the events it
+    /// decides to send first and those broadcast later never miss a build between them.
+    pub fn connect(
+        &self,
+        writer: Box<dyn Write + Send>,
+        first: impl FnOnce() -> Vec<Message>,
+    ) -> thread::JoinHandle<()> {
+        let (sender, receiver) = mpsc::channel();
+        {
+            let mut clients = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            for message in first() {
+                let _ = sender.send(message);
+            }
+            clients.push(sender);
+        }
+        thread::spawn(move || stream(writer, receiver))
+    }
+
+    /// Ends every stream: each page's thread stops once its channel is closed.
+    pub fn disconnect_all(&self) {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Writes the response head, then each event as it comes, until the page goes away or the
+/// server stops.
+fn stream(mut writer: Box<dyn Write + Send>, receiver: Receiver<Message>) {
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n\
+                Cache-Control: no-store\r\nConnection: close\r\nX-Accel-Buffering: no\r\n\r\n\
+                retry: 1000\n\n";
+    if writer
+        .write_all(head.as_bytes())
+        .and_then(|()| writer.flush())
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        let text = match receiver.recv_timeout(KEEP_ALIVE) {
+            Ok(message) => message,
+            Err(RecvTimeoutError::Timeout) => Arc::from(": keep-alive\n\n"),
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        if writer
+            .write_all(text.as_bytes())
+            .and_then(|()| writer.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! What a request asks for, decided from its URL alone: the live-reload script, the event
+//! stream, or a file of the site. Refuses any path that could escape the site. Pure.
+
+/// Where serve's own files live; no site file can be there.
+pub const PREFIX: &str = "/__aimsite/";
+pub const SCRIPT_PATH: &str = "/__aimsite/livereload.js";
+pub const EVENTS_PATH: &str = "/__aimsite/events";
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route {
+    LiveReloadScript,
+    /// The event stream; `since` is the build the page was served from.
+    Events { since: Option<u64> },
+    /// A path below the site's root, decoded, without the leading `/` (`""` for the home page).
+    File { path: String, query: Option<String> },
+    /// Under `/__aimsite/` but nothing there.
+    Unknown,
+}
+
+/// Why a URL is refused with 400 Bad Request.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refused(pub &'static str);
+
+pub fn route(url: &str) -> Result<Route, Refused> {
+    let (path, query) = match url.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (url, None),
+    };
+    let path = path.split_once('#').map_or(path, |(path, _)| path);
+    if path == SCRIPT_PATH {
+        return Ok(Route::LiveReloadScript);
+    }
+    if path == EVENTS_PATH {
+        let since = query
+            .into_iter()
+            .flat_map(|query| query.split('&'))
+            .find_map(|pair| pair.strip_prefix("since="))
+            .and_then(|value| value.parse().ok());
+        return Ok(Route::Events { since });
+    }
+    if path.starts_with(PREFIX) {
+        return Ok(Route::Unknown);
+    }
+    Ok(Route::File {
+        path: site_path(path)?,
+        query: query.map(str::to_string),
+    })
+}
+
+/// The decoded path below the site's root. Refuses `..` and `.` segments, backslashes, NUL and
+/// encoded slashes, in any encoding, so that no lookup can leave the site.
+pub fn site_path(raw: &str) -> Result<String, Refused> {
+    let Some(rest) = raw.strip_prefix('/') else {
+        return Err(Refused("the path must start with /"));
+    };
+    let lower = raw.to_ascii_lowercase();
+    if raw.contains('\\') || lower.contains("%5c") {
+        return Err(Refused("backslashes are not allowed in a path"));
+    }
+    if lower.contains("%2f") || lower.contains("%00") {
+        return Err(Refused("encoded slashes and NUL are not allowed in a path"));
+    }
+    let decoded = percent_decode(rest).ok_or(Refused("the path is not valid percent-encoded UTF-8"))?;
+    if decoded.contains(['\0', '\\']) {
+        return Err(Refused("the path holds a forbidden character"));
+    }
+    if decoded.split('/').any(|segment| segment == ".." || segment == ".") {
+        return Err(Refused("`.` and `..` are not allowed in a path"));
+    }
+    Ok(decoded)
+}
+
+/// Strict percent-decoding: `None` for a bad `%` sequence or text that is not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            decoded.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(decoded).ok()
+}
+
+/// The `Content-Type` of a file by its extension.
+pub fn content_type(path: &str) -> &'static str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, extension)| extension.to_ascii_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "xml" => "application/xml; charset=utf-8",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        "pdf" => "application/pdf",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "mp3" => "audio/mpeg",
+        "ogg" => "audio/ogg",
+        "wasm" => "application/wasm",
+        "zip" => "application/zip",
+        _ if name.starts_with('_') && !name.contains('.') => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The page with the live-reload script tag added at the end of its `<head>` (or `<body>`).
+pub fn with_live_reload(html: &str, generation: u64) -> String {
+    let tag = format!("<script src=\"{SCRIPT_PATH}?v={generation}\" defer></script>");
+    let lower = html.to_ascii_lowercase();
+    let at = lower
+        .find("</head>")
+        .or_else(|| lower.rfind("</body>"))
+        .unwrap_or(html.len());
+    let mut page = String::with_capacity(html.len() + tag.len());
+    page.push_str(&html[..at]);
+    page.push_str(&tag);
+    page.push_str(&html[at..]);
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str) -> Route {
+        Route::File {
+            path: path.into(),
+            query: None,
+        }
+    }
+
+    #[test]
+    fn routes_serve_files_and_own_paths() {
+        assert_eq!(route("/"), Ok(file("")));
+        assert_eq!(route("/articles/a/#x"), Ok(file("articles/a/")));
+        assert_eq!(route("/a%20b.pdf"), Ok(file("a b.pdf")));
+        assert_eq!(
+            route("/x?y=1"),
+            Ok(Route::File {
+                path: "x".into(),
+                query: Some("y=1".into())
+            })
+        );
+        assert_eq!(route(SCRIPT_PATH), Ok(Route::LiveReloadScript));
+        assert_eq!(
+            route("/__aimsite/events?since=7"),
+            Ok(Route::Events { since: Some(7) })
+        );
+        assert_eq!(route("/__aimsite/other"), Ok(Route::Unknown));
+    }
+
+    #[test]
+    fn traversal_is_refused_in_every_encoding() {
+        for url in [
+            "/../etc/passwd",
+            "/a/../../etc/passwd",
+            "/%2e%2e/etc/passwd",
+            "/%2E%2E/%2E%2E/etc/passwd",
+            "/.%2e/x",
+            "/a/%2e/b",
+            "/..%2fetc%2fpasswd",
+            "/..%2Fetc",
+            "/..\\etc\\passwd",
+            "/..%5cetc",
+            "/a%00.html",
+            "/%c0%ae%c0%ae/etc",
+            "/%zz",
+            "etc/passwd",
+        ] {
+            assert!(route(url).is_err(), "{url} was not refused");
+        }
+        // Encoded twice, it is a strange file name, not a way out.
+        assert_eq!(route("/%252e%252e/x"), Ok(file("%2e%2e/x")));
+    }
+
+    #[test]
+    fn content_types_follow_the_extension() {
+        assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
+        assert_eq!(content_type("style.0123.css"), "text/css; charset=utf-8");
+        assert_eq!(content_type("a/b.JPG"), "image/jpeg");
+        assert_eq!(content_type("atom.xml"), "application/xml; charset=utf-8");
+        assert_eq!(content_type("_headers"), "text/plain; charset=utf-8");
+        assert_eq!(content_type("blob"), "application/octet-stream");
+    }
+
+    #[test]
+    fn the_script_goes_before_the_end_of_head() {
+        let page = with_live_reload("<html><head><title>t</title></HEAD><body></body></html>", 3);
+        assert_eq!(
+            page,
+            "<html><head><title>t</title><script src=\"/__aimsite/livereload.js?v=3\" defer></script></HEAD><body></body></html>"
+        );
+        assert!(with_live_reload("<p>x", 1).ends_with("</script>"));
+    }
+}
