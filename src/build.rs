@@ -180,7 +180,8 @@ fn render_with(
             BuildError::Sources(problems.clone().sorted())
         })?;
     let mut allowances = crate::consent::csp_allowances(&site.settings.consent);
-    allowances.extend(crate::contact::csp_allowances(site.settings.contact.as_ref()));
+    let contact = site.settings.contact.as_ref();
+    allowances.extend(crate::contact::csp_allowances(contact));
     timings.measure("deploy", || match cache {
         Some(cache) => deploy::finish_cached(&site, &mut files, &allowances, &mut cache.deploy),
         None => deploy::finish(&site, &mut files, &allowances),

@@ -19,6 +19,9 @@ use crate::site::Site;
 /// The thank-you page the POST backends send visitors to, below the base path.
 pub const THANKS_PATH: &str = "contact/thanks/";
 
+/// The template of the thank-you page. Its pages say `noindex`, so the sitemap leaves them out.
+pub const THANKS_TEMPLATE: &str = "contact-thanks.html";
+
 /// The `name` of the form element, and Netlify's form name.
 const FORM_NAME: &str = "contact";
 

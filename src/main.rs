@@ -38,6 +38,63 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// Serve the site from memory at http://127.0.0.1:1111/, rebuild on every change and
+    /// reload open pages.
+    Serve {
+        /// The site's folder, holding site.toml, content/, templates/ and static/.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        root: PathBuf,
+        /// The port to listen on (0: any free port).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// The address to listen on; 0.0.0.0 makes the preview reachable from other machines.
+        #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Include pages marked `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Check the site for broken links, missing alt text and descriptions, skipped heading
+    /// levels and more; writes nothing. Exit status 1 if anything is wrong.
+    Check {
+        /// The site's folder, holding site.toml, content/, templates/ and static/.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        root: PathBuf,
+        /// Include pages marked `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Fail on warnings too (such as placeholder settings).
+        #[arg(long)]
+        strict: bool,
+        /// How to print the problems.
+        #[arg(long, value_enum, default_value = "text")]
+        format: CheckFormat,
+    },
+    /// Start a new article in content/articles/ and print its path.
+    New {
+        /// The article's title; the file name is made from it.
+        title: String,
+        /// Mark the article `draft = true`.
+        #[arg(long)]
+        draft: bool,
+        /// The site's folder.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        root: PathBuf,
+    },
+    /// Create a new site, ready to build, in a new or empty folder.
+    Init {
+        /// The folder to create the site in.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -57,7 +114,137 @@ fn main() -> ExitCode {
             };
             run_build(&options, timings)
         }
+        Command::Serve {
+            root,
+            port,
+            bind,
+            drafts,
+            open,
+        } => {
+            let options = aimsite::serve::ServeOptions {
+                root,
+                bind,
+                port,
+                drafts,
+            };
+            run_serve(&options, open)
+        }
+        Command::Check {
+            root,
+            drafts,
+            strict,
+            format,
+        } => run_check(&aimsite::check::CheckOptions { root, drafts, strict }, format),
+        Command::New { title, draft, root } => run_new(&root, &title, draft),
+        Command::Init { dir } => run_init(&dir),
     }
+}
+
+fn run_serve(options: &aimsite::serve::ServeOptions, open: bool) -> ExitCode {
+    use aimsite::serve::{self, Change, Notice};
+    let result = serve::execute(options, open, |notice| match notice {
+        Notice::Listening { url } => println!("Serving the site at {url} (Ctrl-C to stop)"),
+        Notice::Built {
+            pages,
+            elapsed,
+            warnings,
+            change,
+            ..
+        } => {
+            for warning in warnings.iter() {
+                eprintln!("{warning}");
+            }
+            let what = match change {
+                Change::First => "Built",
+                Change::Reload => "Rebuilt",
+                Change::Css => "Rebuilt (stylesheets only)",
+                Change::Nothing => "Rebuilt (nothing changed)",
+            };
+            println!("{what} {pages} pages in {} ms", elapsed.as_millis());
+        }
+        Notice::Failed { problems } => {
+            eprintln!("{problems}");
+            eprintln!(
+                "The site does not build ({} errors); still serving the last good build.",
+                problems.error_count()
+            );
+        }
+        Notice::BrowserNotOpened { error } => eprintln!("warning: cannot open a browser: {error}"),
+        Notice::Stopped => println!("Stopped."),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            if let Some(help) = error.help() {
+                eprintln!("  = help: {help}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_check(options: &aimsite::check::CheckOptions, format: CheckFormat) -> ExitCode {
+    let report = aimsite::check::run(options);
+    match format {
+        CheckFormat::Json => println!("{}", report.to_json()),
+        CheckFormat::Text => {
+            for problem in report.problems.iter() {
+                println!("{problem}");
+            }
+            println!(
+                "Checked {} pages: {} errors, {} warnings{}",
+                report.pages,
+                report.errors(),
+                report.warnings(),
+                if options.strict && report.warnings() > 0 {
+                    " (warnings fail the check with --strict)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn run_new(root: &std::path::Path, title: &str, draft: bool) -> ExitCode {
+    use aimsite::scaffold::{self, Day};
+    match scaffold::new_article(root, title, draft, Day::today()) {
+        Ok(path) => {
+            println!("{}", path.strip_prefix(".").unwrap_or(&path).display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => scaffold_failed(&error),
+    }
+}
+
+fn run_init(dir: &std::path::Path) -> ExitCode {
+    use aimsite::scaffold::{self, Day};
+    match scaffold::init(dir, Day::today()) {
+        Ok(files) => {
+            println!(
+                "Created a new site in {} ({} files). Next:\n  cd {}\n  aimsite serve",
+                dir.display(),
+                files.len(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => scaffold_failed(&error),
+    }
+}
+
+fn scaffold_failed(error: &aimsite::scaffold::ScaffoldError) -> ExitCode {
+    eprintln!("error: {error:#}");
+    if let Some(help) = error.help() {
+        eprintln!("  = help: {help}");
+    }
+    ExitCode::FAILURE
 }
 
 fn run_build(options: &BuildOptions, show_timings: bool) -> ExitCode {

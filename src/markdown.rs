@@ -54,6 +54,12 @@ pub struct RenderedMarkdown {
 /// Resolves a source path below `content/` to the URL of the page it becomes.
 pub trait ResolveSource {
     fn resolve(&self, source: &str) -> Result<String, LinkProblemKind>;
+
+    /// The path the site is served under (`/` or `/aimtowin/`), put in front of root-relative
+    /// links so that they work under a sub-path too.
+    fn base_path(&self) -> &str {
+        "/"
+    }
 }
 
 /// Why a link to a source file cannot be followed.
@@ -170,6 +176,20 @@ impl<'a, 'r> Renderer<'a, 'r> {
                     id,
                 }));
             }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = with_base_path(dest_url, self.links.base_path());
+                self.emit(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
             Event::Text(text) | Event::Code(text) if self.heading.is_some() => {
                 self.plain_text.push_str(&text);
                 if let Some(heading) = &mut self.heading {
@@ -226,7 +246,7 @@ impl<'a, 'r> Renderer<'a, 'r> {
             return dest;
         }
         let Some(target) = dest.strip_prefix(SOURCE_LINK_PREFIX) else {
-            return dest;
+            return with_base_path(dest, self.links.base_path());
         };
         let (source, fragment) = match target.split_once('#') {
             Some((source, fragment)) => (source, Some(fragment)),
@@ -345,6 +365,16 @@ fn link_problem(source: &str, kind: LinkProblemKind, span: Range<usize>) -> Link
             help: "publish the target (remove `draft = true`), remove the link, or build with --drafts".into(),
         },
     }
+}
+
+/// A root-relative URL (`/about/`) with the base path in front (`/aimtowin/about/`); other URLs
+/// as they are.
+fn with_base_path<'a>(url: CowStr<'a>, base_path: &str) -> CowStr<'a> {
+    let is_root_relative = url.starts_with('/') && !url.starts_with("//");
+    if base_path == "/" || !is_root_relative || url.starts_with(base_path) {
+        return url;
+    }
+    format!("{base_path}{}", &url[1..]).into()
 }
 
 /// pulldown-cmark aligns table cells with `style` attributes, which a strict
@@ -478,6 +508,23 @@ mod tests {
         assert_eq!(problems[0].help, "did you mean `@/contact.md`?");
         let (_, problems) = render("[x](@/draft.md)\n", &Sources);
         assert!(problems[0].message.contains("draft"));
+    }
+
+    #[test]
+    fn root_relative_links_get_the_base_path() {
+        struct UnderSubPath;
+        impl ResolveSource for UnderSubPath {
+            fn resolve(&self, _: &str) -> Result<String, LinkProblemKind> {
+                Ok("/sub/contact/".into())
+            }
+            fn base_path(&self) -> &str {
+                "/sub/"
+            }
+        }
+        let (rendered, _) = render("[a](/about/) [b](https://x.test/) [c](//cdn.test/x) [d](@/c.md) ![i](/i.png)\n", &UnderSubPath);
+        for expected in ["href=\"/sub/about/\"", "href=\"https://x.test/\"", "href=\"//cdn.test/x\"", "href=\"/sub/contact/\"", "src=\"/sub/i.png\""] {
+            assert!(rendered.html.contains(expected), "{expected} in {}", rendered.html);
+        }
     }
 
     #[test]

@@ -1,1 +1,871 @@
-//! placeholder
+//! `aimsite serve`: builds the site in memory, serves it over HTTP, watches the sources and
+//! rebuilds on every change, and tells open pages to reload.
+//!
+//! Threads: a pool of HTTP workers (tiny_http), the file watcher (notify), one builder that
+//! debounces changes and rebuilds with a `RenderCache` (so a rebuild redoes only what changed),
+//! and one thread per open page's event stream. The site is an immutable `Snapshot` behind an
+//! `RwLock<Arc<_>>`: a rebuild swaps in a whole new one, so a request never sees a half-built
+//! site. Nothing is written to disk: `public/` is never touched.
+
+mod events;
+mod request;
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, Cursor, Read};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use thiserror::Error;
+use tiny_http::{Header, Method, Response, StatusCode};
+
+use crate::assets::AssetUrls;
+use crate::build::{self, BuildError, BuildOptions, RenderCache};
+use crate::config::SETTINGS_FILE;
+use crate::content::{CONTENT_DIR, STATIC_DIR};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::output::Contents;
+use crate::site::NOT_FOUND_FILE;
+use crate::templates::TEMPLATES_DIR;
+
+use request::Route;
+
+/// The live-reload script, served at `/__aimsite/livereload.js`.
+const LIVE_RELOAD_JS: &str = include_str!("serve/livereload.js");
+/// A burst of saves within this long of each other makes one rebuild.
+const QUIET: Duration = Duration::from_millis(60);
+/// A rebuild starts at the latest this long after the first change of a burst.
+const MOST_WAIT: Duration = Duration::from_millis(500);
+/// HTTP worker threads; page event streams have threads of their own.
+const WORKERS: usize = 8;
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    /// 0 lets the system choose a free port.
+    pub port: u16,
+    pub drafts: bool,
+}
+
+impl ServeOptions {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        ServeOptions {
+            root: root.into(),
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 1111,
+            drafts: false,
+        }
+    }
+}
+
+/// What the server reports as it runs; `main` prints it.
+#[derive(Debug)]
+pub enum Notice {
+    Listening { url: String },
+    Built {
+        pages: usize,
+        files: usize,
+        elapsed: Duration,
+        warnings: Diagnostics,
+        change: Change,
+    },
+    /// The build failed; the last good site is still served, with the problems over it.
+    Failed { problems: Diagnostics },
+    BrowserNotOpened { error: String },
+    Stopped,
+}
+
+/// What a rebuild changed, as the open pages see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    First,
+    /// Pages changed: open pages reload.
+    Reload,
+    /// Only stylesheets changed: open pages swap them without reloading.
+    Css,
+    Nothing,
+}
+
+#[derive(Debug, Error)]
+pub enum ServeError {
+    #[error("port {port} on {bind} is already in use")]
+    PortInUse {
+        bind: IpAddr,
+        port: u16,
+        free: Option<u16>,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: io::Error },
+    #[error("cannot watch the site's files: {0}")]
+    Watch(String),
+    #[error("cannot set up Ctrl-C handling: {0}")]
+    Signal(String),
+}
+
+impl ServeError {
+    /// What to do about it.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            ServeError::PortInUse {
+                free: Some(free), ..
+            } => Some(format!("use another port: --port {free} is free")),
+            ServeError::PortInUse { .. } => Some("choose another port with --port".into()),
+            _ => None,
+        }
+    }
+}
+
+/// The site as served: every file of one build, and the problems of the latest build if it
+/// failed. Never changed once made; a rebuild makes a new one.
+struct Snapshot {
+    /// Counts builds that changed the site; pages carry it, so a page that missed a reload
+    /// event still learns it is out of date when its stream connects.
+    generation: u64,
+    files: Arc<HashMap<String, Contents>>,
+    asset_urls: Arc<AssetUrls>,
+    /// False until the first build succeeds.
+    built: bool,
+    failure: Option<Arc<Failure>>,
+}
+
+/// A failed build, ready to show.
+struct Failure {
+    /// The `error` event's data: `{"problems": [{file, line, column, message, help, text}]}`.
+    json: String,
+    /// As the terminal shows it.
+    text: String,
+}
+
+struct Shared {
+    site: RwLock<Arc<Snapshot>>,
+    clients: events::Clients,
+    stopping: AtomicBool,
+    report: Box<dyn Fn(Notice) + Send + Sync>,
+}
+
+impl Shared {
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.site
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn replace(&self, snapshot: Snapshot) {
+        *self
+            .site
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(snapshot);
+    }
+}
+
+enum Message {
+    /// Files changed (absolute paths); an empty list means "something, rebuild everything".
+    Changed(Vec<PathBuf>),
+    Stop,
+}
+
+/// A running server. `stop` ends it; dropping it without `stop` leaves its threads running.
+pub struct Server {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    http: Arc<tiny_http::Server>,
+    workers: Vec<JoinHandle<()>>,
+    builder: Option<JoinHandle<()>>,
+    messages: Sender<Message>,
+    watcher: Arc<Mutex<Option<notify::RecommendedWatcher>>>,
+}
+
+impl Server {
+    /// Builds the site, starts serving it and watching its sources. A failed first build does
+    /// not stop it: pages show the problems until a build succeeds.
+    pub fn start(
+        options: &ServeOptions,
+        report: impl Fn(Notice) + Send + Sync + 'static,
+    ) -> Result<Server, ServeError> {
+        let listener = listen(options.bind, options.port)?;
+        let addr = listener.local_addr().map_err(|source| ServeError::Listen {
+            addr: SocketAddr::new(options.bind, options.port),
+            source,
+        })?;
+        let root = std::fs::canonicalize(&options.root).unwrap_or_else(|_| options.root.clone());
+        let build_options = BuildOptions {
+            drafts: options.drafts,
+            base_url: Some(url_of(addr)),
+            ..BuildOptions::new(&root)
+        };
+        let shared = Arc::new(Shared {
+            site: RwLock::new(Arc::new(Snapshot {
+                generation: 0,
+                files: Arc::default(),
+                asset_urls: Arc::default(),
+                built: false,
+                failure: None,
+            })),
+            clients: events::Clients::default(),
+            stopping: AtomicBool::new(false),
+            report: Box::new(report),
+        });
+        let mut cache = RenderCache::default();
+        rebuild(&shared, &build_options, &mut cache, &[]);
+
+        let (messages, inbox) = mpsc::channel();
+        let watcher = Arc::new(Mutex::new(None));
+        let mut watched = HashSet::new();
+        watch(&watcher, &root, messages.clone(), &mut watched)?;
+        let builder = {
+            let shared = shared.clone();
+            let watcher = watcher.clone();
+            let messages = messages.clone();
+            thread::spawn(move || {
+                builder_loop(
+                    &shared,
+                    &build_options,
+                    cache,
+                    inbox,
+                    &watcher,
+                    &root,
+                    messages,
+                    watched,
+                )
+            })
+        };
+
+        let http = tiny_http::Server::from_listener(listener, None).map_err(|error| {
+            ServeError::Listen {
+                addr,
+                source: io::Error::other(error.to_string()),
+            }
+        })?;
+        let http = Arc::new(http);
+        let workers = (0..WORKERS)
+            .map(|_| {
+                let http = http.clone();
+                let shared = shared.clone();
+                thread::spawn(move || {
+                    loop {
+                        match http.recv() {
+                            Ok(request) => handle(&shared, request),
+                            Err(_) if shared.stopping.load(Ordering::SeqCst) => return,
+                            Err(_) => thread::sleep(Duration::from_millis(10)),
+                        }
+                    }
+                })
+            })
+            .collect();
+        Ok(Server {
+            addr,
+            shared,
+            http,
+            workers,
+            builder: Some(builder),
+            messages,
+            watcher,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The address to open in a browser, ending in `/`.
+    pub fn url(&self) -> String {
+        url_of(self.addr)
+    }
+
+    /// Stops watching, building and serving, and waits for the threads to end. Open event
+    /// streams are closed.
+    pub fn stop(mut self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        let _ = self.messages.send(Message::Stop);
+        if let Some(builder) = self.builder.take() {
+            let _ = builder.join();
+        }
+        if let Ok(mut watcher) = self.watcher.lock() {
+            watcher.take();
+        }
+        self.shared.clients.disconnect_all();
+        for _ in &self.workers {
+            self.http.unblock();
+        }
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// Runs `aimsite serve` until Ctrl-C.
+pub fn execute(
+    options: &ServeOptions,
+    open: bool,
+    report: impl Fn(Notice) + Send + Sync + 'static,
+) -> Result<(), ServeError> {
+    let (interrupted, interrupt) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = interrupted.send(());
+    })
+    .map_err(|error| ServeError::Signal(error.to_string()))?;
+    let report = Arc::new(report);
+    let server = {
+        let report = report.clone();
+        Server::start(options, move |notice| (*report)(notice))?
+    };
+    report(Notice::Listening { url: server.url() });
+    if open && let Err(error) = open_browser(&server.url()) {
+        report(Notice::BrowserNotOpened {
+            error: error.to_string(),
+        });
+    }
+    let _ = interrupt.recv();
+    server.stop();
+    report(Notice::Stopped);
+    Ok(())
+}
+
+/// Opens a URL in the default browser.
+pub fn open_browser(url: &str) -> io::Result<()> {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut command = std::process::Command::new("cmd");
+        command.args(["/C", "start", ""]);
+        command
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    command
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|_| ())
+}
+
+/// Binds the port, or says it is taken and finds a free one to suggest.
+fn listen(bind: IpAddr, port: u16) -> Result<TcpListener, ServeError> {
+    match TcpListener::bind((bind, port)) {
+        Ok(listener) => Ok(listener),
+        Err(error) if error.kind() == io::ErrorKind::AddrInUse => {
+            let free = (port.saturating_add(1)..=port.saturating_add(100))
+                .find(|&candidate| TcpListener::bind((bind, candidate)).is_ok());
+            Err(ServeError::PortInUse { bind, port, free })
+        }
+        Err(source) => Err(ServeError::Listen {
+            addr: SocketAddr::new(bind, port),
+            source,
+        }),
+    }
+}
+
+/// `http://127.0.0.1:1111/`: the site's base URL while served.
+fn url_of(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    match ip {
+        IpAddr::V4(ip) => format!("http://{ip}:{}/", addr.port()),
+        IpAddr::V6(ip) => format!("http://[{ip}]:{}/", addr.port()),
+    }
+}
+
+/// Watches the source folders that exist and are not watched yet, and the root for
+/// `site.toml` and for source folders being created.
+fn watch(
+    watcher: &Mutex<Option<notify::RecommendedWatcher>>,
+    root: &Path,
+    messages: Sender<Message>,
+    watched: &mut HashSet<PathBuf>,
+) -> Result<(), ServeError> {
+    use notify::{RecursiveMode, Watcher};
+    let mut watcher = watcher
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if watcher.is_none() {
+        let root = root.to_path_buf();
+        let handler = move |event: notify::Result<notify::Event>| {
+            let paths = match event {
+                Ok(event) => relevant_paths(&root, event),
+                // Events may have been lost (such as a full queue): rebuild everything.
+                Err(_) => Some(Vec::new()),
+            };
+            if let Some(paths) = paths {
+                let _ = messages.send(Message::Changed(paths));
+            }
+        };
+        let created =
+            notify::recommended_watcher(handler).map_err(|e| ServeError::Watch(e.to_string()))?;
+        *watcher = Some(created);
+    }
+    let Some(watcher) = watcher.as_mut() else {
+        return Ok(());
+    };
+    if watched.insert(root.to_path_buf()) {
+        watcher
+            .watch(root, RecursiveMode::NonRecursive)
+            .map_err(|e| ServeError::Watch(format!("{}: {e}", root.display())))?;
+    }
+    for folder in [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR] {
+        let path = root.join(folder);
+        if path.is_dir() && !watched.contains(&path) {
+            watcher
+                .watch(&path, RecursiveMode::Recursive)
+                .map_err(|e| ServeError::Watch(format!("{}: {e}", path.display())))?;
+            watched.insert(path);
+        }
+    }
+    Ok(())
+}
+
+/// The paths of a file event that matter for the build, or `None` if none does: not reads,
+/// not hidden or backup files, and in the root only `site.toml` and the source folders.
+fn relevant_paths(root: &Path, event: notify::Event) -> Option<Vec<PathBuf>> {
+    if matches!(event.kind, notify::EventKind::Access(_)) {
+        return None;
+    }
+    let paths: Vec<PathBuf> = event
+        .paths
+        .into_iter()
+        .filter(|path| is_source(root, path))
+        .collect();
+    (!paths.is_empty()).then_some(paths)
+}
+
+fn is_source(root: &Path, path: &Path) -> bool {
+    let Ok(relative) = path.strip_prefix(root) else {
+        return false;
+    };
+    let parts: Vec<String> = relative
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let Some(first) = parts.first() else {
+        return false;
+    };
+    let ignored = |name: &String| {
+        name.starts_with('.')
+            || name.starts_with('#')
+            || name.ends_with('~')
+            || name.ends_with(".swp")
+            || name.ends_with(".swx")
+    };
+    if parts.iter().any(ignored) {
+        return false;
+    }
+    if parts.len() == 1 {
+        return [SETTINGS_FILE, CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR].contains(&first.as_str());
+    }
+    [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR].contains(&first.as_str())
+}
+
+/// Waits for changes, lets a burst settle, rebuilds; until told to stop.
+#[allow(clippy::too_many_arguments)]
+fn builder_loop(
+    shared: &Shared,
+    options: &BuildOptions,
+    mut cache: RenderCache,
+    inbox: Receiver<Message>,
+    watcher: &Mutex<Option<notify::RecommendedWatcher>>,
+    root: &Path,
+    messages: Sender<Message>,
+    mut watched: HashSet<PathBuf>,
+) {
+    while let Ok(Message::Changed(mut paths)) = inbox.recv() {
+        let deadline = Instant::now() + MOST_WAIT;
+        loop {
+            let wait = QUIET.min(deadline.saturating_duration_since(Instant::now()));
+            match inbox.recv_timeout(wait) {
+                Ok(Message::Changed(more)) => paths.extend(more),
+                Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Timeout) => break,
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        // A source folder may have just been created.
+        let _ = watch(watcher, root, messages.clone(), &mut watched);
+        rebuild(shared, options, &mut cache, &paths);
+    }
+}
+
+/// Builds, swaps the new site in, and tells open pages what changed.
+fn rebuild(shared: &Shared, options: &BuildOptions, cache: &mut RenderCache, changed: &[PathBuf]) {
+    let started = Instant::now();
+    let old = shared.snapshot();
+    match build::render_cached(options, cache) {
+        Ok(rendered) => {
+            let pages = rendered.pages;
+            let file_count = rendered.files.len();
+            let files: HashMap<String, Contents> = rendered
+                .files
+                .into_iter()
+                .map(|file| (file.path, file.contents))
+                .collect();
+            let asset_urls = rendered.site.asset_urls;
+            let change = if !old.built {
+                Change::First
+            } else {
+                classify(&old.files, &files, changed, &options.root)
+            };
+            let generation = match change {
+                Change::Nothing => old.generation,
+                Change::First | Change::Reload | Change::Css => old.generation + 1,
+            };
+            let styles = stylesheet_renames(&old.asset_urls, &asset_urls, &options.root, changed);
+            shared.replace(Snapshot {
+                generation,
+                files: Arc::new(files),
+                asset_urls: Arc::new(asset_urls),
+                built: true,
+                failure: None,
+            });
+            if old.failure.is_some() {
+                shared.clients.broadcast(&events::message("ok", "{}"));
+            }
+            match change {
+                Change::First | Change::Reload => {
+                    shared.clients.broadcast(&events::message("reload", "{}"))
+                }
+                Change::Css => shared
+                    .clients
+                    .broadcast(&events::message("css", &css_event(&styles))),
+                Change::Nothing => {}
+            }
+            (shared.report)(Notice::Built {
+                pages,
+                files: file_count,
+                elapsed: started.elapsed(),
+                warnings: rendered.warnings,
+                change,
+            });
+        }
+        Err(error) => {
+            let problems = match error {
+                BuildError::Sources(problems) => problems,
+                BuildError::Other(error) => {
+                    let mut problems = Diagnostics::default();
+                    problems.push(Diagnostic::error(&options.root, format!("{error:#}")));
+                    problems
+                }
+            };
+            let failure = Arc::new(Failure {
+                json: failure_json(&problems),
+                text: problems.to_string(),
+            });
+            shared.replace(Snapshot {
+                generation: old.generation,
+                files: old.files.clone(),
+                asset_urls: old.asset_urls.clone(),
+                built: old.built,
+                failure: Some(failure.clone()),
+            });
+            shared
+                .clients
+                .broadcast(&events::message("error", &failure.json));
+            (shared.report)(Notice::Failed { problems });
+        }
+    }
+}
+
+/// What open pages must do after a rebuild: swap stylesheets when only CSS sources changed,
+/// reload when any file of the site changed (or a copied file's source did), else nothing.
+fn classify(
+    old: &HashMap<String, Contents>,
+    new: &HashMap<String, Contents>,
+    changed: &[PathBuf],
+    root: &Path,
+) -> Change {
+    let is_css = |path: &PathBuf| {
+        path.extension()
+            .is_some_and(|extension| extension.eq_ignore_ascii_case("css"))
+            && !path.starts_with(root.join(TEMPLATES_DIR))
+    };
+    if !changed.is_empty() && changed.iter().all(is_css) {
+        return Change::Css;
+    }
+    let files_differ = old.len() != new.len()
+        || new.iter().any(|(path, contents)| {
+            old.get(path)
+                .is_none_or(|previous| !same_contents(previous, contents))
+        });
+    // Only files that are copied as they are can change without the site's files changing.
+    let only_built_sources = changed.iter().all(|path| {
+        path.starts_with(root.join(TEMPLATES_DIR))
+            || path.ends_with(SETTINGS_FILE)
+            || path.extension().is_some_and(|extension| extension == "md")
+    });
+    if files_differ || changed.is_empty() || !only_built_sources {
+        Change::Reload
+    } else {
+        Change::Nothing
+    }
+}
+
+fn same_contents(a: &Contents, b: &Contents) -> bool {
+    match (a, b) {
+        (Contents::Text(a), Contents::Text(b)) => a == b,
+        (Contents::Embedded(a), Contents::Embedded(b)) => a == b,
+        (Contents::Loaded(a), Contents::Loaded(b)) => Arc::ptr_eq(a, b) || a == b,
+        (Contents::CopyOf(a), Contents::CopyOf(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Old and new URL of each stylesheet whose fingerprinted name changed with its content.
+fn stylesheet_renames(
+    old: &AssetUrls,
+    new: &AssetUrls,
+    root: &Path,
+    changed: &[PathBuf],
+) -> Vec<(String, String)> {
+    let static_dir = root.join(STATIC_DIR);
+    changed
+        .iter()
+        .filter_map(|path| path.strip_prefix(&static_dir).ok())
+        .filter_map(|relative| {
+            let relative = relative.to_string_lossy().replace('\\', "/");
+            let before = old.get(&relative)?;
+            let after = new.get(&relative)?;
+            (before != after).then(|| (format!("/{before}"), format!("/{after}")))
+        })
+        .collect()
+}
+
+fn css_event(styles: &[(String, String)]) -> String {
+    serde_json::json!({ "styles": styles }).to_string()
+}
+
+fn failure_json(problems: &Diagnostics) -> String {
+    #[derive(Serialize)]
+    struct Problem<'a> {
+        file: String,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: &'a str,
+        help: Option<&'a str>,
+        text: String,
+    }
+    let problems: Vec<Problem> = problems
+        .iter()
+        .filter(|problem| problem.is_error())
+        .map(|problem| Problem {
+            file: problem.file.to_string_lossy().replace('\\', "/"),
+            line: problem.location.map(|l| l.line),
+            column: problem.location.map(|l| l.column),
+            message: &problem.message,
+            help: problem.help.as_deref(),
+            text: problem.to_string(),
+        })
+        .collect();
+    serde_json::json!({ "problems": problems }).to_string()
+}
+
+/// Answers one request. Errors writing the answer (a browser that went away) are ignored.
+fn handle(shared: &Shared, request: tiny_http::Request) {
+    if !matches!(request.method(), Method::Get | Method::Head) {
+        let response = text_response(405, "Only GET and HEAD are supported.\n")
+            .with_header(header("Allow", "GET, HEAD"));
+        let _ = request.respond(response);
+        return;
+    }
+    let route = match request::route(request.url()) {
+        Ok(route) => route,
+        Err(refused) => {
+            let _ = request.respond(text_response(400, &format!("Bad request: {}.\n", refused.0)));
+            return;
+        }
+    };
+    match route {
+        Route::LiveReloadScript => {
+            let response = bytes_response(200, LIVE_RELOAD_JS.as_bytes().to_vec(), "script.js");
+            let _ = request.respond(response);
+        }
+        Route::Events { since } => {
+            let writer = request.into_writer();
+            shared.clients.connect(writer, || {
+                let snapshot = shared.snapshot();
+                let mut first = Vec::new();
+                if let Some(failure) = &snapshot.failure {
+                    first.push(events::message("error", &failure.json));
+                } else if since.is_some_and(|since| since != snapshot.generation) {
+                    first.push(events::message("reload", "{}"));
+                }
+                first
+            });
+        }
+        Route::Unknown => {
+            let _ = request.respond(text_response(404, "Not found.\n"));
+        }
+        Route::File { path, query } => serve_file(shared, request, &path, query.as_deref()),
+    }
+}
+
+fn serve_file(shared: &Shared, request: tiny_http::Request, path: &str, query: Option<&str>) {
+    let snapshot = shared.snapshot();
+    if !snapshot.built {
+        let text = snapshot.failure.as_ref().map_or("", |failure| &failure.text);
+        let _ = request.respond(not_built_page(text, snapshot.generation));
+        return;
+    }
+    let key = if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
+    if let Some(contents) = snapshot.files.get(&key) {
+        let _ = request.respond(file_response(200, &key, contents, snapshot.generation));
+        return;
+    }
+    if snapshot.files.contains_key(&format!("{path}/index.html")) {
+        let location = match query {
+            Some(query) => format!("/{path}/?{query}"),
+            None => format!("/{path}/"),
+        };
+        let response = text_response(301, "Moved permanently.\n")
+            .with_header(header("Location", &location));
+        let _ = request.respond(response);
+        return;
+    }
+    let response = match snapshot.files.get(NOT_FOUND_FILE) {
+        Some(contents) => file_response(404, NOT_FOUND_FILE, contents, snapshot.generation),
+        None => text_response(404, "Not found.\n"),
+    };
+    let _ = request.respond(response);
+}
+
+type Body = Box<dyn Read + Send>;
+
+fn file_response(status: u16, path: &str, contents: &Contents, generation: u64) -> Response<Body> {
+    let is_html = request::content_type(path).starts_with("text/html");
+    match contents {
+        Contents::Text(text) if is_html => bytes_response(
+            status,
+            request::with_live_reload(text, generation).into_bytes(),
+            path,
+        ),
+        Contents::Text(text) => bytes_response(status, text.clone().into_bytes(), path),
+        Contents::Embedded(bytes) => bytes_response(status, bytes.to_vec(), path),
+        Contents::Loaded(bytes) => body_response(
+            status,
+            Box::new(Cursor::new(SharedBytes(bytes.clone()))),
+            Some(bytes.len()),
+            path,
+        ),
+        Contents::CopyOf(source) => match std::fs::File::open(source) {
+            Ok(file) => {
+                let length = file
+                    .metadata()
+                    .ok()
+                    .and_then(|m| usize::try_from(m.len()).ok());
+                body_response(status, Box::new(file), length, path)
+            }
+            Err(_) => text_response(404, "Not found.\n"),
+        },
+    }
+}
+
+/// `Arc<[u8]>` as a readable body, shared with the snapshot instead of copied.
+struct SharedBytes(Arc<[u8]>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+fn bytes_response(status: u16, bytes: Vec<u8>, path: &str) -> Response<Body> {
+    let length = bytes.len();
+    body_response(status, Box::new(Cursor::new(bytes)), Some(length), path)
+}
+
+fn body_response(status: u16, body: Body, length: Option<usize>, path: &str) -> Response<Body> {
+    Response::new(
+        StatusCode(status),
+        vec![
+            header("Content-Type", request::content_type(path)),
+            header("Cache-Control", "no-store"),
+            header("X-Content-Type-Options", "nosniff"),
+        ],
+        body,
+        length,
+        None,
+    )
+}
+
+fn text_response(status: u16, text: &str) -> Response<Body> {
+    bytes_response(status, text.as_bytes().to_vec(), "response.txt")
+}
+
+/// Shown for every page until the first build succeeds; reloads itself when one does.
+fn not_built_page(problems: &str, generation: u64) -> Response<Body> {
+    let escaped = problems
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let page = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>The site does not build</title>\n</head>\n<body>\n<h1>The site does not build</h1>\n<pre>{escaped}</pre>\n</body>\n</html>\n"
+    );
+    bytes_response(
+        503,
+        request::with_live_reload(&page, generation).into_bytes(),
+        "index.html",
+    )
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("header names and values are ASCII")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_source_files_are_watched() {
+        let root = Path::new("/site");
+        assert!(is_source(root, Path::new("/site/site.toml")));
+        assert!(is_source(root, Path::new("/site/content/a.md")));
+        assert!(is_source(root, Path::new("/site/static")));
+        assert!(!is_source(root, Path::new("/site/public/index.html")));
+        assert!(!is_source(root, Path::new("/site/content/.a.md.swp")));
+        assert!(!is_source(root, Path::new("/site/content/a.md~")));
+        assert!(!is_source(root, Path::new("/site/.public.aimsite-new/x")));
+        assert!(!is_source(root, Path::new("/elsewhere/site.toml")));
+    }
+
+    #[test]
+    fn changes_are_classified() {
+        let root = Path::new("/site");
+        let files = |text: &str| {
+            HashMap::from([(
+                "index.html".to_string(),
+                Contents::Text(text.to_string()),
+            )])
+        };
+        let css = [PathBuf::from("/site/static/style.css")];
+        assert_eq!(classify(&files("a"), &files("b"), &css, root), Change::Css);
+        let md = [PathBuf::from("/site/content/a.md")];
+        assert_eq!(classify(&files("a"), &files("b"), &md, root), Change::Reload);
+        assert_eq!(classify(&files("a"), &files("a"), &md, root), Change::Nothing);
+        let image = [PathBuf::from("/site/content/a.png")];
+        assert_eq!(classify(&files("a"), &files("a"), &image, root), Change::Reload);
+        assert_eq!(classify(&files("a"), &files("a"), &[], root), Change::Reload);
+    }
+
+    #[test]
+    fn base_urls_use_a_reachable_host() {
+        let addr = |text: &str| text.parse::<SocketAddr>().unwrap();
+        assert_eq!(url_of(addr("127.0.0.1:1111")), "http://127.0.0.1:1111/");
+        assert_eq!(url_of(addr("0.0.0.0:8000")), "http://127.0.0.1:8000/");
+        assert_eq!(url_of(addr("[::]:8000")), "http://[::1]:8000/");
+    }
+}

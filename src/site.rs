@@ -158,6 +158,7 @@ fn assemble_with(sources: Sources, mut cache: Option<&mut MarkdownCache>) -> Res
             .collect(),
         drafts: &draft_sources,
         failed: &content.failed,
+        base_path: &settings.base_url.path,
     };
 
     let previous = cache.as_deref_mut().map(std::mem::take);
@@ -316,6 +317,7 @@ struct SourceUrls<'a> {
     drafts: &'a HashSet<String>,
     /// Files that failed to load: they exist, so links to them are not reported.
     failed: &'a [String],
+    base_path: &'a str,
 }
 
 impl ResolveSource for SourceUrls<'_> {
@@ -332,6 +334,10 @@ impl ResolveSource for SourceUrls<'_> {
         Err(LinkProblemKind::Missing {
             suggestion: closest(source, self.urls.keys().map(String::as_str)).map(str::to_string),
         })
+    }
+
+    fn base_path(&self) -> &str {
+        self.base_path
     }
 }
 

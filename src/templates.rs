@@ -579,10 +579,11 @@ struct SitemapEntry {
 }
 
 /// Every page a search engine should know, with the date it last changed: its own, or for a
-/// page that lists others, the newest of theirs.
+/// page that lists others or has no date, the newest of the site.
 fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
     let changed = |page: &Page| page.updated.or(page.date);
-    let newest = site.articles.iter().filter_map(|&index| changed(&site.pages[index])).max();
+    // A page without a date of its own changed, at the latest, when the site last did.
+    let newest = site.pages.iter().filter_map(changed).max();
     let newest_of = |articles: &[usize]| articles.iter().filter_map(|&index| changed(&site.pages[index])).max();
     let entry = |path: &str, date: Option<Date>| SitemapEntry {
         permalink: site.permalink(path),
@@ -591,10 +592,11 @@ fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
     let mut entries: Vec<SitemapEntry> = site
         .pages
         .iter()
+        .filter(|page| page.template != crate::contact::THANKS_TEMPLATE)
         .map(|page| {
             let date = match page.kind {
                 SourceKind::Home | SourceKind::ArticleList => changed(page).max(newest),
-                _ => changed(page),
+                _ => changed(page).or(newest),
             };
             entry(&page.path, date)
         })
@@ -619,6 +621,8 @@ struct SiteContext<'a> {
     footer: &'a str,
     menu: Vec<MenuContext<'a>>,
     feed_url: String,
+    /// The language as Open Graph writes it (`en_GB`), when it names a region.
+    og_locale: Option<String>,
     /// `[contact]`, for the contact page: see `crate::contact::ContactContext`.
     contact: Option<crate::contact::ContactContext>,
     /// `[consent]`, for the cookie banner: see `crate::consent::ConsentContext`.
@@ -644,6 +648,11 @@ impl<'a> SiteContext<'a> {
             author: &settings.author,
             footer: &settings.footer,
             feed_url: site.url(FEED_FILE),
+            og_locale: settings
+                .language
+                .split_once('-')
+                .filter(|(_, region)| region.len() == 2)
+                .map(|(language, region)| format!("{language}_{}", region.to_ascii_uppercase())),
             consent: crate::consent::ConsentContext::new(site),
             contact: settings
                 .contact

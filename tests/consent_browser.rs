@@ -699,6 +699,21 @@ fn banner_fits_contrasts_and_respects_reduced_motion() {
             );
         }
     }
+    // The embed's placeholder and the footer's Cookie settings button, once a choice is made.
+    browser.cdp(
+        "Emulation.setEmulatedMedia",
+        json!({"features": [{"name": "prefers-color-scheme", "value": "light"}]}),
+    );
+    browser.set_window_size(375, 667);
+    open(&browser, &site.url("/other/"));
+    browser.click("[data-consent-action=reject]");
+    browser.eval("document.querySelector('.consent-embed').scrollIntoView() || 1");
+    browser.screenshot(shots.join("embed-375x667-light.png"));
+    browser.eval("window.scrollTo(0, document.body.scrollHeight) || 1");
+    browser.screenshot(shots.join("footer-375x667-light.png"));
+
+    browser.cdp("Network.clearBrowserCookies", json!({}));
+    open(&browser, &site.url("/"));
     let animation = "getComputedStyle(document.getElementById('consent')).animationName";
     assert_eq!(browser.eval(animation), "consent-in");
     browser.cdp(
@@ -797,4 +812,49 @@ fn an_unknown_category_fails_the_build_with_file_and_line() {
         "{stderr}"
     );
     assert!(stderr.contains("site.toml:22:"), "{stderr}");
+}
+
+#[test]
+fn the_banner_works_minified() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let site = Site::build();
+    let path = site.source.path().join("site.toml");
+    let settings = fs::read_to_string(&path).unwrap();
+    fs::write(
+        &path,
+        settings.replace("language = \"en\"\n", "language = \"en\"\nminify = true\n"),
+    )
+    .unwrap();
+    site.rebuild();
+    let script = fs::read_dir(&site.site)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("consent.") && name.ends_with(".js")
+        })
+        .expect("no fingerprinted consent.js");
+    assert!(
+        fs::metadata(&script).unwrap().len() < crate_size_of_consent_js(),
+        "consent.js was not minified"
+    );
+    open(&browser, &site.url("/other/"));
+    assert!(banner_visible(&browser));
+    browser.click("[data-consent-action=choose]");
+    browser.click("label[for=consent-category-marketing]");
+    browser.click("[data-consent-action=save]");
+    browser.wait_until("window.probeMarketing === 1", Duration::from_secs(5));
+    assert_eq!(probes(&browser), (0, 1));
+    assert_no_console_errors(&browser);
+}
+
+fn crate_size_of_consent_js() -> u64 {
+    fs::metadata(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/consent/consent.js"
+    ))
+    .unwrap()
+    .len()
 }

@@ -2147,3 +2147,120 @@ fn root_relative_markdown_links_get_the_base_path_or_fail_the_build() {
         assert!(String::from_utf8_lossy(&output.stderr).contains("older.md"));
     }
 }
+
+/// Replaces `from` by `to` in one file of a built site (which must contain it).
+fn tamper(built: &Built, file: &str, from: &str, to: &str) -> Built {
+    let text = built.text(file);
+    assert!(text.contains(from), "{file} does not contain `{from}`");
+    let mut files = built.files.clone();
+    files.insert(file.to_string(), text.replacen(from, to, 1).into_bytes());
+    Built {
+        _dir: None,
+        out: built.out.clone(),
+        base_url: built.base_url.clone(),
+        origin: built.origin.clone(),
+        base_path: built.base_path.clone(),
+        files,
+    }
+}
+
+fn fails(check: fn(&Built), built: &Built) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(built))).is_err()
+}
+
+#[test]
+fn the_checks_catch_broken_output() {
+    // Each check passes on the fixture and fails once the output is broken the way it guards.
+    let built = Source::fixture().build("public", None);
+    let about = "about/index.html";
+    let style_hash = {
+        let page = Html::parse_document(&built.text(about));
+        inline_hashes(&page)
+            .into_iter()
+            .find(|(script, _, _)| !script)
+            .unwrap()
+            .1
+    };
+    let cases: [(&str, fn(&Built), Built); 8] = [
+        (
+            "a hash missing",
+            check_csp,
+            tamper(&built, "_headers", &format!(" {style_hash}"), ""),
+        ),
+        (
+            "unsafe-inline",
+            check_csp,
+            tamper(
+                &built,
+                "_headers",
+                "script-src 'self'",
+                "script-src 'self' 'unsafe-inline'",
+            ),
+        ),
+        (
+            "a link without the prefix",
+            |b| {
+                check_links(b);
+            },
+            tamper(&built, about, "href=\"/site/\"", "href=\"/\""),
+        ),
+        (
+            "a missing fragment",
+            |b| {
+                check_links(b);
+            },
+            tamper(&built, about, "href=\"#main\"", "href=\"#nowhere\""),
+        ),
+        (
+            "HTML cached for a year",
+            check_headers,
+            tamper(
+                &built,
+                "_headers",
+                "max-age=0, must-revalidate",
+                "max-age=31536000, immutable",
+            ),
+        ),
+        (
+            "a page left out of the sitemap",
+            |b| {
+                check_sitemap(b);
+            },
+            tamper(
+                &built,
+                "sitemap.xml",
+                "<loc>https://fixture.test/site/about/</loc>",
+                "<loc>https://fixture.test/site/</loc>",
+            ),
+        ),
+        (
+            "an entry without content",
+            |b| {
+                check_feed(b);
+            },
+            tamper(
+                &built,
+                "atom.xml",
+                "<content type=\"html\"",
+                "<content type=\"text\"",
+            ),
+        ),
+        (
+            "a wrong canonical",
+            check_head,
+            tamper(
+                &built,
+                about,
+                "https://fixture.test/site/about/\">",
+                "https://fixture.test/site/\">",
+            ),
+        ),
+    ];
+    for (what, check, broken) in &cases {
+        assert!(
+            !fails(*check, &built),
+            "{what}: the check fails on the intact fixture"
+        );
+        assert!(fails(*check, broken), "{what}: the check does not notice");
+    }
+}

@@ -35,7 +35,7 @@ impl Clients {
         &self,
         writer: Box<dyn Write + Send>,
         first: impl FnOnce() -> Vec<Message>,
-    ) -> thread::JoinHandle<()> {
+    ) {
         let (sender, receiver) = mpsc::channel();
         {
             let mut clients = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -44,7 +44,7 @@ impl Clients {
             }
             clients.push(sender);
         }
-        thread::spawn(move || stream(writer, receiver))
+        thread::spawn(move || stream(writer, receiver));
     }
 
     /// Ends every stream: each page's thread stops once its channel is closed.
@@ -53,17 +53,6 @@ impl Clients {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clear();
-    }
-
-    pub fn len(&self) -> usize {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
