@@ -601,6 +601,11 @@ pub fn check_sources(
         check_privacy_page(consent, &settings.file, pages, drafts, &mut problems);
     }
     for page in pages {
+        // Only an element with a `data-consent` attribute can have a problem: skip the
+        // Markdown parse for the many pages without one.
+        if !mentions_data_consent(page.body()) {
+            continue;
+        }
         for (span, problem) in markdown_problems(page.body(), consent) {
             let diagnostic = page.body_error(span, problem.message);
             problems.push(finish(diagnostic, problem.help, problem.is_error));
@@ -614,6 +619,18 @@ pub fn check_sources(
         }
     }
     problems
+}
+
+/// Whether `data-consent` appears anywhere, in any case (HTML attribute names ignore case).
+fn mentions_data_consent(text: &str) -> bool {
+    const NAME: &[u8] = b"data-consent";
+    let bytes = text.as_bytes();
+    text.match_indices('-').any(|(dash, _)| {
+        dash >= 4
+            && bytes
+                .get(dash - 4..dash - 4 + NAME.len())
+                .is_some_and(|candidate| candidate.eq_ignore_ascii_case(NAME))
+    })
 }
 
 fn finish(diagnostic: Diagnostic, help: String, is_error: bool) -> Diagnostic {

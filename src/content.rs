@@ -140,10 +140,14 @@ fn load_with(root: &Path, mut cache: Option<&mut PageCache>) -> (LoadedContent, 
         let relative = relative_source(&dir, &entry);
         let display_path = Path::new(CONTENT_DIR).join(&relative);
         if relative.ends_with(".md") {
-            match read_page(&entry, relative.clone(), display_path, &mut previous) {
+            match read_page(&entry, relative.clone(), display_path, &previous) {
                 Ok(page) => {
                     if let Some(cache) = cache.as_deref_mut() {
-                        cache.0.insert(page.source.clone(), page.clone());
+                        let kept = match previous.0.remove(&page.source) {
+                            Some(kept) if kept.text == page.text => kept,
+                            _ => page.clone(),
+                        };
+                        cache.0.insert(page.source.clone(), kept);
                     }
                     loaded.pages.push(page)
                 }
@@ -252,7 +256,7 @@ fn read_page(
     path: &Path,
     source: String,
     display_path: PathBuf,
-    previous: &mut PageCache,
+    previous: &PageCache,
 ) -> Result<SourcePage, Vec<Diagnostic>> {
     let bytes = std::fs::read(path).map_err(|error| {
         vec![
@@ -260,12 +264,21 @@ fn read_page(
                 .with_help("check that the file exists and that you may read it"),
         ]
     })?;
-    if let Some(page) = previous.0.remove(&source)
-        && page.text.as_bytes() == bytes.as_slice()
-    {
-        return Ok(page);
-    }
     let text = String::from_utf8(bytes).map_err(|error| vec![not_utf8(&display_path, &error)])?;
+    if let Some(page) = previous.0.get(&source)
+        && page.text == text
+    {
+        // Unchanged: the parse is reused, with the text just read.
+        return Ok(SourcePage {
+            source,
+            display_path,
+            kind: page.kind,
+            front: page.front.clone(),
+            text,
+            body_start: page.body_start,
+            front_start: page.front_start,
+        });
+    }
     parse_page(text, source, display_path)
 }
 

@@ -33,40 +33,84 @@ fn is_executable_type(script_type: &str) -> bool {
 
 /// Every inline script that runs (including consent-gated ones, which run once allowed) and
 /// every inline style, in document order.
+///
+/// Only the elements are tokenized, not the whole page: each place where `<script` or `<style`
+/// is written starts a tokenizer of its own. A place inside a comment or an attribute may be
+/// read as an element too; that can only add code to the list, never leave some out.
 pub fn inline_code(html: &str) -> Vec<InlineCode> {
     let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(start) = next_code_element(html, from) {
+        let (code, end) = code_element(&html[start..]);
+        found.extend(code);
+        from = start + end.max(1);
+    }
+    found
+}
+
+/// The offset of the next `<script` or `<style`, in any case.
+fn next_code_element(html: &str, from: usize) -> Option<usize> {
+    let bytes = html.as_bytes();
+    let mut position = from;
+    while let Some(offset) = html.get(position..)?.find('<') {
+        let start = position + offset;
+        let name = |tag: &[u8]| {
+            bytes
+                .get(start + 1..start + 1 + tag.len())
+                .is_some_and(|candidate| candidate.eq_ignore_ascii_case(tag))
+        };
+        if name(b"script") || name(b"style") {
+            return Some(start);
+        }
+        position = start + 1;
+    }
+    None
+}
+
+/// Reads the element at the start of `html`: its inline code, if it has any that runs, and the
+/// length of what was read.
+fn code_element(html: &str) -> (Option<InlineCode>, usize) {
     let mut open: Option<(CodeKind, String)> = None;
+    let mut started = false;
     for token in tokens(html) {
         match token {
-            Token::StartTag(tag) if tag.name.as_slice() == b"script" => {
+            Token::StartTag(tag) if !started => {
+                started = true;
                 let attribute = |name: &[u8]| {
                     tag.attributes
                         .get(name)
                         .map(|value| String::from_utf8_lossy(value).into_owned())
                 };
-                let runs = attribute(b"data-consent").is_some()
-                    || is_executable_type(&attribute(b"type").unwrap_or_default());
-                if attribute(b"src").is_none() && runs {
-                    open = Some((CodeKind::Script, String::new()));
+                let kind = match tag.name.as_slice() {
+                    b"style" => Some(CodeKind::Style),
+                    b"script" => {
+                        let runs = attribute(b"data-consent").is_some()
+                            || is_executable_type(&attribute(b"type").unwrap_or_default());
+                        (attribute(b"src").is_none() && runs).then_some(CodeKind::Script)
+                    }
+                    _ => None,
+                };
+                match kind {
+                    Some(kind) if !tag.self_closing => open = Some((kind, String::new())),
+                    _ => return (None, tag.span.end),
                 }
-            }
-            Token::StartTag(tag) if tag.name.as_slice() == b"style" => {
-                open = Some((CodeKind::Style, String::new()));
             }
             Token::String(text) => {
                 if let Some((_, content)) = &mut open {
                     content.push_str(&String::from_utf8_lossy(&text));
                 }
             }
-            Token::EndTag(tag) if matches!(tag.name.as_slice(), b"script" | b"style") => {
-                if let Some((kind, text)) = open.take() {
-                    found.push(InlineCode { kind, text });
-                }
+            Token::EndTag(tag) => {
+                let code = open.take().map(|(kind, text)| InlineCode { kind, text });
+                return (code, tag.span.end);
             }
+            // A parse error (such as a duplicate attribute) comes before the tag it is in.
+            Token::Error(_) => {}
+            _ if !started => return (None, 1),
             _ => {}
         }
     }
-    found
+    (None, html.len())
 }
 
 /// Where a `<meta>` that must precede everything else in `<head>` goes: after
@@ -105,6 +149,13 @@ mod tests {
                 InlineCode { kind: CodeKind::Script, text: "track()".into() },
             ]
         );
+    }
+
+    #[test]
+    fn code_in_comments_may_be_listed_but_real_code_never_missed() {
+        let html = "<p>a < b</p><!-- <script>old()</script> --><SCRIPT>real()</SCRIPT><stylesheet><script id=a id=b>dup()</script>";
+        let texts: Vec<String> = inline_code(html).into_iter().map(|code| code.text).collect();
+        assert_eq!(texts, ["old()", "real()", "dup()"]);
     }
 
     #[test]

@@ -107,7 +107,7 @@ struct Renderer<'a, 'r> {
     first_paragraph: Option<Range<usize>>,
     more_marker: Option<usize>,
     /// The text without markup, to count words.
-    plain_text: String,
+    words: WordCounter,
     internal_links: Vec<InternalLink>,
     problems: Vec<LinkProblem>,
 }
@@ -123,7 +123,7 @@ impl<'a, 'r> Renderer<'a, 'r> {
             depth: 0,
             first_paragraph: None,
             more_marker: None,
-            plain_text: String::new(),
+            words: WordCounter::default(),
             internal_links: Vec::new(),
             problems: Vec::new(),
         }
@@ -136,7 +136,7 @@ impl<'a, 'r> Renderer<'a, 'r> {
             Event::End(_) => {
                 self.depth = self.depth.saturating_sub(1);
                 // Words in separate blocks must not run together.
-                self.plain_text.push(' ');
+                self.words.separate();
             }
             _ => {}
         }
@@ -191,18 +191,18 @@ impl<'a, 'r> Renderer<'a, 'r> {
                 }));
             }
             Event::Text(text) | Event::Code(text) if self.heading.is_some() => {
-                self.plain_text.push_str(&text);
+                self.words.add(&text);
                 if let Some(heading) = &mut self.heading {
                     heading.text.push_str(&text);
                 }
                 self.emit(Event::Text(text));
             }
             Event::Text(ref text) | Event::Code(ref text) => {
-                self.plain_text.push_str(text);
+                self.words.add(text);
                 self.emit(event);
             }
             Event::SoftBreak | Event::HardBreak => {
-                self.plain_text.push(' ');
+                self.words.separate();
                 self.emit(event);
             }
             Event::Html(ref html) if html.trim() == MORE_MARKER && self.more_marker.is_none() => {
@@ -342,7 +342,7 @@ impl<'a, 'r> Renderer<'a, 'r> {
             summary,
             toc: nest_headings(&self.headings),
             heading_ids,
-            word_count: count_words(&self.plain_text),
+            word_count: self.words.finish(),
             links: self.internal_links,
         };
         (rendered, self.problems)
@@ -408,11 +408,45 @@ fn nest_headings(headings: &[(u8, String, String)]) -> Vec<TocEntry> {
     entries
 }
 
-/// Words are runs of text between spaces that hold a letter or digit; punctuation alone is none.
-fn count_words(text: &str) -> usize {
-    text.split_whitespace()
-        .filter(|word| word.chars().any(char::is_alphanumeric))
-        .count()
+/// Counts words across the text events of a page as if their text were joined: a word is a run
+/// between spaces holding a letter or digit; punctuation alone is no word. Works on bytes, since this runs over every character of every page.
+#[derive(Default)]
+struct WordCounter {
+    count: usize,
+    in_word: bool,
+    word_has_letter: bool,
+}
+
+impl WordCounter {
+    fn add(&mut self, text: &str) {
+        for (index, &byte) in text.as_bytes().iter().enumerate() {
+            if byte.is_ascii_whitespace() {
+                self.separate();
+                continue;
+            }
+            self.in_word = true;
+            self.word_has_letter |= match byte {
+                0..0x80 => byte.is_ascii_alphanumeric(),
+                // The first byte of a character beyond ASCII: decode just that one.
+                0xC0.. => text[index..].chars().next().is_some_and(char::is_alphanumeric),
+                _ => false,
+            };
+        }
+    }
+
+    /// Ends the current word, as a space or the end of a block does.
+    fn separate(&mut self) {
+        if self.in_word && self.word_has_letter {
+            self.count += 1;
+        }
+        self.in_word = false;
+        self.word_has_letter = false;
+    }
+
+    fn finish(mut self) -> usize {
+        self.separate();
+        self.count
+    }
 }
 
 /// A URL-safe name: ASCII letters and digits, words joined by `-`.
@@ -546,6 +580,7 @@ mod tests {
     #[test]
     fn counts_words() {
         assert_eq!(md("## Two words\n\nThree more `words`.\n").word_count, 5);
+        assert_eq!(md("Half**bold** — café, 2020!\n\n- one\n- two\n").word_count, 5);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -19,7 +20,7 @@ pub const TAGS_PATH: &str = "tags/";
 pub const NOT_FOUND_FILE: &str = "404.html";
 
 /// A published content page, rendered to HTML but not yet put into a template.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     pub kind: SourceKind,
     pub source: String,
@@ -34,7 +35,8 @@ pub struct Page {
     pub weight: i64,
     pub tags: Vec<TagName>,
     pub template: String,
-    pub markdown: RenderedMarkdown,
+    /// Shared with the render cache of `serve`, which reuses it while the source is unchanged.
+    pub markdown: Arc<RenderedMarkdown>,
     /// Old paths below the base path (`old/path/`) that redirect here.
     pub aliases: Vec<String>,
     pub image: Option<String>,
@@ -162,14 +164,14 @@ fn assemble_with(sources: Sources, mut cache: Option<&mut MarkdownCache>) -> Res
     };
 
     let previous = cache.as_deref_mut().map(std::mem::take);
-    let rendered: Vec<(RenderedMarkdown, Vec<Diagnostic>, Option<CacheEntry>)> = published
+    let rendered: Vec<(Arc<RenderedMarkdown>, Vec<Diagnostic>, Option<CacheEntry>)> = published
         .par_iter()
         .map(|page| {
             let (markdown, link_problems, entry) = match &previous {
                 Some(previous) => previous.render(page, &resolver),
                 None => {
                     let (markdown, problems) = markdown::render(page.body(), &resolver);
-                    (markdown, problems, None)
+                    (Arc::new(markdown), problems, None)
                 }
             };
             let diagnostics = link_problems
@@ -182,7 +184,7 @@ fn assemble_with(sources: Sources, mut cache: Option<&mut MarkdownCache>) -> Res
             (markdown, diagnostics, entry)
         })
         .collect();
-    let (rendered, entries): (Vec<(RenderedMarkdown, Vec<Diagnostic>)>, Vec<Option<CacheEntry>>) =
+    let (rendered, entries): (Vec<(Arc<RenderedMarkdown>, Vec<Diagnostic>)>, Vec<Option<CacheEntry>>) =
         rendered
             .into_iter()
             .map(|(markdown, problems, entry)| ((markdown, problems), entry))
@@ -190,7 +192,7 @@ fn assemble_with(sources: Sources, mut cache: Option<&mut MarkdownCache>) -> Res
     if let (Some(cache), Some(previous)) = (cache, previous) {
         cache.refill(previous, &published, entries);
     }
-    let markdowns: Vec<&RenderedMarkdown> = rendered.iter().map(|(markdown, _)| markdown).collect();
+    let markdowns: Vec<&RenderedMarkdown> = rendered.iter().map(|(markdown, _)| &**markdown).collect();
     check_fragments(&published, &markdowns, &mut problems);
     let mut pages = Vec::with_capacity(published.len());
     for ((source, path), (markdown, link_problems)) in
@@ -239,7 +241,7 @@ pub struct MarkdownCache(HashMap<String, CachedMarkdown>);
 struct CachedMarkdown {
     body: String,
     lookups: Vec<(String, Result<String, LinkProblemKind>)>,
-    markdown: RenderedMarkdown,
+    markdown: Arc<RenderedMarkdown>,
     problems: Vec<markdown::LinkProblem>,
 }
 
@@ -256,7 +258,7 @@ impl MarkdownCache {
         &self,
         page: &SourcePage,
         resolver: &dyn ResolveSource,
-    ) -> (RenderedMarkdown, Vec<markdown::LinkProblem>, Option<CacheEntry>) {
+    ) -> (Arc<RenderedMarkdown>, Vec<markdown::LinkProblem>, Option<CacheEntry>) {
         if let Some(entry) = self.0.get(&page.source)
             && entry.body == page.body()
             && entry
@@ -272,6 +274,7 @@ impl MarkdownCache {
             lookups: std::cell::RefCell::new(Vec::new()),
         };
         let (markdown, problems) = markdown::render(page.body(), &recorder);
+        let markdown = Arc::new(markdown);
         let entry = CachedMarkdown {
             body: page.body().to_string(),
             lookups: recorder.lookups.into_inner(),
@@ -372,7 +375,7 @@ fn url_segment(name: &str) -> String {
     }
 }
 
-fn page_from_source(source: SourcePage, path: String, markdown: RenderedMarkdown) -> Page {
+fn page_from_source(source: SourcePage, path: String, markdown: Arc<RenderedMarkdown>) -> Page {
     let front = source.front;
     let date = front
         .date

@@ -292,6 +292,18 @@ fn render_with(
     let results: Vec<Result<(OutputFile, Option<CachedPage>), Vec<Diagnostic>>> = jobs(site)
         .par_iter()
         .map(|job| {
+            // An article or page depends only on itself and the site inputs (see
+            // `PageContext::from_page`): an unchanged one is reused without making its context.
+            if let Job::Content(index) = *job {
+                let page = &site.pages[index];
+                let path = page.output_file();
+                if let Some(cached) = previous.get(&path)
+                    && cached.page.as_ref() == Some(page)
+                    && cached.template == page.template
+                {
+                    return Ok((OutputFile::text(path, cached.html.clone()), None));
+                }
+            }
             let prepared = job.prepare(site, &lists);
             if let Some(cached) = previous.get(&prepared.path)
                 && cached.template == prepared.template
@@ -307,6 +319,14 @@ fn render_with(
                         template: prepared.template.to_string(),
                         context: prepared.context,
                         html: html.clone(),
+                        page: match *job {
+                            Job::Content(index)
+                                if matches!(site.pages[index].kind, SourceKind::Article | SourceKind::Page) =>
+                            {
+                                Some(site.pages[index].clone())
+                            }
+                            _ => None,
+                        },
                     });
                     (OutputFile::text(prepared.path, html), cached)
                 })
@@ -362,6 +382,8 @@ struct CachedPage {
     template: String,
     context: Context,
     html: String,
+    /// For an article or page: the page it was rendered from.
+    page: Option<Page>,
 }
 
 /// What every page's rendering depends on besides its own context. Whatever
@@ -371,7 +393,9 @@ struct SiteInputs {
     templates: Vec<(PathBuf, String)>,
     globals: Context,
     asset_urls: crate::assets::AssetUrls,
-    base_path: String,
+    /// `site.toml` as written and the base URL: everything the settings are made from.
+    settings: String,
+    base_url: String,
 }
 
 impl SiteInputs {
@@ -380,7 +404,8 @@ impl SiteInputs {
             templates: templates.site_sources.clone(),
             globals: templates.tera.global_context().clone(),
             asset_urls: site.asset_urls.clone(),
-            base_path: site.settings.base_url.path.clone(),
+            settings: site.settings.file.text.clone(),
+            base_url: site.settings.base_url.absolute(),
         }
     }
 }
@@ -748,6 +773,8 @@ struct PageContext<'a> {
 }
 
 impl<'a> PageContext<'a> {
+    /// Depends only on the page, the settings and the asset URLs: the render cache of `serve`
+    /// reuses an unchanged page's HTML on that promise (`render_with`).
     fn from_page(site: &'a Site, page: &'a Page) -> Self {
         PageContext {
             kind: match page.kind {
