@@ -1,7 +1,13 @@
 //! Writes a synthetic site for benchmarks: `cargo run --release --example gen_corpus -- --articles
-//! 10000 [--seed 1] DIR`. Each article is about 1,000 words of realistic Markdown (headings,
-//! lists, links, emphasis, a blockquote, a table, a code block) with TOML front matter (title,
-//! date, description, 2-3 of 20 tags). The same seed always gives the same site.
+//! 10000 [--seed 1] [--hugo] DIR`. Each article is about 1,000 words of realistic Markdown
+//! (headings, lists, links, emphasis, a blockquote, a table, a code block) with TOML front matter
+//! (title, date, description, 2-3 of 20 tags). The same seed always gives the same site.
+//!
+//! With `--hugo` the same articles (byte for byte: the front matter keys are valid in both tools)
+//! are written as a Hugo site instead: `hugo.toml` and minimal `layouts/` that make the pages
+//! aimsite makes (a home page and `/articles/` listing every article, one page per article with
+//! its table of contents and heading anchors, `/tags/` and a page per tag, a 404 page), with
+//! templates doing about the work of aimsite's built-in ones. See docs/benchmarks.md.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -24,6 +30,7 @@ const WORDS: [&str; 48] = [
 struct Options {
     articles: usize,
     seed: u64,
+    hugo: bool,
     dir: PathBuf,
 }
 
@@ -31,6 +38,7 @@ fn parse_options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let mut articles = 1000;
     let mut seed = 1;
+    let mut hugo = false;
     let mut dir = None;
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> Result<u64, String> {
@@ -40,12 +48,18 @@ fn parse_options() -> Result<Options, String> {
         match arg.as_str() {
             "--articles" => articles = number("--articles")? as usize,
             "--seed" => seed = number("--seed")?,
+            "--hugo" => hugo = true,
             _ if arg.starts_with('-') => return Err(format!("unknown option {arg}")),
             _ => dir = Some(PathBuf::from(arg)),
         }
     }
-    let dir = dir.ok_or("usage: gen_corpus --articles N [--seed S] DIR")?;
-    Ok(Options { articles, seed, dir })
+    let dir = dir.ok_or("usage: gen_corpus --articles N [--seed S] [--hugo] DIR")?;
+    Ok(Options {
+        articles,
+        seed,
+        hugo,
+        dir,
+    })
 }
 
 fn main() -> ExitCode {
@@ -61,10 +75,14 @@ fn main() -> ExitCode {
 fn generate(options: &Options) -> std::io::Result<()> {
     let articles = options.dir.join("content/articles");
     std::fs::create_dir_all(&articles)?;
-    write(
-        &options.dir.join("site.toml"),
-        "title = \"Benchmark\"\ndescription = \"A synthetic site.\"\nbase_url = \"https://bench.test/\"\n\n[[menu]]\nlabel = \"Articles\"\ntarget = \"/articles/\"\n",
-    )?;
+    if options.hugo {
+        write_hugo_site(&options.dir)?;
+    } else {
+        write(
+            &options.dir.join("site.toml"),
+            "title = \"Benchmark\"\ndescription = \"A synthetic site.\"\nbase_url = \"https://bench.test/\"\n\n[[menu]]\nlabel = \"Articles\"\ntarget = \"/articles/\"\n",
+        )?;
+    }
     write(
         &options.dir.join("content/_index.md"),
         "+++\ntitle = \"Benchmark\"\ndescription = \"The home page.\"\n+++\n\nWelcome.\n",
@@ -174,3 +192,227 @@ fn article(random: &mut fastrand::Rng, number: usize) -> String {
     }
     text
 }
+
+/// The Hugo site around the articles: settings and layouts. Same pages and about the same
+/// template work as aimsite's built-in templates; no feeds, sitemap or robots.txt.
+fn write_hugo_site(dir: &Path) -> std::io::Result<()> {
+    write(&dir.join("hugo.toml"), HUGO_CONFIG)?;
+    for (path, text) in HUGO_LAYOUTS {
+        let path = dir.join("layouts").join(path);
+        std::fs::create_dir_all(path.parent().expect("a layout has a folder"))?;
+        write(&path, text)?;
+    }
+    Ok(())
+}
+
+/// Hugo 0.111 (Debian 12). The Goldmark extensions that match aimsite's (tables, footnotes,
+/// strikethrough, task lists, smart punctuation, `{#id}` on headings) are on by default.
+const HUGO_CONFIG: &str = r#"baseURL = "https://bench.test/"
+title = "Benchmark"
+languageCode = "en"
+copyright = "A synthetic site."
+disableKinds = ["RSS", "sitemap", "robotsTXT"]
+titleCaseStyle = "none"
+
+[params]
+description = "A synthetic site."
+
+[taxonomies]
+tag = "tags"
+
+[markup.goldmark.renderer]
+unsafe = true
+
+# Hugo makes a table of contents only for pages whose template asks for `.TableOfContents`, which
+# single.html does; aimsite makes one for every page. Every heading level, as aimsite.
+[markup.tableOfContents]
+startLevel = 1
+endLevel = 6
+
+[[menu.main]]
+name = "Articles"
+url = "/articles/"
+weight = 1
+"#;
+
+const HUGO_LAYOUTS: [(&str, &str); 9] = [
+    (
+        "_default/baseof.html",
+        r##"<!doctype html>
+<html lang="{{ site.LanguageCode }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{{- $description := .Description | default site.Params.description }}
+<title>{{ block "title" . }}{{ if eq .Title site.Title }}{{ site.Title }}{{ else }}{{ .Title }} | {{ site.Title }}{{ end }}{{ end }}</title>
+<meta name="description" content="{{ $description }}">
+<meta name="color-scheme" content="light dark">
+<link rel="canonical" href="{{ .Permalink }}">
+<meta property="og:site_name" content="{{ site.Title }}">
+<meta property="og:type" content="{{ if .IsPage }}article{{ else }}website{{ end }}">
+<meta property="og:title" content="{{ .Title }}">
+<meta property="og:description" content="{{ $description }}">
+<meta property="og:url" content="{{ .Permalink }}">
+<meta name="twitter:card" content="summary">
+<meta name="twitter:title" content="{{ .Title }}">
+<meta name="twitter:description" content="{{ $description }}">
+{{- if .IsPage }}
+<script type="application/ld+json">{{ dict "@context" "https://schema.org" "@type" "Article" "headline" .Title "description" $description "datePublished" (.Date.Format "2006-01-02") "url" .Permalink | jsonify | safeJS }}</script>
+{{- end }}
+<link rel="stylesheet" href="/style.css">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+{{ block "head" . }}{{ end }}
+</head>
+<body>
+<a class="skip-link" href="#main">Skip to content</a>
+<header class="site-header">
+<div class="container site-header__inner">
+<a class="site-name" href="/">{{ site.Title }}</a>
+<nav aria-label="Main">
+<ul class="menu" role="list">
+{{- $current := .RelPermalink }}
+{{- range site.Menus.main }}
+<li><a href="{{ .URL }}"{{ if eq .URL $current }} aria-current="page"{{ end }}>{{ .Name }}</a></li>
+{{- end }}
+</ul>
+</nav>
+</div>
+</header>
+<main id="main" class="container">
+{{ block "main" . }}{{ end }}
+</main>
+<footer class="site-footer">
+<div class="container">
+<p>{{ site.Copyright }}</p>
+</div>
+</footer>
+</body>
+</html>
+"##,
+    ),
+    (
+        "_default/home.html",
+        r##"{{ define "main" }}
+<h1>{{ .Title }}</h1>
+<div class="prose">
+{{ .Content }}
+</div>
+<section class="articles" aria-labelledby="articles-heading">
+<h2 id="articles-heading">Articles</h2>
+{{- partial "article-list.html" (dict "pages" site.RegularPages "level" 3) }}
+<p class="more"><a href="/articles/">All articles</a></p>
+</section>
+{{ end }}
+"##,
+    ),
+    (
+        "_default/list.html",
+        r##"{{ define "main" }}
+<h1>{{ .Title }}</h1>
+{{- with .Content }}
+<div class="prose">
+{{ . }}
+</div>
+{{- end }}
+{{ partial "article-list.html" (dict "pages" .Pages "level" 2) }}
+{{ end }}
+"##,
+    ),
+    (
+        "_default/single.html",
+        r##"{{ define "head" }}<meta property="article:published_time" content="{{ .Date.Format "2006-01-02" }}">{{ end }}
+{{ define "main" }}
+<article class="article">
+<header class="article__header">
+<h1>{{ .Title }}</h1>
+{{- $tags := .GetTerms "tags" }}
+<p class="meta byline">
+<span>Published <time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 January 2006" }}</time></span><span aria-hidden="true"> · </span>
+<span>{{ .ReadingTime }} min read</span>
+{{- with $tags }}<span aria-hidden="true"> · </span><span>In {{ range $i, $tag := . }}{{ if $i }}, {{ end }}<a href="{{ $tag.RelPermalink }}">{{ $tag.LinkTitle }}</a>{{ end }}</span>{{ end -}}
+</p>
+</header>
+<nav class="toc" aria-label="Contents">
+{{ .TableOfContents }}
+</nav>
+<div class="prose">
+{{ .Content }}
+</div>
+{{- with $tags }}
+<footer class="article__footer">
+<h2 class="article__footer-title">Tags</h2>
+<ul class="tag-list" role="list">
+{{- range . }}
+<li><a class="tag" href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>
+{{- end }}
+</ul>
+</footer>
+{{- end }}
+</article>
+{{ end }}
+"##,
+    ),
+    (
+        "_default/taxonomy.html",
+        r##"{{ define "main" }}
+<h1>{{ .Title }}</h1>
+<ul class="tag-list" role="list">
+{{- range .Data.Terms.Alphabetical }}
+<li><a class="tag" href="{{ .Page.RelPermalink }}">{{ .Page.LinkTitle }} <span class="tag__count">({{ .Count }}<span class="visually-hidden"> article{{ if ne .Count 1 }}s{{ end }}</span>)</span></a></li>
+{{- end }}
+</ul>
+{{ end }}
+"##,
+    ),
+    (
+        "_default/term.html",
+        r##"{{ define "title" }}Articles tagged “{{ .Title }}” | {{ site.Title }}{{ end }}
+{{ define "main" }}
+<h1>Articles tagged “{{ .Title }}”</h1>
+{{- $count := len .Pages }}
+<p class="meta">{{ $count }} article{{ if ne $count 1 }}s{{ end }}</p>
+{{ partial "article-list.html" (dict "pages" .Pages "level" 2) }}
+<p class="more"><a href="/tags/">All tags</a></p>
+{{ end }}
+"##,
+    ),
+    (
+        "404.html",
+        r##"{{ define "title" }}Page not found | {{ site.Title }}{{ end }}
+{{ define "head" }}<meta name="robots" content="noindex">{{ end }}
+{{ define "main" }}
+<h1>Page not found</h1>
+<div class="prose">
+<p>Sorry, we couldn’t find the page you were looking for. It may have moved, or the address may be mistyped.</p>
+<p><a href="/">Go to the home page</a> or <a href="/articles/">browse all articles</a>.</p>
+</div>
+{{ end }}
+"##,
+    ),
+    (
+        "partials/article-list.html",
+        r##"{{- $level := .level }}
+{{- with .pages }}
+<ul class="article-list" role="list">
+{{- range . }}
+<li>
+<article class="article-card">
+<h{{ $level }} class="article-card__title"><a href="{{ .RelPermalink }}">{{ .Title }}</a></h{{ $level }}>
+<p class="meta"><time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 January 2006" }}</time><span aria-hidden="true"> · </span><span>{{ .ReadingTime }} min read</span></p>
+<div class="article-card__summary">{{ .Summary }}</div>
+</article>
+</li>
+{{- end }}
+</ul>
+{{- else }}
+<p>No articles yet.</p>
+{{- end }}
+"##,
+    ),
+    (
+        // aimsite puts an anchor link after every heading, wrapped in a div.
+        "_default/_markup/render-heading.html",
+        r##"<div class="heading"><h{{ .Level }} id="{{ .Anchor | safeURL }}">{{ .Text | safeHTML }}</h{{ .Level }}><a class="heading-anchor" href="#{{ .Anchor | safeURL }}" aria-label="Link to section: {{ .PlainText }}">#</a></div>
+"##,
+    ),
+];

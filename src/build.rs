@@ -170,10 +170,10 @@ fn render_with(
         problems.push(problem);
         return Err(BuildError::Sources(problems.sorted()));
     }
-    let mut files = timings
+    let (mut files, unchanged) = timings
         .measure("templates", || match cache.as_deref_mut() {
             Some(cache) => templates::render_cached(&site, templates, &mut cache.pages),
-            None => templates::render(&site, templates),
+            None => templates::render(&site, templates).map(|files| (files, Vec::new())),
         })
         .map_err(|render_problems| {
             problems.extend(render_problems);
@@ -183,7 +183,15 @@ fn render_with(
     let contact = site.settings.contact.as_ref();
     allowances.extend(crate::contact::csp_allowances(contact));
     timings.measure("deploy", || match cache {
-        Some(cache) => deploy::finish_cached(&site, &mut files, &allowances, &mut cache.deploy),
+        // Right after every successful `render_cached`, so that `unchanged` (the same HTML as
+        // in the last successful render) is also the HTML the deploy cache last saw.
+        Some(cache) => deploy::finish_cached(
+            &site,
+            &mut files,
+            &allowances,
+            &mut cache.deploy,
+            &unchanged,
+        ),
         None => deploy::finish(&site, &mut files, &allowances),
     });
     let pages = files.iter().filter(|file| file.path.ends_with(".html")).count();

@@ -244,8 +244,8 @@ fn scan_html(html: &str, offset: usize) -> (PageHtml, Vec<(Range<usize>, Found)>
         if name == b"img" {
             let decorative = attribute("role").is_some_and(|r| r == "presentation" || r == "none")
                 || attribute("aria-hidden").is_some_and(|h| h == "true");
-            let alt_missing = !decorative
-                && attribute("alt").is_none_or(|alt| alt.trim().is_empty());
+            let alt_missing =
+                !decorative && attribute("alt").is_none_or(|alt| alt.trim().is_empty());
             let src = attribute("src").unwrap_or_default();
             if alt_missing {
                 found.push((span.clone(), Found::ImageWithoutAlt(src.clone())));
@@ -301,7 +301,10 @@ impl<'a> Checker<'a> {
             .collect();
         Checker {
             site,
-            files: files.iter().map(|file| (file.path.as_str(), file)).collect(),
+            files: files
+                .iter()
+                .map(|file| (file.path.as_str(), file))
+                .collect(),
             pages,
             sources,
             templates,
@@ -309,9 +312,9 @@ impl<'a> Checker<'a> {
     }
 
     fn check(&self, problems: &mut Diagnostics) {
-        // What the Markdown pass reported, so the HTML pass does not report it again:
-        // (output file, URL or image source).
-        let mut reported: HashSet<(String, String)> = HashSet::new();
+        // What the Markdown pass reported (`link URL` or `image SRC`), so that the HTML pass does
+        // not report it again, on the page or in the summaries that lists show of it.
+        let mut reported: HashSet<String> = HashSet::new();
         for page in &self.site.pages {
             if let Some(source) = self.sources.get(page.source.as_str()) {
                 self.check_markdown(page, source, problems, &mut reported);
@@ -329,7 +332,7 @@ impl<'a> Checker<'a> {
         page: &Page,
         source: &SourcePage,
         problems: &mut Diagnostics,
-        reported: &mut HashSet<(String, String)>,
+        reported: &mut HashSet<String>,
     ) {
         let body = source.body();
         let output = page.output_file();
@@ -379,12 +382,12 @@ impl<'a> Checker<'a> {
                 Found::Reference(url) => {
                     let problem = self.broken_reference(&output, &url);
                     if problem.is_some() {
-                        reported.insert((output.clone(), url));
+                        reported.insert(format!("link {url}"));
                     }
                     problem
                 }
                 Found::ImageWithoutAlt(src) => {
-                    reported.insert((output.clone(), src));
+                    reported.insert(format!("image {src}"));
                     Some(image_without_alt())
                 }
             };
@@ -533,13 +536,18 @@ impl<'a> Checker<'a> {
     }
 
     /// What the templates and raw HTML put in every page: links, images, the heading outline.
-    fn check_html(&self, problems: &mut Diagnostics, reported: &HashSet<(String, String)>) {
+    fn check_html(&self, problems: &mut Diagnostics, reported: &HashSet<String>) {
         let markdown_headings: HashMap<String, HashSet<&str>> = self
             .site
             .pages
             .iter()
             .map(|page| {
-                let ids = page.markdown.heading_ids.iter().map(String::as_str).collect();
+                let ids = page
+                    .markdown
+                    .heading_ids
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
                 (page.output_file(), ids)
             })
             .collect();
@@ -552,9 +560,10 @@ impl<'a> Checker<'a> {
         // One problem of a template shows on many pages: report it once.
         let mut seen: BTreeMap<(PathBuf, Option<usize>, String), Diagnostic> = BTreeMap::new();
         let mut report = |file: &str, needle: &str, message: String, help: &str| {
+            let page = format!("/{}", file.trim_end_matches("index.html"));
             let diagnostic = self
                 .locate(source_of.get(file).copied(), needle, message)
-                .with_help(format!("{help} (seen in `{file}`)"));
+                .with_help(format!("{help} (seen on the page {page})"));
             let key = (
                 diagnostic.file.clone(),
                 diagnostic.location.map(|l| l.line),
@@ -563,9 +572,8 @@ impl<'a> Checker<'a> {
             seen.entry(key).or_insert(diagnostic);
         };
         for (file, page) in &self.pages {
-            let already = |value: &str| reported.contains(&(file.to_string(), value.to_string()));
             for reference in &page.references {
-                if already(&reference.url) {
+                if reported.contains(&format!("link {}", reference.url)) {
                     continue;
                 }
                 if let Some((message, help)) = self.broken_reference(file, &reference.url) {
@@ -573,7 +581,7 @@ impl<'a> Checker<'a> {
                 }
             }
             for image in page.images.iter().filter(|image| image.alt_missing) {
-                if already(&image.src) {
+                if reported.contains(&format!("image {}", image.src)) {
                     continue;
                 }
                 let (message, help) = image_without_alt();
@@ -599,8 +607,9 @@ impl<'a> Checker<'a> {
         problems.extend(seen.into_values());
     }
 
-    /// A diagnostic at the first place `needle` is written: the page's Markdown file, `site.toml`
-    /// or a template; else naming the page's source (or the site's templates) without a line.
+    /// A diagnostic at the first place `needle` is written: the page's Markdown file, `site.toml`,
+    /// a template, or another page's Markdown (lists show summaries of other pages); else naming
+    /// the page's source (or the site's templates) without a line.
     fn locate(&self, page: Option<&Page>, needle: &str, message: String) -> Diagnostic {
         let source = page.and_then(|page| self.sources.get(page.source.as_str()));
         let settings = &self.site.settings.file;
@@ -609,10 +618,17 @@ impl<'a> Checker<'a> {
             candidates.push((&source.display_path, &source.text));
         }
         candidates.push((Path::new(SETTINGS_FILE), &settings.text));
+        let mut others: Vec<&&SourcePage> = self.sources.values().collect();
+        others.sort_by(|a, b| a.source.cmp(&b.source));
         candidates.extend(
             self.templates
                 .iter()
                 .map(|(path, text)| (path.as_path(), text.as_str())),
+        );
+        candidates.extend(
+            others
+                .into_iter()
+                .map(|source| (source.display_path.as_path(), source.text.as_str())),
         );
         for (path, text) in candidates {
             if needle.is_empty() {
@@ -643,7 +659,7 @@ fn heading_skip(previous: u8, level: u8) -> (String, String) {
 fn image_without_alt() -> (String, String) {
     (
         "the image has no alt text".into(),
-        "describe the image for people who cannot see it: `![what it shows](image.jpg)`".into(),
+        "give it alt text that says what it shows, for people who cannot see it: `![what it shows](image.jpg)`".into(),
     )
 }
 
@@ -702,12 +718,16 @@ fn internal_target(url: &str, from: &str, base_url: &crate::config::BaseUrl) -> 
     } else {
         // Relative to the folder of the page.
         let folder = from.rsplit_once('/').map_or("", |(folder, _)| folder);
-        format!("{}/{folder}/{without_query}", base_url.path.trim_end_matches('/'))
+        format!(
+            "{}/{folder}/{without_query}",
+            base_url.path.trim_end_matches('/')
+        )
     };
-    let Some(below_base) = absolute
-        .strip_prefix(&base_url.path)
-        .or_else(|| (absolute.clone() + "/").strip_prefix(&base_url.path).map(|_| ""))
-    else {
+    let Some(below_base) = absolute.strip_prefix(&base_url.path).or_else(|| {
+        (absolute.clone() + "/")
+            .strip_prefix(&base_url.path)
+            .map(|_| "")
+    }) else {
         return Target::OutsideBasePath;
     };
     let mut parts: Vec<String> = Vec::new();
@@ -735,7 +755,8 @@ fn internal_target(url: &str, from: &str, base_url: &crate::config::BaseUrl) -> 
 
 fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 /// `mailto:`, `https:`, `tel:`...: a scheme is letters, digits, `+`, `-`, `.` before a `:`.
@@ -794,21 +815,62 @@ mod tests {
     #[test]
     fn urls_resolve_against_the_page_and_base_path() {
         let base = "https://a.com/";
-        assert_eq!(target("/articles/", "index.html", base), internal("articles/", None));
-        assert_eq!(target("../b/#x", "articles/a/index.html", base), internal("articles/b/", Some("x")));
-        assert_eq!(target("img.png", "articles/a/index.html", base), internal("articles/a/img.png", None));
-        assert_eq!(target("https://a.com/x?q=1", "index.html", base), internal("x", None));
-        assert_eq!(target("https://A.com", "index.html", base), internal("", None));
-        assert_eq!(target("/a%20b.pdf", "index.html", base), internal("a b.pdf", None));
-        for external in ["https://b.com/", "mailto:x@a.com", "//cdn.b.com/x.js", "#top", "@/a.md", "tel:+1"] {
-            assert_eq!(target(external, "index.html", base), Target::External, "{external}");
+        assert_eq!(
+            target("/articles/", "index.html", base),
+            internal("articles/", None)
+        );
+        assert_eq!(
+            target("../b/#x", "articles/a/index.html", base),
+            internal("articles/b/", Some("x"))
+        );
+        assert_eq!(
+            target("img.png", "articles/a/index.html", base),
+            internal("articles/a/img.png", None)
+        );
+        assert_eq!(
+            target("https://a.com/x?q=1", "index.html", base),
+            internal("x", None)
+        );
+        assert_eq!(
+            target("https://A.com", "index.html", base),
+            internal("", None)
+        );
+        assert_eq!(
+            target("/a%20b.pdf", "index.html", base),
+            internal("a b.pdf", None)
+        );
+        for external in [
+            "https://b.com/",
+            "mailto:x@a.com",
+            "//cdn.b.com/x.js",
+            "#top",
+            "@/a.md",
+            "tel:+1",
+        ] {
+            assert_eq!(
+                target(external, "index.html", base),
+                Target::External,
+                "{external}"
+            );
         }
-        assert_eq!(target("../../..", "a/index.html", base), Target::OutsideBasePath);
+        assert_eq!(
+            target("../../..", "a/index.html", base),
+            Target::OutsideBasePath
+        );
         let sub = "https://a.github.io/site/";
-        assert_eq!(target("/site/articles/", "index.html", sub), internal("articles/", None));
+        assert_eq!(
+            target("/site/articles/", "index.html", sub),
+            internal("articles/", None)
+        );
         assert_eq!(target("/site", "index.html", sub), internal("", None));
-        assert_eq!(target("/other/", "index.html", sub), Target::OutsideBasePath);
-        assert_eq!(target("x/", "tags/index.html", sub), internal("tags/x/", None));
+        assert_eq!(
+            target("/other/", "index.html", sub),
+            Target::OutsideBasePath
+        );
+        assert_eq!(
+            target("x/", "tags/index.html", sub),
+            internal("tags/x/", None)
+        );
     }
 
     #[test]
@@ -833,7 +895,10 @@ mod tests {
             .map(|i| i.src.as_str())
             .collect();
         assert_eq!(missing, ["i.png", ""]);
-        assert_eq!(page.headings.iter().map(|h| h.level).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(
+            page.headings.iter().map(|h| h.level).collect::<Vec<_>>(),
+            [1, 3]
+        );
         assert!(page.ids.contains("x"));
     }
 }

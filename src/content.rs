@@ -4,6 +4,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use toml::Spanned;
 use toml::value::Datetime;
@@ -108,9 +109,57 @@ pub fn load(root: &Path) -> (LoadedContent, Diagnostics) {
 }
 
 /// Content files parsed by an earlier load, reused while their text is unchanged, so that a
-/// rebuild parses only the files that changed (`serve`).
+/// rebuild parses only the files that changed (`serve`). A file whose size, times and inode are
+/// those it had when it was read is not even read again, unless it was written just before it
+/// was read (it might have changed again within the same clock tick, as git's "racily clean"
+/// files).
 #[derive(Debug, Default)]
-pub struct PageCache(std::collections::HashMap<String, SourcePage>);
+pub struct PageCache(std::collections::HashMap<String, CachedSource>);
+
+#[derive(Debug)]
+struct CachedSource {
+    page: SourcePage,
+    /// The file's stamp when it was read, if it had settled by then.
+    stamp: Option<FileStamp>,
+}
+
+/// What the file system says of a file without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+    inode: (u64, u64),
+}
+
+impl FileStamp {
+    #[cfg(unix)]
+    fn of(path: &Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            len: metadata.len(),
+            modified: (metadata.mtime(), metadata.mtime_nsec()),
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+            inode: (metadata.dev(), metadata.ino()),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn of(_path: &Path) -> Option<FileStamp> {
+        None
+    }
+
+    /// Whether the file was last written well before `read_at`, so that a later write must
+    /// change the stamp.
+    fn settled(&self, read_at: std::time::SystemTime) -> bool {
+        let Ok(now) = read_at.duration_since(std::time::UNIX_EPOCH) else {
+            return false;
+        };
+        let latest = self.modified.0.max(self.changed.0);
+        latest < now.as_secs() as i64 - 2
+    }
+}
 
 /// Like `load`, but parses only the files whose text differs from the cache's, and refills it.
 pub fn load_cached(root: &Path, cache: &mut PageCache) -> (LoadedContent, Diagnostics) {
@@ -129,7 +178,20 @@ fn load_with(root: &Path, mut cache: Option<&mut PageCache>) -> (LoadedContent, 
         );
         return (loaded, problems);
     }
-    for entry in files_below(&dir) {
+    // Markdown files are read and parsed in parallel, then taken in name order.
+    let entries: Vec<Result<PathBuf, Diagnostic>> = files_below(&dir).collect();
+    let mut parsed: Vec<Option<ParsedPage>> = entries
+        .par_iter()
+        .map(|entry| {
+            let entry = entry.as_ref().ok()?;
+            let relative = relative_source(&dir, entry);
+            let display_path = Path::new(CONTENT_DIR).join(&relative);
+            relative
+                .ends_with(".md")
+                .then(|| read_page(entry, relative, display_path, &previous))
+        })
+        .collect();
+    for (entry, parsed) in entries.into_iter().zip(parsed.iter_mut()) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(problem) => {
@@ -139,13 +201,16 @@ fn load_with(root: &Path, mut cache: Option<&mut PageCache>) -> (LoadedContent, 
         };
         let relative = relative_source(&dir, &entry);
         let display_path = Path::new(CONTENT_DIR).join(&relative);
-        if relative.ends_with(".md") {
-            match read_page(&entry, relative.clone(), display_path, &previous) {
-                Ok(page) => {
+        if let Some(parsed) = parsed.take() {
+            match parsed {
+                Ok((page, stamp, unchanged)) => {
                     if let Some(cache) = cache.as_deref_mut() {
                         let kept = match previous.0.remove(&page.source) {
-                            Some(kept) if kept.text == page.text => kept,
-                            _ => page.clone(),
+                            Some(kept) if unchanged => CachedSource { stamp, ..kept },
+                            _ => CachedSource {
+                                page: page.clone(),
+                                stamp,
+                            },
                         };
                         cache.0.insert(page.source.clone(), kept);
                     }
@@ -252,12 +317,25 @@ fn relative_source(dir: &Path, file: &Path) -> String {
         .join("/")
 }
 
+/// A page read, its settled stamp, and whether it was unchanged since the cache was filled; or
+/// its problems.
+type ParsedPage = Result<(SourcePage, Option<FileStamp>, bool), Vec<Diagnostic>>;
+
 fn read_page(
     path: &Path,
     source: String,
     display_path: PathBuf,
     previous: &PageCache,
-) -> Result<SourcePage, Vec<Diagnostic>> {
+) -> ParsedPage {
+    let read_at = std::time::SystemTime::now();
+    let stamp = FileStamp::of(path);
+    let cached = previous.0.get(&source);
+    if let (Some(stamp), Some(cached)) = (stamp, cached)
+        && cached.stamp == Some(stamp)
+    {
+        return Ok((cached.page.clone(), Some(stamp), true));
+    }
+    let stamp = stamp.filter(|stamp| stamp.settled(read_at));
     let bytes = std::fs::read(path).map_err(|error| {
         vec![
             Diagnostic::error(&display_path, format!("cannot read the file: {error}"))
@@ -265,11 +343,11 @@ fn read_page(
         ]
     })?;
     let text = String::from_utf8(bytes).map_err(|error| vec![not_utf8(&display_path, &error)])?;
-    if let Some(page) = previous.0.get(&source)
+    if let Some(CachedSource { page, .. }) = cached
         && page.text == text
     {
         // Unchanged: the parse is reused, with the text just read.
-        return Ok(SourcePage {
+        let page = SourcePage {
             source,
             display_path,
             kind: page.kind,
@@ -277,9 +355,10 @@ fn read_page(
             text,
             body_start: page.body_start,
             front_start: page.front_start,
-        });
+        };
+        return Ok((page, stamp, true));
     }
-    parse_page(text, source, display_path)
+    parse_page(text, source, display_path).map(|page| (page, stamp, false))
 }
 
 /// The diagnostic for a file that is not UTF-8, at the first bad byte.

@@ -26,18 +26,21 @@ pub type Allowance = (String, String);
 
 /// Finishes the rendered files for deployment, in place.
 pub fn finish(site: &Site, files: &mut Vec<OutputFile>, allowances: &[Allowance]) {
-    finish_with(site, files, allowances, None)
+    finish_with(site, files, allowances, None, &[])
 }
 
 /// Like `finish`, but redoes the work on a page (minifying, finding its inline code, adding the
 /// policy) only when its HTML or the policy changed since the cache was filled (`serve`).
+/// `unchanged[i]` says that `files[i]` is known to be the HTML this cache last saw for its path
+/// (`templates::render_cached` tells), which spares comparing it.
 pub fn finish_cached(
     site: &Site,
     files: &mut Vec<OutputFile>,
     allowances: &[Allowance],
     cache: &mut DeployCache,
+    unchanged: &[bool],
 ) {
-    finish_with(site, files, allowances, Some(cache))
+    finish_with(site, files, allowances, Some(cache), unchanged)
 }
 
 /// Pages finished by an earlier build, by output path: the HTML as rendered, its inline code,
@@ -61,6 +64,7 @@ fn finish_with(
     files: &mut Vec<OutputFile>,
     allowances: &[Allowance],
     mut cache: Option<&mut DeployCache>,
+    unchanged: &[bool],
 ) {
     let minify = site.settings.minify;
     let caching = cache.is_some();
@@ -72,12 +76,14 @@ fn finish_with(
     // HTML (kept only when caching) and its inline code.
     let pages: Vec<(Option<&FinishedPage>, Option<String>, Vec<html::InlineCode>)> = files
         .par_iter_mut()
-        .map(|file| {
+        .enumerate()
+        .map(|(index, file)| {
             let (true, Contents::Text(text)) = (is_html(&file.path), &mut file.contents) else {
                 return (None, None, Vec::new());
             };
+            let known = unchanged.get(index).copied().unwrap_or(false);
             if let Some(cached) = previous.get(&file.path)
-                && cached.rendered == *text
+                && (known || cached.rendered == *text)
             {
                 return (Some(cached), None, Vec::new());
             }
@@ -93,10 +99,13 @@ fn finish_with(
         .iter()
         .flat_map(|(cached, _, code)| cached.map_or(code.as_slice(), |cached| &cached.code))
         .map(|code| (code.kind, csp_hash(&code.text)))
-        .fold(BTreeMap::new(), |mut hashes: BTreeMap<CodeKind, BTreeSet<String>>, (kind, hash)| {
-            hashes.entry(kind).or_default().insert(hash);
-            hashes
-        });
+        .fold(
+            BTreeMap::new(),
+            |mut hashes: BTreeMap<CodeKind, BTreeSet<String>>, (kind, hash)| {
+                hashes.entry(kind).or_default().insert(hash);
+                hashes
+            },
+        );
     let policy = Policy::new(hashes, site, allowances);
     let meta = format!(
         "\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
@@ -126,7 +135,12 @@ fn finish_with(
             }
             let rendered = rendered.or_else(|| cached.map(|cached| cached.rendered.clone()))?;
             let code = cached.map_or(code, |cached| cached.code.clone());
-            Some(FinishedPage { rendered, code, meta: meta.clone(), finished: text.clone() })
+            Some(FinishedPage {
+                rendered,
+                code,
+                meta: meta.clone(),
+                finished: text.clone(),
+            })
         })
         .collect();
     if let Some(cache) = cache {

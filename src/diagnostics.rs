@@ -36,7 +36,54 @@ pub struct Diagnostic {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Excerpt {
     text: String,
+    /// The column of `text` the problem starts at.
+    column: usize,
     underline: usize,
+}
+
+/// How much of a long line an excerpt shows: this many characters before the problem, and this
+/// many in all. Without a limit, many problems on one long line (a paragraph of megabytes) would
+/// each hold a copy of the whole line.
+const EXCERPT_BEFORE: usize = 40;
+const EXCERPT_CHARS: usize = 160;
+
+impl Excerpt {
+    /// The line of a problem, from the text `before` the problem and the text from it on
+    /// (`after`); a long line is cut to the part around the problem, the cuts marked with `…`.
+    /// Cuts are found from the problem outwards, so a long line is never counted whole.
+    fn around(before: &str, after: &str, underline: usize) -> Excerpt {
+        let after = after.trim_end_matches('\r');
+        let cut_before = before
+            .char_indices()
+            .rev()
+            .nth(EXCERPT_BEFORE)
+            .map(|(index, c)| index + c.len_utf8());
+        let kept_before = &before[cut_before.unwrap_or(0)..];
+        let kept_before_chars = kept_before.chars().count();
+        let cut_after = after
+            .char_indices()
+            .nth(EXCERPT_CHARS - kept_before_chars)
+            .map(|(index, _)| index);
+        let kept_after = &after[..cut_after.unwrap_or(after.len())];
+        let mut text = String::with_capacity(kept_before.len() + kept_after.len() + 6);
+        if cut_before.is_some() {
+            text.push('…');
+        }
+        text.push_str(kept_before);
+        text.push_str(kept_after);
+        let underline = match cut_after {
+            Some(_) => {
+                text.push('…');
+                underline.min(kept_after.chars().count()).max(1)
+            }
+            None => underline,
+        };
+        Excerpt {
+            text,
+            column: kept_before_chars + usize::from(cut_before.is_some()) + 1,
+            underline,
+        }
+    }
 }
 
 impl Diagnostic {
@@ -69,14 +116,14 @@ impl Diagnostic {
         let location = locate(text, start);
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line = text[line_start..line_end].trim_end_matches('\r');
         let end = floor_char_boundary(text, span.end.clamp(start, line_end));
         let underline = text[start..end].chars().count().max(1);
         self.location = Some(location);
-        self.excerpt = Some(Excerpt {
-            text: line.to_string(),
+        self.excerpt = Some(Excerpt::around(
+            &text[line_start..start],
+            &text[start..line_end],
             underline,
-        });
+        ));
         self
     }
 
@@ -111,7 +158,7 @@ impl fmt::Display for Diagnostic {
             let indent: String = excerpt
                 .text
                 .chars()
-                .take(location.column - 1)
+                .take(excerpt.column - 1)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             writeln!(f, "{gutter} | {indent}{}", "^".repeat(excerpt.underline))?;

@@ -134,7 +134,14 @@ fn main() -> ExitCode {
             drafts,
             strict,
             format,
-        } => run_check(&aimsite::check::CheckOptions { root, drafts, strict }, format),
+        } => run_check(
+            &aimsite::check::CheckOptions {
+                root,
+                drafts,
+                strict,
+            },
+            format,
+        ),
         Command::New { title, draft, root } => run_new(&root, &title, draft),
         Command::Init { dir } => run_init(&dir),
     }
@@ -142,7 +149,9 @@ fn main() -> ExitCode {
 
 fn run_serve(options: &aimsite::serve::ServeOptions, open: bool) -> ExitCode {
     use aimsite::serve::{self, Change, Notice};
-    let result = serve::execute(options, open, |notice| match notice {
+    // Warnings are printed when they change, not again on every rebuild.
+    let shown_warnings = std::sync::Mutex::new(None::<String>);
+    let result = serve::execute(options, open, move |notice| match notice {
         Notice::Listening { url } => println!("Serving the site at {url} (Ctrl-C to stop)"),
         Notice::Built {
             pages,
@@ -151,8 +160,11 @@ fn run_serve(options: &aimsite::serve::ServeOptions, open: bool) -> ExitCode {
             change,
             ..
         } => {
-            for warning in warnings.iter() {
-                eprintln!("{warning}");
+            let text = warnings.to_string();
+            let mut shown = shown_warnings.lock().unwrap_or_else(|e| e.into_inner());
+            if shown.as_deref() != Some(text.as_str()) {
+                eprint!("{text}");
+                *shown = Some(text);
             }
             let what = match change {
                 Change::First => "Built",
@@ -164,10 +176,7 @@ fn run_serve(options: &aimsite::serve::ServeOptions, open: bool) -> ExitCode {
         }
         Notice::Failed { problems } => {
             eprintln!("{problems}");
-            eprintln!(
-                "The site does not build ({} errors); still serving the last good build.",
-                problems.error_count()
-            );
+            eprintln!("Still serving the last good build; open pages show the problems.");
         }
         Notice::BrowserNotOpened { error } => eprintln!("warning: cannot open a browser: {error}"),
         Notice::Stopped => println!("Stopped."),

@@ -1,7 +1,7 @@
 //! Markdown to HTML: heading ids and anchors, table of contents, summary, word count, and
 //! internal links by source path (`@/contact.md`). Pure: no I/O.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
@@ -102,6 +102,8 @@ struct Renderer<'a, 'r> {
     events: Vec<Event<'a>>,
     heading: Option<OpenHeading<'a>>,
     used_ids: HashSet<String>,
+    /// For each wanted id, the suffix to try next, so that many equal headings take linear time.
+    next_suffix: HashMap<String, usize>,
     headings: Vec<(u8, String, String)>,
     depth: usize,
     first_paragraph: Option<Range<usize>>,
@@ -119,6 +121,7 @@ impl<'a, 'r> Renderer<'a, 'r> {
             events: Vec::new(),
             heading: None,
             used_ids: HashSet::new(),
+            next_suffix: HashMap::new(),
             headings: Vec::new(),
             depth: 0,
             first_paragraph: None,
@@ -315,11 +318,13 @@ impl<'a, 'r> Renderer<'a, 'r> {
 
     fn unique_id(&mut self, wanted: String) -> String {
         let mut id = wanted.clone();
-        let mut n = 1;
+        // Suffixes below the one tried last for this id are all taken (ids are never freed).
+        let mut n = self.next_suffix.get(&wanted).copied().unwrap_or(1);
         while !self.used_ids.insert(id.clone()) {
             id = format!("{wanted}-{n}");
             n += 1;
         }
+        self.next_suffix.insert(wanted, n);
         id
     }
 

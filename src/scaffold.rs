@@ -119,7 +119,12 @@ fn local_day(_seconds: i64) -> Option<Day> {
 }
 
 /// Creates `ROOT/content/articles/<slug>.md` for a new article and returns its path.
-pub fn new_article(root: &Path, title: &str, draft: bool, today: Day) -> Result<PathBuf, ScaffoldError> {
+pub fn new_article(
+    root: &Path,
+    title: &str,
+    draft: bool,
+    today: Day,
+) -> Result<PathBuf, ScaffoldError> {
     let title = title.trim();
     if !root.join(SETTINGS_FILE).is_file() {
         return Err(ScaffoldError::NotASite(root.to_path_buf()));
@@ -129,8 +134,7 @@ pub fn new_article(root: &Path, title: &str, draft: bool, today: Day) -> Result<
         return Err(ScaffoldError::NoSlug(title.to_string()));
     }
     let folder = root.join(ARTICLES_DIR);
-    fs::create_dir_all(&folder)
-        .with_context(|| format!("cannot create `{}`", folder.display()))?;
+    fs::create_dir_all(&folder).with_context(|| format!("cannot create `{}`", folder.display()))?;
     let path = folder.join(format!("{slug}.md"));
     write_new(&path, article_text(title, draft, today).as_bytes())?;
     Ok(path)
@@ -170,7 +174,11 @@ fn toml_string(text: &str) -> String {
 
 /// Writes a file that must not exist yet.
 fn write_new(path: &Path, text: &[u8]) -> Result<(), ScaffoldError> {
-    let mut file = match fs::OpenOptions::new().write(true).create_new(true).open(path) {
+    let mut file = match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
             return Err(ScaffoldError::AlreadyExists(path.to_path_buf()));
@@ -358,7 +366,15 @@ mod tests {
     #[test]
     fn titles_are_quoted_for_toml() {
         assert_eq!(toml_string(r#"Say "hi" \ bye"#), r#""Say \"hi\" \\ bye""#);
-        let text = article_text("A \"quoted\" title", true, Day { year: 2021, month: 3, day: 4 });
+        let text = article_text(
+            "A \"quoted\" title",
+            true,
+            Day {
+                year: 2021,
+                month: 3,
+                day: 4,
+            },
+        );
         let front = text.split("+++").nth(1).unwrap();
         let value: toml::Table = toml::from_str(front).unwrap();
         assert_eq!(value["title"].as_str(), Some("A \"quoted\" title"));

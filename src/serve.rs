@@ -67,7 +67,9 @@ impl ServeOptions {
 /// What the server reports as it runs; `main` prints it.
 #[derive(Debug)]
 pub enum Notice {
-    Listening { url: String },
+    Listening {
+        url: String,
+    },
     Built {
         pages: usize,
         files: usize,
@@ -76,8 +78,12 @@ pub enum Notice {
         change: Change,
     },
     /// The build failed; the last good site is still served, with the problems over it.
-    Failed { problems: Diagnostics },
-    BrowserNotOpened { error: String },
+    Failed {
+        problems: Diagnostics,
+    },
+    BrowserNotOpened {
+        error: String,
+    },
     Stopped,
 }
 
@@ -680,7 +686,10 @@ fn handle(shared: &Shared, request: tiny_http::Request) {
     let route = match request::route(request.url()) {
         Ok(route) => route,
         Err(refused) => {
-            let _ = request.respond(text_response(400, &format!("Bad request: {}.\n", refused.0)));
+            let _ = request.respond(text_response(
+                400,
+                &format!("Bad request: {}.\n", refused.0),
+            ));
             return;
         }
     };
@@ -712,7 +721,10 @@ fn handle(shared: &Shared, request: tiny_http::Request) {
 fn serve_file(shared: &Shared, request: tiny_http::Request, path: &str, query: Option<&str>) {
     let snapshot = shared.snapshot();
     if !snapshot.built {
-        let text = snapshot.failure.as_ref().map_or("", |failure| &failure.text);
+        let text = snapshot
+            .failure
+            .as_ref()
+            .map_or("", |failure| &failure.text);
         let _ = request.respond(not_built_page(text, snapshot.generation));
         return;
     }
@@ -730,8 +742,8 @@ fn serve_file(shared: &Shared, request: tiny_http::Request, path: &str, query: O
             Some(query) => format!("/{path}/?{query}"),
             None => format!("/{path}/"),
         };
-        let response = text_response(301, "Moved permanently.\n")
-            .with_header(header("Location", &location));
+        let response =
+            text_response(301, "Moved permanently.\n").with_header(header("Location", &location));
         let _ = request.respond(response);
         return;
     }
@@ -822,7 +834,8 @@ fn not_built_page(problems: &str, generation: u64) -> Response<Body> {
 }
 
 fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("header names and values are ASCII")
+    Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .expect("header names and values are ASCII")
 }
 
 #[cfg(test)]
@@ -846,19 +859,28 @@ mod tests {
     fn changes_are_classified() {
         let root = Path::new("/site");
         let files = |text: &str| {
-            HashMap::from([(
-                "index.html".to_string(),
-                Contents::Text(text.to_string()),
-            )])
+            HashMap::from([("index.html".to_string(), Contents::Text(text.to_string()))])
         };
         let css = [PathBuf::from("/site/static/style.css")];
         assert_eq!(classify(&files("a"), &files("b"), &css, root), Change::Css);
         let md = [PathBuf::from("/site/content/a.md")];
-        assert_eq!(classify(&files("a"), &files("b"), &md, root), Change::Reload);
-        assert_eq!(classify(&files("a"), &files("a"), &md, root), Change::Nothing);
+        assert_eq!(
+            classify(&files("a"), &files("b"), &md, root),
+            Change::Reload
+        );
+        assert_eq!(
+            classify(&files("a"), &files("a"), &md, root),
+            Change::Nothing
+        );
         let image = [PathBuf::from("/site/content/a.png")];
-        assert_eq!(classify(&files("a"), &files("a"), &image, root), Change::Reload);
-        assert_eq!(classify(&files("a"), &files("a"), &[], root), Change::Reload);
+        assert_eq!(
+            classify(&files("a"), &files("a"), &image, root),
+            Change::Reload
+        );
+        assert_eq!(
+            classify(&files("a"), &files("a"), &[], root),
+            Change::Reload
+        );
     }
 
     #[test]

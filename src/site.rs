@@ -130,7 +130,10 @@ pub fn assemble_cached(sources: Sources, cache: &mut MarkdownCache) -> Result<Si
     assemble_with(sources, Some(cache))
 }
 
-fn assemble_with(sources: Sources, mut cache: Option<&mut MarkdownCache>) -> Result<Site, Diagnostics> {
+fn assemble_with(
+    sources: Sources,
+    mut cache: Option<&mut MarkdownCache>,
+) -> Result<Site, Diagnostics> {
     let mut problems = Diagnostics::default();
     let Sources {
         settings,
@@ -184,15 +187,15 @@ fn assemble_with(sources: Sources, mut cache: Option<&mut MarkdownCache>) -> Res
             (markdown, diagnostics, entry)
         })
         .collect();
-    let (rendered, entries): (Vec<(Arc<RenderedMarkdown>, Vec<Diagnostic>)>, Vec<Option<CacheEntry>>) =
-        rendered
-            .into_iter()
-            .map(|(markdown, problems, entry)| ((markdown, problems), entry))
-            .unzip();
+    let (rendered, entries): (Vec<_>, Vec<_>) = rendered
+        .into_iter()
+        .map(|(markdown, problems, entry)| ((markdown, problems), entry))
+        .unzip();
     if let (Some(cache), Some(previous)) = (cache, previous) {
         cache.refill(previous, &published, entries);
     }
-    let markdowns: Vec<&RenderedMarkdown> = rendered.iter().map(|(markdown, _)| &**markdown).collect();
+    let markdowns: Vec<&RenderedMarkdown> =
+        rendered.iter().map(|(markdown, _)| &**markdown).collect();
     check_fragments(&published, &markdowns, &mut problems);
     let mut pages = Vec::with_capacity(published.len());
     for ((source, path), (markdown, link_problems)) in
@@ -258,7 +261,11 @@ impl MarkdownCache {
         &self,
         page: &SourcePage,
         resolver: &dyn ResolveSource,
-    ) -> (Arc<RenderedMarkdown>, Vec<markdown::LinkProblem>, Option<CacheEntry>) {
+    ) -> (
+        Arc<RenderedMarkdown>,
+        Vec<markdown::LinkProblem>,
+        Option<CacheEntry>,
+    ) {
         if let Some(entry) = self.0.get(&page.source)
             && entry.body == page.body()
             && entry
@@ -285,7 +292,12 @@ impl MarkdownCache {
     }
 
     /// Keeps the entries of this build's pages only.
-    fn refill(&mut self, mut previous: MarkdownCache, pages: &[SourcePage], entries: Vec<Option<CacheEntry>>) {
+    fn refill(
+        &mut self,
+        mut previous: MarkdownCache,
+        pages: &[SourcePage],
+        entries: Vec<Option<CacheEntry>>,
+    ) {
         for (page, entry) in pages.iter().zip(entries) {
             let entry = match entry {
                 Some(CacheEntry::New(entry)) => Some(entry),

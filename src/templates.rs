@@ -254,16 +254,17 @@ fn located_reports(text: &str) -> Vec<(String, usize, usize, String)> {
 
 /// Renders every page of the site, in parallel.
 pub fn render(site: &Site, templates: &mut Templates) -> Result<Vec<OutputFile>, Diagnostics> {
-    render_with(site, templates, None)
+    render_with(site, templates, None).map(|(files, _)| files)
 }
 
 /// Like `render`, but renders only the pages whose inputs changed since the cache was filled,
-/// and refills it (`serve`).
+/// and refills it (`serve`). Also says, for each file, whether it is the same as in the last
+/// render with this cache that succeeded (a failed render empties the cache).
 pub fn render_cached(
     site: &Site,
     templates: &mut Templates,
     cache: &mut PageCache,
-) -> Result<Vec<OutputFile>, Diagnostics> {
+) -> Result<(Vec<OutputFile>, Vec<bool>), Diagnostics> {
     render_with(site, templates, Some(cache))
 }
 
@@ -271,25 +272,47 @@ fn render_with(
     site: &Site,
     templates: &mut Templates,
     mut cache: Option<&mut PageCache>,
-) -> Result<Vec<OutputFile>, Diagnostics> {
+) -> Result<(Vec<OutputFile>, Vec<bool>), Diagnostics> {
     register_site_functions(&mut templates.tera, site);
     let previous = match cache.as_deref_mut() {
         Some(cache) => cache.take_if_still_valid(SiteInputs::new(templates, site)),
         None => HashMap::new(),
     };
     let templates = &*templates;
-    let summaries: Vec<ArticleContext> = site
+    // Each article as lists show it; an unchanged article's value is the previous build's, so
+    // that comparing the lists of two builds is cheap.
+    let mut previous_summaries = match cache.as_deref_mut() {
+        Some(cache) => std::mem::take(&mut cache.summaries),
+        None => HashMap::new(),
+    };
+    let summaries: Vec<Value> = site
         .articles
-        .iter()
-        .map(|&index| ArticleContext::new(site, &site.pages[index]))
+        .par_iter()
+        .map(|&index| {
+            let page = &site.pages[index];
+            match previous_summaries.get(&page.source) {
+                Some((cached, value)) if cached == page => value.clone(),
+                _ => Value::from_serializable(&ArticleContext::new(site, page)),
+            }
+        })
         .collect();
+    if let Some(cache) = cache.as_deref_mut() {
+        for (&index, value) in site.articles.iter().zip(&summaries) {
+            let page = &site.pages[index];
+            let kept = match previous_summaries.remove(&page.source) {
+                Some((cached, value)) if cached == *page => (cached, value),
+                _ => (page.clone(), value.clone()),
+            };
+            cache.summaries.insert(page.source.clone(), kept);
+        }
+    }
     let lists = Lists {
-        all_articles: Value::from_serializable(&summaries),
-        summaries: site.articles.iter().copied().zip(summaries.iter()).collect(),
+        all_articles: Value::from(summaries.clone()),
+        summaries: site.articles.iter().copied().zip(summaries).collect(),
     };
 
     let caching = cache.is_some();
-    let results: Vec<Result<(OutputFile, Option<CachedPage>), Vec<Diagnostic>>> = jobs(site)
+    let results: Vec<RenderedJob> = jobs(site)
         .par_iter()
         .map(|job| {
             // An article or page depends only on itself and the site inputs (see
@@ -321,7 +344,10 @@ fn render_with(
                         html: html.clone(),
                         page: match *job {
                             Job::Content(index)
-                                if matches!(site.pages[index].kind, SourceKind::Article | SourceKind::Page) =>
+                                if matches!(
+                                    site.pages[index].kind,
+                                    SourceKind::Article | SourceKind::Page
+                                ) =>
                             {
                                 Some(site.pages[index].clone())
                             }
@@ -335,10 +361,12 @@ fn render_with(
         .collect();
     let mut previous = previous;
     let mut files = Vec::with_capacity(results.len());
+    let mut unchanged = Vec::with_capacity(results.len());
     let mut problems = Diagnostics::default();
     for result in results {
         match result {
             Ok((file, cached)) => {
+                unchanged.push(caching && cached.is_none());
                 if let Some(cache) = cache.as_deref_mut() {
                     let cached = cached.or_else(|| previous.remove(&file.path));
                     if let Some(cached) = cached {
@@ -350,7 +378,14 @@ fn render_with(
             Err(found) => problems.extend(found),
         }
     }
-    if problems.has_errors() { Err(problems) } else { Ok(files) }
+    if problems.has_errors() {
+        if let Some(cache) = cache {
+            *cache = PageCache::default();
+        }
+        Err(problems)
+    } else {
+        Ok((files, unchanged))
+    }
 }
 
 fn jobs(site: &Site) -> Vec<Job<'_>> {
@@ -376,7 +411,12 @@ fn jobs(site: &Site) -> Vec<Job<'_>> {
 pub struct PageCache {
     inputs: Option<SiteInputs>,
     pages: HashMap<String, CachedPage>,
+    /// Each article's value in lists, by source, with the page it was made from.
+    summaries: HashMap<String, (Page, Value)>,
 }
+
+/// A job's file and, when caching and newly rendered, its cache entry; or its problems.
+type RenderedJob = Result<(OutputFile, Option<CachedPage>), Vec<Diagnostic>>;
 
 struct CachedPage {
     template: String,
@@ -416,7 +456,12 @@ impl PageCache {
         let pages = std::mem::take(&mut self.pages);
         let valid = self.inputs.as_ref() == Some(&inputs);
         self.inputs = Some(inputs);
-        if valid { pages } else { HashMap::new() }
+        if valid {
+            pages
+        } else {
+            self.summaries.clear();
+            HashMap::new()
+        }
     }
 }
 
@@ -444,9 +489,10 @@ fn register_asset_function(tera: &mut Tera, base_path: String) {
 }
 
 /// The article lists, made once and shared by every page that shows one.
-struct Lists<'a> {
+struct Lists {
     all_articles: Value,
-    summaries: HashMap<usize, &'a ArticleContext<'a>>,
+    /// By index into `site.pages`.
+    summaries: HashMap<usize, Value>,
 }
 
 /// One file to render.
@@ -512,11 +558,11 @@ impl<'s> Job<'s> {
                 let tag = &site.tags[index];
                 let title = format!("Articles tagged “{}”", tag.name);
                 let page = PageContext::generated(site, "tag", &title, tag.path());
-                let articles: Vec<&ArticleContext<'_>> =
-                    tag.articles.iter().map(|index| lists.summaries[index]).collect();
+                let articles: Vec<Value> =
+                    tag.articles.iter().map(|index| lists.summaries[index].clone()).collect();
                 context.insert("page", &page);
                 context.insert("tag", &TagContext::new(site, tag));
-                context.insert("articles", &articles);
+                context.insert_value("articles", Value::from(articles));
                 prepared("tag.html", format!("{}index.html", tag.path()), context)
             }
             Job::NotFound => {

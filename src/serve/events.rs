@@ -15,7 +15,10 @@ pub type Message = Arc<str>;
 
 pub fn message(event: &str, data: &str) -> Message {
     // Data never holds a newline: it is JSON or empty.
-    Arc::from(format!("event: {event}\ndata: {}\n\n", data.replace('\n', " ")))
+    Arc::from(format!(
+        "event: {event}\ndata: {}\n\n",
+        data.replace('\n', " ")
+    ))
 }
 
 /// The pages connected to the stream.
@@ -25,20 +28,22 @@ pub struct Clients(Mutex<Vec<Sender<Message>>>);
 impl Clients {
     /// Sends an event to every connected page, forgetting those that are gone.
     pub fn broadcast(&self, message: &Message) {
-        let mut clients = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut clients = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         clients.retain(|client| client.send(message.clone()).is_ok());
     }
 
     /// Adds a page. `first` runs under the same lock as `broadcast`, so that the events it
     /// decides to send first and those broadcast later never miss a build between them.
-    pub fn connect(
-        &self,
-        writer: Box<dyn Write + Send>,
-        first: impl FnOnce() -> Vec<Message>,
-    ) {
+    pub fn connect(&self, writer: Box<dyn Write + Send>, first: impl FnOnce() -> Vec<Message>) {
         let (sender, receiver) = mpsc::channel();
         {
-            let mut clients = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut clients = self
+                .0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             for message in first() {
                 let _ = sender.send(message);
             }

@@ -7,6 +7,20 @@
   var version = script ? new URL(script.src).searchParams.get("v") || "" : "";
   var overlay = null;
 
+  // The site's own styles also apply inside the overlay: set everything that matters.
+  function plain(element, color) {
+    var style = element.style;
+    style.background = "transparent";
+    style.color = color;
+    style.border = "0";
+    style.borderRadius = "0";
+    style.boxShadow = "none";
+    style.padding = "0";
+    style.font = "inherit";
+    style.textAlign = "left";
+    return element;
+  }
+
   function showErrors(report) {
     clearErrors();
     overlay = document.createElement("div");
@@ -18,24 +32,24 @@
     style.zIndex = "2147483647";
     style.overflow = "auto";
     style.padding = "2rem";
-    style.background = "rgba(20, 20, 20, 0.94)";
+    style.background = "rgba(20, 20, 20, 0.97)";
     style.color = "#f5f5f5";
     style.font = "14px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
-    var title = document.createElement("p");
+    var title = plain(document.createElement("p"), "#ffffff");
     title.textContent = "The site does not build. Fix the problem" +
       (report.problems.length === 1 ? "" : "s") + " below and save: this page updates by itself.";
     title.style.font = "bold 16px/1.5 system-ui, sans-serif";
     title.style.marginTop = "0";
     overlay.appendChild(title);
     report.problems.forEach(function (problem) {
-      var where = document.createElement("p");
+      var where = plain(document.createElement("p"), "#ffb4a8");
       where.textContent = problem.file + (problem.line ? ":" + problem.line + ":" + problem.column : "");
-      where.style.color = "#ffb4a8";
       where.style.margin = "1.5rem 0 0.25rem";
       overlay.appendChild(where);
-      var text = document.createElement("pre");
+      var text = plain(document.createElement("pre"), "#f5f5f5");
       text.textContent = problem.text;
       text.style.whiteSpace = "pre-wrap";
+      text.style.overflow = "visible";
       text.style.margin = "0";
       overlay.appendChild(text);
     });
@@ -79,6 +93,8 @@
   }
 
   var events = new EventSource("/__aimsite/events?since=" + encodeURIComponent(version));
+  // Tells tests (and the curious, in the console) that the page is listening.
+  events.addEventListener("open", function () { window.__aimsiteLiveReload = "connected"; });
   events.addEventListener("reload", function () { location.reload(); });
   events.addEventListener("css", function (event) { swapStylesheets(data(event)); });
   events.addEventListener("ok", clearErrors);

@@ -10,9 +10,14 @@ pub const EVENTS_PATH: &str = "/__aimsite/events";
 pub enum Route {
     LiveReloadScript,
     /// The event stream; `since` is the build the page was served from.
-    Events { since: Option<u64> },
+    Events {
+        since: Option<u64>,
+    },
     /// A path below the site's root, decoded, without the leading `/` (`""` for the home page).
-    File { path: String, query: Option<String> },
+    File {
+        path: String,
+        query: Option<String>,
+    },
     /// Under `/__aimsite/` but nothing there.
     Unknown,
 }
@@ -60,11 +65,15 @@ pub fn site_path(raw: &str) -> Result<String, Refused> {
     if lower.contains("%2f") || lower.contains("%00") {
         return Err(Refused("encoded slashes and NUL are not allowed in a path"));
     }
-    let decoded = percent_decode(rest).ok_or(Refused("the path is not valid percent-encoded UTF-8"))?;
+    let decoded =
+        percent_decode(rest).ok_or(Refused("the path is not valid percent-encoded UTF-8"))?;
     if decoded.contains(['\0', '\\']) {
         return Err(Refused("the path holds a forbidden character"));
     }
-    if decoded.split('/').any(|segment| segment == ".." || segment == ".") {
+    if decoded
+        .split('/')
+        .any(|segment| segment == ".." || segment == ".")
+    {
         return Err(Refused("`.` and `..` are not allowed in a path"));
     }
     Ok(decoded)

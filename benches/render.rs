@@ -1,0 +1,102 @@
+//! Micro-benchmarks of the two render stages (docs/benchmarks.md): `cargo bench --bench render`.
+//!
+//! - `markdown`: `aimsite::markdown::render` of one realistic article of about 1,000 words
+//!   (`benches/fixtures/article.md`: headings with ids, lists, a task list, links and `@/` links,
+//!   emphasis, a blockquote, a table, a code block, a footnote).
+//! - `templates`: `aimsite::templates::render` of a site holding that one article. The library
+//!   renders a whole site at a time, so this renders every file of that site (the article, the
+//!   home page, `/articles/`, `/tags/` and one page per tag, the 404 page, the feed, the sitemap,
+//!   `robots.txt`); divan reports the time per file too. The site is loaded and its Markdown
+//!   rendered once, before timing.
+//! - `site`: `aimsite::build::render` of the same site: load, Markdown, templates and deploy
+//!   steps, in memory (nothing written), for scale.
+
+use std::path::Path;
+
+use aimsite::build::{self, BuildOptions};
+use aimsite::markdown::{self, LinkProblemKind, ResolveSource};
+use aimsite::templates;
+use divan::counter::{BytesCount, ItemsCount};
+use divan::{Bencher, black_box};
+
+const ARTICLE: &str = include_str!("fixtures/article.md");
+
+fn main() {
+    divan::main();
+}
+
+/// The article's Markdown body, after its front matter.
+fn body() -> &'static str {
+    let rest = ARTICLE.strip_prefix("+++\n").expect("front matter");
+    let end = rest.find("\n+++\n").expect("the end of the front matter");
+    &rest[end + "\n+++\n".len()..]
+}
+
+/// Resolves `@/` links as the site does, without a site: `@/contact.md` is `/contact/`.
+struct Links;
+
+impl ResolveSource for Links {
+    fn resolve(&self, source: &str) -> Result<String, LinkProblemKind> {
+        Ok(match source.strip_suffix("_index.md") {
+            Some(section) => format!("/{section}"),
+            None => format!("/{}/", source.trim_end_matches(".md")),
+        })
+    }
+}
+
+#[divan::bench]
+fn markdown(bencher: Bencher) {
+    let body = body();
+    let (rendered, problems) = markdown::render(body, &Links);
+    assert!(problems.is_empty() && rendered.toc.len() > 5);
+    bencher
+        .counter(BytesCount::of_str(body))
+        .bench(|| markdown::render(black_box(body), &Links));
+}
+
+/// A small site on disk: settings, a home page, the contact page the article links to, and the
+/// article.
+fn fixture_site(root: &Path) -> BuildOptions {
+    let files = [
+        (
+            "site.toml",
+            "title = \"Bench\"\ndescription = \"A site for benchmarks.\"\nbase_url = \"https://bench.test/\"\nlanguage = \"en\"\nfooter = \"Bench\"\n\n[[menu]]\nlabel = \"Articles\"\ntarget = \"/articles/\"\n\n[[menu]]\nlabel = \"Contact\"\ntarget = \"@/contact.md\"\n",
+        ),
+        (
+            "content/_index.md",
+            "+++\ntitle = \"Bench\"\n+++\n\nWelcome.\n\n## Testimonials {#testimonials}\n\nThey liked it.\n",
+        ),
+        (
+            "content/contact.md",
+            "+++\ntitle = \"Contact\"\n+++\n\nWrite to us.\n",
+        ),
+        ("content/articles/leading-vs-managing.md", ARTICLE),
+    ];
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("creating folders");
+        std::fs::write(path, text).expect("writing the fixture site");
+    }
+    BuildOptions::new(root)
+}
+
+#[divan::bench]
+fn templates(bencher: Bencher) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let options = fixture_site(dir.path());
+    let site = build::render(&options).expect("the fixture site builds").site;
+    let mut templates = templates::load(dir.path()).expect("the templates load");
+    let files = templates::render(&site, &mut templates)
+        .expect("the pages render")
+        .len();
+    bencher
+        .counter(ItemsCount::new(files))
+        .bench_local(|| templates::render(black_box(&site), &mut templates));
+}
+
+#[divan::bench]
+fn site(bencher: Bencher) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let options = fixture_site(dir.path());
+    bencher.bench_local(|| build::render(black_box(&options)));
+}

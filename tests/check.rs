@@ -1,0 +1,293 @@
+//! `aimsite check`: each kind of problem is reported with its file and line, the exit status
+//! says whether the site may be published, and clean sites (a new one, the firm's) pass.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use aimsite::check::{self, CheckOptions, CheckReport};
+use aimsite::scaffold::{self, Day};
+
+fn new_site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    scaffold::init(dir.path(), Day::from_days_since_epoch(18_302)).unwrap();
+    dir
+}
+
+fn aimsite(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aimsite"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn check_site(root: &Path) -> CheckReport {
+    check::run(&CheckOptions {
+        root: root.to_path_buf(),
+        drafts: false,
+        strict: false,
+    })
+}
+
+/// The errors as `file:line: message`.
+fn errors(report: &CheckReport) -> Vec<String> {
+    report
+        .problems
+        .iter()
+        .filter(|problem| problem.is_error())
+        .map(|problem| {
+            format!(
+                "{}:{}: {}",
+                problem.file.display(),
+                problem.location.map_or(0, |l| l.line),
+                problem.message
+            )
+        })
+        .collect()
+}
+
+fn has_error(report: &CheckReport, file_and_line: &str, message_part: &str) -> bool {
+    errors(report).iter().any(|error| {
+        error.starts_with(&format!("{file_and_line}: ")) && error.contains(message_part)
+    })
+}
+
+const LONG_DESCRIPTION: &str = "This description goes on far too long for a search result: it talks about leadership, management, coaching, vision, teams, strategy, culture and much more besides.";
+
+#[test]
+fn a_new_site_passes() {
+    let site = new_site();
+    let report = check_site(site.path());
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert!(report.passed());
+    assert!(report.pages > 5);
+    let output = aimsite(&["check", "--root", site.path().to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("0 errors"), "{stdout}");
+}
+
+#[test]
+fn the_firms_site_passes() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = aimsite(&["check", "--root", root]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn placeholders_are_warnings_that_fail_only_with_strict() {
+    let site = new_site();
+    let root = site.path().to_str().unwrap();
+    let output = aimsite(&["check", "--root", root]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("base_url `https://www.example.com/` is a placeholder"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("site.toml:5:"), "{stdout}");
+    let strict = aimsite(&["check", "--strict", "--root", root]);
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn each_kind_of_problem_is_reported_at_its_line() {
+    let site = new_site();
+    let root = site.path();
+    std::fs::write(
+        root.join("content/articles/problems.md"),
+        format!(
+            "+++\n\
+             title = \"Welcome\"\n\
+             description = \"{LONG_DESCRIPTION}\"\n\
+             +++\n\
+             \n\
+             A [broken link](/no-such-page/) and a [broken fragment](/articles/welcome/#no-such-heading).\n\
+             \n\
+             ![](/favicon.svg)\n\
+             \n\
+             ## A section\n\
+             \n\
+             #### Too deep\n\
+             \n\
+             <img src=\"/favicon.svg\">\n\
+             \n\
+             [Fine](../welcome/) and [not fine](../gone/).\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("content/about.md"),
+        "+++\ntitle = \"About\"\n+++\n\nAbout us.\n",
+    )
+    .unwrap();
+    let report = check_site(root);
+    let file = "content/articles/problems.md";
+    for (line, message) in [
+        (2, "the article has no date"),
+        (3, "the description is 163 characters long, more than 160"),
+        (6, "`/no-such-page/` leads to no page"),
+        (6, "has no element with the id `no-such-heading`"),
+        (8, "the image has no alt text"),
+        (12, "the heading level skips from h2 to h4"),
+        (14, "the image has no alt text"),
+        (16, "`../gone/` leads to no page"),
+    ] {
+        assert!(
+            has_error(&report, &format!("{file}:{line}"), message),
+            "no `{message}` at line {line} in {:#?}",
+            errors(&report)
+        );
+    }
+    assert!(
+        has_error(
+            &report,
+            "content/articles/welcome.md:2",
+            "the title `Welcome` is also the title"
+        ) || has_error(
+            &report,
+            &format!("{file}:2"),
+            "the title `Welcome` is also the title"
+        ),
+        "{:#?}",
+        errors(&report)
+    );
+    assert!(has_error(
+        &report,
+        "content/about.md:1",
+        "the page has no description"
+    ));
+    // The relative link that works is not reported; nothing is reported twice.
+    assert!(!errors(&report).iter().any(|e| e.contains("../welcome/")));
+    let all = errors(&report);
+    let mut unique = all.clone();
+    unique.dedup();
+    assert_eq!(all.len(), unique.len(), "{all:#?}");
+    assert!(!report.passed());
+}
+
+#[test]
+fn problems_in_templates_are_located_in_the_template() {
+    let site = new_site();
+    let root = site.path();
+    let base = root.join("templates/base.html");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let text = text.replacen(
+        "</main>",
+        "</main>\n<a href=\"/missing-page/\">Missing</a>\n<h4>Skipping</h4>",
+        1,
+    );
+    std::fs::write(&base, text.clone()).unwrap();
+    let line = text
+        .lines()
+        .position(|line| line.contains("/missing-page/"))
+        .unwrap()
+        + 1;
+    let report = check_site(root);
+    assert!(
+        has_error(
+            &report,
+            &format!("templates/base.html:{line}"),
+            "`/missing-page/` leads to no page"
+        ),
+        "{:#?}",
+        errors(&report)
+    );
+    assert!(
+        has_error(
+            &report,
+            &format!("templates/base.html:{}", line + 1),
+            "to h4"
+        ),
+        "{:#?}",
+        errors(&report)
+    );
+    // Reported once, not once for every page that shows it.
+    let count = errors(&report)
+        .iter()
+        .filter(|e| e.contains("/missing-page/"))
+        .count();
+    assert_eq!(count, 1);
+}
+
+#[test]
+fn build_errors_are_reported_with_their_line_and_fail() {
+    let site = new_site();
+    let root = site.path();
+    let article = root.join("content/articles/welcome.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, text.replacen("description", "descripton", 1)).unwrap();
+    let report = check_site(root);
+    assert!(
+        has_error(
+            &report,
+            "content/articles/welcome.md:3",
+            "unknown key `descripton`"
+        ),
+        "{:#?}",
+        errors(&report)
+    );
+    let output = aimsite(&["check", "--root", root.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn json_output_lists_every_problem_for_machines() {
+    let site = new_site();
+    let root = site.path();
+    std::fs::write(
+        root.join("content/about.md"),
+        "+++\ntitle = \"About\"\n+++\n\n![](/favicon.svg)\n",
+    )
+    .unwrap();
+    let output = aimsite(&[
+        "check",
+        "--format",
+        "json",
+        "--root",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let problems: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let problems = problems.as_array().unwrap();
+    let image = problems
+        .iter()
+        .find(|p| p["message"] == "the image has no alt text")
+        .unwrap();
+    assert_eq!(image["severity"], "error");
+    assert_eq!(image["file"], "content/about.md");
+    assert_eq!(image["line"], 5);
+    assert_eq!(image["column"], 1);
+    assert!(image["help"].as_str().unwrap().contains("alt"));
+    assert!(problems.iter().any(|p| p["severity"] == "warning"));
+}
+
+#[test]
+fn drafts_are_checked_only_when_asked() {
+    let site = new_site();
+    let root = site.path();
+    std::fs::write(
+        root.join("content/articles/draft.md"),
+        "+++\ntitle = \"Draft\"\ndraft = true\n+++\n\nDraft.\n",
+    )
+    .unwrap();
+    assert!(check_site(root).passed());
+    let report = check::run(&CheckOptions {
+        root: root.to_path_buf(),
+        drafts: true,
+        strict: false,
+    });
+    assert!(has_error(
+        &report,
+        "content/articles/draft.md:1",
+        "no description"
+    ));
+    assert!(has_error(&report, "content/articles/draft.md:2", "no date"));
+}

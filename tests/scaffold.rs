@@ -1,0 +1,200 @@
+//! `aimsite new` and `aimsite init`: they create what they promise, the results build and pass
+//! `check`, and they never overwrite anything.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use aimsite::build::{self, BuildOptions};
+use aimsite::scaffold::Day;
+
+fn aimsite(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aimsite"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn init(dir: &Path) -> Output {
+    aimsite(&["init", dir.to_str().unwrap()])
+}
+
+#[test]
+fn init_creates_a_site_that_builds_and_passes_check() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("new-site");
+    let output = init(&dir);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("Created a new site"));
+    for file in [
+        "site.toml",
+        "content/_index.md",
+        "content/articles/_index.md",
+        "content/articles/welcome.md",
+        "content/privacy.md",
+        "content/contact.md",
+        "templates/base.html",
+        "templates/article.html",
+        "templates/partials/article-list.html",
+        "static/style.css",
+        "static/favicon.svg",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} is missing");
+    }
+    // The templates and static files are the built-in ones.
+    for (name, text) in aimsite::templates::BUILT_IN_TEMPLATES {
+        let written = std::fs::read_to_string(dir.join("templates").join(name)).unwrap();
+        assert_eq!(&written, text, "{name}");
+    }
+    for (name, bytes) in aimsite::templates::BUILT_IN_STATIC {
+        assert_eq!(
+            &std::fs::read(dir.join("static").join(name)).unwrap(),
+            bytes,
+            "{name}"
+        );
+    }
+
+    let output_dir = parent.path().join("public");
+    let report = build::build(&BuildOptions {
+        output: Some(output_dir.clone()),
+        ..BuildOptions::new(&dir)
+    })
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert!(report.pages >= 8);
+    assert!(output_dir.join("articles/welcome/index.html").is_file());
+
+    let check = aimsite(&["check", "--root", dir.to_str().unwrap()]);
+    assert!(check.status.success(), "{}", stdout(&check));
+    assert!(stdout(&check).contains("0 errors"));
+}
+
+#[test]
+fn init_accepts_an_empty_folder_and_refuses_one_that_is_not() {
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::create_dir(empty.path().join(".git")).unwrap();
+    let output = init(empty.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let again = init(empty.path());
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("is not empty"),
+        "{}",
+        stderr(&again)
+    );
+
+    let used = tempfile::tempdir().unwrap();
+    std::fs::write(used.path().join("notes.txt"), "mine").unwrap();
+    let output = init(used.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(used.path().join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(!used.path().join("site.toml").exists());
+
+    let file = used.path().join("notes.txt");
+    let output = init(&file);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("not a folder"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn new_creates_an_article_with_front_matter_and_a_first_heading() {
+    let site = tempfile::tempdir().unwrap();
+    assert!(init(site.path()).status.success());
+    let root = site.path().to_str().unwrap();
+    let output = aimsite(&["new", "Leading through Change: a Guide", "--root", root]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let path = site
+        .path()
+        .join("content/articles/leading-through-change-a-guide.md");
+    assert_eq!(stdout(&output).trim(), path.display().to_string());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let front = text.split("+++").nth(1).unwrap();
+    let front: toml::Table = toml::from_str(front).unwrap();
+    assert_eq!(
+        front["title"].as_str(),
+        Some("Leading through Change: a Guide")
+    );
+    assert_eq!(front["description"].as_str(), Some(""));
+    assert!(front.get("draft").is_none());
+    let date = front["date"].to_string();
+    assert_eq!(date.len(), 10, "{date}");
+    assert!(text.contains("\n## "), "{text}");
+
+    // The new article builds at once; check asks for its description.
+    assert!(build::render(&BuildOptions::new(site.path())).is_ok());
+    let check = aimsite(&["check", "--root", root]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        stdout(&check).contains("leading-through-change-a-guide.md:3"),
+        "{}",
+        stdout(&check)
+    );
+}
+
+#[test]
+fn new_marks_drafts_and_never_overwrites() {
+    let site = tempfile::tempdir().unwrap();
+    assert!(init(site.path()).status.success());
+    let root = site.path().to_str().unwrap();
+    let output = aimsite(&["new", "Café & Crème", "--draft", "--root", root]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let path = site.path().join("content/articles/cafe-creme.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\ndraft = true\n"), "{text}");
+    assert!(text.contains("title = \"Café & Crème\""), "{text}");
+
+    std::fs::write(&path, "my own words").unwrap();
+    let again = aimsite(&["new", "Café & Crème", "--root", root]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "my own words");
+}
+
+#[test]
+fn new_refuses_a_folder_that_is_not_a_site_and_a_title_without_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = aimsite(&["new", "Title", "--root", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("not a site folder"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("content").exists());
+
+    assert!(init(dir.path()).status.success());
+    let output = aimsite(&["new", "!!!", "--root", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn the_date_of_a_new_article_is_today() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("site.toml"), "").unwrap();
+    let today = Day {
+        year: 2024,
+        month: 2,
+        day: 29,
+    };
+    let path = aimsite::scaffold::new_article(dir.path(), "Leap", false, today).unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains("\ndate = 2024-02-29\n"), "{text}");
+}

@@ -1,0 +1,626 @@
+//! `aimsite serve`: pages, 404s, refused paths, content types, live reload through the event
+//! stream, the error overlay's data, concurrent requests; and that the render cache behind the
+//! incremental rebuilds gives exactly the files of a full build.
+//!
+//! Each test makes a new site with `aimsite init` in a temporary folder and serves it on a free
+//! port of 127.0.0.1. Waits are bounded (a change must arrive within a generous time), never
+//! timed assertions.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use aimsite::build::{self, BuildOptions, RenderCache};
+use aimsite::output::Contents;
+use aimsite::scaffold::{self, Day};
+use aimsite::serve::{ServeError, ServeOptions, Server};
+
+/// How long a change may take to reach the page before the test fails.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn new_site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    scaffold::init(dir.path(), Day::from_days_since_epoch(18_302)).unwrap();
+    dir
+}
+
+fn start(root: &Path) -> Server {
+    let options = ServeOptions {
+        port: 0,
+        ..ServeOptions::new(root)
+    };
+    Server::start(&options, |_| {}).unwrap()
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Sends a request with the path exactly as given (no client normalises it away).
+fn request(addr: SocketAddr, method: &str, path: &str) -> Answer {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+fn get(addr: SocketAddr, path: &str) -> Answer {
+    request(addr, "GET", path)
+}
+
+/// A page's connection to the event stream, read line by line on a thread of its own.
+struct EventStream {
+    lines: mpsc::Receiver<String>,
+}
+
+impl EventStream {
+    fn connect(addr: SocketAddr, since: u64) -> EventStream {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "GET /__aimsite/events?since={since} HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+        )
+        .unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines() {
+                let Ok(line) = line else { return };
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let events = EventStream { lines };
+        events.wait_for_line(|line| line.starts_with("retry:"));
+        events
+    }
+
+    fn wait_for_line(&self, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if wanted(&line) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("the awaited event did not come"),
+            }
+        }
+    }
+
+    /// Waits for an event and returns its data.
+    fn wait_for(&self, event: &str) -> String {
+        self.wait_for_line(|line| line == format!("event: {event}"));
+        let data = self.wait_for_line(|line| line.starts_with("data:"));
+        data.trim_start_matches("data:").trim().to_string()
+    }
+}
+
+/// The generation a served page carries in its live-reload script tag.
+fn generation(page: &str) -> u64 {
+    let start = page.find("livereload.js?v=").unwrap() + "livereload.js?v=".len();
+    page[start..].split('"').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn serves_pages_with_the_live_reload_script_and_the_right_content_types() {
+    let site = new_site();
+    let server = start(site.path());
+    let addr = server.addr();
+
+    let home = get(addr, "/");
+    assert_eq!(home.status, 200);
+    assert_eq!(
+        home.header("Content-Type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(
+        home.body.contains("<title>My site</title>"),
+        "{}",
+        home.body
+    );
+    let script = "<script src=\"/__aimsite/livereload.js?v=";
+    assert!(home.body.contains(script), "no live-reload script");
+    assert!(home.body.find(script) < home.body.find("</head>"));
+    // Links work on this host: the base URL is the server's.
+    assert!(home.body.contains(&format!("href=\"http://{addr}/\"")));
+
+    let article = get(addr, "/articles/welcome/");
+    assert_eq!(article.status, 200);
+    assert!(article.body.contains("This is the first article"));
+
+    let stylesheet = home
+        .body
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a stylesheet");
+    let css = get(addr, stylesheet);
+    assert_eq!(css.status, 200, "{stylesheet}");
+    assert_eq!(css.header("Content-Type"), Some("text/css; charset=utf-8"));
+    assert!(!css.body.contains("livereload"));
+
+    for (path, content_type) in [
+        ("/favicon.svg", "image/svg+xml"),
+        ("/atom.xml", "application/xml; charset=utf-8"),
+        ("/robots.txt", "text/plain; charset=utf-8"),
+        ("/__aimsite/livereload.js", "text/javascript; charset=utf-8"),
+    ] {
+        let answer = get(addr, path);
+        assert_eq!(answer.status, 200, "{path}");
+        assert_eq!(answer.header("Content-Type"), Some(content_type), "{path}");
+    }
+    let head = request(addr, "HEAD", "/");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+
+    let folder = get(addr, "/articles/welcome");
+    assert_eq!(folder.status, 301);
+    assert_eq!(folder.header("Location"), Some("/articles/welcome/"));
+
+    assert_eq!(request(addr, "POST", "/").status, 405);
+    server.stop();
+}
+
+#[test]
+fn missing_paths_get_the_404_page_with_status_404() {
+    let site = new_site();
+    let server = start(site.path());
+    for path in [
+        "/no-such-page/",
+        "/articles/nope/",
+        "/nope.css",
+        "/__aimsite/nope",
+    ] {
+        let answer = get(server.addr(), path);
+        assert_eq!(answer.status, 404, "{path}");
+    }
+    let answer = get(server.addr(), "/no-such-page/");
+    assert_eq!(
+        answer.header("Content-Type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(answer.body.contains("Page not found"), "{}", answer.body);
+    server.stop();
+}
+
+#[test]
+fn paths_that_escape_the_site_are_refused() {
+    let site = new_site();
+    std::fs::write(site.path().join("secret.txt"), "top secret").unwrap();
+    let server = start(site.path());
+    for path in [
+        "/../secret.txt",
+        "/articles/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/%2e%2e/secret.txt",
+        "/.%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/..%2Fsecret.txt",
+        "/..\\secret.txt",
+        "/%5c..%5csecret.txt",
+        "/..%5csecret.txt",
+        "/%c0%ae%c0%ae/secret.txt",
+        "/%252e%252e/secret.txt",
+        "/secret.txt%00.html",
+        "//secret.txt",
+        "/secret.txt",
+        "/site.toml",
+        "/content/_index.md",
+    ] {
+        let answer = get(server.addr(), path);
+        assert!(
+            answer.status == 400 || answer.status == 404,
+            "{path} answered {}",
+            answer.status
+        );
+        assert!(!answer.body.contains("top secret"), "{path}");
+        assert!(!answer.body.contains("base_url"), "{path}");
+    }
+    server.stop();
+}
+
+#[test]
+fn an_edited_article_reloads_open_pages_and_is_served() {
+    let site = new_site();
+    let server = start(site.path());
+    let page = get(server.addr(), "/articles/welcome/");
+    let events = EventStream::connect(server.addr(), generation(&page.body));
+
+    let article = site.path().join("content/articles/welcome.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(
+        &article,
+        text.replace("This is the first article", "This is the edited article"),
+    )
+    .unwrap();
+    events.wait_for("reload");
+    let page = get(server.addr(), "/articles/welcome/");
+    assert!(page.body.contains("This is the edited article"));
+
+    // A new article, saved the way many editors save: written beside, then renamed over.
+    let draft = site.path().join("content/articles/.second.md.tmp");
+    std::fs::write(
+        &draft,
+        "+++\ntitle = \"Second\"\ndescription = \"The second.\"\ndate = 2020-03-01\n+++\n\nSecond article.\n",
+    )
+    .unwrap();
+    std::fs::rename(&draft, site.path().join("content/articles/second.md")).unwrap();
+    events.wait_for("reload");
+    assert_eq!(get(server.addr(), "/articles/second/").status, 200);
+    assert!(get(server.addr(), "/articles/").body.contains("Second"));
+
+    // Deleted: gone from the site.
+    std::fs::remove_file(site.path().join("content/articles/second.md")).unwrap();
+    events.wait_for("reload");
+    assert_eq!(get(server.addr(), "/articles/second/").status, 404);
+    server.stop();
+}
+
+#[test]
+fn a_page_that_missed_a_rebuild_reloads_when_it_connects() {
+    let site = new_site();
+    let server = start(site.path());
+    let events = EventStream::connect(server.addr(), 999);
+    events.wait_for("reload");
+    server.stop();
+}
+
+#[test]
+fn a_broken_edit_shows_the_problem_until_it_is_fixed() {
+    let site = new_site();
+    let server = start(site.path());
+    let page = get(server.addr(), "/articles/welcome/");
+    let events = EventStream::connect(server.addr(), generation(&page.body));
+
+    let article = site.path().join("content/articles/welcome.md");
+    let good = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(
+        &article,
+        good.replace("title = \"Welcome\"", "title = Welcome"),
+    )
+    .unwrap();
+    let data = events.wait_for("error");
+    let report: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let problem = &report["problems"][0];
+    assert_eq!(problem["file"], "content/articles/welcome.md", "{data}");
+    assert_eq!(problem["line"], 2, "{data}");
+    assert!(
+        problem["text"].as_str().unwrap().contains("welcome.md:2:"),
+        "{data}"
+    );
+
+    // The last good site is still served, and a page opened now learns of the problem at once.
+    let page = get(server.addr(), "/articles/welcome/");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("This is the first article"));
+    let late = EventStream::connect(server.addr(), generation(&page.body));
+    assert!(late.wait_for("error").contains("welcome.md"));
+
+    std::fs::write(&article, good.replace("first article", "fixed article")).unwrap();
+    events.wait_for("ok");
+    events.wait_for("reload");
+    late.wait_for("ok");
+    let page = get(server.addr(), "/articles/welcome/");
+    assert!(page.body.contains("This is the fixed article"));
+    server.stop();
+}
+
+#[test]
+fn a_first_build_that_fails_shows_the_problem_and_recovers() {
+    let site = new_site();
+    let home = site.path().join("content/_index.md");
+    let good = std::fs::read_to_string(&home).unwrap();
+    std::fs::write(&home, "no front matter\n").unwrap();
+    let server = start(site.path());
+    let page = get(server.addr(), "/");
+    assert_eq!(page.status, 503);
+    assert!(page.body.contains("content/_index.md"), "{}", page.body);
+    let events = EventStream::connect(server.addr(), generation(&page.body));
+    events.wait_for("error");
+    std::fs::write(&home, good).unwrap();
+    events.wait_for("ok");
+    events.wait_for("reload");
+    assert_eq!(get(server.addr(), "/").status, 200);
+    server.stop();
+}
+
+#[test]
+fn a_stylesheet_change_swaps_stylesheets_without_a_reload() {
+    let site = new_site();
+    let server = start(site.path());
+    let page = get(server.addr(), "/");
+    let events = EventStream::connect(server.addr(), generation(&page.body));
+    let style = site.path().join("static/style.css");
+    let mut css = std::fs::read_to_string(&style).unwrap();
+    css.push_str("\n.new-rule { color: red; }\n");
+    std::fs::write(&style, css).unwrap();
+    let data = events.wait_for("css");
+    let change: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let renamed = change["styles"][0][1].as_str().unwrap();
+    let answer = get(server.addr(), renamed);
+    assert_eq!(answer.status, 200, "{data}");
+    assert!(answer.body.contains(".new-rule"));
+    server.stop();
+}
+
+#[test]
+fn many_concurrent_requests_are_all_answered() {
+    let site = new_site();
+    let server = start(site.path());
+    let addr = server.addr();
+    let expected = get(addr, "/articles/welcome/").body.len();
+    let threads: Vec<_> = (0..16)
+        .map(|thread| {
+            std::thread::spawn(move || {
+                (0..13)
+                    .map(|n| {
+                        let path = match (thread + n) % 3 {
+                            0 => "/articles/welcome/",
+                            1 => "/",
+                            _ => "/favicon.svg",
+                        };
+                        let answer = get(addr, path);
+                        assert_eq!(answer.status, 200, "{path}");
+                        if path == "/articles/welcome/" {
+                            assert_eq!(answer.body.len(), expected);
+                        }
+                    })
+                    .count()
+            })
+        })
+        .collect();
+    let answered: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(answered, 208);
+    server.stop();
+}
+
+#[test]
+fn a_client_that_goes_away_mid_response_harms_nothing() {
+    let site = new_site();
+    // A page large enough not to fit in one write.
+    let mut body = String::from("+++\ntitle = \"Big\"\ndescription = \"Big.\"\n+++\n\n");
+    for n in 0..20_000 {
+        body.push_str(&format!("Paragraph {n} of a long page.\n\n"));
+    }
+    std::fs::write(site.path().join("content/big.md"), body).unwrap();
+    let server = start(site.path());
+    for _ in 0..20 {
+        let mut stream = TcpStream::connect(server.addr()).unwrap();
+        write!(stream, "GET /big/ HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut first = [0u8; 64];
+        let _ = stream.read(&mut first);
+        drop(stream);
+    }
+    // An event stream that goes away too.
+    drop(EventStream::connect(server.addr(), 0));
+    let answer = get(server.addr(), "/big/");
+    assert_eq!(answer.status, 200);
+    assert!(answer.body.contains("Paragraph 19999"));
+    server.stop();
+}
+
+#[test]
+fn a_port_in_use_is_reported_with_a_free_one() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let site = new_site();
+    let options = ServeOptions {
+        port,
+        ..ServeOptions::new(site.path())
+    };
+    let error = match Server::start(&options, |_| {}) {
+        Err(error) => error,
+        Ok(server) => {
+            server.stop();
+            panic!("started on a port in use");
+        }
+    };
+    assert!(matches!(error, ServeError::PortInUse { port: p, .. } if p == port));
+    assert!(error.to_string().contains(&port.to_string()));
+    let help = error.help().unwrap();
+    assert!(help.contains("--port"), "{help}");
+}
+
+#[test]
+fn drafts_are_served_only_when_asked() {
+    let site = new_site();
+    std::fs::write(
+        site.path().join("content/articles/draft.md"),
+        "+++\ntitle = \"Draft\"\ndescription = \"A draft.\"\ndate = 2020-03-01\ndraft = true\n+++\n\nDraft.\n",
+    )
+    .unwrap();
+    let server = start(site.path());
+    assert_eq!(get(server.addr(), "/articles/draft/").status, 404);
+    server.stop();
+    let options = ServeOptions {
+        port: 0,
+        drafts: true,
+        ..ServeOptions::new(site.path())
+    };
+    let server = Server::start(&options, |_| {}).unwrap();
+    assert_eq!(get(server.addr(), "/articles/draft/").status, 200);
+    server.stop();
+}
+
+/// Every kind of edit a rebuild meets, each checked against a build from scratch.
+#[test]
+fn cached_rebuilds_give_the_files_of_a_full_build() {
+    let site = new_site();
+    let root = site.path();
+    let options = BuildOptions::new(root);
+    let mut cache = RenderCache::default();
+    let write = |path: &str, text: &str| std::fs::write(root.join(path), text).unwrap();
+    let edit = |path: &str, from: &str, to: &str| {
+        let text = std::fs::read_to_string(root.join(path)).unwrap();
+        assert!(text.contains(from), "{path} has no `{from}`");
+        std::fs::write(root.join(path), text.replacen(from, to, 1)).unwrap();
+    };
+    let check = |cache: &mut RenderCache, step: &str| {
+        let cached = build::render_cached(&options, cache);
+        let full = build::render(&options);
+        match (cached, full) {
+            (Ok(cached), Ok(full)) => assert_same_files(&cached.files, &full.files, step),
+            (Err(cached), Err(full)) => assert_eq!(cached.to_string(), full.to_string(), "{step}"),
+            (cached, full) => panic!(
+                "{step}: cached {} but full {}",
+                cached.is_ok(),
+                full.is_ok()
+            ),
+        }
+    };
+    check(&mut cache, "first build");
+    check(&mut cache, "nothing changed");
+    edit(
+        "content/articles/welcome.md",
+        "This is the first",
+        "This is the edited",
+    );
+    check(&mut cache, "summary edited");
+    edit(
+        "content/articles/welcome.md",
+        "title = \"Welcome\"",
+        "title = \"Hello\"",
+    );
+    check(&mut cache, "title edited");
+    write(
+        "content/articles/second.md",
+        "+++\ntitle = \"Second\"\ndescription = \"Two.\"\ndate = 2020-03-01\ntags = [\"news\", \"more\"]\n+++\n\nSee [the first](@/articles/welcome.md#writing-the-next-one).\n",
+    );
+    check(&mut cache, "article added");
+    edit(
+        "content/articles/welcome.md",
+        "## Writing the next one",
+        "## Writing more",
+    );
+    check(&mut cache, "a linked heading renamed: the link breaks");
+    edit(
+        "content/articles/second.md",
+        "#writing-the-next-one",
+        "#writing-more",
+    );
+    check(&mut cache, "the link fixed");
+    edit(
+        "content/articles/second.md",
+        "date = 2020-03-01",
+        "date = 2030-03-01",
+    );
+    check(&mut cache, "article order changed");
+    edit("site.toml", "title = \"My site\"", "title = \"Our site\"");
+    check(&mut cache, "settings changed");
+    write(
+        "templates/article.html",
+        &std::fs::read_to_string(root.join("templates/article.html"))
+            .unwrap()
+            .replace("<article", "<!-- changed --><article"),
+    );
+    check(&mut cache, "template changed");
+    let article_template = std::fs::read_to_string(root.join("templates/article.html")).unwrap();
+    write(
+        "templates/article.html",
+        &article_template.replace("<article", "{{ page.no_such_key.deeper }}<article"),
+    );
+    check(&mut cache, "a template that fails to render");
+    write("templates/article.html", &article_template);
+    check(&mut cache, "the template fixed");
+    let css = std::fs::read_to_string(root.join("static/style.css")).unwrap();
+    write(
+        "static/style.css",
+        &format!("{css}\n.x {{ color: red; }}\n"),
+    );
+    check(&mut cache, "stylesheet changed");
+    std::fs::remove_file(root.join("content/articles/welcome.md")).unwrap();
+    check(&mut cache, "article deleted, a link to it breaks");
+    edit(
+        "content/articles/second.md",
+        "See [the first]",
+        "See [nothing]",
+    );
+    edit(
+        "content/articles/second.md",
+        "(@/articles/welcome.md#writing-more)",
+        "",
+    );
+    check(&mut cache, "fixed again");
+}
+
+/// Files written long enough ago are trusted by their size, times and inode; an edit of the
+/// same length is still seen.
+#[test]
+fn settled_files_are_not_read_again_but_edits_are_seen() {
+    let site = new_site();
+    let root = site.path();
+    let options = BuildOptions::new(root);
+    let mut cache = RenderCache::default();
+    std::thread::sleep(Duration::from_secs(3));
+    build::render_cached(&options, &mut cache).unwrap();
+    build::render_cached(&options, &mut cache).unwrap();
+    let article = root.join("content/articles/welcome.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, text.replace("first article", "FIRST article")).unwrap();
+    let rendered = build::render_cached(&options, &mut cache).unwrap();
+    let page = rendered
+        .files
+        .iter()
+        .find(|file| file.path == "articles/welcome/index.html")
+        .unwrap();
+    let Contents::Text(html) = &page.contents else {
+        panic!("not text")
+    };
+    assert!(html.contains("This is the FIRST article"));
+}
+
+fn assert_same_files(
+    cached: &[aimsite::output::OutputFile],
+    full: &[aimsite::output::OutputFile],
+    step: &str,
+) {
+    let paths = |files: &[aimsite::output::OutputFile]| {
+        files.iter().map(|f| f.path.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(paths(cached), paths(full), "{step}: different files");
+    for (a, b) in cached.iter().zip(full) {
+        let same = match (&a.contents, &b.contents) {
+            (Contents::Text(a), Contents::Text(b)) => a == b,
+            (Contents::Embedded(a), Contents::Embedded(b)) => a == b,
+            (Contents::Loaded(a), Contents::Loaded(b)) => a == b,
+            (Contents::CopyOf(a), Contents::CopyOf(b)) => a == b,
+            _ => false,
+        };
+        assert!(same, "{step}: {} differs", a.path);
+    }
+}
