@@ -48,7 +48,7 @@ impl ResolveSource for Links {
 fn markdown(bencher: Bencher) {
     let body = body();
     let (rendered, problems) = markdown::render(body, &Links);
-    assert!(problems.is_empty() && rendered.toc.len() > 5);
+    assert!(problems.is_empty() && rendered.heading_ids.len() > 5);
     bencher
         .counter(BytesCount::of_str(body))
         .bench(|| markdown::render(black_box(body), &Links));
@@ -84,7 +84,9 @@ fn fixture_site(root: &Path) -> BuildOptions {
 fn templates(bencher: Bencher) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let options = fixture_site(dir.path());
-    let site = build::render(&options).expect("the fixture site builds").site;
+    let site = build::render(&options)
+        .expect("the fixture site builds")
+        .site;
     let mut templates = templates::load(dir.path()).expect("the templates load");
     let files = templates::render(&site, &mut templates)
         .expect("the pages render")

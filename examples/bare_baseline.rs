@@ -28,7 +28,11 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     // The same extensions as aimsite, or the comparison means nothing.
-    assert_eq!(options(), aimsite::markdown::options(), "aimsite's Markdown options changed");
+    assert_eq!(
+        options(),
+        aimsite::markdown::options(),
+        "aimsite's Markdown options changed"
+    );
     match run(Path::new(corpus), Path::new(out)) {
         Ok(count) if count > 0 => ExitCode::SUCCESS,
         Ok(_) => {

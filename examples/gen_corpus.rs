@@ -14,17 +14,77 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const TAGS: [&str; 20] = [
-    "leadership", "management", "coaching", "strategy", "teams", "culture", "communication", "vision",
-    "feedback", "delegation", "productivity", "wellbeing", "change", "hiring", "mentoring", "goals",
-    "decisions", "trust", "growth", "resilience",
+    "leadership",
+    "management",
+    "coaching",
+    "strategy",
+    "teams",
+    "culture",
+    "communication",
+    "vision",
+    "feedback",
+    "delegation",
+    "productivity",
+    "wellbeing",
+    "change",
+    "hiring",
+    "mentoring",
+    "goals",
+    "decisions",
+    "trust",
+    "growth",
+    "resilience",
 ];
 
 const WORDS: [&str; 48] = [
-    "leaders", "teams", "vision", "strategy", "growth", "people", "goals", "trust", "the", "a", "and",
-    "of", "to", "in", "that", "with", "for", "on", "their", "every", "great", "managers", "progress",
-    "organization", "decisions", "clear", "future", "communicate", "inspire", "track", "contribute",
-    "process", "company", "change", "skills", "coaching", "impact", "balance", "focus", "listen",
-    "learn", "build", "share", "plan", "measure", "improve", "support", "deliver",
+    "leaders",
+    "teams",
+    "vision",
+    "strategy",
+    "growth",
+    "people",
+    "goals",
+    "trust",
+    "the",
+    "a",
+    "and",
+    "of",
+    "to",
+    "in",
+    "that",
+    "with",
+    "for",
+    "on",
+    "their",
+    "every",
+    "great",
+    "managers",
+    "progress",
+    "organization",
+    "decisions",
+    "clear",
+    "future",
+    "communicate",
+    "inspire",
+    "track",
+    "contribute",
+    "process",
+    "company",
+    "change",
+    "skills",
+    "coaching",
+    "impact",
+    "balance",
+    "focus",
+    "listen",
+    "learn",
+    "build",
+    "share",
+    "plan",
+    "measure",
+    "improve",
+    "support",
+    "deliver",
 ];
 
 struct Options {
@@ -43,7 +103,9 @@ fn parse_options() -> Result<Options, String> {
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> Result<u64, String> {
             let value = args.next().ok_or(format!("{name} needs a number"))?;
-            value.parse().map_err(|_| format!("{name}: `{value}` is not a number"))
+            value
+                .parse()
+                .map_err(|_| format!("{name}: `{value}` is not a number"))
         };
         match arg.as_str() {
             "--articles" => articles = number("--articles")? as usize,

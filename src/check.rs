@@ -696,8 +696,14 @@ enum Target {
 /// Resolves a URL found in the output file `from` (such as `articles/a/index.html`).
 fn internal_target(url: &str, from: &str, base_url: &crate::config::BaseUrl) -> Target {
     let url = url.trim();
-    if url.is_empty() || url.starts_with('#') || url.starts_with("@/") {
+    if url.is_empty() || url.starts_with("@/") {
         return Target::External;
+    }
+    if let Some(fragment) = url.strip_prefix('#') {
+        return Target::Internal {
+            path: from.to_string(),
+            fragment: Some(percent_decode(fragment)),
+        };
     }
     let (without_fragment, fragment) = match url.split_once('#') {
         Some((rest, fragment)) => (rest, Some(percent_decode(fragment))),
@@ -843,7 +849,6 @@ mod tests {
             "https://b.com/",
             "mailto:x@a.com",
             "//cdn.b.com/x.js",
-            "#top",
             "@/a.md",
             "tel:+1",
         ] {
@@ -853,6 +858,10 @@ mod tests {
                 "{external}"
             );
         }
+        assert_eq!(
+            target("#top", "a/index.html", base),
+            internal("a/index.html", Some("top"))
+        );
         assert_eq!(
             target("../../..", "a/index.html", base),
             Target::OutsideBasePath
