@@ -12,8 +12,8 @@ use crate::output::Contents;
 
 /// Extensions of files that get a fingerprinted copy.
 const FINGERPRINTED: &[&str] = &[
-    "css", "js", "mjs", "woff", "woff2", "ttf", "otf", "svg", "png", "jpg", "jpeg", "gif", "webp", "avif",
-    "ico",
+    "css", "js", "mjs", "woff", "woff2", "ttf", "otf", "svg", "png", "jpg", "jpeg", "gif", "webp",
+    "avif", "ico",
 ];
 
 /// Hex digits of the SHA-256 kept in a file name: enough to never collide on one site.
@@ -133,9 +133,16 @@ mod tests {
 
     #[test]
     fn fingerprints_change_with_content() {
-        let (files, urls) = prepare(vec![asset("css/site.css", "a{}"), asset("robots.txt", "x")], false);
+        let (files, urls) = prepare(
+            vec![asset("css/site.css", "a{}"), asset("robots.txt", "x")],
+            false,
+        );
         let hashed = urls.get("css/site.css").unwrap();
-        assert!(hashed.starts_with("css/site.") && hashed.ends_with(".css") && hashed.len() == "css/site..css".len() + 10);
+        assert!(
+            hashed.starts_with("css/site.")
+                && hashed.ends_with(".css")
+                && hashed.len() == "css/site..css".len() + 10
+        );
         assert_eq!(urls.get("/robots.txt"), Some("robots.txt"));
         assert_eq!(files.len(), 3);
         let (_, other) = prepare(vec![asset("css/site.css", "b{}")], false);
@@ -145,7 +152,13 @@ mod tests {
 
     #[test]
     fn minifies_css_and_js() {
-        let (files, _) = prepare(vec![asset("a.css", "a {\n  color: red;\n}\n"), asset("b.js", "let  x = 1;\n\n")], true);
+        let (files, _) = prepare(
+            vec![
+                asset("a.css", "a {\n  color: red;\n}\n"),
+                asset("b.js", "let  x = 1;\n\n"),
+            ],
+            true,
+        );
         let text = |file: &Asset| match &file.contents {
             Contents::Loaded(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
             other => panic!("{other:?}"),

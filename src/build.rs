@@ -1,6 +1,8 @@
 //! The build pipeline: load the sources, render the site in memory, write it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
@@ -99,6 +101,7 @@ pub struct BuildReport {
 }
 
 /// Builds the site into its output folder, replacing the previous output only on success.
+/// Pages are written as they are rendered, so memory does not grow with the pages' HTML.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let output = output::check_output_folder(
         &options.root,
@@ -110,18 +113,33 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             config::SETTINGS_FILE,
         ],
     )?;
-    let RenderedSite {
-        files,
+    let staging = output::Staging::begin(&output)?;
+    let write_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let Rendered {
         pages,
+        files,
         warnings,
         mut timings,
         ..
-    } = render(options)?;
-    timings.measure("write", || output::write(&output, &files))?;
+    } = run(options, None, &|file| {
+        if let Err(error) = staging.write(&file) {
+            write_error
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .get_or_insert(error);
+        }
+    })?;
+    if let Some(error) = write_error
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    {
+        return Err(BuildError::Other(error));
+    }
+    timings.measure("swap", || staging.commit())?;
     Ok(BuildReport {
         output,
         pages,
-        files: files.len(),
+        files,
         warnings,
         timings,
     })
@@ -143,8 +161,44 @@ pub fn render_cached(
 
 fn render_with(
     options: &BuildOptions,
-    mut cache: Option<&mut RenderCache>,
+    cache: Option<&mut RenderCache>,
 ) -> Result<RenderedSite, BuildError> {
+    let files = Mutex::new(Vec::new());
+    let rendered = run(options, cache, &|file| {
+        files
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(file)
+    })?;
+    let mut files = files
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(RenderedSite {
+        files,
+        pages: rendered.pages,
+        warnings: rendered.warnings,
+        timings: rendered.timings,
+        site: rendered.site,
+    })
+}
+
+/// What `run` made, besides the files it handed on.
+struct Rendered {
+    pages: usize,
+    files: usize,
+    warnings: Diagnostics,
+    timings: Timings,
+    site: Site,
+}
+
+/// The pipeline: loads the sources, assembles the site, and renders and finishes every file,
+/// handing each to `sink` as soon as it is ready, from any thread.
+fn run(
+    options: &BuildOptions,
+    mut cache: Option<&mut RenderCache>,
+    sink: &(dyn Fn(OutputFile) + Sync),
+) -> Result<Rendered, BuildError> {
     let mut timings = Timings::default();
     let content_cache = cache.as_deref_mut().map(|cache| &mut cache.content);
     let (sources, mut templates, mut problems) =
@@ -170,35 +224,44 @@ fn render_with(
         problems.push(problem);
         return Err(BuildError::Sources(problems.sorted()));
     }
-    let (mut files, unchanged) = timings
-        .measure("templates", || match cache.as_deref_mut() {
-            Some(cache) => templates::render_cached(&site, templates, &mut cache.pages),
-            None => templates::render(&site, templates).map(|files| (files, Vec::new())),
+    let mut allowances = crate::consent::csp_allowances(&site.settings.consent);
+    allowances.extend(crate::contact::csp_allowances(
+        site.settings.contact.as_ref(),
+    ));
+    let finisher = match cache.as_deref_mut() {
+        Some(cache) => deploy::Finisher::with_cache(&site, &allowances, &mut cache.deploy),
+        None => deploy::Finisher::new(&site, &allowances),
+    };
+    let caching = cache.is_some();
+    let pages = AtomicUsize::new(0);
+    let files = AtomicUsize::new(0);
+    let hand_on = |file: OutputFile| {
+        if file.path.ends_with(".html") {
+            pages.fetch_add(1, Ordering::Relaxed);
+        }
+        files.fetch_add(1, Ordering::Relaxed);
+        sink(file);
+    };
+    timings
+        .measure("pages", || {
+            let page_cache = cache.as_deref_mut().map(|cache| &mut cache.pages);
+            templates::render_each(&site, templates, page_cache, &|file, _| {
+                hand_on(finisher.finish(file, caching))
+            })
         })
         .map_err(|render_problems| {
             problems.extend(render_problems);
             BuildError::Sources(problems.clone().sorted())
         })?;
-    let mut allowances = crate::consent::csp_allowances(&site.settings.consent);
-    let contact = site.settings.contact.as_ref();
-    allowances.extend(crate::contact::csp_allowances(contact));
-    timings.measure("deploy", || match cache {
-        // Right after every successful `render_cached`, so that `unchanged` (the same HTML as
-        // in the last successful render) is also the HTML the deploy cache last saw.
-        Some(cache) => deploy::finish_cached(
-            &site,
-            &mut files,
-            &allowances,
-            &mut cache.deploy,
-            &unchanged,
-        ),
-        None => deploy::finish(&site, &mut files, &allowances),
-    });
-    let pages = files.iter().filter(|file| file.path.ends_with(".html")).count();
-    files.extend(copied_files(&site));
-    Ok(RenderedSite {
-        files,
-        pages,
+    let deploy_cache = cache.map(|cache| &mut cache.deploy);
+    finisher
+        .site_files(deploy_cache)
+        .into_iter()
+        .for_each(&hand_on);
+    copied_files(&site).for_each(&hand_on);
+    Ok(Rendered {
+        pages: pages.into_inner(),
+        files: files.into_inner(),
         warnings: problems.sorted(),
         timings,
         site,

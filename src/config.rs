@@ -314,8 +314,8 @@ pub fn parse(
         .security
         .allow
         .into_iter()
-        .filter_map(|(directive, sources)| {
-            match check_csp_allowance(&directive, &sources) {
+        .filter_map(
+            |(directive, sources)| match check_csp_allowance(&directive, &sources) {
                 Ok(()) => Some((
                     directive.into_inner(),
                     sources.into_iter().map(Spanned::into_inner).collect(),
@@ -324,8 +324,8 @@ pub fn parse(
                     problems.push(file.error_at(span, message).with_help(help));
                     None
                 }
-            }
-        })
+            },
+        )
         .collect();
 
     let contact = raw
@@ -390,19 +390,30 @@ pub const CSP_DIRECTIVES: &[&str] = &[
 type SettingsProblem = (std::ops::Range<usize>, String, String);
 
 /// Extra CSP sources may widen the policy, but never so far that inline code could run.
-fn check_csp_allowance(directive: &Spanned<String>, sources: &[Spanned<String>]) -> Result<(), SettingsProblem> {
+fn check_csp_allowance(
+    directive: &Spanned<String>,
+    sources: &[Spanned<String>],
+) -> Result<(), SettingsProblem> {
     let name = directive.get_ref();
     if !CSP_DIRECTIVES.contains(&name.as_str()) {
         let help = match crate::diagnostics::closest(name, CSP_DIRECTIVES.iter().copied()) {
             Some(close) => format!("did you mean `{close}`?"),
             None => format!("use one of {}", CSP_DIRECTIVES.join(", ")),
         };
-        return Err((directive.span(), format!("`{name}` is not a directive aimsite lets you extend"), help));
+        return Err((
+            directive.span(),
+            format!("`{name}` is not a directive aimsite lets you extend"),
+            help,
+        ));
     }
     for source in sources {
         let value = source.get_ref();
-        let unsafe_keyword = value.contains("unsafe-") || value == "*" || value.contains('\'') && !value.starts_with("'sha");
-        let malformed = value.is_empty() || value.contains([';', ',']) || value.chars().any(char::is_whitespace);
+        let unsafe_keyword = value.contains("unsafe-")
+            || value == "*"
+            || value.contains('\'') && !value.starts_with("'sha");
+        let malformed = value.is_empty()
+            || value.contains([';', ','])
+            || value.chars().any(char::is_whitespace);
         if unsafe_keyword || malformed {
             return Err((
                 source.span(),
@@ -489,10 +500,23 @@ mod tests {
     #[test]
     fn csp_allowances_are_checked() {
         let base = "title = \"A\"\nbase_url = \"https://a.com/\"\n[security.allow]\n";
-        let (settings, _) = settings(&format!("{base}script-src = [\"https://plausible.io\"]\n")).unwrap();
-        assert_eq!(settings.csp_allow, [("script-src".to_string(), vec!["https://plausible.io".to_string()])]);
-        assert_eq!(settings_error_line(&format!("{base}script-src = [\"'unsafe-inline'\"]\n")), 4);
-        assert_eq!(settings_error_line(&format!("{base}scrpt-src = [\"https://a.com\"]\n")), 4);
+        let (settings, _) =
+            settings(&format!("{base}script-src = [\"https://plausible.io\"]\n")).unwrap();
+        assert_eq!(
+            settings.csp_allow,
+            [(
+                "script-src".to_string(),
+                vec!["https://plausible.io".to_string()]
+            )]
+        );
+        assert_eq!(
+            settings_error_line(&format!("{base}script-src = [\"'unsafe-inline'\"]\n")),
+            4
+        );
+        assert_eq!(
+            settings_error_line(&format!("{base}scrpt-src = [\"https://a.com\"]\n")),
+            4
+        );
     }
 
     #[test]

@@ -614,10 +614,12 @@ pub fn check_sources(
     for template in templates {
         // An unchanged copy of a built-in template (as `aimsite init` writes) is checked no
         // more than the built-in one itself.
-        let built_in = crate::templates::BUILT_IN_TEMPLATES.iter().any(|(name, text)| {
-            template.text == *text
-                && template.path == Path::new(crate::templates::TEMPLATES_DIR).join(name)
-        });
+        let built_in = crate::templates::BUILT_IN_TEMPLATES
+            .iter()
+            .any(|(name, text)| {
+                template.text == *text
+                    && template.path == Path::new(crate::templates::TEMPLATES_DIR).join(name)
+            });
         if built_in {
             continue;
         }

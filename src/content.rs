@@ -253,8 +253,11 @@ pub fn load_static(root: &Path) -> (Vec<Asset>, Diagnostics) {
                         Ok(bytes) => Contents::Loaded(bytes.into()),
                         Err(error) => {
                             problems.push(
-                                Diagnostic::error(&display_path, format!("cannot read the file: {error}"))
-                                    .with_help("check that the file exists and that you may read it"),
+                                Diagnostic::error(
+                                    &display_path,
+                                    format!("cannot read the file: {error}"),
+                                )
+                                .with_help("check that the file exists and that you may read it"),
                             );
                             continue;
                         }
@@ -556,12 +559,21 @@ fn check_alias(alias: &str) -> Result<(), String> {
     if !alias.starts_with('/') || alias.starts_with("//") {
         return Err(format!("the alias `{alias}` must start with a single `/`"));
     }
-    let escapes = alias.split('/').any(|part| part == ".." || part == "." || part.starts_with('.'));
+    let escapes = alias
+        .split('/')
+        .any(|part| part == ".." || part == "." || part.starts_with('.'));
     if escapes || alias.contains('\\') {
-        return Err(format!("the alias `{alias}` would lead outside the site or into a hidden folder"));
+        return Err(format!(
+            "the alias `{alias}` would lead outside the site or into a hidden folder"
+        ));
     }
-    if let Some(bad) = alias.chars().find(|c| c.is_whitespace() || c.is_control() || "?#\"<>".contains(*c)) {
-        return Err(format!("the alias `{alias}` contains `{bad}`, which does not belong in a path"));
+    if let Some(bad) = alias
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "?#\"<>".contains(*c))
+    {
+        return Err(format!(
+            "the alias `{alias}` contains `{bad}`, which does not belong in a path"
+        ));
     }
     if alias == "/" {
         return Err("the alias `/` would replace the home page".into());
@@ -761,11 +773,23 @@ mod tests {
 
     #[test]
     fn aliases_stay_inside_the_site() {
-        for alias in ["old/", "/../x/", "/a/./b", "//evil.com/", "/", "/a b/", "/.git/"] {
-            let problem = first_problem(&format!("+++\ntitle = \"A\"\naliases = [\"{alias}\"]\n+++\n"));
+        for alias in [
+            "old/",
+            "/../x/",
+            "/a/./b",
+            "//evil.com/",
+            "/",
+            "/a b/",
+            "/.git/",
+        ] {
+            let problem = first_problem(&format!(
+                "+++\ntitle = \"A\"\naliases = [\"{alias}\"]\n+++\n"
+            ));
             assert_eq!(problem.location.unwrap().line, 3, "{alias}");
         }
-        assert!(parse("+++\ntitle = \"A\"\naliases = [\"/old/path/\", \"/old.html\"]\n+++\n").is_ok());
+        assert!(
+            parse("+++\ntitle = \"A\"\naliases = [\"/old/path/\", \"/old.html\"]\n+++\n").is_ok()
+        );
     }
 
     #[test]

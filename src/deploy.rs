@@ -4,9 +4,9 @@
 //! `_redirects` for aliases; optional HTML minification. Pure: works on files in memory.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use base64::Engine as _;
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::html::{self, CodeKind};
@@ -24,136 +24,157 @@ const CACHE_REVALIDATE: &str = "public, max-age=0, must-revalidate";
 /// A source a feature or the settings add to a CSP directive.
 pub type Allowance = (String, String);
 
-/// Finishes the rendered files for deployment, in place.
-pub fn finish(site: &Site, files: &mut Vec<OutputFile>, allowances: &[Allowance]) {
-    finish_with(site, files, allowances, None, &[])
+/// Finishes pages for deployment one at a time, as they are rendered, from any thread: minifies
+/// (when asked) and puts in each page a `<meta>` policy allowing exactly that page's inline code.
+/// Remembers what the site-wide `_headers` policy must allow and which HTML paths exist.
+pub struct Finisher<'a> {
+    site: &'a Site,
+    base: Policy,
+    minify: bool,
+    found: Mutex<Found>,
+    /// Pages finished by the previous build, when `serve` keeps them.
+    previous: HashMap<String, FinishedPage>,
 }
 
-/// Like `finish`, but redoes the work on a page (minifying, finding its inline code, adding the
-/// policy) only when its HTML or the policy changed since the cache was filled (`serve`).
-/// `unchanged[i]` says that `files[i]` is known to be the HTML this cache last saw for its path
-/// (`templates::render_cached` tells), which spares comparing it.
-pub fn finish_cached(
-    site: &Site,
-    files: &mut Vec<OutputFile>,
-    allowances: &[Allowance],
-    cache: &mut DeployCache,
-    unchanged: &[bool],
-) {
-    finish_with(site, files, allowances, Some(cache), unchanged)
+/// What the pages finished so far hold.
+#[derive(Default)]
+struct Found {
+    hashes: BTreeMap<CodeKind, BTreeSet<String>>,
+    html_paths: Vec<String>,
+    finished: HashMap<String, FinishedPage>,
 }
 
-/// Pages finished by an earlier build, by output path: the HTML as rendered, its inline code,
-/// the policy `<meta>` added and the finished HTML.
+/// Pages finished by an earlier build, by output path, reused while the rendered HTML, the
+/// base policy and the minify setting are the same (`serve`).
 #[derive(Debug, Default)]
 pub struct DeployCache {
-    minify: bool,
+    key: String,
     pages: HashMap<String, FinishedPage>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct FinishedPage {
     rendered: String,
-    code: Vec<html::InlineCode>,
-    meta: String,
+    hashes: Vec<(CodeKind, String)>,
     finished: String,
 }
 
-fn finish_with(
-    site: &Site,
-    files: &mut Vec<OutputFile>,
-    allowances: &[Allowance],
-    mut cache: Option<&mut DeployCache>,
-    unchanged: &[bool],
-) {
-    let minify = site.settings.minify;
-    let caching = cache.is_some();
-    let mut previous = match cache.as_deref_mut() {
-        Some(cache) if cache.minify == minify => std::mem::take(&mut cache.pages),
-        _ => HashMap::new(),
-    };
-    // Per HTML page: the cached page when its rendered HTML is unchanged, else the rendered
-    // HTML (kept only when caching) and its inline code.
-    let pages: Vec<(Option<&FinishedPage>, Option<String>, Vec<html::InlineCode>)> = files
-        .par_iter_mut()
-        .enumerate()
-        .map(|(index, file)| {
-            let (true, Contents::Text(text)) = (is_html(&file.path), &mut file.contents) else {
-                return (None, None, Vec::new());
-            };
-            let known = unchanged.get(index).copied().unwrap_or(false);
-            if let Some(cached) = previous.get(&file.path)
-                && (known || cached.rendered == *text)
-            {
-                return (Some(cached), None, Vec::new());
-            }
-            let rendered = caching.then(|| text.clone());
-            if minify {
-                *text = minify_html(text);
-            }
-            let code = html::inline_code(text);
-            (None, rendered, code)
-        })
-        .collect();
-    let hashes = pages
-        .iter()
-        .flat_map(|(cached, _, code)| cached.map_or(code.as_slice(), |cached| &cached.code))
-        .map(|code| (code.kind, csp_hash(&code.text)))
-        .fold(
-            BTreeMap::new(),
-            |mut hashes: BTreeMap<CodeKind, BTreeSet<String>>, (kind, hash)| {
-                hashes.entry(kind).or_default().insert(hash);
-                hashes
-            },
-        );
-    let policy = Policy::new(hashes, site, allowances);
-    let meta = format!(
-        "\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
-        policy.render(Delivery::Meta)
-    );
-    let finished: Vec<Option<FinishedPage>> = files
-        .par_iter_mut()
-        .zip(pages)
-        .map(|(file, (cached, rendered, code))| {
-            let Contents::Text(text) = &mut file.contents else {
-                return None;
-            };
-            if !is_html(&file.path) {
-                return None;
-            }
-            if let Some(cached) = cached {
-                if cached.meta == meta {
-                    *text = cached.finished.clone();
-                    return None;
-                }
-                if minify {
-                    *text = minify_html(text);
-                }
-            }
-            if let Some(offset) = html::head_insertion_point(text) {
-                text.insert_str(offset, &meta);
-            }
-            let rendered = rendered.or_else(|| cached.map(|cached| cached.rendered.clone()))?;
-            let code = cached.map_or(code, |cached| cached.code.clone());
-            Some(FinishedPage {
-                rendered,
-                code,
-                meta: meta.clone(),
-                finished: text.clone(),
-            })
-        })
-        .collect();
-    if let Some(cache) = cache {
-        cache.minify = minify;
-        for (file, page) in files.iter().zip(finished) {
-            if let Some(page) = page.or_else(|| previous.remove(&file.path)) {
-                cache.pages.insert(file.path.clone(), page);
-            }
+impl<'a> Finisher<'a> {
+    pub fn new(site: &'a Site, allowances: &[Allowance]) -> Self {
+        Finisher {
+            site,
+            base: Policy::new(site, allowances),
+            minify: site.settings.minify,
+            found: Mutex::new(Found::default()),
+            previous: HashMap::new(),
         }
     }
-    let headers = headers_file(site, files, &policy);
-    files.push(OutputFile::text(HEADERS_FILE.into(), headers));
-    files.push(OutputFile::text(REDIRECTS_FILE.into(), redirects_file(site)));
+
+    /// Like `new`, reusing the pages of `cache` that are still valid.
+    pub fn with_cache(site: &'a Site, allowances: &[Allowance], cache: &mut DeployCache) -> Self {
+        let mut finisher = Finisher::new(site, allowances);
+        if cache.key == finisher.cache_key() {
+            finisher.previous = std::mem::take(&mut cache.pages);
+        }
+        finisher
+            .found
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .finished = HashMap::new();
+        finisher
+    }
+
+    fn cache_key(&self) -> String {
+        format!("{} {}", self.minify, self.base.render(Delivery::Header))
+    }
+
+    /// Finishes one rendered file; files other than HTML pass through.
+    pub fn finish(&self, mut file: OutputFile, keep_for_cache: bool) -> OutputFile {
+        let Contents::Text(text) = &mut file.contents else {
+            return file;
+        };
+        if !is_html(&file.path) {
+            return file;
+        }
+        let page = match self.previous.get(&file.path) {
+            Some(cached) if cached.rendered == *text => cached.clone(),
+            _ => self.finish_page(std::mem::take(text)),
+        };
+        *text = page.finished.clone();
+        let mut found = self
+            .found
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (kind, hash) in &page.hashes {
+            found.hashes.entry(*kind).or_default().insert(hash.clone());
+        }
+        found.html_paths.push(file.path.clone());
+        if keep_for_cache {
+            found.finished.insert(file.path.clone(), page);
+        }
+        file
+    }
+
+    fn finish_page(&self, rendered: String) -> FinishedPage {
+        let mut finished = if self.minify {
+            minify_html(&rendered)
+        } else {
+            rendered.clone()
+        };
+        let hashes: Vec<(CodeKind, String)> = html::inline_code(&finished)
+            .into_iter()
+            .map(|code| (code.kind, csp_hash(&code.text)))
+            .collect();
+        let mut policy = self.base.clone();
+        for (kind, hash) in &hashes {
+            policy.add(kind.directive(), hash.clone());
+        }
+        if let Some(offset) = html::head_insertion_point(&finished) {
+            let meta = format!(
+                "\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+                policy.render(Delivery::Meta)
+            );
+            finished.insert_str(offset, &meta);
+        }
+        FinishedPage {
+            rendered,
+            hashes,
+            finished,
+        }
+    }
+
+    /// `_headers` and `_redirects`, once every page is finished; fills `cache` when given.
+    pub fn site_files(self, cache: Option<&mut DeployCache>) -> Vec<OutputFile> {
+        let key = self.cache_key();
+        let found = self
+            .found
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut policy = self.base;
+        for (kind, hashes) in &found.hashes {
+            for hash in hashes {
+                policy.add(kind.directive(), hash.clone());
+            }
+        }
+        let headers = headers_file(self.site, &found.html_paths, &policy);
+        if let Some(cache) = cache {
+            cache.key = key;
+            cache.pages = found.finished;
+        }
+        vec![
+            OutputFile::text(HEADERS_FILE.into(), headers),
+            OutputFile::text(REDIRECTS_FILE.into(), redirects_file(self.site)),
+        ]
+    }
+}
+
+impl CodeKind {
+    fn directive(self) -> &'static str {
+        match self {
+            CodeKind::Script => "script-src",
+            CodeKind::Style => "style-src",
+        }
+    }
 }
 
 fn is_html(path: &str) -> bool {
@@ -162,7 +183,10 @@ fn is_html(path: &str) -> bool {
 
 fn csp_hash(code: &str) -> String {
     let digest = Sha256::digest(code.as_bytes());
-    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -172,12 +196,19 @@ enum Delivery {
 }
 
 /// A Content-Security-Policy: directive → sources, in a fixed order.
+#[derive(Clone)]
 struct Policy(Vec<(&'static str, BTreeSet<String>)>);
 
 impl Policy {
-    fn new(hashes: BTreeMap<CodeKind, BTreeSet<String>>, site: &Site, allowances: &[Allowance]) -> Self {
-        let own = |sources: &[&str]| sources.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
-        let mut directives: Vec<(&'static str, BTreeSet<String>)> = vec![
+    /// What every page allows: its own origin, and the sources features and settings add.
+    fn new(site: &Site, allowances: &[Allowance]) -> Self {
+        let own = |sources: &[&str]| {
+            sources
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<BTreeSet<_>>()
+        };
+        let mut policy = Policy(vec![
             ("default-src", own(&["'self'"])),
             ("script-src", own(&["'self'"])),
             ("style-src", own(&["'self'"])),
@@ -190,30 +221,22 @@ impl Policy {
             ("base-uri", own(&["'self'"])),
             ("form-action", own(&["'self'", "mailto:"])),
             ("frame-ancestors", own(&["'none'"])),
-        ];
-        let mut add = |directive: &str, source: String| {
-            if let Some((_, sources)) = directives.iter_mut().find(|(name, _)| *name == directive) {
-                sources.insert(source);
-            }
-        };
-        for (kind, kind_hashes) in hashes {
-            let directive = match kind {
-                CodeKind::Script => "script-src",
-                CodeKind::Style => "style-src",
-            };
-            for hash in kind_hashes {
-                add(directive, hash);
-            }
-        }
+        ]);
         let from_settings = site
             .settings
             .csp_allow
             .iter()
             .flat_map(|(directive, sources)| sources.iter().map(move |source| (directive, source)));
         for (directive, source) in allowances.iter().map(|(d, s)| (d, s)).chain(from_settings) {
-            add(directive, source.clone());
+            policy.add(directive, source.clone());
         }
-        Policy(directives)
+        policy
+    }
+
+    fn add(&mut self, directive: &str, source: String) {
+        if let Some((_, sources)) = self.0.iter_mut().find(|(name, _)| *name == directive) {
+            sources.insert(source);
+        }
     }
 
     /// The policy as text. `frame-ancestors` only works as a header; in a `<meta>` the browser
@@ -234,7 +257,7 @@ impl Policy {
 /// `_headers` for Netlify and Cloudflare Pages: security headers everywhere, a year of caching for
 /// fingerprinted files, revalidation for HTML. Rules never overlap on `Cache-Control`, since those
 /// hosts join the values of every rule that matches.
-fn headers_file(site: &Site, files: &[OutputFile], policy: &Policy) -> String {
+fn headers_file(site: &Site, html_paths: &[String], policy: &Policy) -> String {
     let base = &site.settings.base_url.path;
     let mut text = format!(
         "{base}*\n  Content-Security-Policy: {}\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: strict-origin-when-cross-origin\n  Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()\n  X-Frame-Options: DENY\n",
@@ -244,28 +267,33 @@ fn headers_file(site: &Site, files: &[OutputFile], policy: &Policy) -> String {
     for path in &fingerprinted {
         text.push_str(&format!("{base}{path}\n  Cache-Control: {CACHE_FOREVER}\n"));
     }
-    for rule in html_rules(files, &fingerprinted) {
-        text.push_str(&format!("{base}{rule}\n  Cache-Control: {CACHE_REVALIDATE}\n"));
+    for rule in html_rules(html_paths, &fingerprinted) {
+        text.push_str(&format!(
+            "{base}{rule}\n  Cache-Control: {CACHE_REVALIDATE}\n"
+        ));
     }
     text
 }
 
 /// Paths that cover every HTML file without covering a fingerprinted one: the home page, each
 /// top-level HTML file, and `folder/*` for each top-level folder that holds HTML.
-fn html_rules(files: &[OutputFile], fingerprinted: &BTreeSet<&str>) -> BTreeSet<String> {
+fn html_rules(html_paths: &[String], fingerprinted: &BTreeSet<&str>) -> BTreeSet<String> {
     let folder_of = |path: &str| path.split_once('/').map(|(folder, _)| folder.to_string());
-    let asset_folders: BTreeSet<String> = fingerprinted.iter().filter_map(|path| folder_of(path)).collect();
+    let asset_folders: BTreeSet<String> = fingerprinted
+        .iter()
+        .filter_map(|path| folder_of(path))
+        .collect();
     let mut rules = BTreeSet::from([String::new()]);
-    for file in files.iter().filter(|file| is_html(&file.path)) {
-        match folder_of(&file.path) {
+    for path in html_paths {
+        match folder_of(path) {
             Some(folder) if asset_folders.contains(&folder) => {
-                rules.insert(file.path.trim_end_matches("index.html").to_string());
+                rules.insert(path.trim_end_matches("index.html").to_string());
             }
             Some(folder) => {
                 rules.insert(format!("{folder}/*"));
             }
             None => {
-                rules.insert(file.path.clone());
+                rules.insert(path.clone());
             }
         }
     }
@@ -328,8 +356,12 @@ pub fn minify_html(html: &str) -> String {
             }
         }
         match &token {
-            Token::StartTag(tag) if verbatim(tag.name.as_slice()) && !tag.self_closing => verbatim_depth += 1,
-            Token::EndTag(tag) if verbatim(tag.name.as_slice()) => verbatim_depth = verbatim_depth.saturating_sub(1),
+            Token::StartTag(tag) if verbatim(tag.name.as_slice()) && !tag.self_closing => {
+                verbatim_depth += 1
+            }
+            Token::EndTag(tag) if verbatim(tag.name.as_slice()) => {
+                verbatim_depth = verbatim_depth.saturating_sub(1)
+            }
             _ => {}
         }
         copied_to = span.end;
@@ -364,7 +396,10 @@ mod tests {
     #[test]
     fn hashes_match_what_browsers_compute() {
         // The value Chromium reports for `alert('Hello, world.');` in its CSP error.
-        assert_eq!(csp_hash("alert('Hello, world.');"), "'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='");
+        assert_eq!(
+            csp_hash("alert('Hello, world.');"),
+            "'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='"
+        );
     }
 
     #[test]
@@ -379,10 +414,18 @@ mod tests {
 
     #[test]
     fn html_rules_never_cover_fingerprinted_files() {
-        let file = |path: &str| OutputFile::text(path.into(), String::new());
-        let files = [file("index.html"), file("404.html"), file("articles/a/index.html"), file("css/x/index.html")];
+        let paths = [
+            "index.html",
+            "404.html",
+            "articles/a/index.html",
+            "css/x/index.html",
+        ]
+        .map(String::from);
         let fingerprinted = BTreeSet::from(["css/site.0123456789.css"]);
-        let rules: Vec<String> = html_rules(&files, &fingerprinted).into_iter().collect();
-        assert_eq!(rules, ["", "404.html", "articles/*", "css/x/", "index.html"]);
+        let rules: Vec<String> = html_rules(&paths, &fingerprinted).into_iter().collect();
+        assert_eq!(
+            rules,
+            ["", "404.html", "articles/*", "css/x/", "index.html"]
+        );
     }
 }

@@ -119,10 +119,17 @@ pub fn head_insertion_point(html: &str) -> Option<usize> {
     let mut after_head = None;
     for token in tokens(html) {
         match token {
-            Token::StartTag(tag) if tag.name.as_slice() == b"head" => after_head = Some(tag.span.end),
+            Token::StartTag(tag) if tag.name.as_slice() == b"head" => {
+                after_head = Some(tag.span.end)
+            }
             Token::StartTag(tag) if after_head.is_some() => {
-                let is_charset = tag.name.as_slice() == b"meta" && tag.attributes.contains_key(b"charset".as_slice());
-                return Some(if is_charset { tag.span.end } else { after_head? });
+                let is_charset = tag.name.as_slice() == b"meta"
+                    && tag.attributes.contains_key(b"charset".as_slice());
+                return Some(if is_charset {
+                    tag.span.end
+                } else {
+                    after_head?
+                });
             }
             Token::EndTag(tag) if tag.name.as_slice() == b"head" => return after_head,
             _ => {}
@@ -144,9 +151,18 @@ mod tests {
         assert_eq!(
             code,
             [
-                InlineCode { kind: CodeKind::Style, text: "p{color:red}".into() },
-                InlineCode { kind: CodeKind::Script, text: "a<b".into() },
-                InlineCode { kind: CodeKind::Script, text: "track()".into() },
+                InlineCode {
+                    kind: CodeKind::Style,
+                    text: "p{color:red}".into()
+                },
+                InlineCode {
+                    kind: CodeKind::Script,
+                    text: "a<b".into()
+                },
+                InlineCode {
+                    kind: CodeKind::Script,
+                    text: "track()".into()
+                },
             ]
         );
     }
@@ -154,7 +170,10 @@ mod tests {
     #[test]
     fn code_in_comments_may_be_listed_but_real_code_never_missed() {
         let html = "<p>a < b</p><!-- <script>old()</script> --><SCRIPT>real()</SCRIPT><stylesheet><script id=a id=b>dup()</script>";
-        let texts: Vec<String> = inline_code(html).into_iter().map(|code| code.text).collect();
+        let texts: Vec<String> = inline_code(html)
+            .into_iter()
+            .map(|code| code.text)
+            .collect();
         assert_eq!(texts, ["old()", "real()", "dup()"]);
     }
 

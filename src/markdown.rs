@@ -433,7 +433,10 @@ impl WordCounter {
             self.word_has_letter |= match byte {
                 0..0x80 => byte.is_ascii_alphanumeric(),
                 // The first byte of a character beyond ASCII: decode just that one.
-                0xC0.. => text[index..].chars().next().is_some_and(char::is_alphanumeric),
+                0xC0.. => text[index..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric),
                 _ => false,
             };
         }
@@ -560,9 +563,22 @@ mod tests {
                 "/sub/"
             }
         }
-        let (rendered, _) = render("[a](/about/) [b](https://x.test/) [c](//cdn.test/x) [d](@/c.md) ![i](/i.png)\n", &UnderSubPath);
-        for expected in ["href=\"/sub/about/\"", "href=\"https://x.test/\"", "href=\"//cdn.test/x\"", "href=\"/sub/contact/\"", "src=\"/sub/i.png\""] {
-            assert!(rendered.html.contains(expected), "{expected} in {}", rendered.html);
+        let (rendered, _) = render(
+            "[a](/about/) [b](https://x.test/) [c](//cdn.test/x) [d](@/c.md) ![i](/i.png)\n",
+            &UnderSubPath,
+        );
+        for expected in [
+            "href=\"/sub/about/\"",
+            "href=\"https://x.test/\"",
+            "href=\"//cdn.test/x\"",
+            "href=\"/sub/contact/\"",
+            "src=\"/sub/i.png\"",
+        ] {
+            assert!(
+                rendered.html.contains(expected),
+                "{expected} in {}",
+                rendered.html
+            );
         }
     }
 
@@ -585,7 +601,10 @@ mod tests {
     #[test]
     fn counts_words() {
         assert_eq!(md("## Two words\n\nThree more `words`.\n").word_count, 5);
-        assert_eq!(md("Half**bold** — café, 2020!\n\n- one\n- two\n").word_count, 5);
+        assert_eq!(
+            md("Half**bold** — café, 2020!\n\n- one\n- two\n").word_count,
+            5
+        );
     }
 
     #[test]

@@ -2,11 +2,12 @@
 //! a new folder beside the output and then swaps it into place, so a failed build leaves the
 //! previous output as it was and a stale file never survives a successful one.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -187,34 +188,48 @@ fn remove_folder(folder: &Path) -> anyhow::Result<()> {
 
 /// Writes `files` as the new content of `output` (already checked), atomically replacing it.
 pub fn write(output: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
-    if let Some(parent) = output.parent() {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create the folder `{}`", parent.display()))?;
-    }
-    let folders = WorkFolders::beside(output)?;
-    folders.recover()?;
-    let result = write_tree(&folders.staging, files).and_then(|()| swap_into_place(&folders));
-    if result.is_err() && folders.staging.exists() {
-        // Best effort: the next build removes it too.
-        let _ = fs::remove_dir_all(&folders.staging);
-    }
-    result
+    let staging = Staging::begin(output)?;
+    files.par_iter().try_for_each(|file| staging.write(file))?;
+    staging.commit()
 }
 
-fn write_tree(folder: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
-    fs::create_dir(folder).with_context(|| format!("cannot create `{}`", folder.display()))?;
-    let subfolders: BTreeSet<&str> = files
-        .iter()
-        .filter_map(|file| file.path.rsplit_once('/').map(|(dir, _)| dir))
-        .collect();
-    for subfolder in subfolders {
-        let path = folder.join(subfolder);
-        fs::create_dir_all(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
+/// A new output being written beside the old one. Files go in as they are made, from any
+/// thread; `commit` swaps the whole folder into place. Dropped without a commit, it removes
+/// what it wrote and the previous output stays as it was.
+pub struct Staging {
+    folders: WorkFolders,
+    /// Folders made so far, so that each is made once.
+    folders_made: Mutex<HashSet<PathBuf>>,
+    committed: bool,
+}
+
+impl Staging {
+    /// Finishes what an interrupted build left beside `output` and starts a new staging folder.
+    pub fn begin(output: &Path) -> anyhow::Result<Staging> {
+        if let Some(parent) = output.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create the folder `{}`", parent.display()))?;
+        }
+        let folders = WorkFolders::beside(output)?;
+        folders.recover()?;
+        fs::create_dir(&folders.staging)
+            .with_context(|| format!("cannot create `{}`", folders.staging.display()))?;
+        let staging = Staging {
+            folders,
+            folders_made: Mutex::new(HashSet::new()),
+            committed: false,
+        };
+        let marker = OutputFile::text(OUTPUT_MARKER.into(), MARKER_TEXT.into());
+        staging.write(&marker)?;
+        Ok(staging)
     }
-    fs::write(folder.join(OUTPUT_MARKER), MARKER_TEXT)
-        .with_context(|| format!("cannot write in `{}`", folder.display()))?;
-    files.par_iter().try_for_each(|file| {
-        let path = folder.join(&file.path);
+
+    /// Writes one file of the new output.
+    pub fn write(&self, file: &OutputFile) -> anyhow::Result<()> {
+        let path = self.folders.staging.join(&file.path);
+        if let Some(folder) = path.parent() {
+            self.make_folder(folder)?;
+        }
         let written = match &file.contents {
             Contents::Text(text) => fs::write(&path, text),
             Contents::Embedded(bytes) => fs::write(&path, bytes),
@@ -222,7 +237,42 @@ fn write_tree(folder: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
             Contents::CopyOf(source) => fs::copy(source, &path).map(|_| ()),
         };
         written.with_context(|| format!("cannot write `{}`", path.display()))
-    })
+    }
+
+    fn make_folder(&self, folder: &Path) -> anyhow::Result<()> {
+        let made = |folders: &HashSet<PathBuf>| folders.contains(folder);
+        if made(
+            &self
+                .folders_made
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        ) {
+            return Ok(());
+        }
+        fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create `{}`", folder.display()))?;
+        self.folders_made
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(folder.to_path_buf());
+        Ok(())
+    }
+
+    /// Puts the new output in place of the old one, in one step where the system allows.
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        swap_into_place(&self.folders)?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed && self.folders.staging.exists() {
+            // Best effort: the next build removes it too.
+            let _ = fs::remove_dir_all(&self.folders.staging);
+        }
+    }
 }
 
 fn swap_into_place(folders: &WorkFolders) -> anyhow::Result<()> {

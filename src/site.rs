@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::assets::{self, AssetUrls};
 use crate::config::{MenuTarget, Settings};
 use crate::content::{Asset, Date, LoadedContent, SourceKind, SourcePage};
 use crate::diagnostics::{Diagnostic, Diagnostics, closest};
-use crate::assets::{self, AssetUrls};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 
 /// Paths the build generates itself, so that content cannot take them.
@@ -202,7 +202,10 @@ fn assemble_with(
         published.into_iter().zip(paths).zip(rendered)
     {
         problems.extend(link_problems);
-        if let Some(problem) = templates.as_ref().and_then(|names| unknown_template(&source, names)) {
+        if let Some(problem) = templates
+            .as_ref()
+            .and_then(|names| unknown_template(&source, names))
+        {
             problems.push(problem);
         }
         pages.push(page_from_source(source, path, markdown));
@@ -468,6 +471,9 @@ fn check_fragments(
         })
         .collect();
     for (page, markdown) in pages.iter().zip(markdowns) {
+        // The page's `id="..."` values, found once when a link needs them: searching the HTML
+        // for each link would take time of the square of the page's size.
+        let mut raw_html_ids: Option<HashSet<&str>> = None;
         for link in &markdown.links {
             let Some(fragment) = &link.fragment else {
                 continue;
@@ -480,9 +486,14 @@ fn check_fragments(
             let is_heading = ids
                 .get(target)
                 .is_some_and(|ids| ids.contains(fragment.as_str()));
-            let is_raw_html_id =
-                target == page.source && markdown.html.contains(&format!("id=\"{fragment}\""));
-            if fragment.is_empty() || is_heading || is_raw_html_id {
+            if fragment.is_empty() || is_heading {
+                continue;
+            }
+            let is_raw_html_id = target == page.source
+                && raw_html_ids
+                    .get_or_insert_with(|| id_values(&markdown.html))
+                    .contains(fragment.as_str());
+            if is_raw_html_id {
                 continue;
             }
             let candidates = ids.get(target).into_iter().flatten().copied();
@@ -494,6 +505,16 @@ fn check_fragments(
             problems.push(page.body_error(link.span.clone(), message).with_help(help));
         }
     }
+}
+
+/// Every value written `id="..."` in a page's HTML.
+fn id_values(html: &str) -> HashSet<&str> {
+    html.match_indices("id=\"")
+        .filter_map(|(start, attribute)| {
+            let value = &html[start + attribute.len()..];
+            value.find('"').map(|end| &value[..end])
+        })
+        .collect()
 }
 
 fn unknown_template(page: &SourcePage, templates: &HashSet<String>) -> Option<Diagnostic> {
@@ -583,12 +604,7 @@ fn collect_tags(pages: &[Page], articles: &[usize]) -> Vec<Tag> {
 }
 
 /// Two sources that would write the same file are an error naming both.
-fn check_output_paths(
-    pages: &[Page],
-    tags: &[Tag],
-    copies: &[Asset],
-    problems: &mut Diagnostics,
-) {
+fn check_output_paths(pages: &[Page], tags: &[Tag], copies: &[Asset], problems: &mut Diagnostics) {
     let mut owners: HashMap<String, PathBuf> = HashMap::new();
     let generated = [
         (format!("{ARTICLES_PATH}index.html"), "the article list"),

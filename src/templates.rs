@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -157,7 +158,8 @@ pub fn load(root: &Path) -> Result<Templates, Diagnostics> {
     ) {
         let mut found = template_diagnostics(&error, &origins, None);
         // Tera does not say where a missing parent is named; the `extends` tag does.
-        if let (tera::ErrorKind::MissingParent { current, parent }, [diagnostic]) = (error.kind(), &mut found[..])
+        if let (tera::ErrorKind::MissingParent { current, parent }, [diagnostic]) =
+            (error.kind(), &mut found[..])
             && let Some(text) = sources.get(current)
             && let Some(start) = text.find(&format!("\"{parent}\""))
         {
@@ -200,23 +202,36 @@ fn template_diagnostics(
                 source = cause.source();
             }
             let span = report.span();
-            vec![Diagnostic::error(file_of(report.filename()), while_rendering(message))
-                .at_location(span.start_line, span.start_col + 1)
-                .with_help(help)]
+            vec![
+                Diagnostic::error(file_of(report.filename()), while_rendering(message))
+                    .at_location(span.start_line, span.start_col + 1)
+                    .with_help(help),
+            ]
         }
-        tera::ErrorKind::MissingParent { current, parent } => vec![Diagnostic::error(
-            file_of(current),
-            format!("`{current}` extends `{parent}`, which does not exist"),
-        )
-        .with_help(format!("create templates/{parent}, or extend an existing template such as `base.html`"))],
-        tera::ErrorKind::CircularExtend { tpl, .. } | tera::ErrorKind::CircularInclude { tpl, .. } => {
-            vec![Diagnostic::error(file_of(tpl), error.to_string())
-                .with_help("a template must not extend or include itself, directly or through others")]
+        tera::ErrorKind::MissingParent { current, parent } => vec![
+            Diagnostic::error(
+                file_of(current),
+                format!("`{current}` extends `{parent}`, which does not exist"),
+            )
+            .with_help(format!(
+                "create templates/{parent}, or extend an existing template such as `base.html`"
+            )),
+        ],
+        tera::ErrorKind::CircularExtend { tpl, .. }
+        | tera::ErrorKind::CircularInclude { tpl, .. } => {
+            vec![
+                Diagnostic::error(file_of(tpl), error.to_string()).with_help(
+                    "a template must not extend or include itself, directly or through others",
+                ),
+            ]
         }
         _ => {
             let reports = located_reports(&error.to_string());
             if reports.is_empty() {
-                return vec![Diagnostic::error(TEMPLATES_DIR, while_rendering(error.to_string())).with_help(help)];
+                return vec![
+                    Diagnostic::error(TEMPLATES_DIR, while_rendering(error.to_string()))
+                        .with_help(help),
+                ];
             }
             reports
                 .into_iter()
@@ -241,7 +256,9 @@ fn located_reports(text: &str) -> Vec<(String, usize, usize, String)> {
             message = rest.trim().to_string();
         } else if let Some(place) = line.strip_prefix("-->") {
             let mut parts = place.trim().rsplitn(3, ':');
-            let (Some(column), Some(number), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+            let (Some(column), Some(number), Some(name)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
                 continue;
             };
             if let (Ok(number), Ok(column)) = (number.parse(), column.parse::<usize>()) {
@@ -252,27 +269,45 @@ fn located_reports(text: &str) -> Vec<(String, usize, usize, String)> {
     reports
 }
 
-/// Renders every page of the site, in parallel.
+/// Renders every page of the site, in parallel, into memory.
 pub fn render(site: &Site, templates: &mut Templates) -> Result<Vec<OutputFile>, Diagnostics> {
-    render_with(site, templates, None).map(|(files, _)| files)
+    let files = Mutex::new(Vec::new());
+    render_each(site, templates, None, &|file, _| {
+        files
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(file)
+    })?;
+    let mut files = files
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
-/// Like `render`, but renders only the pages whose inputs changed since the cache was filled,
-/// and refills it (`serve`). Also says, for each file, whether it is the same as in the last
-/// render with this cache that succeeded (a failed render empties the cache).
-pub fn render_cached(
+/// Receives each rendered file as soon as it is made, from any thread, with whether it is the
+/// same as in the last render with the same cache.
+pub type PageSink<'s> = dyn Fn(OutputFile, bool) + Sync + 's;
+
+/// Renders every page of the site in parallel, handing each to `sink` as soon as it is
+/// rendered, so that no more than a few pages are in memory at once. With a cache, renders only
+/// the pages whose inputs changed since it was filled, and refills it (`serve`); a failed render
+/// empties it.
+pub fn render_each(
     site: &Site,
     templates: &mut Templates,
-    cache: &mut PageCache,
-) -> Result<(Vec<OutputFile>, Vec<bool>), Diagnostics> {
-    render_with(site, templates, Some(cache))
+    cache: Option<&mut PageCache>,
+    sink: &PageSink<'_>,
+) -> Result<(), Diagnostics> {
+    render_with(site, templates, cache, sink)
 }
 
 fn render_with(
     site: &Site,
     templates: &mut Templates,
     mut cache: Option<&mut PageCache>,
-) -> Result<(Vec<OutputFile>, Vec<bool>), Diagnostics> {
+    sink: &PageSink<'_>,
+) -> Result<(), Diagnostics> {
     register_site_functions(&mut templates.tera, site);
     let previous = match cache.as_deref_mut() {
         Some(cache) => cache.take_if_still_valid(SiteInputs::new(templates, site)),
@@ -312,68 +347,28 @@ fn render_with(
     };
 
     let caching = cache.is_some();
-    let results: Vec<RenderedJob> = jobs(site)
+    let results: Vec<HandedOn> = jobs(site)
         .par_iter()
-        .map(|job| {
-            // An article or page depends only on itself and the site inputs (see
-            // `PageContext::from_page`): an unchanged one is reused without making its context.
-            if let Job::Content(index) = *job {
-                let page = &site.pages[index];
-                let path = page.output_file();
-                if let Some(cached) = previous.get(&path)
-                    && cached.page.as_ref() == Some(page)
-                    && cached.template == page.template
-                {
-                    return Ok((OutputFile::text(path, cached.html.clone()), None));
-                }
-            }
-            let prepared = job.prepare(site, &lists);
-            if let Some(cached) = previous.get(&prepared.path)
-                && cached.template == prepared.template
-                && cached.context == prepared.context
-            {
-                return Ok((OutputFile::text(prepared.path, cached.html.clone()), None));
-            }
-            templates
-                .tera
-                .render(prepared.template, &prepared.context)
-                .map(|html| {
-                    let cached = caching.then(|| CachedPage {
-                        template: prepared.template.to_string(),
-                        context: prepared.context,
-                        html: html.clone(),
-                        page: match *job {
-                            Job::Content(index)
-                                if matches!(
-                                    site.pages[index].kind,
-                                    SourceKind::Article | SourceKind::Page
-                                ) =>
-                            {
-                                Some(site.pages[index].clone())
-                            }
-                            _ => None,
-                        },
-                    });
-                    (OutputFile::text(prepared.path, html), cached)
-                })
-                .map_err(|error| template_diagnostics(&error, &templates.origins, prepared.source))
+        .map(|job| render_job(job, site, templates, &lists, &previous, caching))
+        .map(|result| {
+            result.map(|(file, cached)| {
+                let path = file.path.clone();
+                sink(file, caching && cached.is_none());
+                (path, cached)
+            })
         })
         .collect();
     let mut previous = previous;
-    let mut files = Vec::with_capacity(results.len());
-    let mut unchanged = Vec::with_capacity(results.len());
     let mut problems = Diagnostics::default();
     for result in results {
         match result {
-            Ok((file, cached)) => {
-                unchanged.push(caching && cached.is_none());
+            Ok((path, cached)) => {
                 if let Some(cache) = cache.as_deref_mut() {
-                    let cached = cached.or_else(|| previous.remove(&file.path));
+                    let cached = cached.or_else(|| previous.remove(&path));
                     if let Some(cached) = cached {
-                        cache.pages.insert(file.path.clone(), cached);
+                        cache.pages.insert(path, cached);
                     }
                 }
-                files.push(file)
             }
             Err(found) => problems.extend(found),
         }
@@ -384,8 +379,61 @@ fn render_with(
         }
         Err(problems)
     } else {
-        Ok((files, unchanged))
+        Ok(())
     }
+}
+
+/// Renders one job, or takes it from the cache when nothing it depends on changed.
+fn render_job(
+    job: &Job<'_>,
+    site: &Site,
+    templates: &Templates,
+    lists: &Lists,
+    previous: &HashMap<String, CachedPage>,
+    caching: bool,
+) -> RenderedJob {
+    // An article or page depends only on itself and the site inputs (see
+    // `PageContext::from_page`): an unchanged one is reused without making its context.
+    if let Job::Content(index) = *job {
+        let page = &site.pages[index];
+        let path = page.output_file();
+        if let Some(cached) = previous.get(&path)
+            && cached.page.as_ref() == Some(page)
+            && cached.template == page.template
+        {
+            return Ok((OutputFile::text(path, cached.html.clone()), None));
+        }
+    }
+    let prepared = job.prepare(site, lists);
+    if let Some(cached) = previous.get(&prepared.path)
+        && cached.template == prepared.template
+        && cached.context == prepared.context
+    {
+        return Ok((OutputFile::text(prepared.path, cached.html.clone()), None));
+    }
+    templates
+        .tera
+        .render(prepared.template, &prepared.context)
+        .map(|html| {
+            let cached = caching.then(|| CachedPage {
+                template: prepared.template.to_string(),
+                context: prepared.context,
+                html: html.clone(),
+                page: match *job {
+                    Job::Content(index)
+                        if matches!(
+                            site.pages[index].kind,
+                            SourceKind::Article | SourceKind::Page
+                        ) =>
+                    {
+                        Some(site.pages[index].clone())
+                    }
+                    _ => None,
+                },
+            });
+            (OutputFile::text(prepared.path, html), cached)
+        })
+        .map_err(|error| template_diagnostics(&error, &templates.origins, prepared.source))
 }
 
 fn jobs(site: &Site) -> Vec<Job<'_>> {
@@ -414,6 +462,9 @@ pub struct PageCache {
     /// Each article's value in lists, by source, with the page it was made from.
     summaries: HashMap<String, (Page, Value)>,
 }
+
+/// A job's output path once the file is handed on, with its new cache entry; or its problems.
+type HandedOn = Result<(String, Option<CachedPage>), Vec<Diagnostic>>;
 
 /// A job's file and, when caching and newly rendered, its cache entry; or its problems.
 type RenderedJob = Result<(OutputFile, Option<CachedPage>), Vec<Diagnostic>>;
@@ -468,24 +519,31 @@ impl PageCache {
 fn register_site_functions(tera: &mut Tera, site: &Site) {
     let urls = site.asset_urls.clone();
     let base_path = site.settings.base_url.path.clone();
-    tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
-        let path: &str = kwargs.must_get("path")?;
-        match urls.get(path) {
-            Some(output) => Ok(format!("{base_path}{output}")),
-            None => Err(tera::Error::message(format!(
-                "asset(path=\"{path}\"): there is no such file in static/ (or built in)"
-            ))),
-        }
-    });
-    tera.global_context().insert("site", &SiteContext::new(site));
+    tera.register_function(
+        "asset",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let path: &str = kwargs.must_get("path")?;
+            match urls.get(path) {
+                Some(output) => Ok(format!("{base_path}{output}")),
+                None => Err(tera::Error::message(format!(
+                    "asset(path=\"{path}\"): there is no such file in static/ (or built in)"
+                ))),
+            }
+        },
+    );
+    tera.global_context()
+        .insert("site", &SiteContext::new(site));
 }
 
 /// `asset(path="style.css")` while templates load: checks only that it is called right.
 fn register_asset_function(tera: &mut Tera, base_path: String) {
-    tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
-        let path: &str = kwargs.must_get("path")?;
-        Ok(format!("{base_path}{}", path.trim_start_matches('/')))
-    });
+    tera.register_function(
+        "asset",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let path: &str = kwargs.must_get("path")?;
+            Ok(format!("{base_path}{}", path.trim_start_matches('/')))
+        },
+    );
 }
 
 /// The article lists, made once and shared by every page that shows one.
@@ -542,31 +600,57 @@ impl<'s> Job<'s> {
                 }
             }
             Job::ArticleList => {
-                let page = PageContext::generated(site, "articles", "Articles", site::ARTICLES_PATH.to_string());
+                let page = PageContext::generated(
+                    site,
+                    "articles",
+                    "Articles",
+                    site::ARTICLES_PATH.to_string(),
+                );
                 context.insert("page", &page);
                 context.insert_value("articles", lists.all_articles.clone());
-                prepared("articles.html", format!("{}index.html", site::ARTICLES_PATH), context)
+                prepared(
+                    "articles.html",
+                    format!("{}index.html", site::ARTICLES_PATH),
+                    context,
+                )
             }
             Job::TagIndex => {
-                let page = PageContext::generated(site, "tags", "Tags", site::TAGS_PATH.to_string());
-                let tags: Vec<TagContext> = site.tags.iter().map(|tag| TagContext::new(site, tag)).collect();
+                let page =
+                    PageContext::generated(site, "tags", "Tags", site::TAGS_PATH.to_string());
+                let tags: Vec<TagContext> = site
+                    .tags
+                    .iter()
+                    .map(|tag| TagContext::new(site, tag))
+                    .collect();
                 context.insert("page", &page);
                 context.insert("tags", &tags);
-                prepared("tags.html", format!("{}index.html", site::TAGS_PATH), context)
+                prepared(
+                    "tags.html",
+                    format!("{}index.html", site::TAGS_PATH),
+                    context,
+                )
             }
             Job::Tag(index) => {
                 let tag = &site.tags[index];
                 let title = format!("Articles tagged “{}”", tag.name);
                 let page = PageContext::generated(site, "tag", &title, tag.path());
-                let articles: Vec<Value> =
-                    tag.articles.iter().map(|index| lists.summaries[index].clone()).collect();
+                let articles: Vec<Value> = tag
+                    .articles
+                    .iter()
+                    .map(|index| lists.summaries[index].clone())
+                    .collect();
                 context.insert("page", &page);
                 context.insert("tag", &TagContext::new(site, tag));
                 context.insert_value("articles", Value::from(articles));
                 prepared("tag.html", format!("{}index.html", tag.path()), context)
             }
             Job::NotFound => {
-                let page = PageContext::generated(site, "404", "Page not found", site::NOT_FOUND_FILE.to_string());
+                let page = PageContext::generated(
+                    site,
+                    "404",
+                    "Page not found",
+                    site::NOT_FOUND_FILE.to_string(),
+                );
                 context.insert("page", &page);
                 prepared("404.html", site::NOT_FOUND_FILE.into(), context)
             }
@@ -577,8 +661,18 @@ impl<'s> Job<'s> {
                     .take(site.settings.feed.limit)
                     .map(|&index| FeedEntry::new(site, &site.pages[index]))
                     .collect();
-                let updated = entries.iter().map(|entry| entry.updated.as_str()).max().unwrap_or(EPOCH);
-                context.insert("feed", &FeedContext { url: site.permalink(FEED_FILE), updated });
+                let updated = entries
+                    .iter()
+                    .map(|entry| entry.updated.as_str())
+                    .max()
+                    .unwrap_or(EPOCH);
+                context.insert(
+                    "feed",
+                    &FeedContext {
+                        url: site.permalink(FEED_FILE),
+                        updated,
+                    },
+                );
                 context.insert("entries", &entries);
                 prepared("atom.xml", FEED_FILE.into(), context)
             }
@@ -629,8 +723,14 @@ struct FeedEntry<'a> {
 
 impl<'a> FeedEntry<'a> {
     fn new(site: &Site, page: &'a Page) -> Self {
-        let published = page.date.as_ref().map_or_else(|| EPOCH.to_string(), Date::rfc3339);
-        let updated = page.updated.as_ref().map_or_else(|| published.clone(), Date::rfc3339);
+        let published = page
+            .date
+            .as_ref()
+            .map_or_else(|| EPOCH.to_string(), Date::rfc3339);
+        let updated = page
+            .updated
+            .as_ref()
+            .map_or_else(|| published.clone(), Date::rfc3339);
         FeedEntry {
             title: &page.title,
             permalink: site.permalink(&page.path),
@@ -655,7 +755,12 @@ fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
     let changed = |page: &Page| page.updated.or(page.date);
     // A page without a date of its own changed, at the latest, when the site last did.
     let newest = site.pages.iter().filter_map(changed).max();
-    let newest_of = |articles: &[usize]| articles.iter().filter_map(|&index| changed(&site.pages[index])).max();
+    let newest_of = |articles: &[usize]| {
+        articles
+            .iter()
+            .filter_map(|&index| changed(&site.pages[index]))
+            .max()
+    };
     let entry = |path: &str, date: Option<Date>| SitemapEntry {
         permalink: site.permalink(path),
         lastmod: date.map(|date| date.iso()),
@@ -676,7 +781,11 @@ fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
         entries.push(entry(site::ARTICLES_PATH, newest));
     }
     entries.push(entry(site::TAGS_PATH, newest));
-    entries.extend(site.tags.iter().map(|tag| entry(&tag.path(), newest_of(&tag.articles))));
+    entries.extend(
+        site.tags
+            .iter()
+            .map(|tag| entry(&tag.path(), newest_of(&tag.articles))),
+    );
     entries.sort_by(|a, b| a.permalink.cmp(&b.permalink));
     entries
 }

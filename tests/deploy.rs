@@ -1680,15 +1680,38 @@ fn check_csp(built: &Built) {
             first_governed.is_none_or(|first| meta_position.is_some_and(|meta| meta < first)),
             "{file}: the CSP <meta> comes after a script, style or link"
         );
-        // The same policy as the header, without what a <meta> cannot carry.
+        // The same policy as the header, without what a <meta> cannot carry, and with the
+        // hashes of this page's inline code only (the header allows every page's).
         let mut expected = header.clone();
         for only_header in ["frame-ancestors", "report-uri", "sandbox"] {
             expected.remove(only_header);
         }
+        let without_hashes = |policy: &BTreeMap<String, Vec<String>>| {
+            let mut policy = policy.clone();
+            for sources in policy.values_mut() {
+                sources.retain(|source| !source.starts_with("'sha256-"));
+            }
+            policy
+        };
         assert_eq!(
-            meta, expected,
+            without_hashes(&meta),
+            without_hashes(&expected),
             "{file}: the <meta> policy differs from _headers"
         );
+        let page_hashes: BTreeSet<String> = inline_hashes(&page)
+            .into_iter()
+            .map(|(_, hash, _)| hash)
+            .collect();
+        for directive in ["script-src", "style-src"] {
+            for source in sources(&meta, directive) {
+                if source.starts_with("'sha256-") {
+                    assert!(
+                        page_hashes.contains(source),
+                        "{file}: the <meta> {directive} allows {source}, which is no inline code of this page"
+                    );
+                }
+            }
+        }
         for policy in [&meta, &header] {
             for (directive, list) in policy {
                 for bad in ["'unsafe-inline'", "'unsafe-eval'", "*", "data:"] {
@@ -2168,6 +2191,9 @@ fn fails(check: fn(&Built), built: &Built) -> bool {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(built))).is_err()
 }
 
+/// What is broken, the check that must notice, and the broken output.
+type BreakageCase = (&'static str, fn(&Built), Built);
+
 #[test]
 fn the_checks_catch_broken_output() {
     // Each check passes on the fixture and fails once the output is broken the way it guards.
@@ -2181,7 +2207,7 @@ fn the_checks_catch_broken_output() {
             .unwrap()
             .1
     };
-    let cases: [(&str, fn(&Built), Built); 8] = [
+    let cases: [BreakageCase; 8] = [
         (
             "a hash missing",
             check_csp,
