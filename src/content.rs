@@ -70,7 +70,14 @@ pub struct SourcePage {
 
 impl SourcePage {
     pub fn body(&self) -> &str {
-        &self.text[self.body_start..]
+        self.text.get(self.body_start..).unwrap_or_default()
+    }
+
+    /// Frees the body once it is rendered and no diagnostic can point into it any more; the
+    /// front matter stays, for diagnostics about it.
+    pub fn release_body(&mut self) {
+        self.text.truncate(self.body_start);
+        self.text.shrink_to_fit();
     }
 
     /// A diagnostic at a span of the front matter.
@@ -291,7 +298,19 @@ pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnosti
         })
         .filter_map(move |entry| match entry {
             Ok(entry) if entry.file_type().is_dir() => None,
-            Ok(entry) => Some(Ok(entry.into_path())),
+            Ok(entry) if entry.file_type().is_file() => Some(Ok(entry.into_path())),
+            // A named pipe would block the build forever, a device (a link to /dev/zero) fill
+            // the disk: only regular files are read.
+            Ok(entry) => {
+                let shown = entry.path().strip_prefix(&root).unwrap_or(entry.path());
+                Some(Err(Diagnostic::error(
+                    shown,
+                    "this is not a regular file (a named pipe, socket or device)",
+                )
+                .with_help(
+                    "remove it, or put the file it stands for in its place",
+                )))
+            }
             Err(error) => {
                 let path = error.path().unwrap_or(&dir);
                 let shown = path.strip_prefix(&root).unwrap_or(path).to_path_buf();

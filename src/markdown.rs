@@ -340,7 +340,10 @@ impl<'a, 'r> Renderer<'a, 'r> {
         html::push_html(&mut summary, summary_events.iter().cloned());
         let mut body = String::with_capacity(self.events.len() * 16);
         html::push_html(&mut body, self.events.into_iter());
-        let body = without_style_attributes(body);
+        let mut body = without_style_attributes(body);
+        // Kept for the whole build: no room to spare.
+        body.shrink_to_fit();
+        summary.shrink_to_fit();
         let heading_ids = self.headings.iter().map(|(_, id, _)| id.clone()).collect();
         let rendered = RenderedMarkdown {
             html: body,

@@ -143,7 +143,7 @@ fn assemble_with(
         drafts,
     } = sources;
 
-    let (published, draft_sources): (Vec<SourcePage>, Vec<SourcePage>) = content
+    let (mut published, draft_sources): (Vec<SourcePage>, Vec<SourcePage>) = content
         .pages
         .into_iter()
         .partition(|page| drafts || !page.front.draft);
@@ -168,7 +168,7 @@ fn assemble_with(
 
     let previous = cache.as_deref_mut().map(std::mem::take);
     let rendered: Vec<(Arc<RenderedMarkdown>, Vec<Diagnostic>, Option<CacheEntry>)> = published
-        .par_iter()
+        .par_iter_mut()
         .map(|page| {
             let (markdown, link_problems, entry) = match &previous {
                 Some(previous) => previous.render(page, &resolver),
@@ -184,6 +184,11 @@ fn assemble_with(
                         .with_help(problem.help)
                 })
                 .collect();
+            // Only a `#fragment` link can still need the body, to locate its diagnostic; the
+            // rest is freed now, since a large site's sources would otherwise stay in memory.
+            if !markdown.links.iter().any(|link| link.fragment.is_some()) {
+                page.release_body();
+            }
             (markdown, diagnostics, entry)
         })
         .collect();

@@ -146,8 +146,12 @@ fn valid_front_matter_line() -> impl Strategy<Value = String> {
         "slug = \"[a-z0-9][a-z0-9_-]{0,12}\"",
         "aliases = \\[\"/old-[a-z]{1,8}/\"\\]",
         any::<String>().prop_map(|text| format!("image = {}", toml_string(&text))),
-        prop::sample::select(vec!["template = \"page.html\"", "template = \"article.html\"", "draft = false"])
-            .prop_map(str::to_string),
+        prop::sample::select(vec![
+            "template = \"page.html\"",
+            "template = \"article.html\"",
+            "draft = false"
+        ])
+        .prop_map(str::to_string),
     ]
 }
 
@@ -172,10 +176,23 @@ fn valid_markdown_piece() -> impl Strategy<Value = String> {
         "[^\\[\\]@#]{0,60}",
         "#{2,6} [a-zA-Z0-9 ]{0,20}",
         prop::sample::select(vec![
-            "[privacy](@/privacy.md#we-store-nothing)", "[home](@/_index.md)", "[out](https://x.test/)",
-            "<!-- more -->", "<div id=\"raw\">", "</div>", "<script>alert(1)</script>",
-            "| a | b |\n|:--|--:|\n| 1 | 2 |", "[^1]\n\n[^1]: note", "```\ncode\n```",
-            "> quote", "- [x] done", "1. one", "~~gone~~", "***", "{{ page.title }}", "&amp; &#0;",
+            "[privacy](@/privacy.md#we-store-nothing)",
+            "[home](@/_index.md)",
+            "[out](https://x.test/)",
+            "<!-- more -->",
+            "<div id=\"raw\">",
+            "</div>",
+            "<script>alert(1)</script>",
+            "| a | b |\n|:--|--:|\n| 1 | 2 |",
+            "[^1]\n\n[^1]: note",
+            "```\ncode\n```",
+            "> quote",
+            "- [x] done",
+            "1. one",
+            "~~gone~~",
+            "***",
+            "{{ page.title }}",
+            "&amp; &#0;",
         ])
         .prop_map(str::to_string),
     ]
@@ -205,9 +222,18 @@ fn article() -> impl Strategy<Value = String> {
         prop::collection::vec(valid_markdown_piece(), 0..12),
     )
         .prop_map(|(title, lines, body)| {
-            let title = if title.trim().is_empty() { "T".to_string() } else { title };
+            let title = if title.trim().is_empty() {
+                "T".to_string()
+            } else {
+                title
+            };
             let mut text = format!("+++\ntitle = {}\n", toml_string(&title));
+            let mut keys = std::collections::HashSet::new();
             for line in lines {
+                // A key given twice is invalid TOML; the other strategy covers that.
+                if !keys.insert(line.split(' ').next().unwrap_or_default().to_string()) {
+                    continue;
+                }
                 text.push_str(&line);
                 text.push('\n');
             }
@@ -303,7 +329,11 @@ fn any_article_builds_or_fails_with_errors_that_name_a_file() {
     });
     let (built, refused) = (Cell::new(0), Cell::new(0));
     let result = runner.run(&article(), |text| {
-        let counter = if check_article(&root, &output, &text)? { &built } else { &refused };
+        let counter = if check_article(&root, &output, &text)? {
+            &built
+        } else {
+            &refused
+        };
         counter.set(counter.get() + 1);
         Ok(())
     });
@@ -311,6 +341,13 @@ fn any_article_builds_or_fails_with_errors_that_name_a_file() {
         panic!("{failure}");
     }
     // Both outcomes must be reached, or the generator explores only one side.
-    println!("{} articles built, {} refused with located errors", built.get(), refused.get());
-    assert!(built.get() > 0 && refused.get() > 0, "only one outcome was reached");
+    println!(
+        "{} articles built, {} refused with located errors",
+        built.get(),
+        refused.get()
+    );
+    assert!(
+        built.get() > 0 && refused.get() > 0,
+        "only one outcome was reached"
+    );
 }

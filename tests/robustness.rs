@@ -1,0 +1,1028 @@
+//! Robustness (issue 7): no panic, hang or pathological time on any input, and nothing lost on
+//! any failure.
+//!
+//! - Bad input that `tests/bad_input.rs` does not cover yet: empty files, files that are not
+//!   UTF-8 besides Markdown, a 20 MB article, deep nesting, symbolic-link loops, unreadable
+//!   files, named pipes and devices, template recursion, an unknown included template. Each
+//!   asserts the exit status, that the message names the file (and line where there is one) and
+//!   that the previous output is untouched.
+//! - Regressions for what the fuzzers and these tests found (each says what it guards).
+//! - Failures while writing: a build killed with SIGKILL at random moments, a full disk (a
+//!   small tmpfs), an output folder that cannot be written.
+//! - Output safety: values from front matter and settings are escaped in HTML, the feed, the
+//!   sitemap and the JSON-LD.
+//!
+//! Tests that need root (mounting a tmpfs) or that root defeats (chmod 000) detect it and print
+//! what they skipped.
+
+mod fixture;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read as _;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aimsite::build::{self, BuildError, BuildOptions};
+use aimsite::diagnostics::Diagnostic;
+use aimsite::markdown::{self, LinkProblemKind, ResolveSource};
+use fixture::*;
+use scraper::Html;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// How long a build may take before it counts as hung (generous: debug build, shared machine).
+const HANG: Duration = Duration::from_secs(120);
+
+/// Runs `aimsite build` and kills it if it takes longer than `HANG`, so that a hang fails the
+/// test instead of stalling the suite.
+fn run_bounded(fixture: &Fixture, output: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aimsite"))
+        .arg("build")
+        .arg("--root")
+        .arg(&fixture.root)
+        .arg("--output")
+        .arg(output)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run aimsite");
+    // Read both pipes on threads so that a chatty build cannot block on a full pipe.
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stdout.read_to_end(&mut bytes);
+        bytes
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stderr.read_to_end(&mut bytes);
+        bytes
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > HANG {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the build hung: still running after {HANG:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}
+
+/// Like `Fixture::rejected`, with the hang guard: status 1, nothing on stdout, the previous
+/// output untouched, at least one `error:` block.
+fn rejected_bounded(fixture: &Fixture) -> Problems {
+    let output = run_bounded(fixture, &fixture.out);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "not refused with status 1:\n{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "a failed build printed on stdout");
+    fixture.assert_output_unchanged();
+    let problems = Problems::parse(&stderr);
+    assert!(!problems.errors.is_empty(), "no `error:` block:\n{stderr}");
+    problems
+}
+
+/// Builds with the hang guard and expects success.
+fn built_bounded(fixture: &Fixture) {
+    let output = run_bounded(fixture, &fixture.out);
+    assert!(
+        output.status.success(),
+        "the build failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// True when this process can read a file it has no permission to read (root).
+fn permissions_are_not_enforced(dir: &Path) -> bool {
+    let probe = dir.join("permission-probe");
+    fs::write(&probe, "x").expect("write probe");
+    fs::set_permissions(&probe, fs::Permissions::from_mode(0o000)).expect("chmod probe");
+    let readable = fs::read(&probe).is_ok();
+    let _ = fs::remove_file(&probe);
+    readable
+}
+
+fn skipped(what: &str, why: &str) {
+    println!("note: skipped {what}: {why}");
+    eprintln!("note: skipped {what}: {why}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Empty files and files that are not UTF-8
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_empty_markdown_file_is_an_error_on_line_1() {
+    let fixture = Fixture::new();
+    fixture.write("content/articles/empty.md", "");
+    let problems = fixture.rejected();
+    let problem = problems.at("content/articles/empty.md", 1);
+    problem.says("front matter");
+    assert!(problem.help().contains("+++"), "{}", problem.text);
+}
+
+#[test]
+fn an_empty_settings_file_is_an_error_on_line_1() {
+    let fixture = Fixture::new();
+    fixture.write("site.toml", "");
+    let problems = fixture.rejected();
+    problems.at("site.toml", 1).says("title").help();
+}
+
+#[test]
+fn empty_assets_and_static_files_are_copied_as_they_are() {
+    let fixture = Fixture::new();
+    fixture.write("content/articles/empty.png", "");
+    fixture.write("static/empty.txt", "");
+    fixture.build_ok(&[]);
+    let files = fixture.output_files();
+    assert_eq!(files.get("articles/empty.png"), Some(&Some(Vec::new())));
+    assert_eq!(files.get("empty.txt"), Some(&Some(Vec::new())));
+}
+
+#[test]
+fn a_settings_file_that_is_not_utf8_is_an_error_on_its_line() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "site.toml",
+        b"title = \"Fixture\"\nfooter = \"\xff\xfe\"\n".as_slice(),
+    );
+    let problems = fixture.rejected();
+    problems.at("site.toml", 2).says("UTF-8").help();
+}
+
+#[test]
+fn a_template_that_is_not_utf8_is_an_error_on_its_line() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "templates/page.html",
+        b"{% extends \"base.html\" %}\n{% block main %}\xc3\x28{% endblock main %}\n".as_slice(),
+    );
+    let problems = fixture.rejected();
+    problems.at("templates/page.html", 2).says("UTF-8").help();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Size and depth
+// ---------------------------------------------------------------------------------------------
+
+/// About `bytes` of realistic Markdown: paragraphs, a heading every ten, links, emphasis.
+fn long_markdown(bytes: usize) -> String {
+    let words = [
+        "leaders",
+        "teams",
+        "vision",
+        "*strategy*",
+        "growth",
+        "people",
+        "goals",
+        "**trust**",
+        "the",
+        "a",
+        "and",
+        "of",
+        "to",
+        "[contact](@/privacy.md)",
+        "`code`",
+        "managers",
+    ];
+    let mut text = String::with_capacity(bytes + 1024);
+    let mut state: u32 = 7;
+    let mut paragraph = 0;
+    while text.len() < bytes {
+        if paragraph % 10 == 0 {
+            text.push_str(&format!("## Part {paragraph}\n\n"));
+        }
+        for _ in 0..150 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            text.push_str(words[(state >> 16) as usize % words.len()]);
+            text.push(' ');
+        }
+        text.push_str("\n\n");
+        paragraph += 1;
+    }
+    text
+}
+
+#[test]
+fn a_20_mb_article_builds() {
+    let fixture = Fixture::new();
+    let body = long_markdown(20 * 1024 * 1024);
+    let last_part = body
+        .rsplit("## Part ")
+        .next()
+        .and_then(|rest| rest.split('\n').next());
+    let last_part = last_part.expect("the body has parts").to_string();
+    fixture.write(
+        "content/articles/big.md",
+        format!("+++\ntitle = \"Big\"\ndate = 2021-01-01\n+++\n\n{body}"),
+    );
+    built_bounded(&fixture);
+    let page = fs::read_to_string(fixture.out.join("articles/big/index.html")).expect("the page");
+    assert!(
+        page.len() > 20 * 1024 * 1024,
+        "the page is cut: {} bytes",
+        page.len()
+    );
+    assert!(
+        page.contains(&format!("id=\"part-{last_part}\"")),
+        "the last heading is missing"
+    );
+    assert!(page.trim_end().ends_with("</html>"));
+}
+
+#[test]
+fn deeply_nested_markdown_builds_without_overflowing_the_stack() {
+    let fixture = Fixture::new();
+    let deep = 100_000;
+    let bodies = [
+        ("quotes", format!("{} deep\n", ">".repeat(deep))),
+        (
+            "brackets",
+            format!("{}x{}\n", "[".repeat(deep), "]".repeat(deep)),
+        ),
+        (
+            "links",
+            format!("{}x{}\n", "[a".repeat(deep), "](#x)".repeat(deep)),
+        ),
+        (
+            "emphasis",
+            format!("{}x{}\n", "*".repeat(deep), "*".repeat(deep)),
+        ),
+        ("quoted-lists", format!("{}x\n", "> - ".repeat(deep / 4))),
+        (
+            "lists",
+            (0..2_000)
+                .map(|level| format!("{}- x\n", "  ".repeat(level)))
+                .collect(),
+        ),
+        ("html", format!("{}\n\ntext\n", "<div>".repeat(deep))),
+        (
+            "backticks",
+            format!("{}x{}\n", "`".repeat(deep), "`".repeat(deep - 1)),
+        ),
+        ("comments", format!("{}\n", "<!--".repeat(deep))),
+    ];
+    for (name, body) in &bodies {
+        fixture.write(
+            &format!("content/articles/deep-{name}.md"),
+            format!("+++\ntitle = \"Deep {name}\"\n+++\n\n{body}"),
+        );
+    }
+    built_bounded(&fixture);
+    for (name, _) in &bodies {
+        let path = fixture.out.join(format!("articles/deep-{name}/index.html"));
+        let page = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(page.trim_end().ends_with("</html>"), "{name} is cut short");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What cannot be read: link loops, dangling links, unreadable files, pipes and devices
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_symbolic_link_loop_in_content_is_an_error_naming_the_link() {
+    let fixture = Fixture::new();
+    symlink("..", fixture.path("content/articles/loop")).expect("symlink");
+    let problems = rejected_bounded(&fixture);
+    problems
+        .in_file("content/articles/loop")
+        .says("symbolic link")
+        .help();
+}
+
+#[test]
+fn a_link_to_itself_and_a_dangling_link_are_errors_naming_them() {
+    let fixture = Fixture::new();
+    symlink("self.md", fixture.path("content/articles/self.md")).expect("symlink");
+    symlink(
+        "../nowhere.md",
+        fixture.path("content/articles/dangling.md"),
+    )
+    .expect("symlink");
+    let problems = rejected_bounded(&fixture);
+    problems
+        .in_file("content/articles/self.md")
+        .says("cannot read")
+        .help();
+    problems
+        .in_file("content/articles/dangling.md")
+        .says("cannot read")
+        .help();
+}
+
+#[test]
+fn an_unreadable_file_is_an_error_naming_it() {
+    let fixture = Fixture::new();
+    // A regular file that even root cannot read: a process's own memory at address 0.
+    symlink("/proc/self/mem", fixture.path("content/articles/memory.md")).expect("symlink");
+    let problems = rejected_bounded(&fixture);
+    problems
+        .in_file("content/articles/memory.md")
+        .says("cannot read")
+        .help();
+
+    // And the everyday case, a file without read permission, where permissions hold.
+    fs::remove_file(fixture.path("content/articles/memory.md")).expect("remove");
+    if permissions_are_not_enforced(fixture.dir.path()) {
+        skipped(
+            "the chmod 000 case",
+            "running as root, where chmod does not stop reading",
+        );
+        return;
+    }
+    fixture.write(
+        "content/articles/locked.md",
+        ARTICLE_A.replace("Article A", "Locked"),
+    );
+    let locked = fixture.path("content/articles/locked.md");
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).expect("chmod");
+    let problems = rejected_bounded(&fixture);
+    problems
+        .in_file("content/articles/locked.md")
+        .says("cannot read")
+        .help();
+}
+
+/// Regression: a named pipe in `content/` blocked the build forever (reading it waits for a
+/// writer), and a link to a device such as `/dev/zero` copied without end.
+#[test]
+fn named_pipes_and_devices_are_errors_not_hangs() {
+    let fixture = Fixture::new();
+    let pipe = fixture.path("content/articles/pipe.md");
+    let status = Command::new("mkfifo").arg(&pipe).status();
+    if !status.is_ok_and(|status| status.success()) {
+        skipped("the named pipe case", "mkfifo is not available");
+    }
+    symlink("/dev/zero", fixture.path("content/zero.bin")).expect("symlink");
+    let problems = rejected_bounded(&fixture);
+    if pipe.exists() {
+        problems
+            .in_file("content/articles/pipe.md")
+            .says("not a regular file")
+            .help();
+    }
+    problems
+        .in_file("content/zero.bin")
+        .says("not a regular file")
+        .help();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates that recurse or name what does not exist
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_template_that_extends_itself_is_an_error_naming_it() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "templates/page.html",
+        "{% extends \"page.html\" %}\n{% block main %}x{% endblock main %}\n",
+    );
+    let problems = rejected_bounded(&fixture);
+    problems
+        .in_file("templates/page.html")
+        .says("Circular")
+        .help();
+}
+
+#[test]
+fn templates_that_include_each_other_are_an_error_naming_one() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}\n{% block main %}{% include \"partials/a.html\" %}{% endblock main %}\n",
+    );
+    fixture.write(
+        "templates/partials/a.html",
+        "a {% include \"partials/b.html\" %}\n",
+    );
+    fixture.write(
+        "templates/partials/b.html",
+        "b {% include \"partials/a.html\" %}\n",
+    );
+    let problems = rejected_bounded(&fixture);
+    problems
+        .in_file("templates/partials/a.html")
+        .says("Circular")
+        .help();
+}
+
+#[test]
+fn a_component_that_calls_itself_without_end_is_an_error() {
+    // Tera stops at a recursion depth of 20 instead of overflowing the stack. Its error names
+    // no template, so the message names the page being rendered.
+    let fixture = Fixture::new();
+    fixture.write(
+        "templates/page.html",
+        "{% component again(n: integer) %}{{ n }}{{ <again n={n + 1} /> }}{% endcomponent again %}\n{% extends \"base.html\" %}\n{% block main %}{{ <again n={1} /> }}{% endblock main %}\n",
+    );
+    let problems = rejected_bounded(&fixture);
+    let problem = problems
+        .errors
+        .iter()
+        .find(|problem| problem.text.contains("recursion"))
+        .unwrap_or_else(|| panic!("no recursion error:\n{}", problems.stderr));
+    problem.says("content/privacy.md").help();
+}
+
+#[test]
+fn including_a_template_that_does_not_exist_is_an_error_naming_the_includer() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}\n{% block main %}\n{% include \"partials/nope.html\" %}\n{% endblock main %}\n",
+    );
+    let problems = rejected_bounded(&fixture);
+    let problem = problems
+        .errors
+        .iter()
+        .find(|problem| problem.text.contains("partials/nope.html"))
+        .unwrap_or_else(|| panic!("no error names the missing template:\n{}", problems.stderr));
+    assert!(
+        problem
+            .locations
+            .iter()
+            .any(|(file, _, _)| file == "templates/page.html"),
+        "{}",
+        problem.text
+    );
+    problem.help();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regressions for findings
+// ---------------------------------------------------------------------------------------------
+
+struct Resolver;
+
+impl ResolveSource for Resolver {
+    fn resolve(&self, _: &str) -> Result<String, LinkProblemKind> {
+        Err(LinkProblemKind::Missing { suggestion: None })
+    }
+}
+
+/// Regression: each repeated heading tried every suffix from `-1` up, so 100,000 equal headings
+/// took minutes (time of the square of their number).
+#[test]
+fn many_equal_headings_get_unique_ids_in_linear_time() {
+    let (rendered, _) = markdown::render(&"## Same\n\n".repeat(100_000), &Resolver);
+    assert_eq!(rendered.heading_ids.len(), 100_000);
+    assert_eq!(rendered.heading_ids[0], "same");
+    assert_eq!(rendered.heading_ids[1], "same-1");
+    assert_eq!(rendered.heading_ids[99_999], "same-99999");
+    // An id taken by hand before its turn is skipped, as before.
+    let (rendered, _) = markdown::render("## A {#a-1}\n\n## A\n\n## A\n\n## A\n", &Resolver);
+    assert_eq!(rendered.heading_ids, ["a-1", "a", "a-2", "a-3"]);
+}
+
+fn library_site(body: &str) -> (tempfile::TempDir, BuildOptions) {
+    let dir = tempfile::Builder::new()
+        .prefix("aimsite-robustness-")
+        .tempdir()
+        .expect("temporary folder");
+    let root = dir.path().join("site");
+    fs::create_dir_all(root.join("content/articles")).expect("mkdir");
+    fs::write(root.join("site.toml"), SITE_TOML).expect("write");
+    fs::write(root.join("content/_index.md"), HOME).expect("write");
+    fs::write(
+        root.join("content/articles/long.md"),
+        format!("+++\ntitle = \"Long\"\n+++\n\n## Here\n\n<span id=\"raw\">raw</span>\n\n{body}\n"),
+    )
+    .expect("write");
+    let options = BuildOptions::new(&root);
+    (dir, options)
+}
+
+/// Regression: every link to a fragment of its own page searched the whole page's HTML, so a
+/// long page with many such links took time of the square of its size.
+#[test]
+fn many_links_to_headings_of_a_long_page_are_checked_in_linear_time() {
+    let body = "[here](#here) [raw](#raw) ".repeat(50_000);
+    let (_dir, options) = library_site(&body);
+    let rendered = build::render(&options).unwrap_or_else(|error| panic!("{error}"));
+    assert!(rendered.pages >= 2);
+}
+
+/// Regression: every problem kept a copy of its whole line, so 20,000 broken links on one
+/// long line (a 220 KB paragraph) held and printed 4 GB.
+#[test]
+fn many_problems_on_one_long_line_stay_small() {
+    let body = "[x](#nowhere) ".repeat(20_000);
+    let (_dir, options) = library_site(&body);
+    let Err(BuildError::Sources(problems)) = build::render(&options) else {
+        panic!("broken fragments were not reported");
+    };
+    assert_eq!(problems.error_count(), 20_000);
+    for problem in problems.iter() {
+        let shown = problem.to_string();
+        assert!(shown.len() < 1_000, "{} bytes: {shown}", shown.len());
+    }
+}
+
+#[test]
+fn a_problem_on_a_very_long_line_shows_the_part_around_it_with_the_caret_below() {
+    let text = format!(
+        "{}BAD{}\nnext line\n",
+        "é".repeat(1_000_000),
+        "z".repeat(1_000)
+    );
+    let start = text.find("BAD").expect("BAD");
+    let shown = Diagnostic::error("content/long.md", "wrong")
+        .at(&text, start..start + 3)
+        .to_string();
+    assert!(shown.len() < 1_000, "{shown}");
+    assert!(shown.contains("content/long.md:1:1000001"), "{shown}");
+    let lines: Vec<&str> = shown.lines().collect();
+    let excerpt = lines
+        .iter()
+        .find(|line| line.contains("BAD"))
+        .expect("excerpt");
+    let caret = lines.iter().find(|line| line.contains('^')).expect("caret");
+    let column = |line: &str, pattern: &str| line[..line.find(pattern).unwrap()].chars().count();
+    assert_eq!(column(excerpt, "BAD"), column(caret, "^"), "{shown}");
+    assert!(caret.ends_with("^^^"), "{shown}");
+    assert!(excerpt.contains('…'), "the cut is not marked: {shown}");
+    // A short line is shown whole, exactly as before.
+    let shown = Diagnostic::error("a.md", "x")
+        .at("ab BAD cd\n", 3..6)
+        .to_string();
+    assert!(shown.contains("1 | ab BAD cd\n  |    ^^^\n"), "{shown}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures while writing
+// ---------------------------------------------------------------------------------------------
+
+/// The folders beside `output` that a build leaves while it works.
+fn work_folders_beside(output: &Path) -> Vec<String> {
+    let name = output
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    fs::read_dir(output.parent().expect("parent"))
+        .expect("readable")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|entry| entry.starts_with(&format!(".{name}.aimsite-")))
+        .collect()
+}
+
+/// A site big enough that writing it takes a while: `articles` articles and `assets` files of
+/// 1 MB. `version` changes one article, so that each version's output differs.
+fn write_big_site(root: &Path, articles: usize, assets: usize, version: usize) {
+    let write = |relative: &str, contents: &[u8]| {
+        let path = root.join(relative);
+        fs::create_dir_all(path.parent().expect("folder")).expect("mkdir");
+        fs::write(path, contents).expect("write");
+    };
+    write("site.toml", SITE_TOML.as_bytes());
+    write("content/_index.md", HOME.as_bytes());
+    write("content/privacy.md", PRIVACY.as_bytes());
+    let body = long_markdown(6_000);
+    for n in 0..articles {
+        let text = format!(
+            "+++\ntitle = \"Article {n}\"\ndate = 2021-01-{:02}\ntags = [\"t{}\"]\n+++\n\n{body}",
+            n % 28 + 1,
+            n % 17
+        );
+        write(&format!("content/articles/a{n}.md"), text.as_bytes());
+    }
+    for n in 0..assets {
+        let bytes: Vec<u8> = (0..1024 * 1024)
+            .map(|i: usize| (i * 31 + n) as u8)
+            .collect();
+        write(&format!("content/files/f{n}.bin"), &bytes);
+    }
+    write(
+        "content/articles/a0.md",
+        format!("+++\ntitle = \"Version {version}\"\n+++\n\nThis is version {version}.\n")
+            .as_bytes(),
+    );
+}
+
+fn build_command(root: &Path, output: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aimsite"));
+    command
+        .arg("build")
+        .arg("--root")
+        .arg(root)
+        .arg("--output")
+        .arg(output)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn build_into(root: &Path, output: &Path) {
+    let result = build_command(root, output).output().expect("run aimsite");
+    assert!(
+        result.status.success(),
+        "the build failed:\n{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
+/// Which complete output a folder holds, or a description of what is wrong with it.
+fn which_output(folder: &Path, old: &Tree, new: &Tree) -> Result<&'static str, String> {
+    if !folder.exists() {
+        return Err("the output folder is missing".into());
+    }
+    let now = tree(folder);
+    if now == *old {
+        return Ok("old");
+    }
+    if now == *new {
+        return Ok("new");
+    }
+    let differ = |other: &Tree| {
+        let keys: std::collections::BTreeSet<&String> = now.keys().chain(other.keys()).collect();
+        keys.into_iter()
+            .filter(|key| now.get(*key) != other.get(*key))
+            .count()
+    };
+    Err(format!(
+        "a mix: {} paths differ from the old output and {} from the new",
+        differ(old),
+        differ(new)
+    ))
+}
+
+#[test]
+fn a_build_killed_at_any_moment_leaves_a_complete_output() {
+    let dir = tempfile::Builder::new()
+        .prefix("aimsite-kill-")
+        .tempdir()
+        .expect("temporary folder");
+    let root = dir.path().join("site");
+    let output = dir.path().join("public");
+    let reference = dir.path().join("reference");
+    write_big_site(&root, 300, 12, 0);
+    let started = Instant::now();
+    build_into(&root, &output);
+    let full_build = started.elapsed();
+
+    let seed = fastrand::u64(..);
+    let mut random = fastrand::Rng::with_seed(seed);
+    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    let kills = 8;
+    for version in 1..=kills {
+        let old = tree(&output);
+        write_big_site(&root, 0, 0, version);
+        // The same sources give the same bytes, wherever they are built.
+        build_into(&root, &reference);
+        let new = tree(&reference);
+        fs::remove_dir_all(&reference).expect("remove the reference");
+        assert_ne!(old, new, "version {version} changed nothing");
+
+        // Half the kills anywhere in the build, half late, where the swap is.
+        let fraction = if version % 2 == 0 {
+            random.f64() * 1.1
+        } else {
+            0.6 + random.f64() * 0.5
+        };
+        let delay = full_build.mul_f64(fraction);
+        let mut child = build_command(&root, &output).spawn().expect("run aimsite");
+        std::thread::sleep(delay);
+        let finished = child.try_wait().expect("wait").is_some();
+        child.kill().ok(); // SIGKILL
+        child.wait().expect("wait");
+        let outcome = which_output(&output, &old, &new)
+            .unwrap_or_else(|problem| panic!("killed after {delay:?} (seed {seed}): {problem}"));
+        let label = match (outcome, finished) {
+            (_, true) => "finished before the kill",
+            ("old", false) => "killed, old output kept",
+            _ => "killed after the swap, new output",
+        };
+        *outcomes.entry(label).or_default() += 1;
+        // Whatever the kill left beside the output goes with the next build.
+    }
+    println!("{kills} kills (seed {seed}, full build {full_build:?}): {outcomes:?}");
+
+    let result = build_command(&root, &output).output().expect("run aimsite");
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(
+        work_folders_beside(&output).is_empty(),
+        "{:?}",
+        work_folders_beside(&output)
+    );
+    assert!(output.join("articles/a0/index.html").is_file());
+    let page = fs::read_to_string(output.join("articles/a0/index.html")).expect("page");
+    assert!(
+        page.contains(&format!("This is version {kills}.")),
+        "the last version is not out"
+    );
+}
+
+/// A tmpfs mounted for one test, unmounted when dropped.
+struct SmallDisk {
+    path: PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(path: &Path, size: &str) -> Result<SmallDisk, String> {
+        fs::create_dir_all(path).map_err(|error| error.to_string())?;
+        let result = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .output()
+            .map_err(|error| format!("cannot run mount: {error}"))?;
+        if !result.status.success() {
+            return Err(String::from_utf8_lossy(&result.stderr).trim().to_string());
+        }
+        Ok(SmallDisk {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+#[test]
+fn a_full_disk_fails_the_build_cleanly_and_keeps_the_previous_output() {
+    let fixture = Fixture::new();
+    let disk = match SmallDisk::mount(&fixture.dir.path().join("disk"), "1m") {
+        Ok(disk) => disk,
+        Err(why) => {
+            return skipped(
+                "the full disk test",
+                &format!("cannot mount a tmpfs: {why}"),
+            );
+        }
+    };
+    let output = disk.path.join("public");
+    let first = fixture.run(&output, &[]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let before = tree(&output);
+
+    // 2 MB more than the disk holds.
+    let bytes: Vec<u8> = (0..2 * 1024 * 1024)
+        .map(|i: usize| (i % 251) as u8)
+        .collect();
+    fixture.write("content/articles/video.bin", &bytes);
+    let failed = fixture.run(&output, &[]);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(
+        stderr.contains("cannot write `"),
+        "the error names no file: {stderr}"
+    );
+    assert!(tree(&output) == before, "the previous output changed");
+    assert!(
+        work_folders_beside(&output).is_empty(),
+        "{:?}",
+        work_folders_beside(&output)
+    );
+
+    fixture.remove("content/articles/video.bin");
+    let again = fixture.run(&output, &[]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(work_folders_beside(&output).is_empty());
+}
+
+#[test]
+fn an_output_folder_under_a_file_is_an_error_naming_it() {
+    let fixture = Fixture::new();
+    let file = fixture.dir.path().join("a-file");
+    fs::write(&file, "not a folder").expect("write");
+    let result = fixture.run(&file.join("public"), &[]);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert_eq!(fs::read_to_string(&file).expect("read"), "not a folder");
+    fixture.assert_output_unchanged_except(&["a-file"]);
+}
+
+/// Makes a folder unwritable for this test: immutable where `chattr` works (even root cannot
+/// write then), else read-only by mode (which root ignores). Undone when dropped.
+struct Unwritable {
+    folder: PathBuf,
+    immutable: bool,
+}
+
+impl Unwritable {
+    fn make(folder: &Path) -> Option<Unwritable> {
+        let chattr = Command::new("chattr")
+            .arg("+i")
+            .arg(folder)
+            .stderr(Stdio::null())
+            .status();
+        if chattr.is_ok_and(|status| status.success()) {
+            return Some(Unwritable {
+                folder: folder.to_path_buf(),
+                immutable: true,
+            });
+        }
+        if permissions_are_not_enforced(folder) {
+            return None;
+        }
+        fs::set_permissions(folder, fs::Permissions::from_mode(0o555)).ok()?;
+        Some(Unwritable {
+            folder: folder.to_path_buf(),
+            immutable: false,
+        })
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        if self.immutable {
+            let _ = Command::new("chattr").arg("-i").arg(&self.folder).status();
+        } else {
+            let _ = fs::set_permissions(&self.folder, fs::Permissions::from_mode(0o755));
+        }
+    }
+}
+
+#[test]
+fn an_unwritable_output_folder_fails_the_build_and_keeps_the_previous_output() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/articles/b.md",
+        ARTICLE_A.replace("Article A", "Article B"),
+    );
+    // The build writes its new output beside the old one: in the folder that holds it.
+    let Some(_guard) = Unwritable::make(fixture.dir.path()) else {
+        return skipped(
+            "the unwritable output test",
+            "chattr +i is not available and running as root, where modes do not stop writing",
+        );
+    };
+    let problems = fixture.rejected();
+    let problem = problems
+        .errors
+        .iter()
+        .find(|problem| problem.message.contains(".public.aimsite-new"))
+        .unwrap_or_else(|| panic!("the error names no folder:\n{}", problems.stderr));
+    assert!(
+        problem.text.contains("ermi") || problem.text.contains("not permitted"),
+        "{}",
+        problem.text
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output safety
+// ---------------------------------------------------------------------------------------------
+
+const NASTY_TITLE: &str = "<script>alert(1)</script>";
+const NASTY_DESCRIPTION: &str = "Say \"hi\" </script><script>alert(2)</script> & go";
+const NASTY_SITE_TITLE: &str = "Aim <to> \"Win\"";
+const NASTY_LABEL: &str = "Home <b>\"x\"</b>";
+
+#[test]
+fn values_from_front_matter_and_settings_are_escaped_everywhere() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "site.toml",
+        format!(
+            "title = {NASTY_SITE_TITLE:?}\ndescription = {NASTY_DESCRIPTION:?}\nbase_url = \"https://aimtowin.test/\"\n\n[[menu]]\nlabel = {NASTY_LABEL:?}\ntarget = \"@/_index.md\"\n"
+        ),
+    );
+    fixture.write(
+        "content/articles/a.md",
+        format!(
+            "+++\ntitle = {NASTY_TITLE:?}\ndescription = {NASTY_DESCRIPTION:?}\ndate = 2021-01-05\ntags = [\"<b>tag</b>\"]\n+++\n\nText with <span class=\"trusted\">raw HTML</span>.\n"
+        ),
+    );
+    fixture.build_ok(&[]);
+
+    let text = fs::read_to_string(fixture.out.join("articles/a/index.html")).expect("page");
+    assert!(
+        !text.contains("<script>alert("),
+        "a value reached the HTML unescaped"
+    );
+    assert!(!text.contains("<b>\"x\"</b>") && !text.contains("<b>tag</b>"));
+    let page = Html::parse_document(&text);
+    let text_of = |css: &str| -> Vec<String> {
+        page.select(&selector(css))
+            .map(|element| element.text().collect::<String>())
+            .collect()
+    };
+    let attribute_of = |css: &str, name: &str| -> Vec<String> {
+        page.select(&selector(css))
+            .filter_map(|element| element.value().attr(name).map(str::to_string))
+            .collect()
+    };
+    assert!(
+        text_of("title")[0].contains(NASTY_TITLE),
+        "{:?}",
+        text_of("title")
+    );
+    assert!(
+        text_of("title")[0].contains(NASTY_SITE_TITLE),
+        "{:?}",
+        text_of("title")
+    );
+    assert!(
+        text_of("h1").iter().any(|h1| h1.contains(NASTY_TITLE)),
+        "{:?}",
+        text_of("h1")
+    );
+    assert!(
+        text_of("nav a").iter().any(|a| a.contains(NASTY_LABEL)),
+        "{:?}",
+        text_of("nav a")
+    );
+    assert_eq!(
+        attribute_of("meta[name=description]", "content"),
+        [NASTY_DESCRIPTION]
+    );
+    assert!(
+        attribute_of("meta[property=\"og:title\"]", "content")
+            .iter()
+            .all(|t| t.contains(NASTY_TITLE))
+    );
+    assert!(
+        text_of("a").iter().any(|a| a.contains("<b>tag</b>")),
+        "the tag is not text"
+    );
+    // Scripts are only the site's own: no value became one.
+    for script in text_of("script") {
+        assert!(
+            !script.contains("alert("),
+            "a value became a script: {script}"
+        );
+    }
+    // Raw HTML in Markdown stays allowed: authors are trusted.
+    assert_eq!(text_of("span.trusted"), ["raw HTML"]);
+
+    // JSON-LD: valid JSON holding the values as they are, and nothing that ends its script.
+    let json_ld = page
+        .select(&selector("script[type=\"application/ld+json\"]"))
+        .map(|script| script.inner_html())
+        .next()
+        .expect("the article has JSON-LD");
+    assert!(
+        !json_ld.to_ascii_lowercase().contains("</script"),
+        "{json_ld}"
+    );
+    assert!(!json_ld.contains('<'), "{json_ld}");
+    let data: serde_json::Value = serde_json::from_str(&json_ld).expect("valid JSON");
+    assert_eq!(data["headline"], NASTY_TITLE);
+    assert_eq!(data["description"], NASTY_DESCRIPTION);
+    assert_eq!(data["publisher"]["name"], NASTY_SITE_TITLE);
+
+    // The feed and the sitemap: well-formed XML with the values as text.
+    let feed = fs::read_to_string(fixture.out.join("atom.xml")).expect("feed");
+    let feed = roxmltree::Document::parse(&feed).expect("the feed is not XML");
+    let titles: Vec<&str> = feed
+        .descendants()
+        .filter(|node| node.has_tag_name("title"))
+        .filter_map(|node| node.text())
+        .collect();
+    assert!(titles.contains(&NASTY_SITE_TITLE), "{titles:?}");
+    assert!(titles.contains(&NASTY_TITLE), "{titles:?}");
+    let sitemap = fs::read_to_string(fixture.out.join("sitemap.xml")).expect("sitemap");
+    roxmltree::Document::parse(&sitemap).expect("the sitemap is not XML");
+
+    // The home page carries the site's values in its own JSON-LD.
+    let home = fs::read_to_string(fixture.out.join("index.html")).expect("home");
+    let home = Html::parse_document(&home);
+    for script in home.select(&selector("script[type=\"application/ld+json\"]")) {
+        let data: serde_json::Value = serde_json::from_str(&script.inner_html()).expect("JSON");
+        assert_eq!(data["name"], NASTY_SITE_TITLE);
+    }
+}
