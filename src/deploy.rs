@@ -98,9 +98,8 @@ impl<'a> Finisher<'a> {
         }
         let page = match self.previous.get(&file.path) {
             Some(cached) if cached.rendered == *text => cached.clone(),
-            _ => self.finish_page(std::mem::take(text)),
+            _ => self.finish_page(std::mem::take(text), keep_for_cache),
         };
-        *text = page.finished.clone();
         let mut found = self
             .found
             .lock()
@@ -109,17 +108,23 @@ impl<'a> Finisher<'a> {
             found.hashes.entry(*kind).or_default().insert(hash.clone());
         }
         found.html_paths.push(file.path.clone());
-        if keep_for_cache {
+        *text = if keep_for_cache {
+            let finished = page.finished.clone();
             found.finished.insert(file.path.clone(), page);
-        }
+            finished
+        } else {
+            page.finished
+        };
         file
     }
 
-    fn finish_page(&self, rendered: String) -> FinishedPage {
-        let mut finished = if self.minify {
-            minify_html(&rendered)
-        } else {
-            rendered.clone()
+    /// Minifies, finds the inline code and puts the policy in; keeps the rendered HTML only
+    /// when the page goes into the cache.
+    fn finish_page(&self, rendered: String, keep_rendered: bool) -> FinishedPage {
+        let (mut finished, rendered) = match (self.minify, keep_rendered) {
+            (true, _) => (minify_html(&rendered), keep_rendered.then_some(rendered)),
+            (false, true) => (rendered.clone(), Some(rendered)),
+            (false, false) => (rendered, None),
         };
         let hashes: Vec<(CodeKind, String)> = html::inline_code(&finished)
             .into_iter()
@@ -137,7 +142,7 @@ impl<'a> Finisher<'a> {
             finished.insert_str(offset, &meta);
         }
         FinishedPage {
-            rendered,
+            rendered: rendered.unwrap_or_default(),
             hashes,
             finished,
         }

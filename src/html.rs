@@ -48,23 +48,33 @@ pub fn inline_code(html: &str) -> Vec<InlineCode> {
     found
 }
 
-/// The offset of the next `<script` or `<style`, in any case.
+/// The offset of the next `<script` or `<style`, in any case, followed by the end of the name.
 fn next_code_element(html: &str, from: usize) -> Option<usize> {
     let bytes = html.as_bytes();
-    let mut position = from;
-    while let Some(offset) = html.get(position..)?.find('<') {
-        let start = position + offset;
-        let name = |tag: &[u8]| {
+    let is_code_tag = |start: usize| {
+        let name_is = |tag: &[u8]| {
+            let end = start + 1 + tag.len();
             bytes
-                .get(start + 1..start + 1 + tag.len())
+                .get(start + 1..end)
                 .is_some_and(|candidate| candidate.eq_ignore_ascii_case(tag))
+                && bytes
+                    .get(end)
+                    .is_none_or(|next| next.is_ascii_whitespace() || matches!(next, b'>' | b'/'))
         };
-        if name(b"script") || name(b"style") {
-            return Some(start);
-        }
-        position = start + 1;
+        name_is(b"script") || name_is(b"style")
+    };
+    // Both tag names start with `s`: look for `<s` and `<S` only, with the SIMD searcher.
+    let rest = bytes.get(from..)?;
+    let lower = memchr::memmem::find_iter(rest, b"<s");
+    let upper = memchr::memmem::find_iter(rest, b"<S");
+    let first = |mut candidates: memchr::memmem::FindIter<'_, '_>| {
+        candidates.find(|&offset| is_code_tag(from + offset))
+    };
+    match (first(lower), first(upper)) {
+        (Some(a), Some(b)) => Some(from + a.min(b)),
+        (Some(a), None) | (None, Some(a)) => Some(from + a),
+        (None, None) => None,
     }
-    None
 }
 
 /// Reads the element at the start of `html`: its inline code, if it has any that runs, and the

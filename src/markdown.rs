@@ -416,6 +416,35 @@ fn nest_headings(headings: &[(u8, String, String)]) -> Vec<TocEntry> {
     entries
 }
 
+#[derive(Clone, Copy)]
+enum ByteClass {
+    Space,
+    Letter,
+    Other,
+    /// The first byte of a character beyond ASCII.
+    Lead,
+}
+
+/// What each byte is to the word counter, looked up rather than worked out for every byte.
+const BYTE_CLASSES: [ByteClass; 256] = {
+    let mut classes = [ByteClass::Other; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        classes[byte] = if b.is_ascii_whitespace() {
+            ByteClass::Space
+        } else if b.is_ascii_alphanumeric() {
+            ByteClass::Letter
+        } else if b >= 0xC0 {
+            ByteClass::Lead
+        } else {
+            ByteClass::Other
+        };
+        byte += 1;
+    }
+    classes
+};
+
 /// Counts words across the text events of a page as if their text were joined: a word is a run
 /// between spaces holding a letter or digit; punctuation alone is no word. Works on bytes, since this runs over every character of every page.
 #[derive(Default)]
@@ -427,22 +456,32 @@ struct WordCounter {
 
 impl WordCounter {
     fn add(&mut self, text: &str) {
+        // Locals, not fields, so that the loop keeps its state in registers.
+        let (mut count, mut in_word, mut has_letter) =
+            (self.count, self.in_word, self.word_has_letter);
         for (index, &byte) in text.as_bytes().iter().enumerate() {
-            if byte.is_ascii_whitespace() {
-                self.separate();
-                continue;
-            }
-            self.in_word = true;
-            self.word_has_letter |= match byte {
-                0..0x80 => byte.is_ascii_alphanumeric(),
+            match BYTE_CLASSES[usize::from(byte)] {
+                ByteClass::Space => {
+                    count += usize::from(in_word && has_letter);
+                    in_word = false;
+                    has_letter = false;
+                }
+                ByteClass::Letter => {
+                    in_word = true;
+                    has_letter = true;
+                }
+                ByteClass::Other => in_word = true,
                 // The first byte of a character beyond ASCII: decode just that one.
-                0xC0.. => text[index..]
-                    .chars()
-                    .next()
-                    .is_some_and(char::is_alphanumeric),
-                _ => false,
-            };
+                ByteClass::Lead => {
+                    in_word = true;
+                    has_letter |= text[index..]
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_alphanumeric);
+                }
+            }
         }
+        (self.count, self.in_word, self.word_has_letter) = (count, in_word, has_letter);
     }
 
     /// Ends the current word, as a space or the end of a block does.

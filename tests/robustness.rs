@@ -261,7 +261,7 @@ fn deeply_nested_markdown_builds_without_overflowing_the_stack() {
         ),
         (
             "links",
-            format!("{}x{}\n", "[a".repeat(deep), "](#x)".repeat(deep)),
+            format!("{}x{}\n", "[a".repeat(deep), "](/x)".repeat(deep)),
         ),
         (
             "emphasis",
@@ -980,7 +980,7 @@ fn values_from_front_matter_and_settings_are_escaped_everywhere() {
         "the tag is not text"
     );
     // Scripts are only the site's own: no value became one.
-    for script in text_of("script") {
+    for script in text_of("script:not([type=\"application/ld+json\"])") {
         assert!(
             !script.contains("alert("),
             "a value became a script: {script}"

@@ -1,0 +1,515 @@
+//! `aimsite serve` under abuse (issue 7): many concurrent requests, slow and stalled clients,
+//! clients that never read, malformed requests, huge headers, path traversal in every encoding,
+//! requests during rebuilds. The server must keep serving, never serve a half-written page, and
+//! never serve a file outside the site.
+//!
+//! Every server binds 127.0.0.1 on a free port; every loop is bounded in count and time; every
+//! read has a timeout, so a server that stops answering fails the test instead of hanging it.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use aimsite::scaffold::{self, Day};
+use aimsite::serve::{ServeOptions, Server};
+
+/// How long one answer may take before the server counts as stuck.
+const PATIENCE: Duration = Duration::from_secs(30);
+/// A file outside the site's output that no request may reach.
+const SECRET: &str = "SECRET-OUTSIDE-THE-SITE-4711";
+
+struct Site {
+    dir: tempfile::TempDir,
+    server: Option<Server>,
+}
+
+impl Site {
+    /// A new site (as `aimsite init` makes it) with a secret beside it and one in its root,
+    /// served on a free port.
+    fn serve() -> Site {
+        let dir = tempfile::Builder::new()
+            .prefix("aimsite-serve-abuse-")
+            .tempdir()
+            .expect("temporary folder");
+        let root = dir.path().join("site");
+        scaffold::init(&root, Day::from_days_since_epoch(18_302)).expect("init");
+        std::fs::write(dir.path().join("secret.txt"), SECRET).expect("write");
+        std::fs::write(root.join("secret.txt"), SECRET).expect("write");
+        let options = ServeOptions {
+            port: 0,
+            ..ServeOptions::new(&root)
+        };
+        let server = Server::start(&options, |_| {}).expect("the server starts");
+        Site {
+            dir,
+            server: Some(server),
+        }
+    }
+
+    fn root(&self) -> std::path::PathBuf {
+        self.dir.path().join("site")
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.server.as_ref().expect("running").addr()
+    }
+
+    /// Stops the server, and fails if that takes unreasonably long (a worker stuck for good).
+    fn stop(mut self) {
+        let server = self.server.take().expect("running");
+        let (done, stopped) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            server.stop();
+            let _ = done.send(());
+        });
+        stopped
+            .recv_timeout(PATIENCE * 2)
+            .expect("the server did not stop: a worker is stuck");
+    }
+}
+
+/// An HTTP answer: the status (0 when there was none) and the body.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends raw bytes and reads until the server closes (requests say `Connection: close`), or
+/// until `patience` passes without a byte.
+fn exchange(addr: SocketAddr, raw: &[u8], patience: Duration) -> Answer {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(patience)).expect("timeout");
+    stream.set_write_timeout(Some(patience)).expect("timeout");
+    // The server may close early on a bad request; what it answered is still read below.
+    let _ = stream.write_all(raw);
+    read_answer(&mut stream)
+}
+
+fn read_answer(stream: &mut TcpStream) -> Answer {
+    let mut bytes = Vec::new();
+    let mut buffer = [0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&buffer[..n]),
+            Err(_) => break,
+        }
+    }
+    let split = bytes
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .map_or(bytes.len(), |at| at + 4);
+    let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let mut body = bytes[split..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    Answer { status, head, body }
+}
+
+fn dechunk(mut bytes: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(end) = bytes.windows(2).position(|window| window == b"\r\n") {
+        let size = std::str::from_utf8(&bytes[..end])
+            .ok()
+            .and_then(|size| usize::from_str_radix(size.trim(), 16).ok())
+            .unwrap_or(0);
+        if size == 0 || bytes.len() < end + 2 + size {
+            break;
+        }
+        body.extend_from_slice(&bytes[end + 2..end + 2 + size]);
+        bytes = &bytes[(end + 4 + size).min(bytes.len())..];
+    }
+    body
+}
+
+fn get(addr: SocketAddr, path: &str) -> Answer {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    exchange(addr, request.as_bytes(), PATIENCE)
+}
+
+/// A complete HTML page: it ends with `</html>` and parses with a title.
+fn assert_whole_page(answer: &Answer, what: &str) {
+    assert_eq!(answer.status, 200, "{what}: {}", answer.head);
+    let text = answer.text();
+    assert!(
+        text.trim_end().ends_with("</html>"),
+        "{what}: a page cut short ({} bytes): …{}",
+        text.len(),
+        &text[text.len().saturating_sub(200)..]
+    );
+    let page = scraper::Html::parse_document(&text);
+    let title = scraper::Selector::parse("title").expect("selector");
+    assert!(page.select(&title).next().is_some(), "{what}: no <title>");
+}
+
+fn assert_serves(addr: SocketAddr, what: &str) {
+    assert_whole_page(&get(addr, "/"), what);
+}
+
+#[test]
+fn thousands_of_requests_over_many_connections_are_all_answered() {
+    let site = Site::serve();
+    let addr = site.addr();
+    let paths = [
+        "/",
+        "/articles/",
+        "/articles/welcome/",
+        "/favicon.svg",
+        "/nope/",
+    ];
+    let answered = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..64)
+        .map(|client| {
+            let answered = answered.clone();
+            thread::spawn(move || {
+                for n in 0..32 {
+                    let path = paths[(client + n) % paths.len()];
+                    let answer = get(addr, path);
+                    let expected = if path == "/nope/" { 404 } else { 200 };
+                    assert_eq!(answer.status, expected, "{path}: {}", answer.head);
+                    if path.ends_with('/') && expected == 200 {
+                        assert_whole_page(&answer, path);
+                    }
+                    answered.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().expect("a client failed");
+    }
+    assert_eq!(answered.load(Ordering::SeqCst), 64 * 32);
+    site.stop();
+}
+
+#[test]
+fn slow_stalled_and_silent_clients_do_not_hold_up_others() {
+    let site = Site::serve();
+    let addr = site.addr();
+    // Connections that send nothing, and requests that never finish.
+    let mut idle = Vec::new();
+    for n in 0..50 {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        if n % 2 == 0 {
+            let _ =
+                stream.write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\nX-Slow: ").as_bytes());
+        }
+        idle.push(stream);
+    }
+    // One request sent a byte at a time.
+    let trickle = thread::spawn(move || {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
+        let request =
+            format!("GET /articles/ HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        for byte in request.as_bytes() {
+            stream.write_all(&[*byte]).expect("write a byte");
+            thread::sleep(Duration::from_millis(25));
+        }
+        read_answer(&mut stream)
+    });
+    // Everyone else is served meanwhile.
+    let started = Instant::now();
+    for n in 0..40 {
+        assert_whole_page(&get(addr, "/"), &format!("request {n} beside slow clients"));
+    }
+    assert!(
+        started.elapsed() < PATIENCE,
+        "normal requests waited for slow clients"
+    );
+    let slow = trickle.join().expect("the trickling client");
+    assert_whole_page(&slow, "the request sent byte by byte");
+    drop(idle);
+    assert_serves(addr, "after the slow clients left");
+    site.stop();
+}
+
+#[test]
+fn clients_that_never_read_their_answer_do_not_hold_up_others() {
+    let site = Site::serve();
+    let addr = site.addr();
+    // A file big enough to fill the socket buffers, so that writing it blocks.
+    let big: Vec<u8> = (0..16 * 1024 * 1024)
+        .map(|i: usize| (i % 253) as u8)
+        .collect();
+    std::fs::write(site.root().join("static/big.bin"), &big).expect("write");
+    let deadline = Instant::now() + PATIENCE;
+    while get(addr, "/big.bin").status != 200 {
+        assert!(Instant::now() < deadline, "the new file was never served");
+        thread::sleep(Duration::from_millis(100));
+    }
+    // More such clients than the server has workers.
+    let mut stuck = Vec::new();
+    for _ in 0..24 {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .write_all(format!("GET /big.bin HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .expect("write");
+        stuck.push(stream);
+    }
+    thread::sleep(Duration::from_millis(500));
+    for n in 0..10 {
+        assert_whole_page(
+            &get(addr, "/"),
+            &format!("request {n} beside clients that never read"),
+        );
+    }
+    for stream in &stuck {
+        let _ = stream.shutdown(Shutdown::Both);
+    }
+    drop(stuck);
+    assert_serves(addr, "after they went away");
+    site.stop();
+}
+
+#[test]
+fn malformed_requests_are_refused_and_the_server_keeps_serving() {
+    let site = Site::serve();
+    let addr = site.addr();
+    let long_url = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(100_000));
+    let garbage: Vec<u8> = (0..4096).map(|i: usize| (i * 7 % 256) as u8).collect();
+    let requests: Vec<Vec<u8>> = [
+        "\r\n\r\n",
+        "GET\r\n\r\n",
+        "GET /\r\n\r\n",
+        "GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+        "GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n",
+        "BREW / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\nshort",
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnope\r\n",
+        "GET / HTTP/1.1\r\nHeader without colon\r\n\r\n",
+        "GET / HTTP/1.1\r\n: no name\r\n\r\n",
+        "GET http://evil.test/../../secret.txt HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+        "GET * HTTP/1.1\r\nHost: x\r\n\r\n",
+        "CONNECT evil.test:443 HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+        "GET /\u{0}/ HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /%ZZ HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /%ff%fe HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /\u{e9}\u{1f600} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET / HTTP/1.1\nHost: x\n\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=999999999-\r\n\r\n",
+    ]
+    .iter()
+    .map(|request| request.as_bytes().to_vec())
+    .chain([long_url.into_bytes(), garbage])
+    .collect();
+    for (n, request) in requests.iter().enumerate() {
+        let answer = exchange(addr, request, Duration::from_secs(5));
+        let shown = String::from_utf8_lossy(&request[..request.len().min(60)]).into_owned();
+        assert!(
+            !answer.text().contains(SECRET),
+            "request {n} ({shown:?}) reached the secret"
+        );
+        assert!(
+            answer.status == 0 || answer.status < 500 || answer.status == 505,
+            "request {n} ({shown:?}) broke the server: {}",
+            answer.head
+        );
+        assert_serves(addr, &format!("after malformed request {n} ({shown:?})"));
+    }
+    site.stop();
+}
+
+#[test]
+fn huge_headers_are_refused_and_the_server_keeps_serving() {
+    let site = Site::serve();
+    let addr = site.addr();
+    let one_huge = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Huge: {}\r\nConnection: close\r\n\r\n",
+        "a".repeat(1024 * 1024)
+    );
+    let many: String = (0..20_000)
+        .map(|n| format!("X-Header-{n}: {}\r\n", "b".repeat(50)))
+        .collect();
+    let many = format!("GET / HTTP/1.1\r\nHost: x\r\n{many}Connection: close\r\n\r\n");
+    for (what, request) in [("a 1 MB header", one_huge), ("20,000 headers (1 MB)", many)] {
+        let started = Instant::now();
+        let answer = exchange(addr, request.as_bytes(), PATIENCE);
+        assert!(started.elapsed() < PATIENCE, "{what}: the server stalled");
+        assert!(
+            answer.status == 0 || answer.status < 500,
+            "{what}: {}",
+            answer.head
+        );
+        assert_serves(addr, &format!("after {what}"));
+    }
+    site.stop();
+}
+
+#[test]
+fn path_traversal_in_every_encoding_is_refused() {
+    let site = Site::serve();
+    let addr = site.addr();
+    let attacks = [
+        "/../secret.txt",
+        "/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/%2e%2E/%2E%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/..%2Fsecret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/%2e%2e%5csecret.txt",
+        "/..%5csecret.txt",
+        "/..\\secret.txt",
+        "/..\\..\\secret.txt",
+        "/%252e%252e/secret.txt",
+        "/%252e%252e%252fsecret.txt",
+        "/%c0%ae%c0%ae/secret.txt",
+        "/%c0%ae%c0%ae%c0%afsecret.txt",
+        "/.%2e/secret.txt",
+        "/%2e./secret.txt",
+        "/./../secret.txt",
+        "/articles/../../secret.txt",
+        "/articles/%2e%2e/%2e%2e/secret.txt",
+        "//secret.txt",
+        "///../secret.txt",
+        "/secret.txt",
+        "/site.toml",
+        "/content/_index.md",
+        "/../site/site.toml",
+        "/%2e%2e/site/site.toml",
+        "/secret.txt%00.html",
+        "/%00../secret.txt",
+        "/..;/secret.txt",
+        "/..%00/secret.txt",
+        "/....//secret.txt",
+        "/%u002e%u002e/secret.txt",
+        "/.../secret.txt",
+    ];
+    let site_toml = std::fs::read_to_string(site.root().join("site.toml")).expect("site.toml");
+    let home_source = std::fs::read_to_string(site.root().join("content/_index.md")).expect("home");
+    for path in attacks {
+        let answer = get(addr, path);
+        let text = answer.text();
+        assert!(
+            !text.contains(SECRET),
+            "{path}: served the file outside the site"
+        );
+        assert!(!text.contains(site_toml.trim()), "{path}: served site.toml");
+        assert!(
+            !text.contains(home_source.trim()),
+            "{path}: served a source file"
+        );
+        assert!(
+            [400, 404].contains(&answer.status),
+            "{path}: status {} ({})",
+            answer.status,
+            answer.head.lines().next().unwrap_or_default()
+        );
+    }
+    // The same bytes with a NUL straight in the request line.
+    let raw =
+        format!("GET /..\u{0}/secret.txt HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let answer = exchange(addr, raw.as_bytes(), PATIENCE);
+    assert!(!answer.text().contains(SECRET));
+    assert_serves(addr, "after the traversal attempts");
+    site.stop();
+}
+
+#[test]
+fn requests_during_rebuilds_never_get_a_half_written_page() {
+    let site = Site::serve();
+    let addr = site.addr();
+    let article = site.root().join("content/articles/welcome.md");
+    let original = std::fs::read_to_string(&article).expect("the article");
+    let editing = Arc::new(AtomicBool::new(true));
+    let editor = {
+        let editing = editing.clone();
+        let article = article.clone();
+        let original = original.clone();
+        thread::spawn(move || {
+            for edit in 0..60 {
+                // Long and short versions, and now and then one that does not build.
+                let text = match edit % 5 {
+                    4 => "+++\ntitle = \"Broken\n".to_string(),
+                    n => format!(
+                        "{original}\n{}\n",
+                        format!("Edit {edit}. ").repeat(2_000 * n)
+                    ),
+                };
+                std::fs::write(&article, text).expect("edit");
+                thread::sleep(Duration::from_millis(40));
+            }
+            std::fs::write(&article, &original).expect("restore");
+            editing.store(false, Ordering::SeqCst);
+        })
+    };
+    let readers: Vec<_> = (0..4)
+        .map(|reader| {
+            let editing = editing.clone();
+            thread::spawn(move || {
+                let path = ["/articles/welcome/", "/", "/articles/", "/atom.xml"][reader];
+                let mut pages = 0;
+                let deadline = Instant::now() + Duration::from_secs(60);
+                while editing.load(Ordering::SeqCst) && Instant::now() < deadline {
+                    let answer = get(addr, path);
+                    if path.ends_with(".xml") {
+                        assert_eq!(answer.status, 200);
+                        let text = answer.text();
+                        roxmltree::Document::parse(&text)
+                            .unwrap_or_else(|error| panic!("a half-written feed: {error}"));
+                    } else {
+                        assert_whole_page(&answer, path);
+                    }
+                    pages += 1;
+                }
+                pages
+            })
+        })
+        .collect();
+    editor.join().expect("the editor");
+    let pages: usize = readers
+        .into_iter()
+        .map(|reader| reader.join().expect("a reader"))
+        .sum();
+    assert!(pages > 0, "no page was read during the edits");
+    println!("{pages} pages read during 60 edits, each whole");
+    assert_serves(addr, "after the edits");
+    site.stop();
+}
+
+#[test]
+fn many_open_event_streams_do_not_hold_up_pages() {
+    let site = Site::serve();
+    let addr = site.addr();
+    let mut streams = Vec::new();
+    for _ in 0..200 {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .write_all(format!("GET /__aimsite/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .expect("write");
+        streams.push(stream);
+    }
+    for n in 0..20 {
+        assert_whole_page(
+            &get(addr, "/"),
+            &format!("request {n} beside 200 event streams"),
+        );
+    }
+    drop(streams);
+    assert_serves(addr, "after the streams closed");
+    site.stop();
+}
