@@ -96,20 +96,30 @@ fn exchange(addr: SocketAddr, raw: &[u8], patience: Duration) -> Answer {
     read_answer(&mut stream)
 }
 
+/// Reads one answer: up to its `Content-Length`, to the end of its chunks, or until the server
+/// closes the connection or stays silent for the stream's read timeout.
 fn read_answer(stream: &mut TcpStream) -> Answer {
     let mut bytes = Vec::new();
     let mut buffer = [0u8; 64 * 1024];
+    let mut body_start = None;
     loop {
+        if let Some(start) = body_start
+            && answer_is_complete(&bytes[..start], &bytes[start..])
+        {
+            break;
+        }
         match stream.read(&mut buffer) {
-            Ok(0) => break,
+            Ok(0) | Err(_) => break,
             Ok(n) => bytes.extend_from_slice(&buffer[..n]),
-            Err(_) => break,
+        }
+        if body_start.is_none() {
+            body_start = bytes
+                .windows(4)
+                .position(|window| window == b"\r\n\r\n")
+                .map(|at| at + 4);
         }
     }
-    let split = bytes
-        .windows(4)
-        .position(|window| window == b"\r\n\r\n")
-        .map_or(bytes.len(), |at| at + 4);
+    let split = body_start.unwrap_or(bytes.len());
     let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
     let status = head
         .split_whitespace()
@@ -117,13 +127,31 @@ fn read_answer(stream: &mut TcpStream) -> Answer {
         .and_then(|code| code.parse().ok())
         .unwrap_or(0);
     let mut body = bytes[split..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
+    if is_chunked(&head) {
         body = dechunk(&body);
     }
     Answer { status, head, body }
+}
+
+fn is_chunked(head: &str) -> bool {
+    head.to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+}
+
+/// Whether the body read so far is all of it, as the head announces it.
+fn answer_is_complete(head: &[u8], body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    if head.starts_with("http/1.1 101") {
+        return true;
+    }
+    if is_chunked(&head) {
+        return body.ends_with(b"0\r\n\r\n");
+    }
+    let length = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|length| length.trim().parse::<usize>().ok());
+    length.is_some_and(|length| body.len() >= length)
 }
 
 fn dechunk(mut bytes: &[u8]) -> Vec<u8> {
@@ -244,11 +272,10 @@ fn slow_stalled_and_silent_clients_do_not_hold_up_others() {
     site.stop();
 }
 
-#[test]
-fn clients_that_never_read_their_answer_do_not_hold_up_others() {
-    let site = Site::serve();
+/// Clients that ask for a file too big for the socket buffers and never read the answer: more
+/// of them than the server has workers.
+fn clients_that_never_read(site: &Site) -> Vec<TcpStream> {
     let addr = site.addr();
-    // A file big enough to fill the socket buffers, so that writing it blocks.
     let big: Vec<u8> = (0..16 * 1024 * 1024)
         .map(|i: usize| (i % 253) as u8)
         .collect();
@@ -258,27 +285,49 @@ fn clients_that_never_read_their_answer_do_not_hold_up_others() {
         assert!(Instant::now() < deadline, "the new file was never served");
         thread::sleep(Duration::from_millis(100));
     }
-    // More such clients than the server has workers.
-    let mut stuck = Vec::new();
-    for _ in 0..24 {
-        let mut stream = TcpStream::connect(addr).expect("connect");
-        stream
-            .write_all(format!("GET /big.bin HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
-            .expect("write");
-        stuck.push(stream);
-    }
+    let stuck = (0..24)
+        .map(|_| {
+            let mut stream = TcpStream::connect(addr).expect("connect");
+            stream
+                .write_all(format!("GET /big.bin HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+                .expect("write");
+            stream
+        })
+        .collect();
     thread::sleep(Duration::from_millis(500));
+    stuck
+}
+
+/// Finding (issue 7), for `src/serve.rs`: each of the 8 HTTP workers writes its answer itself
+/// and tiny_http sets no write timeout, so 8 clients that never read a large answer hold every
+/// worker and nobody else is answered until they go away. A fix: write large answers on a
+/// thread of their own (or with a write timeout) so that workers stay free.
+#[test]
+#[ignore = "finding: clients that never read hold every worker of `serve` (see the comment)"]
+fn clients_that_never_read_their_answer_do_not_hold_up_others() {
+    let site = Site::serve();
+    let addr = site.addr();
+    let stuck = clients_that_never_read(&site);
     for n in 0..10 {
         assert_whole_page(
             &get(addr, "/"),
             &format!("request {n} beside clients that never read"),
         );
     }
+    drop(stuck);
+    site.stop();
+}
+
+#[test]
+fn the_server_recovers_when_clients_that_never_read_go_away() {
+    let site = Site::serve();
+    let addr = site.addr();
+    let stuck = clients_that_never_read(&site);
     for stream in &stuck {
         let _ = stream.shutdown(Shutdown::Both);
     }
     drop(stuck);
-    assert_serves(addr, "after they went away");
+    assert_serves(addr, "after clients that never read went away");
     site.stop();
 }
 
@@ -316,7 +365,7 @@ fn malformed_requests_are_refused_and_the_server_keeps_serving() {
     .chain([long_url.into_bytes(), garbage])
     .collect();
     for (n, request) in requests.iter().enumerate() {
-        let answer = exchange(addr, request, Duration::from_secs(5));
+        let answer = exchange(addr, request, Duration::from_secs(3));
         let shown = String::from_utf8_lossy(&request[..request.len().min(60)]).into_owned();
         assert!(
             !answer.text().contains(SECRET),

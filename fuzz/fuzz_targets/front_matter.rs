@@ -12,7 +12,12 @@ use aimsite::markdown::{self, LinkProblemKind, ResolveSource};
 use libfuzzer_sys::fuzz_target;
 
 /// One source path per kind of page: the home page, the article list, an article, a page.
-const SOURCES: [&str; 4] = ["_index.md", "articles/_index.md", "articles/fuzz.md", "fuzz.md"];
+const SOURCES: [&str; 4] = [
+    "_index.md",
+    "articles/_index.md",
+    "articles/fuzz.md",
+    "fuzz.md",
+];
 
 /// Knows no page, as for a site of one file.
 struct NoPages;
@@ -48,7 +53,10 @@ fuzz_target!(|data: &[u8]| {
     match content::parse_page(text.clone(), source.to_string(), display_path.clone()) {
         Ok(page) => {
             assert!(page.front_start <= page.body_start && page.body_start <= text.len());
-            for date in [&page.front.date, &page.front.updated].into_iter().flatten() {
+            for date in [&page.front.date, &page.front.updated]
+                .into_iter()
+                .flatten()
+            {
                 let date = Date::from_toml(date.get_ref()).expect("checked by parse_page");
                 let _ = (date.iso(), date.display(), date.rfc3339());
             }
@@ -63,7 +71,11 @@ fuzz_target!(|data: &[u8]| {
             // The body's link problems are located in the whole file, as `site` does.
             let (_, problems) = markdown::render(page.body(), &NoPages);
             for problem in problems {
-                check_located(&page.body_error(problem.span, problem.message), &display_path, &text);
+                check_located(
+                    &page.body_error(problem.span, problem.message),
+                    &display_path,
+                    &text,
+                );
             }
         }
         Err(problems) => {

@@ -23,7 +23,11 @@ impl ResolveSource for Resolver {
             _ if source.starts_with("draft") => Err(LinkProblemKind::Draft),
             _ if source.starts_with("articles/") && source.ends_with(".md") => {
                 let stem = &source["articles/".len()..source.len() - 3];
-                Ok(format!("{}articles/{}/", self.base_path, markdown::slugify(stem)))
+                Ok(format!(
+                    "{}articles/{}/",
+                    self.base_path,
+                    markdown::slugify(stem)
+                ))
             }
             _ => Err(LinkProblemKind::Missing {
                 suggestion: (source.len() % 2 == 0).then(|| "contact.md".to_string()),
@@ -51,7 +55,12 @@ fuzz_target!(|data: &[u8]| {
     let (rendered, problems) = markdown::render(&body, &resolver);
 
     let unique: HashSet<&String> = rendered.heading_ids.iter().collect();
-    assert_eq!(unique.len(), rendered.heading_ids.len(), "{:?}", rendered.heading_ids);
+    assert_eq!(
+        unique.len(),
+        rendered.heading_ids.len(),
+        "{:?}",
+        rendered.heading_ids
+    );
     assert!(rendered.heading_ids.iter().all(|id| !id.is_empty()));
     assert_eq!(count(&rendered.toc), rendered.heading_ids.len());
     assert!(rendered.word_count <= body.len());
@@ -64,7 +73,8 @@ fuzz_target!(|data: &[u8]| {
     for problem in problems {
         assert!(problem.span.start <= problem.span.end && problem.span.end <= body.len());
         assert!(!problem.help.is_empty());
-        let diagnostic = Diagnostic::error("content/fuzz.md", problem.message).at(&body, problem.span);
+        let diagnostic =
+            Diagnostic::error("content/fuzz.md", problem.message).at(&body, problem.span);
         let _ = diagnostic.to_string();
     }
 });

@@ -16,7 +16,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let problems = match config::parse(text, PathBuf::from("site.toml"), None) {
         Ok((settings, warnings)) => {
-            assert!(settings.base_url.path.starts_with('/') && settings.base_url.path.ends_with('/'));
+            assert!(
+                settings.base_url.path.starts_with('/') && settings.base_url.path.ends_with('/')
+            );
             warnings
         }
         Err(problems) => {
