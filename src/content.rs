@@ -539,20 +539,40 @@ fn validate_front_matter(page: &SourcePage) -> Vec<Diagnostic> {
         }
     }
     for tag in &front.tags {
-        if crate::markdown::slugify(tag.get_ref()).is_empty() {
+        let slug = crate::markdown::slugify(tag.get_ref());
+        if slug.is_empty() {
             problems.push(
                 page.front_error(tag.span(), "the tag has no letters or digits")
                     .with_help("give the tag a name, such as \"leadership\""),
+            );
+        } else if slug.len() > MAX_NAME_BYTES {
+            let message = format!(
+                "the tag's folder name would be {} bytes long; file systems allow {MAX_NAME_BYTES}",
+                slug.len()
+            );
+            problems.push(
+                page.front_error(tag.span(), message)
+                    .with_help("shorten the tag"),
             );
         }
     }
     problems
 }
 
+/// The longest file or folder name file systems allow, in bytes: a longer slug, alias or tag
+/// would fail the build only when its file is written, without naming the page.
+const MAX_NAME_BYTES: usize = 255;
+
 /// A slug must stay one folder below its section: no separators, no `..`, no hidden names.
 fn check_slug(slug: &str) -> Result<(), String> {
     if slug.is_empty() {
         return Err("the slug is empty".into());
+    }
+    if slug.len() > MAX_NAME_BYTES {
+        return Err(format!(
+            "the slug is {} bytes long; file systems allow {MAX_NAME_BYTES} in a folder name",
+            slug.len()
+        ));
     }
     if slug.contains(['/', '\\']) || slug == "." || slug == ".." || slug.contains("..") {
         return Err(format!(
@@ -596,6 +616,12 @@ fn check_alias(alias: &str) -> Result<(), String> {
     }
     if alias == "/" {
         return Err("the alias `/` would replace the home page".into());
+    }
+    if let Some(part) = alias.split('/').find(|part| part.len() > MAX_NAME_BYTES) {
+        return Err(format!(
+            "a part of the alias is {} bytes long; file systems allow {MAX_NAME_BYTES} in a name",
+            part.len()
+        ));
     }
     Ok(())
 }

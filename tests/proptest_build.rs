@@ -26,6 +26,8 @@ fn value() -> impl Strategy<Value = String> {
         // Strings, quoted the Rust way: mostly valid TOML, sometimes an invalid escape.
         any::<String>().prop_map(|text| format!("{text:?}")),
         "\"[a-z0-9./_ -]{0,12}\"",
+        // Longer than a file name may be, as a slug, a tag or a part of an alias.
+        "\"/?[a-z]{250,300}/?\"",
         "[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?)?",
         any::<i64>().prop_map(|number| number.to_string()),
         any::<bool>().prop_map(|flag| flag.to_string()),

@@ -473,6 +473,45 @@ fn including_a_template_that_does_not_exist_is_an_error_naming_the_includer() {
 // Regressions for findings
 // ---------------------------------------------------------------------------------------------
 
+/// Regression: a slug, tag or alias longer than file systems allow in a name failed the build
+/// only when its file was written ("File name too long"), naming a file of the staging folder
+/// instead of the page and line.
+#[test]
+fn names_too_long_for_a_file_system_are_errors_on_their_line() {
+    let fixture = Fixture::new();
+    let long = "\u{6f22}".repeat(100); // 300 bytes of letters
+    fixture.write(
+        "content/articles/b.md",
+        format!(
+            "+++\ntitle = \"B\"\nslug = \"{long}\"\ntags = [\"{}\"]\naliases = [\"/old/{}/\"]\n+++\n\nText.\n",
+            "t".repeat(256),
+            "a".repeat(256)
+        ),
+    );
+    let problems = fixture.rejected();
+    problems
+        .at("content/articles/b.md", 3)
+        .says("300 bytes")
+        .help();
+    problems
+        .at("content/articles/b.md", 4)
+        .says("256 bytes")
+        .help();
+    problems
+        .at("content/articles/b.md", 5)
+        .says("256 bytes")
+        .help();
+    // 255 bytes is still a name.
+    fixture.write(
+        "content/articles/b.md",
+        format!(
+            "+++\ntitle = \"B\"\nslug = \"{}\"\n+++\n\nText.\n",
+            "s".repeat(255)
+        ),
+    );
+    fixture.build_ok(&[]);
+}
+
 struct Resolver;
 
 impl ResolveSource for Resolver {
