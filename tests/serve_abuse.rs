@@ -230,8 +230,52 @@ fn thousands_of_requests_over_many_connections_are_all_answered() {
     site.stop();
 }
 
+/// A request sent a byte at a time, on a thread of its own; returns its answer.
+fn trickling_request(addr: SocketAddr) -> thread::JoinHandle<Answer> {
+    thread::spawn(move || {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
+        let request =
+            format!("GET /articles/ HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        for byte in request.as_bytes() {
+            stream.write_all(&[*byte]).expect("write a byte");
+            thread::sleep(Duration::from_millis(25));
+        }
+        read_answer(&mut stream)
+    })
+}
+
 #[test]
-fn slow_stalled_and_silent_clients_do_not_hold_up_others() {
+fn a_request_sent_byte_by_byte_is_served_and_holds_up_nobody() {
+    let site = Site::serve();
+    let addr = site.addr();
+    let trickle = trickling_request(addr);
+    let started = Instant::now();
+    for n in 0..40 {
+        assert_whole_page(
+            &get(addr, "/"),
+            &format!("request {n} beside a slow client"),
+        );
+    }
+    assert!(
+        started.elapsed() < PATIENCE,
+        "requests waited for the slow client"
+    );
+    let slow = trickle.join().expect("the trickling client");
+    assert_whole_page(&slow, "the request sent byte by byte");
+    site.stop();
+}
+
+/// Finding (issue 7), for `src/serve.rs` (its HTTP library): tiny_http 0.12 reads each
+/// connection on a thread of a pool, with no read timeout, and its pool can queue a new
+/// connection while every thread waits on a client that sends nothing (it counts a thread as
+/// free while that thread is being handed the previous connection). With connections that stay
+/// silent or never finish their request (browsers keep speculative connections open like this),
+/// a new request can wait until they close: about one run in three of this test. A fix needs
+/// a read timeout on accepted connections, or an HTTP server that has one.
+#[test]
+#[ignore = "finding: silent connections can starve new ones in tiny_http's pool (see the comment)"]
+fn silent_and_stalled_connections_do_not_hold_up_others() {
     let site = Site::serve();
     let addr = site.addr();
     // Connections that send nothing, and requests that never finish.
@@ -244,31 +288,46 @@ fn slow_stalled_and_silent_clients_do_not_hold_up_others() {
         }
         idle.push(stream);
     }
-    // One request sent a byte at a time.
-    let trickle = thread::spawn(move || {
-        let mut stream = TcpStream::connect(addr).expect("connect");
-        stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
-        let request =
-            format!("GET /articles/ HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-        for byte in request.as_bytes() {
-            stream.write_all(&[*byte]).expect("write a byte");
-            thread::sleep(Duration::from_millis(25));
-        }
-        read_answer(&mut stream)
-    });
-    // Everyone else is served meanwhile.
+    let trickle = trickling_request(addr);
     let started = Instant::now();
     for n in 0..40 {
-        assert_whole_page(&get(addr, "/"), &format!("request {n} beside slow clients"));
+        assert_whole_page(
+            &get(addr, "/"),
+            &format!("request {n} beside silent clients"),
+        );
     }
     assert!(
         started.elapsed() < PATIENCE,
-        "normal requests waited for slow clients"
+        "requests waited for silent clients"
     );
-    let slow = trickle.join().expect("the trickling client");
-    assert_whole_page(&slow, "the request sent byte by byte");
+    assert_whole_page(
+        &trickle.join().expect("the trickling client"),
+        "the slow request",
+    );
     drop(idle);
-    assert_serves(addr, "after the slow clients left");
+    site.stop();
+}
+
+#[test]
+fn the_server_recovers_when_silent_connections_close() {
+    let site = Site::serve();
+    let addr = site.addr();
+    let idle: Vec<TcpStream> = (0..50)
+        .map(|n| {
+            let mut stream = TcpStream::connect(addr).expect("connect");
+            if n % 2 == 0 {
+                let _ = stream.write_all(b"GET / HTTP/1.1\r\nX-Slow: ");
+            }
+            stream
+        })
+        .collect();
+    drop(idle);
+    for n in 0..10 {
+        assert_whole_page(
+            &get(addr, "/"),
+            &format!("request {n} after silent clients left"),
+        );
+    }
     site.stop();
 }
 
