@@ -44,7 +44,8 @@ impl ResolveSource for Links {
     }
 }
 
-#[divan::bench]
+// Many short samples: one call takes about 0.1 ms, and this machine's speed wanders.
+#[divan::bench(sample_count = 1000)]
 fn markdown(bencher: Bencher) {
     let body = body();
     let (rendered, problems) = markdown::render(body, &Links);
@@ -80,7 +81,7 @@ fn fixture_site(root: &Path) -> BuildOptions {
     BuildOptions::new(root)
 }
 
-#[divan::bench]
+#[divan::bench(sample_count = 1000)]
 fn templates(bencher: Bencher) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let options = fixture_site(dir.path());
