@@ -163,17 +163,9 @@ fn render_with(
     options: &BuildOptions,
     cache: Option<&mut RenderCache>,
 ) -> Result<RenderedSite, BuildError> {
-    let files = Mutex::new(Vec::new());
-    let rendered = run(options, cache, &|file| {
-        files
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(file)
-    })?;
-    let mut files = files
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let files = output::Collected::default();
+    let rendered = run(options, cache, &|file| files.push(file))?;
+    let files = files.into_sorted();
     Ok(RenderedSite {
         files,
         pages: rendered.pages,

@@ -193,6 +193,29 @@ pub fn write(output: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
     staging.commit()
 }
 
+/// Files handed over from any thread and kept in memory, given back in path order so that the
+/// same site always gives the same list.
+#[derive(Default)]
+pub struct Collected(Mutex<Vec<OutputFile>>);
+
+impl Collected {
+    pub fn push(&self, file: OutputFile) {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(file);
+    }
+
+    pub fn into_sorted(self) -> Vec<OutputFile> {
+        let mut files = self
+            .0
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+}
+
 /// A new output being written beside the old one. Files go in as they are made, from any
 /// thread; `commit` swaps the whole folder into place. Dropped without a commit, it removes
 /// what it wrote and the previous output stays as it was.

@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -271,17 +270,9 @@ fn located_reports(text: &str) -> Vec<(String, usize, usize, String)> {
 
 /// Renders every page of the site, in parallel, into memory.
 pub fn render(site: &Site, templates: &mut Templates) -> Result<Vec<OutputFile>, Diagnostics> {
-    let files = Mutex::new(Vec::new());
-    render_each(site, templates, None, &|file, _| {
-        files
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(file)
-    })?;
-    let mut files = files
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let files = crate::output::Collected::default();
+    render_each(site, templates, None, &|file, _| files.push(file))?;
+    let files = files.into_sorted();
     Ok(files)
 }
 
