@@ -1,20 +1,21 @@
 //! `aimsite serve`: builds the site in memory, serves it over HTTP, watches the sources and
 //! rebuilds on every change, and tells open pages to reload.
 //!
-//! Threads: a pool of HTTP workers (tiny_http), the file watcher (notify), one builder that
-//! debounces changes and rebuilds with a `RenderCache` (so a rebuild redoes only what changed),
-//! and one thread per open page's event stream. The site is an immutable `Snapshot` behind an
+//! Threads: one per HTTP connection (`http`, with deadlines so a stalled client holds up only
+//! itself; an open page's event stream keeps its connection's thread), the file watcher
+//! (notify), and one builder that debounces changes and rebuilds with a `RenderCache` (so a
+//! rebuild redoes only what changed). The site is an immutable `Snapshot` behind an
 //! `RwLock<Arc<_>>`: a rebuild swaps in a whole new one, so a request never sees a half-built
 //! site. Nothing is written to disk: `public/` is never touched.
 
 mod events;
+mod http;
 mod request;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{self, Cursor, Read};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::{self, JoinHandle};
@@ -22,7 +23,6 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use thiserror::Error;
-use tiny_http::{Header, Method, Response, StatusCode};
 
 use crate::assets::AssetUrls;
 use crate::build::{self, BuildError, BuildOptions, RenderCache};
@@ -33,6 +33,7 @@ use crate::output::Contents;
 use crate::site::NOT_FOUND_FILE;
 use crate::templates::TEMPLATES_DIR;
 
+use http::{Body, HttpServer, Method, Request, Response};
 use request::Route;
 
 /// The live-reload script, served at `/__aimsite/livereload.js`.
@@ -41,8 +42,6 @@ const LIVE_RELOAD_JS: &str = include_str!("serve/livereload.js");
 const QUIET: Duration = Duration::from_millis(60);
 /// A rebuild starts at the latest this long after the first change of a burst.
 const MOST_WAIT: Duration = Duration::from_millis(500);
-/// HTTP worker threads; page event streams have threads of their own.
-const WORKERS: usize = 8;
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -151,7 +150,6 @@ struct Failure {
 struct Shared {
     site: RwLock<Arc<Snapshot>>,
     clients: events::Clients,
-    stopping: AtomicBool,
     report: Box<dyn Fn(Notice) + Send + Sync>,
 }
 
@@ -181,8 +179,7 @@ enum Message {
 pub struct Server {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    http: Arc<tiny_http::Server>,
-    workers: Vec<JoinHandle<()>>,
+    http: HttpServer,
     builder: Option<JoinHandle<()>>,
     messages: Sender<Message>,
     watcher: Arc<Mutex<Option<notify::RecommendedWatcher>>>,
@@ -215,7 +212,6 @@ impl Server {
                 failure: None,
             })),
             clients: events::Clients::default(),
-            stopping: AtomicBool::new(false),
             report: Box::new(report),
         });
         let mut cache = RenderCache::default();
@@ -243,33 +239,16 @@ impl Server {
             })
         };
 
-        let http = tiny_http::Server::from_listener(listener, None).map_err(|error| {
-            ServeError::Listen {
-                addr,
-                source: io::Error::other(error.to_string()),
-            }
-        })?;
-        let http = Arc::new(http);
-        let workers = (0..WORKERS)
-            .map(|_| {
-                let http = http.clone();
-                let shared = shared.clone();
-                thread::spawn(move || {
-                    loop {
-                        match http.recv() {
-                            Ok(request) => handle(&shared, request),
-                            Err(_) if shared.stopping.load(Ordering::SeqCst) => return,
-                            Err(_) => thread::sleep(Duration::from_millis(10)),
-                        }
-                    }
-                })
-            })
-            .collect();
+        let handler = {
+            let shared = shared.clone();
+            Arc::new(move |request: &Request| handle(&shared, request))
+        };
+        let http = HttpServer::start(listener, handler)
+            .map_err(|source| ServeError::Listen { addr, source })?;
         Ok(Server {
             addr,
             shared,
             http,
-            workers,
             builder: Some(builder),
             messages,
             watcher,
@@ -288,7 +267,6 @@ impl Server {
     /// Stops watching, building and serving, and waits for the threads to end. Open event
     /// streams are closed.
     pub fn stop(mut self) {
-        self.shared.stopping.store(true, Ordering::SeqCst);
         let _ = self.messages.send(Message::Stop);
         if let Some(builder) = self.builder.take() {
             let _ = builder.join();
@@ -297,12 +275,7 @@ impl Server {
             watcher.take();
         }
         self.shared.clients.disconnect_all();
-        for _ in &self.workers {
-            self.http.unblock();
-        }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
-        }
+        self.http.stop();
     }
 }
 
@@ -372,15 +345,7 @@ fn listen(bind: IpAddr, port: u16) -> Result<TcpListener, ServeError> {
 
 /// `http://127.0.0.1:1111/`: the site's base URL while served.
 fn url_of(addr: SocketAddr) -> String {
-    let ip = match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ip => ip,
-    };
-    match ip {
-        IpAddr::V4(ip) => format!("http://{ip}:{}/", addr.port()),
-        IpAddr::V6(ip) => format!("http://[{ip}]:{}/", addr.port()),
-    }
+    format!("http://{}/", http::reachable(addr))
 }
 
 /// Watches the source folders that exist and are not watched yet, and the root for
@@ -675,58 +640,53 @@ fn failure_json(problems: &Diagnostics) -> String {
     serde_json::json!({ "problems": problems }).to_string()
 }
 
-/// Answers one request. Errors writing the answer (a browser that went away) are ignored.
-fn handle(shared: &Shared, request: tiny_http::Request) {
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        let response = text_response(405, "Only GET and HEAD are supported.\n")
-            .with_header(header("Allow", "GET, HEAD"));
-        let _ = request.respond(response);
-        return;
+/// Answers one request.
+fn handle(shared: &Arc<Shared>, request: &Request) -> Response {
+    if request.method == Method::Other {
+        return text_response(405, "Only GET and HEAD are supported.\n")
+            .with_header("Allow", "GET, HEAD");
     }
-    let route = match request::route(request.url()) {
+    let route = match request::route(&request.target) {
         Ok(route) => route,
         Err(refused) => {
-            let _ = request.respond(text_response(
-                400,
-                &format!("Bad request: {}.\n", refused.0),
-            ));
-            return;
+            return text_response(400, &format!("Bad request: {}.\n", refused.0));
         }
     };
     match route {
         Route::LiveReloadScript => {
-            let response = bytes_response(200, LIVE_RELOAD_JS.as_bytes().to_vec(), "script.js");
-            let _ = request.respond(response);
+            bytes_response(200, LIVE_RELOAD_JS.as_bytes().to_vec(), "script.js")
         }
         Route::Events { since } => {
-            let writer = request.into_writer();
-            shared.clients.connect(writer, || {
-                let snapshot = shared.snapshot();
-                let mut first = Vec::new();
-                if let Some(failure) = &snapshot.failure {
-                    first.push(events::message("error", &failure.json));
-                } else if since.is_some_and(|since| since != snapshot.generation) {
-                    first.push(events::message("reload", "{}"));
-                }
-                first
-            });
+            let shared = shared.clone();
+            Response::new(
+                200,
+                Body::Takeover(Box::new(move |stream| {
+                    shared.clients.connect(stream, || {
+                        let snapshot = shared.snapshot();
+                        let mut first = Vec::new();
+                        if let Some(failure) = &snapshot.failure {
+                            first.push(events::message("error", &failure.json));
+                        } else if since.is_some_and(|since| since != snapshot.generation) {
+                            first.push(events::message("reload", "{}"));
+                        }
+                        first
+                    });
+                })),
+            )
         }
-        Route::Unknown => {
-            let _ = request.respond(text_response(404, "Not found.\n"));
-        }
-        Route::File { path, query } => serve_file(shared, request, &path, query.as_deref()),
+        Route::Unknown => text_response(404, "Not found.\n"),
+        Route::File { path, query } => serve_file(shared, &path, query.as_deref()),
     }
 }
 
-fn serve_file(shared: &Shared, request: tiny_http::Request, path: &str, query: Option<&str>) {
+fn serve_file(shared: &Shared, path: &str, query: Option<&str>) -> Response {
     let snapshot = shared.snapshot();
     if !snapshot.built {
         let text = snapshot
             .failure
             .as_ref()
             .map_or("", |failure| &failure.text);
-        let _ = request.respond(not_built_page(text, snapshot.generation));
-        return;
+        return not_built_page(text, snapshot.generation);
     }
     let key = if path.is_empty() || path.ends_with('/') {
         format!("{path}index.html")
@@ -734,29 +694,22 @@ fn serve_file(shared: &Shared, request: tiny_http::Request, path: &str, query: O
         path.to_string()
     };
     if let Some(contents) = snapshot.files.get(&key) {
-        let _ = request.respond(file_response(200, &key, contents, snapshot.generation));
-        return;
+        return file_response(200, &key, contents, snapshot.generation);
     }
     if snapshot.files.contains_key(&format!("{path}/index.html")) {
         let location = match query {
             Some(query) => format!("/{path}/?{query}"),
             None => format!("/{path}/"),
         };
-        let response =
-            text_response(301, "Moved permanently.\n").with_header(header("Location", &location));
-        let _ = request.respond(response);
-        return;
+        return text_response(301, "Moved permanently.\n").with_header("Location", location);
     }
-    let response = match snapshot.files.get(NOT_FOUND_FILE) {
+    match snapshot.files.get(NOT_FOUND_FILE) {
         Some(contents) => file_response(404, NOT_FOUND_FILE, contents, snapshot.generation),
         None => text_response(404, "Not found.\n"),
-    };
-    let _ = request.respond(response);
+    }
 }
 
-type Body = Box<dyn Read + Send>;
-
-fn file_response(status: u16, path: &str, contents: &Contents, generation: u64) -> Response<Body> {
+fn file_response(status: u16, path: &str, contents: &Contents, generation: u64) -> Response {
     let is_html = request::content_type(path).starts_with("text/html");
     match contents {
         Contents::Text(text) if is_html => bytes_response(
@@ -766,59 +719,35 @@ fn file_response(status: u16, path: &str, contents: &Contents, generation: u64) 
         ),
         Contents::Text(text) => bytes_response(status, text.clone().into_bytes(), path),
         Contents::Embedded(bytes) => bytes_response(status, bytes.to_vec(), path),
-        Contents::Loaded(bytes) => body_response(
-            status,
-            Box::new(Cursor::new(SharedBytes(bytes.clone()))),
-            Some(bytes.len()),
-            path,
-        ),
-        Contents::CopyOf(source) => match std::fs::File::open(source) {
-            Ok(file) => {
-                let length = file
-                    .metadata()
-                    .ok()
-                    .and_then(|m| usize::try_from(m.len()).ok());
-                body_response(status, Box::new(file), length, path)
+        Contents::Loaded(bytes) => body_response(status, Body::Shared(bytes.clone()), path),
+        Contents::CopyOf(source) => {
+            let opened =
+                std::fs::File::open(source).and_then(|file| Ok((file.metadata()?.len(), file)));
+            match opened {
+                Ok((length, file)) => body_response(status, Body::File(file, length), path),
+                Err(_) => text_response(404, "Not found.\n"),
             }
-            Err(_) => text_response(404, "Not found.\n"),
-        },
+        }
     }
 }
 
-/// `Arc<[u8]>` as a readable body, shared with the snapshot instead of copied.
-struct SharedBytes(Arc<[u8]>);
-
-impl AsRef<[u8]> for SharedBytes {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
+fn bytes_response(status: u16, bytes: Vec<u8>, path: &str) -> Response {
+    body_response(status, Body::Bytes(bytes), path)
 }
 
-fn bytes_response(status: u16, bytes: Vec<u8>, path: &str) -> Response<Body> {
-    let length = bytes.len();
-    body_response(status, Box::new(Cursor::new(bytes)), Some(length), path)
+fn body_response(status: u16, body: Body, path: &str) -> Response {
+    Response::new(status, body)
+        .with_header("Content-Type", request::content_type(path))
+        .with_header("Cache-Control", "no-store")
+        .with_header("X-Content-Type-Options", "nosniff")
 }
 
-fn body_response(status: u16, body: Body, length: Option<usize>, path: &str) -> Response<Body> {
-    Response::new(
-        StatusCode(status),
-        vec![
-            header("Content-Type", request::content_type(path)),
-            header("Cache-Control", "no-store"),
-            header("X-Content-Type-Options", "nosniff"),
-        ],
-        body,
-        length,
-        None,
-    )
-}
-
-fn text_response(status: u16, text: &str) -> Response<Body> {
+fn text_response(status: u16, text: &str) -> Response {
     bytes_response(status, text.as_bytes().to_vec(), "response.txt")
 }
 
 /// Shown for every page until the first build succeeds; reloads itself when one does.
-fn not_built_page(problems: &str, generation: u64) -> Response<Body> {
+fn not_built_page(problems: &str, generation: u64) -> Response {
     let escaped = problems
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -831,11 +760,6 @@ fn not_built_page(problems: &str, generation: u64) -> Response<Body> {
         request::with_live_reload(&page, generation).into_bytes(),
         "index.html",
     )
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .expect("header names and values are ASCII")
 }
 
 #[cfg(test)]

@@ -266,15 +266,9 @@ fn a_request_sent_byte_by_byte_is_served_and_holds_up_nobody() {
     site.stop();
 }
 
-/// Finding (issue 7), for `src/serve.rs` (its HTTP library): tiny_http 0.12 reads each
-/// connection on a thread of a pool, with no read timeout, and its pool can queue a new
-/// connection while every thread waits on a client that sends nothing (it counts a thread as
-/// free while that thread is being handed the previous connection). With connections that stay
-/// silent or never finish their request (browsers keep speculative connections open like this),
-/// a new request can wait until they close: about one run in three of this test. A fix needs
-/// a read timeout on accepted connections, or an HTTP server that has one.
+/// Connections that stay silent or never finish their request (browsers keep speculative
+/// connections open like this) must not keep new requests waiting.
 #[test]
-#[ignore = "finding: silent connections can starve new ones in tiny_http's pool (see the comment)"]
 fn silent_and_stalled_connections_do_not_hold_up_others() {
     let site = Site::serve();
     let addr = site.addr();
@@ -357,12 +351,9 @@ fn clients_that_never_read(site: &Site) -> Vec<TcpStream> {
     stuck
 }
 
-/// Finding (issue 7), for `src/serve.rs`: each of the 8 HTTP workers writes its answer itself
-/// and tiny_http sets no write timeout, so 8 clients that never read a large answer hold every
-/// worker and nobody else is answered until they go away. A fix: write large answers on a
-/// thread of their own (or with a write timeout) so that workers stay free.
+/// Clients that never read a large answer, more of them than a worker pool would have, must
+/// not keep others waiting.
 #[test]
-#[ignore = "finding: clients that never read hold every worker of `serve` (see the comment)"]
 fn clients_that_never_read_their_answer_do_not_hold_up_others() {
     let site = Site::serve();
     let addr = site.addr();
@@ -619,5 +610,51 @@ fn many_open_event_streams_do_not_hold_up_pages() {
     }
     drop(streams);
     assert_serves(addr, "after the streams closed");
+    site.stop();
+}
+
+/// A request begun and never finished is answered 408 once its deadline passes, and its
+/// connection closed: it does not hold a thread for ever.
+#[test]
+fn a_request_that_never_finishes_is_timed_out() {
+    let site = Site::serve();
+    let started = Instant::now();
+    let answer = exchange(site.addr(), b"GET / HTTP/1.1\r\nX-Slow: ", PATIENCE);
+    assert_eq!(answer.status, 408, "{}", answer.head);
+    assert!(answer.head.contains("Connection: close"), "{}", answer.head);
+    assert!(started.elapsed() < PATIENCE, "the deadline was not kept");
+    assert_serves(site.addr(), "after a timed-out request");
+    site.stop();
+}
+
+/// Beyond the connection limit a client is told at once that the server is busy (instead of
+/// waiting unanswered), and once the crowd leaves everyone is served again.
+#[test]
+fn connections_beyond_the_limit_are_told_to_retry() {
+    let site = Site::serve();
+    let addr = site.addr();
+    let crowd: Vec<TcpStream> = (0..520)
+        .map(|_| TcpStream::connect(addr).expect("connect"))
+        .collect();
+    let deadline = Instant::now() + PATIENCE;
+    let busy = loop {
+        let answer = exchange(
+            addr,
+            b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+            PATIENCE,
+        );
+        if answer.status == 503 || Instant::now() > deadline {
+            break answer;
+        }
+    };
+    assert_eq!(busy.status, 503, "{}", busy.head);
+    assert!(busy.head.contains("Retry-After: 1"), "{}", busy.head);
+    drop(crowd);
+    let deadline = Instant::now() + PATIENCE;
+    while get(addr, "/").status != 200 {
+        assert!(Instant::now() < deadline, "not served after the crowd left");
+        thread::sleep(Duration::from_millis(50));
+    }
+    assert_serves(addr, "after the crowd left");
     site.stop();
 }

@@ -1,10 +1,10 @@
-//! The live-reload event stream (server-sent events): one thread per open page, fed through a
-//! channel, so that a slow or vanished browser never holds up a rebuild or another page.
+//! The live-reload event stream (server-sent events): each open page's connection thread is fed
+//! through a channel, so that a slow or vanished browser never holds up a rebuild or another
+//! page.
 
 use std::io::Write;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
 /// How often an idle stream sends a comment, which also finds browsers that went away.
@@ -35,9 +35,10 @@ impl Clients {
         clients.retain(|client| client.send(message.clone()).is_ok());
     }
 
-    /// Adds a page. `first` runs under the same lock as `broadcast`, so that the events it
+    /// Adds a page and streams events to it on the calling thread until it goes away or the
+    /// server stops. `first` runs under the same lock as `broadcast`, so that the events it
     /// decides to send first and those broadcast later never miss a build between them.
-    pub fn connect(&self, writer: Box<dyn Write + Send>, first: impl FnOnce() -> Vec<Message>) {
+    pub fn connect(&self, writer: impl Write, first: impl FnOnce() -> Vec<Message>) {
         let (sender, receiver) = mpsc::channel();
         {
             let mut clients = self
@@ -49,7 +50,7 @@ impl Clients {
             }
             clients.push(sender);
         }
-        thread::spawn(move || stream(writer, receiver));
+        stream(writer, receiver);
     }
 
     /// Ends every stream: each page's thread stops once its channel is closed.
@@ -63,7 +64,7 @@ impl Clients {
 
 /// Writes the response head, then each event as it comes, until the page goes away or the
 /// server stops.
-fn stream(mut writer: Box<dyn Write + Send>, receiver: Receiver<Message>) {
+fn stream(mut writer: impl Write, receiver: Receiver<Message>) {
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n\
                 Cache-Control: no-store\r\nConnection: close\r\nX-Accel-Buffering: no\r\n\r\n\
                 retry: 1000\n\n";
