@@ -561,7 +561,7 @@ fn validate_front_matter(page: &SourcePage) -> Vec<Diagnostic> {
 
 /// The longest file or folder name file systems allow, in bytes: a longer slug, alias or tag
 /// would fail the build only when its file is written, without naming the page.
-const MAX_NAME_BYTES: usize = 255;
+pub const MAX_NAME_BYTES: usize = 255;
 
 /// A slug must stay one folder below its section: no separators, no `..`, no hidden names.
 fn check_slug(slug: &str) -> Result<(), String> {

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::assets::{self, AssetUrls};
 use crate::config::{MenuTarget, Settings};
-use crate::content::{Asset, Date, LoadedContent, SourceKind, SourcePage};
+use crate::content::{Asset, Date, LoadedContent, MAX_NAME_BYTES, SourceKind, SourcePage};
 use crate::diagnostics::{Diagnostic, Diagnostics, closest};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 
@@ -371,8 +371,9 @@ fn url_path(page: &SourcePage) -> String {
         return ARTICLES_PATH.to_string();
     }
     let mut parts: Vec<String> = page.source.split('/').map(url_segment).collect();
-    let file = parts.pop().unwrap_or_default();
-    let stem = file.strip_suffix(".md").unwrap_or(&file);
+    let file = page.source.rsplit('/').next().unwrap_or_default();
+    parts.pop();
+    let stem = file.strip_suffix(".md").unwrap_or(file);
     if stem != "_index" {
         match &page.front.slug {
             Some(slug) => parts.push(slug.get_ref().clone()),
@@ -608,8 +609,28 @@ fn collect_tags(pages: &[Page], articles: &[usize]) -> Vec<Tag> {
     tags.into_values().collect()
 }
 
-/// Two sources that would write the same file are an error naming both.
+/// Two sources that would write the same file are an error naming both; so is a page whose
+/// folder name (a source name transliterated, which can grow) is too long for file systems.
 fn check_output_paths(pages: &[Page], tags: &[Tag], copies: &[Asset], problems: &mut Diagnostics) {
+    for page in pages {
+        if let Some(name) = page
+            .path
+            .split('/')
+            .find(|name| name.len() > MAX_NAME_BYTES)
+        {
+            problems.push(
+                Diagnostic::error(
+                    &page.display_path,
+                    format!(
+                        "the page's folder name `{}…` would be {} bytes long; file systems allow {MAX_NAME_BYTES}",
+                        name.chars().take(40).collect::<String>(),
+                        name.len()
+                    ),
+                )
+                .with_help("give the file a shorter name, or set a shorter `slug` in its front matter"),
+            );
+        }
+    }
     let mut owners: HashMap<String, PathBuf> = HashMap::new();
     let generated = [
         (format!("{ARTICLES_PATH}index.html"), "the article list"),

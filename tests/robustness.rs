@@ -512,6 +512,29 @@ fn names_too_long_for_a_file_system_are_errors_on_their_line() {
     fixture.build_ok(&[]);
 }
 
+/// A file name within the file system's limit can grow past it when transliterated for its URL
+/// (each `中` becomes `zhong-`): the build says so, naming the file, before writing anything.
+#[test]
+fn a_file_name_that_grows_too_long_as_a_url_is_an_error_naming_it() {
+    let fixture = Fixture::new();
+    let name = format!("content/articles/{}.md", "\u{4e2d}".repeat(80));
+    fixture.write(&name, "+++\ntitle = \"Long\"\n+++\n\nText.\n");
+    let problems = fixture.rejected();
+    problems.in_file(&name).says("bytes long").help();
+    // A short one is transliterated, without its extension.
+    fixture.write(
+        &name,
+        "+++\ntitle = \"Long\"\nslug = \"short\"\n+++\n\nText.\n",
+    );
+    fixture.write(
+        "content/articles/\u{4e2d}\u{6587}.md",
+        "+++\ntitle = \"Zh\"\n+++\n\nText.\n",
+    );
+    fixture.build_ok(&[]);
+    fixture.page("articles/zhong-wen/index.html");
+    fixture.page("articles/short/index.html");
+}
+
 struct Resolver;
 
 impl ResolveSource for Resolver {
