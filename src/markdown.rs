@@ -416,29 +416,18 @@ fn nest_headings(headings: &[(u8, String, String)]) -> Vec<TocEntry> {
     entries
 }
 
-#[derive(Clone, Copy)]
-enum ByteClass {
-    Space,
-    Letter,
-    Other,
-    /// The first byte of a character beyond ASCII.
-    Lead,
-}
-
-/// What each byte is to the word counter, looked up rather than worked out for every byte.
-const BYTE_CLASSES: [ByteClass; 256] = {
-    let mut classes = [ByteClass::Other; 256];
+/// What each ASCII byte is to the word counter: bit 0 a space, bit 1 a letter or digit.
+const ASCII_CLASSES: [u8; 128] = {
+    let mut classes = [0; 128];
     let mut byte = 0;
-    while byte < 256 {
+    while byte < 128 {
         let b = byte as u8;
         classes[byte] = if b.is_ascii_whitespace() {
-            ByteClass::Space
+            1
         } else if b.is_ascii_alphanumeric() {
-            ByteClass::Letter
-        } else if b >= 0xC0 {
-            ByteClass::Lead
+            2
         } else {
-            ByteClass::Other
+            0
         };
         byte += 1;
     }
@@ -446,50 +435,50 @@ const BYTE_CLASSES: [ByteClass; 256] = {
 };
 
 /// Counts words across the text events of a page as if their text were joined: a word is a run
-/// between spaces holding a letter or digit; punctuation alone is no word. Works on bytes, since this runs over every character of every page.
+/// between spaces holding a letter or digit; punctuation alone is no word.
 #[derive(Default)]
 struct WordCounter {
     count: usize,
-    in_word: bool,
+    /// Whether the word being read so far holds a letter (so it is also a word at all).
     word_has_letter: bool,
 }
 
 impl WordCounter {
     fn add(&mut self, text: &str) {
+        if text.is_ascii() {
+            self.add_ascii(text.as_bytes());
+        } else {
+            self.add_unicode(text);
+        }
+    }
+
+    /// Without branches: this runs over every byte of every page, and spaces and letters
+    /// alternate too irregularly for branches on them to be predicted.
+    fn add_ascii(&mut self, bytes: &[u8]) {
         // Locals, not fields, so that the loop keeps its state in registers.
-        let (mut count, mut in_word, mut has_letter) =
-            (self.count, self.in_word, self.word_has_letter);
-        for (index, &byte) in text.as_bytes().iter().enumerate() {
-            match BYTE_CLASSES[usize::from(byte)] {
-                ByteClass::Space => {
-                    count += usize::from(in_word && has_letter);
-                    in_word = false;
-                    has_letter = false;
-                }
-                ByteClass::Letter => {
-                    in_word = true;
-                    has_letter = true;
-                }
-                ByteClass::Other => in_word = true,
-                // The first byte of a character beyond ASCII: decode just that one.
-                ByteClass::Lead => {
-                    in_word = true;
-                    has_letter |= text[index..]
-                        .chars()
-                        .next()
-                        .is_some_and(char::is_alphanumeric);
-                }
+        let (mut count, mut has_letter) = (self.count, usize::from(self.word_has_letter));
+        for &byte in bytes {
+            let class = ASCII_CLASSES[usize::from(byte & 0x7f)];
+            let space = usize::from(class & 1);
+            count += space & has_letter;
+            has_letter = (has_letter | usize::from(class >> 1)) & (space ^ 1);
+        }
+        (self.count, self.word_has_letter) = (count, has_letter == 1);
+    }
+
+    fn add_unicode(&mut self, text: &str) {
+        for character in text.chars() {
+            if character.is_ascii_whitespace() {
+                self.separate();
+            } else if character.is_alphanumeric() {
+                self.word_has_letter = true;
             }
         }
-        (self.count, self.in_word, self.word_has_letter) = (count, in_word, has_letter);
     }
 
     /// Ends the current word, as a space or the end of a block does.
     fn separate(&mut self) {
-        if self.in_word && self.word_has_letter {
-            self.count += 1;
-        }
-        self.in_word = false;
+        self.count += usize::from(self.word_has_letter);
         self.word_has_letter = false;
     }
 
