@@ -293,3 +293,8 @@ fn run_build(options: &BuildOptions, show_timings: bool) -> ExitCode {
         }
     }
 }
+
+/// A build makes and frees millions of small strings on every thread; glibc's allocator spent
+/// about a fifth of a 10,000-article build on that (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -178,12 +178,27 @@ impl WorkFolders {
 }
 
 fn remove_folder(folder: &Path) -> anyhow::Result<()> {
-    fs::remove_dir_all(folder).with_context(|| {
+    remove_tree(folder).with_context(|| {
         format!(
             "cannot remove `{}` left by an earlier build",
             folder.display()
         )
     })
+}
+
+/// Removes a folder and everything in it, the subfolders in parallel: a previous output of
+/// 10,000 pages took a tenth of a second to remove on one thread. Symbolic links are removed,
+/// never followed.
+fn remove_tree(folder: &Path) -> io::Result<()> {
+    let entries = fs::read_dir(folder)?.collect::<io::Result<Vec<_>>>()?;
+    entries.par_iter().try_for_each(|entry| {
+        if entry.file_type()?.is_dir() {
+            remove_tree(&entry.path())
+        } else {
+            fs::remove_file(entry.path())
+        }
+    })?;
+    fs::remove_dir(folder)
 }
 
 /// Writes `files` as the new content of `output` (already checked), atomically replacing it.
@@ -392,6 +407,30 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn removing_the_old_output_never_follows_links_out_of_it() {
+        let dir = temp();
+        let output = dir.join("site/public");
+        let outside = dir.join("outside");
+        fs::create_dir_all(outside.join("deep")).unwrap();
+        fs::write(outside.join("deep/keep.txt"), "keep").unwrap();
+        let pages: Vec<OutputFile> = (0..50)
+            .map(|n| file(&format!("articles/{n}/index.html"), "old"))
+            .collect();
+        write(&output, &pages).unwrap();
+        std::os::unix::fs::symlink(&outside, output.join("articles/link")).unwrap();
+        std::os::unix::fs::symlink(outside.join("deep/keep.txt"), output.join("file-link"))
+            .unwrap();
+        write(&output, &[file("index.html", "new")]).unwrap();
+        assert_eq!(
+            fs::read_to_string(outside.join("deep/keep.txt")).unwrap(),
+            "keep"
+        );
+        assert!(!output.join("articles").exists());
         fs::remove_dir_all(dir).unwrap();
     }
 
