@@ -121,19 +121,38 @@ pub struct Sources {
 }
 
 pub fn assemble(sources: Sources) -> Result<Site, Diagnostics> {
-    assemble_with(sources, None)
+    plan(sources).render_markdown(None, None)
 }
 
 /// Like `assemble`, but renders the Markdown only of pages whose body, or the target of one of
 /// whose `@/` links, changed since the cache was filled; refills the cache (`serve`).
 pub fn assemble_cached(sources: Sources, cache: &mut MarkdownCache) -> Result<Site, Diagnostics> {
-    assemble_with(sources, Some(cache))
+    plan(sources).render_markdown(Some(cache), None)
 }
 
-fn assemble_with(
-    sources: Sources,
-    mut cache: Option<&mut MarkdownCache>,
-) -> Result<Site, Diagnostics> {
+/// Called with each page, by index into `Site::pages`, as soon as its Markdown is rendered, from
+/// any thread, while its HTML is at hand (a streaming build renders the page's template here).
+pub type EachPage<'a> = dyn Fn(&Site, usize, &RenderedMarkdown) -> PageDone + Sync + 'a;
+
+/// What `EachPage` did with a page.
+pub struct PageDone {
+    pub problems: Vec<Diagnostic>,
+    /// Whether the page's HTML is needed later (by a list or the feed), or may be freed now.
+    pub keep_html: bool,
+}
+
+/// The site as the sources' front matter makes it: every page with its URL, the article order,
+/// the tags, the menu and the files to copy, with the problems found so far. Only the Markdown
+/// is not rendered yet.
+pub struct Plan {
+    site: Site,
+    /// The published pages' sources, in the order of `site.pages`.
+    sources: Vec<SourcePage>,
+    resolver: SourceUrls,
+    problems: Diagnostics,
+}
+
+pub fn plan(sources: Sources) -> Plan {
     let mut problems = Diagnostics::default();
     let Sources {
         settings,
@@ -143,12 +162,10 @@ fn assemble_with(
         drafts,
     } = sources;
 
-    let (mut published, draft_sources): (Vec<SourcePage>, Vec<SourcePage>) = content
+    let (published, draft_sources): (Vec<SourcePage>, Vec<SourcePage>) = content
         .pages
         .into_iter()
         .partition(|page| drafts || !page.front.draft);
-    let draft_sources: HashSet<String> =
-        draft_sources.into_iter().map(|page| page.source).collect();
     let paths: Vec<String> = published.iter().map(url_path).collect();
     let resolver = SourceUrls {
         urls: published
@@ -161,59 +178,19 @@ fn assemble_with(
                 )
             })
             .collect(),
-        drafts: &draft_sources,
-        failed: &content.failed,
-        base_path: &settings.base_url.path,
+        drafts: draft_sources.into_iter().map(|page| page.source).collect(),
+        failed: content.failed,
+        base_path: settings.base_url.path.clone(),
     };
-
-    let previous = cache.as_deref_mut().map(std::mem::take);
-    let rendered: Vec<(Arc<RenderedMarkdown>, Vec<Diagnostic>, Option<CacheEntry>)> = published
-        .par_iter_mut()
-        .map(|page| {
-            let (markdown, link_problems, entry) = match &previous {
-                Some(previous) => previous.render(page, &resolver),
-                None => {
-                    let (markdown, problems) = markdown::render(page.body(), &resolver);
-                    (Arc::new(markdown), problems, None)
-                }
-            };
-            let diagnostics = link_problems
-                .into_iter()
-                .map(|problem| {
-                    page.body_error(problem.span, problem.message)
-                        .with_help(problem.help)
-                })
-                .collect();
-            // Only a `#fragment` link can still need the body, to locate its diagnostic; the
-            // rest is freed now, since a large site's sources would otherwise stay in memory.
-            if !markdown.links.iter().any(|link| link.fragment.is_some()) {
-                page.release_body();
-            }
-            (markdown, diagnostics, entry)
-        })
-        .collect();
-    let (rendered, entries): (Vec<_>, Vec<_>) = rendered
-        .into_iter()
-        .map(|(markdown, problems, entry)| ((markdown, problems), entry))
-        .unzip();
-    if let (Some(cache), Some(previous)) = (cache, previous) {
-        cache.refill(previous, &published, entries);
-    }
-    let markdowns: Vec<&RenderedMarkdown> =
-        rendered.iter().map(|(markdown, _)| &**markdown).collect();
-    check_fragments(&published, &markdowns, &mut problems);
     let mut pages = Vec::with_capacity(published.len());
-    for ((source, path), (markdown, link_problems)) in
-        published.into_iter().zip(paths).zip(rendered)
-    {
-        problems.extend(link_problems);
+    for (source, path) in published.iter().zip(paths) {
         if let Some(problem) = templates
             .as_ref()
-            .and_then(|names| unknown_template(&source, names))
+            .and_then(|names| unknown_template(source, names))
         {
             problems.push(problem);
         }
-        pages.push(page_from_source(source, path, markdown));
+        pages.push(page_from_source(source, path));
     }
 
     let menu = resolve_menu(&settings, &resolver, &mut problems);
@@ -226,20 +203,129 @@ fn assemble_with(
     let (static_files, asset_urls) = assets::prepare(static_files, settings.minify);
     let copies: Vec<Asset> = static_files.into_iter().chain(content.assets).collect();
     check_output_paths(&pages, &tags, &copies, &mut problems);
-
-    if problems.has_errors() {
-        return Err(problems);
+    Plan {
+        site: Site {
+            settings,
+            menu,
+            pages,
+            articles,
+            tags,
+            article_list,
+            copies,
+            asset_urls,
+        },
+        sources: published,
+        resolver,
+        problems,
     }
-    Ok(Site {
-        settings,
-        menu,
-        pages,
-        articles,
-        tags,
-        article_list,
-        copies,
-        asset_urls,
-    })
+}
+
+impl Plan {
+    /// The site so far: every page's `markdown` is still empty.
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.problems.has_errors()
+    }
+
+    /// Renders every page's Markdown in parallel, hands each page to `each` while its HTML is at
+    /// hand, then checks the links between pages. With a cache, renders only what changed.
+    pub fn render_markdown(
+        self,
+        mut cache: Option<&mut MarkdownCache>,
+        each: Option<&EachPage<'_>>,
+    ) -> Result<Site, Diagnostics> {
+        let Plan {
+            mut site,
+            mut sources,
+            resolver,
+            mut problems,
+        } = self;
+        let previous = cache.as_deref_mut().map(std::mem::take);
+        let rendered: Vec<RenderedPage> = sources
+            .par_iter_mut()
+            .enumerate()
+            .map(|(index, source)| {
+                render_page_markdown(&site, index, source, &resolver, previous.as_ref(), each)
+            })
+            .collect();
+        let mut entries = Vec::with_capacity(rendered.len());
+        let mut raw_ids = Vec::with_capacity(rendered.len());
+        for (page, done) in site.pages.iter_mut().zip(rendered) {
+            page.markdown = done.markdown;
+            problems.extend(done.problems);
+            entries.push(done.cache_entry);
+            raw_ids.push(done.raw_ids);
+        }
+        if let (Some(cache), Some(previous)) = (cache, previous) {
+            cache.refill(previous, &sources, entries);
+        }
+        check_fragments(&sources, &site.pages, &raw_ids, &mut problems);
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        Ok(site)
+    }
+}
+
+/// One page's Markdown and what came of it.
+struct RenderedPage {
+    markdown: Arc<RenderedMarkdown>,
+    problems: Vec<Diagnostic>,
+    cache_entry: Option<CacheEntry>,
+    /// The `id="..."` values of the page's raw HTML that its own links name (`check_fragments`
+    /// needs them after the HTML may be gone).
+    raw_ids: HashSet<String>,
+}
+
+fn render_page_markdown(
+    site: &Site,
+    index: usize,
+    source: &mut SourcePage,
+    resolver: &SourceUrls,
+    previous: Option<&MarkdownCache>,
+    each: Option<&EachPage<'_>>,
+) -> RenderedPage {
+    let (mut markdown, link_problems, cache_entry) = match previous {
+        Some(previous) => previous.render(source, resolver),
+        None => {
+            let (markdown, problems) = markdown::render(source.body(), resolver);
+            (Arc::new(markdown), problems, None)
+        }
+    };
+    let mut problems: Vec<Diagnostic> = link_problems
+        .into_iter()
+        .map(|problem| {
+            source
+                .body_error(problem.span, problem.message)
+                .with_help(problem.help)
+        })
+        .collect();
+    let raw_ids = linked_raw_ids(&source.source, &markdown);
+    if let Some(each) = each {
+        let done = each(site, index, &markdown);
+        problems.extend(done.problems);
+        if !done.keep_html {
+            // Not shared with a cache (`each` is for builds without one): free the page's HTML
+            // now, so that memory does not grow with the site's text.
+            if let Some(markdown) = Arc::get_mut(&mut markdown) {
+                markdown.html = String::new();
+            }
+        }
+    }
+    // Only a `#fragment` link can still need the body, to locate its diagnostic; the rest is
+    // freed now, since a large site's sources would otherwise stay in memory.
+    if !markdown.links.iter().any(|link| link.fragment.is_some()) {
+        source.release_body();
+    }
+    RenderedPage {
+        markdown,
+        problems,
+        cache_entry,
+        raw_ids,
+    }
 }
 
 /// Markdown rendered by an earlier build, by source: the body, every `@/` link target looked up
@@ -335,15 +421,15 @@ impl ResolveSource for RecordingResolver<'_> {
     }
 }
 
-struct SourceUrls<'a> {
+struct SourceUrls {
     urls: HashMap<String, String>,
-    drafts: &'a HashSet<String>,
+    drafts: HashSet<String>,
     /// Files that failed to load: they exist, so links to them are not reported.
-    failed: &'a [String],
-    base_path: &'a str,
+    failed: Vec<String>,
+    base_path: String,
 }
 
-impl ResolveSource for SourceUrls<'_> {
+impl ResolveSource for SourceUrls {
     fn resolve(&self, source: &str) -> Result<String, LinkProblemKind> {
         if let Some(url) = self.urls.get(source) {
             return Ok(url.clone());
@@ -360,7 +446,7 @@ impl ResolveSource for SourceUrls<'_> {
     }
 
     fn base_path(&self) -> &str {
-        self.base_path
+        &self.base_path
     }
 }
 
@@ -396,8 +482,9 @@ fn url_segment(name: &str) -> String {
     }
 }
 
-fn page_from_source(source: SourcePage, path: String, markdown: Arc<RenderedMarkdown>) -> Page {
-    let front = source.front;
+/// A page as its front matter makes it; its Markdown comes later (`Plan::render_markdown`).
+fn page_from_source(source: &SourcePage, path: String) -> Page {
+    let front = &source.front;
     let date = front
         .date
         .as_ref()
@@ -406,13 +493,13 @@ fn page_from_source(source: SourcePage, path: String, markdown: Arc<RenderedMark
         .updated
         .as_ref()
         .and_then(|date| Date::from_toml(date.get_ref()).ok());
-    let template = match front.template {
-        Some(template) => template.into_inner(),
+    let template = match &front.template {
+        Some(template) => template.get_ref().clone(),
         None => default_template(source.kind).to_string(),
     };
     let mut tags: Vec<TagName> = Vec::new();
-    for tag in front.tags {
-        let name = tag.into_inner().trim().to_string();
+    for tag in &front.tags {
+        let name = tag.get_ref().trim().to_string();
         let slug = markdown::slugify(&name);
         if !tags.iter().any(|known| known.slug == slug) {
             tags.push(TagName { name, slug });
@@ -420,13 +507,15 @@ fn page_from_source(source: SourcePage, path: String, markdown: Arc<RenderedMark
     }
     Page {
         kind: source.kind,
-        source: source.source,
-        display_path: source.display_path,
+        source: source.source.clone(),
+        display_path: source.display_path.clone(),
         title: front.title.trim().to_string(),
         description: front
             .description
-            .map(|d| d.trim().to_string())
-            .filter(|d| !d.is_empty()),
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
         path,
         date,
         updated,
@@ -434,13 +523,13 @@ fn page_from_source(source: SourcePage, path: String, markdown: Arc<RenderedMark
         weight: front.weight,
         tags,
         template,
-        markdown,
+        markdown: Arc::default(),
         aliases: front
             .aliases
-            .into_iter()
-            .map(|alias| alias.into_inner().trim_start_matches('/').to_string())
+            .iter()
+            .map(|alias| alias.get_ref().trim_start_matches('/').to_string())
             .collect(),
-        image: front.image,
+        image: front.image.clone(),
     }
 }
 
@@ -464,23 +553,25 @@ pub fn default_template(kind: SourceKind) -> &'static str {
 
 /// Every `#fragment` of a link into the site must name a heading of its target page.
 fn check_fragments(
-    pages: &[SourcePage],
-    markdowns: &[&RenderedMarkdown],
+    sources: &[SourcePage],
+    pages: &[Page],
+    raw_ids: &[HashSet<String>],
     problems: &mut Diagnostics,
 ) {
     let ids: HashMap<&str, HashSet<&str>> = pages
         .iter()
-        .zip(markdowns)
-        .map(|(page, markdown)| {
-            let ids = markdown.heading_ids.iter().map(String::as_str).collect();
+        .map(|page| {
+            let ids = page
+                .markdown
+                .heading_ids
+                .iter()
+                .map(String::as_str)
+                .collect();
             (page.source.as_str(), ids)
         })
         .collect();
-    for (page, markdown) in pages.iter().zip(markdowns) {
-        // The page's `id="..."` values, found once when a link needs them: searching the HTML
-        // for each link would take time of the square of the page's size.
-        let mut raw_html_ids: Option<HashSet<&str>> = None;
-        for link in &markdown.links {
+    for ((source, page), raw_ids) in sources.iter().zip(pages).zip(raw_ids) {
+        for link in &page.markdown.links {
             let Some(fragment) = &link.fragment else {
                 continue;
             };
@@ -492,14 +583,8 @@ fn check_fragments(
             let is_heading = ids
                 .get(target)
                 .is_some_and(|ids| ids.contains(fragment.as_str()));
-            if fragment.is_empty() || is_heading {
-                continue;
-            }
-            let is_raw_html_id = target == page.source
-                && raw_html_ids
-                    .get_or_insert_with(|| id_values(&markdown.html))
-                    .contains(fragment.as_str());
-            if is_raw_html_id {
+            let is_raw_html_id = target == page.source && raw_ids.contains(fragment);
+            if fragment.is_empty() || is_heading || is_raw_html_id {
                 continue;
             }
             let candidates = ids.get(target).into_iter().flatten().copied();
@@ -508,9 +593,34 @@ fn check_fragments(
                 None => "link to the id of a heading in that page".into(),
             };
             let message = format!("`#{fragment}` is not a heading of `content/{target}`");
-            problems.push(page.body_error(link.span.clone(), message).with_help(help));
+            problems.push(
+                source
+                    .body_error(link.span.clone(), message)
+                    .with_help(help),
+            );
         }
     }
+}
+
+/// The `id="..."` values in a page's HTML (its raw HTML, since headings are counted apart) that
+/// the page's own links name.
+fn linked_raw_ids(source: &str, markdown: &RenderedMarkdown) -> HashSet<String> {
+    let mut own_fragments = markdown
+        .links
+        .iter()
+        .filter(|link| link.source.as_deref().is_none_or(|target| target == source))
+        .filter_map(|link| link.fragment.as_deref())
+        .peekable();
+    if own_fragments.peek().is_none() {
+        return HashSet::new();
+    }
+    // Found once for the page: searching the HTML for each link would take time of the square
+    // of the page's size.
+    let ids = id_values(&markdown.html);
+    own_fragments
+        .filter(|fragment| ids.contains(fragment))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Every value written `id="..."` in a page's HTML.
