@@ -11,6 +11,7 @@ use crate::config;
 use crate::content::{self, CONTENT_DIR, STATIC_DIR};
 use crate::deploy;
 use crate::diagnostics::Diagnostics;
+use crate::markdown::RenderedMarkdown;
 use crate::output::{self, Contents, OutputFile};
 use crate::site::{self, Site};
 use crate::templates::{self, BUILT_IN_STATIC, TEMPLATES_DIR};
@@ -186,6 +187,11 @@ struct Rendered {
 
 /// The pipeline: loads the sources, assembles the site, and renders and finishes every file,
 /// handing each to `sink` as soon as it is ready, from any thread.
+///
+/// Without a cache, each article and page is rendered into its template as soon as its
+/// Markdown is, and its HTML freed, so that memory does not grow with the site's text; the
+/// pages that list others, the tags, the feed and the sitemap follow. With a cache (`serve`,
+/// which keeps every file anyway), all Markdown is rendered first, then every template.
 fn run(
     options: &BuildOptions,
     mut cache: Option<&mut RenderCache>,
@@ -200,10 +206,60 @@ fn run(
     let Some(sources) = sources else {
         return Err(BuildError::Sources(problems.sorted()));
     };
+    let plan = site::plan(sources);
+    let allowances = csp_allowances(plan.site());
+    let finisher = match cache.as_deref_mut() {
+        Some(cache) => deploy::Finisher::with_cache(plan.site(), &allowances, &mut cache.deploy),
+        None => deploy::Finisher::new(plan.site(), &allowances),
+    };
+    let caching = cache.is_some();
+    let pages = AtomicUsize::new(0);
+    let files = AtomicUsize::new(0);
+    let hand_on = |file: OutputFile| {
+        if file.path.ends_with(".html") {
+            pages.fetch_add(1, Ordering::Relaxed);
+        }
+        files.fetch_add(1, Ordering::Relaxed);
+        sink(file);
+    };
+
+    // Pages are rendered early only when the build can still succeed: otherwise the Markdown
+    // is rendered just to report every problem.
+    let early = templates.as_mut().filter(|_| {
+        !caching
+            && !problems.has_errors()
+            && !plan.has_errors()
+            && crate::contact::missing_thanks_page(plan.site()).is_none()
+    });
+    let rendered_early = early.is_some();
+    let early = early.map(|templates| {
+        templates::bind_site(templates, plan.site());
+        &*templates
+    });
+    let later = early.map(|_| templates::html_needed_later(plan.site()));
+    let render_early = |site: &Site, index: usize, markdown: &RenderedMarkdown| {
+        let page = &site.pages[index];
+        match (early, &later) {
+            (Some(templates), Some(later)) if templates::renders_early(page) => site::PageDone {
+                problems: templates::render_page_early(
+                    site,
+                    templates,
+                    index,
+                    markdown,
+                    &|file, _| hand_on(finisher.finish(file, false)),
+                ),
+                keep_html: later.contains(&index),
+            },
+            _ => site::PageDone {
+                problems: Vec::new(),
+                keep_html: true,
+            },
+        }
+    };
+    let markdown_cache = cache.as_deref_mut().map(|cache| &mut cache.markdown);
     let site = timings
-        .measure("markdown", || match cache.as_deref_mut() {
-            Some(cache) => site::assemble_cached(sources, &mut cache.markdown),
-            None => site::assemble(sources),
+        .measure("pages", || {
+            plan.render_markdown(markdown_cache, Some(&render_early))
         })
         .map_err(|site_problems| {
             problems.extend(site_problems);
@@ -216,28 +272,10 @@ fn run(
         problems.push(problem);
         return Err(BuildError::Sources(problems.sorted()));
     }
-    let mut allowances = crate::consent::csp_allowances(&site.settings.consent);
-    allowances.extend(crate::contact::csp_allowances(
-        site.settings.contact.as_ref(),
-    ));
-    let finisher = match cache.as_deref_mut() {
-        Some(cache) => deploy::Finisher::with_cache(&site, &allowances, &mut cache.deploy),
-        None => deploy::Finisher::new(&site, &allowances),
-    };
-    let caching = cache.is_some();
-    let pages = AtomicUsize::new(0);
-    let files = AtomicUsize::new(0);
-    let hand_on = |file: OutputFile| {
-        if file.path.ends_with(".html") {
-            pages.fetch_add(1, Ordering::Relaxed);
-        }
-        files.fetch_add(1, Ordering::Relaxed);
-        sink(file);
-    };
     timings
-        .measure("pages", || {
+        .measure("lists", || {
             let page_cache = cache.as_deref_mut().map(|cache| &mut cache.pages);
-            templates::render_each(&site, templates, page_cache, &|file, _| {
+            templates::render_each(&site, templates, page_cache, rendered_early, &|file, _| {
                 hand_on(finisher.finish(file, caching))
             })
         })
@@ -247,7 +285,7 @@ fn run(
         })?;
     let deploy_cache = cache.map(|cache| &mut cache.deploy);
     finisher
-        .site_files(deploy_cache)
+        .site_files(&site, deploy_cache)
         .into_iter()
         .for_each(&hand_on);
     copied_files(&site).for_each(&hand_on);
@@ -258,6 +296,15 @@ fn run(
         timings,
         site,
     })
+}
+
+/// The sources the Content-Security-Policy must allow beyond the site itself.
+fn csp_allowances(site: &Site) -> Vec<deploy::Allowance> {
+    let mut allowances = crate::consent::csp_allowances(&site.settings.consent);
+    allowances.extend(crate::contact::csp_allowances(
+        site.settings.contact.as_ref(),
+    ));
+    allowances
 }
 
 /// Reads settings, content, static files and templates, collecting every problem.

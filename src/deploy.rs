@@ -27,8 +27,7 @@ pub type Allowance = (String, String);
 /// Finishes pages for deployment one at a time, as they are rendered, from any thread: minifies
 /// (when asked) and puts in each page a `<meta>` policy allowing exactly that page's inline code.
 /// Remembers what the site-wide `_headers` policy must allow and which HTML paths exist.
-pub struct Finisher<'a> {
-    site: &'a Site,
+pub struct Finisher {
     base: Policy,
     minify: bool,
     found: Mutex<Found>,
@@ -59,10 +58,9 @@ struct FinishedPage {
     finished: String,
 }
 
-impl<'a> Finisher<'a> {
-    pub fn new(site: &'a Site, allowances: &[Allowance]) -> Self {
+impl Finisher {
+    pub fn new(site: &Site, allowances: &[Allowance]) -> Self {
         Finisher {
-            site,
             base: Policy::new(site, allowances),
             minify: site.settings.minify,
             found: Mutex::new(Found::default()),
@@ -71,7 +69,7 @@ impl<'a> Finisher<'a> {
     }
 
     /// Like `new`, reusing the pages of `cache` that are still valid.
-    pub fn with_cache(site: &'a Site, allowances: &[Allowance], cache: &mut DeployCache) -> Self {
+    pub fn with_cache(site: &Site, allowances: &[Allowance], cache: &mut DeployCache) -> Self {
         let mut finisher = Finisher::new(site, allowances);
         if cache.key == finisher.cache_key() {
             finisher.previous = std::mem::take(&mut cache.pages);
@@ -149,7 +147,7 @@ impl<'a> Finisher<'a> {
     }
 
     /// `_headers` and `_redirects`, once every page is finished; fills `cache` when given.
-    pub fn site_files(self, cache: Option<&mut DeployCache>) -> Vec<OutputFile> {
+    pub fn site_files(self, site: &Site, cache: Option<&mut DeployCache>) -> Vec<OutputFile> {
         let key = self.cache_key();
         let found = self
             .found
@@ -161,14 +159,14 @@ impl<'a> Finisher<'a> {
                 policy.add(kind.directive(), hash.clone());
             }
         }
-        let headers = headers_file(self.site, &found.html_paths, &policy);
+        let headers = headers_file(site, &found.html_paths, &policy);
         if let Some(cache) = cache {
             cache.key = key;
             cache.pages = found.finished;
         }
         vec![
             OutputFile::text(HEADERS_FILE.into(), headers),
-            OutputFile::text(REDIRECTS_FILE.into(), redirects_file(self.site)),
+            OutputFile::text(REDIRECTS_FILE.into(), redirects_file(site)),
         ]
     }
 }

@@ -10,7 +10,7 @@ use tera::{Context, Kwargs, State, Tera, Value};
 
 use crate::content::{Date, SourceKind, files_below};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::markdown::TocEntry;
+use crate::markdown::{RenderedMarkdown, TocEntry};
 use crate::output::OutputFile;
 use crate::site::{self, Page, Site, TagName};
 
@@ -175,12 +175,14 @@ pub fn load(root: &Path) -> Result<Templates, Diagnostics> {
 }
 
 /// Turns a Tera error into diagnostics naming the template file and, where Tera knows it, the
-/// line; `page` names the content file being rendered.
+/// line; `rendering` names the template being rendered and the content file it renders, for
+/// the errors that Tera does not locate itself (such as too deep a recursion).
 fn template_diagnostics(
     error: &tera::Error,
     origins: &HashMap<String, PathBuf>,
-    page: Option<&Path>,
+    rendering: Option<(&str, Option<&Path>)>,
 ) -> Vec<Diagnostic> {
+    let page = rendering.and_then(|(_, page)| page);
     let file_of = |name: &str| {
         origins
             .get(name)
@@ -227,10 +229,16 @@ fn template_diagnostics(
         _ => {
             let reports = located_reports(&error.to_string());
             if reports.is_empty() {
-                return vec![
-                    Diagnostic::error(TEMPLATES_DIR, while_rendering(error.to_string()))
-                        .with_help(help),
-                ];
+                let file = rendering
+                    .map_or_else(|| PathBuf::from(TEMPLATES_DIR), |(name, _)| file_of(name));
+                let message = error.to_string();
+                let help = if message.contains("recursion depth") {
+                    "a component or macro calls itself without end: make the call conditional \
+                     so that the recursion stops"
+                } else {
+                    help
+                };
+                return vec![Diagnostic::error(file, while_rendering(message)).with_help(help)];
             }
             reports
                 .into_iter()
@@ -271,7 +279,7 @@ fn located_reports(text: &str) -> Vec<(String, usize, usize, String)> {
 /// Renders every page of the site, in parallel, into memory.
 pub fn render(site: &Site, templates: &mut Templates) -> Result<Vec<OutputFile>, Diagnostics> {
     let files = crate::output::Collected::default();
-    render_each(site, templates, None, &|file, _| files.push(file))?;
+    render_each(site, templates, None, false, &|file, _| files.push(file))?;
     let files = files.into_sorted();
     Ok(files)
 }
@@ -284,19 +292,85 @@ pub type PageSink<'s> = dyn Fn(OutputFile, bool) + Sync + 's;
 /// rendered, so that no more than a few pages are in memory at once. With a cache, renders only
 /// the pages whose inputs changed since it was filled, and refills it (`serve`); a failed render
 /// empties it.
+/// `rendered_early`: the pages `renders_early` picks were rendered already, with their
+/// Markdown (`render_page_early`), and are left out.
 pub fn render_each(
     site: &Site,
     templates: &mut Templates,
     cache: Option<&mut PageCache>,
+    rendered_early: bool,
     sink: &PageSink<'_>,
 ) -> Result<(), Diagnostics> {
-    render_with(site, templates, cache, sink)
+    render_with(site, templates, cache, rendered_early, sink)
+}
+
+/// Whether a page can be rendered as soon as its Markdown is, before the rest of the site's:
+/// all but the pages that list articles, which need every article's summary.
+pub fn renders_early(page: &Page) -> bool {
+    matches!(page.kind, SourceKind::Article | SourceKind::Page)
+}
+
+/// The pages whose HTML the files rendered after the early pages use: the feed's entries.
+pub fn html_needed_later(site: &Site) -> HashSet<usize> {
+    feed_articles(site).collect()
+}
+
+fn feed_articles(site: &Site) -> impl Iterator<Item = usize> + '_ {
+    site.articles.iter().copied().take(site.settings.feed.limit)
+}
+
+/// Makes the site known to the templates (`asset()`, `site`); before `render_page_early`.
+pub fn bind_site(templates: &mut Templates, site: &Site) {
+    register_site_functions(&mut templates.tera, site);
+}
+
+/// Renders a page that `renders_early` picks, and its redirects, with the Markdown just
+/// rendered for it (not yet in `site`), handing each file to `sink`.
+pub fn render_page_early(
+    site: &Site,
+    templates: &Templates,
+    index: usize,
+    markdown: &RenderedMarkdown,
+    sink: &PageSink<'_>,
+) -> Vec<Diagnostic> {
+    let no_lists = Lists {
+        all_articles: Value::from(Vec::<Value>::new()),
+        summaries: HashMap::new(),
+    };
+    let page = &site.pages[index];
+    let aliases = page.aliases.iter().map(|alias| Job::Alias(index, alias));
+    let mut problems = Vec::new();
+    for job in std::iter::once(Job::Content(index)).chain(aliases) {
+        let prepared = job.prepare(site, &no_lists, Some(markdown));
+        match render_prepared(templates, &prepared) {
+            Ok(html) => sink(OutputFile::text(prepared.path, html), false),
+            Err(found) => problems.extend(found),
+        }
+    }
+    problems
+}
+
+fn render_prepared(
+    templates: &Templates,
+    prepared: &Prepared<'_>,
+) -> Result<String, Vec<Diagnostic>> {
+    templates
+        .tera
+        .render(prepared.template, &prepared.context)
+        .map_err(|error| {
+            template_diagnostics(
+                &error,
+                &templates.origins,
+                Some((prepared.template, prepared.source)),
+            )
+        })
 }
 
 fn render_with(
     site: &Site,
     templates: &mut Templates,
     mut cache: Option<&mut PageCache>,
+    rendered_early: bool,
     sink: &PageSink<'_>,
 ) -> Result<(), Diagnostics> {
     register_site_functions(&mut templates.tera, site);
@@ -338,7 +412,7 @@ fn render_with(
     };
 
     let caching = cache.is_some();
-    let results: Vec<HandedOn> = jobs(site)
+    let results: Vec<HandedOn> = jobs(site, rendered_early)
         .par_iter()
         .map(|job| render_job(job, site, templates, &lists, &previous, caching))
         .map(|result| {
@@ -395,40 +469,40 @@ fn render_job(
             return Ok((OutputFile::text(path, cached.html.clone()), None));
         }
     }
-    let prepared = job.prepare(site, lists);
+    let prepared = job.prepare(site, lists, None);
     if let Some(cached) = previous.get(&prepared.path)
         && cached.template == prepared.template
         && cached.context == prepared.context
     {
         return Ok((OutputFile::text(prepared.path, cached.html.clone()), None));
     }
-    templates
-        .tera
-        .render(prepared.template, &prepared.context)
-        .map(|html| {
-            let cached = caching.then(|| CachedPage {
-                template: prepared.template.to_string(),
-                context: prepared.context,
-                html: html.clone(),
-                page: match *job {
-                    Job::Content(index)
-                        if matches!(
-                            site.pages[index].kind,
-                            SourceKind::Article | SourceKind::Page
-                        ) =>
-                    {
-                        Some(site.pages[index].clone())
-                    }
-                    _ => None,
-                },
-            });
-            (OutputFile::text(prepared.path, html), cached)
-        })
-        .map_err(|error| template_diagnostics(&error, &templates.origins, prepared.source))
+    render_prepared(templates, &prepared).map(|html| {
+        let cached = caching.then(|| CachedPage {
+            template: prepared.template.to_string(),
+            context: prepared.context,
+            html: html.clone(),
+            page: match *job {
+                Job::Content(index)
+                    if matches!(
+                        site.pages[index].kind,
+                        SourceKind::Article | SourceKind::Page
+                    ) =>
+                {
+                    Some(site.pages[index].clone())
+                }
+                _ => None,
+            },
+        });
+        (OutputFile::text(prepared.path, html), cached)
+    })
 }
 
-fn jobs(site: &Site) -> Vec<Job<'_>> {
-    let mut jobs: Vec<Job> = (0..site.pages.len()).map(Job::Content).collect();
+fn jobs(site: &Site, rendered_early: bool) -> Vec<Job<'_>> {
+    let left = |page: &Page| !(rendered_early && renders_early(page));
+    let mut jobs: Vec<Job> = (0..site.pages.len())
+        .filter(|&index| left(&site.pages[index]))
+        .map(Job::Content)
+        .collect();
     if site.article_list.is_none() {
         jobs.push(Job::ArticleList);
     }
@@ -438,7 +512,7 @@ fn jobs(site: &Site) -> Vec<Job<'_>> {
     jobs.push(Job::Feed);
     jobs.push(Job::Sitemap);
     jobs.push(Job::Robots);
-    for (index, page) in site.pages.iter().enumerate() {
+    for (index, page) in site.pages.iter().enumerate().filter(|(_, page)| left(page)) {
         jobs.extend(page.aliases.iter().map(|alias| Job::Alias(index, alias)));
     }
     jobs
@@ -568,8 +642,16 @@ struct Prepared<'s> {
 }
 
 impl<'s> Job<'s> {
-    fn prepare(&self, site: &'s Site, lists: &Lists) -> Prepared<'s> {
+    /// `fresh`: the page's Markdown when it is not in `site` yet (`render_page_early`).
+    fn prepare(
+        &self,
+        site: &'s Site,
+        lists: &Lists,
+        fresh: Option<&'s RenderedMarkdown>,
+    ) -> Prepared<'s> {
         let mut context = Context::new();
+        let page_context =
+            |page: &'s Page| PageContext::from_page(site, page, fresh.unwrap_or(&page.markdown));
         let prepared = |template: &'s str, path: String, context: Context| Prepared {
             template,
             path,
@@ -579,7 +661,7 @@ impl<'s> Job<'s> {
         match *self {
             Job::Content(index) => {
                 let page = &site.pages[index];
-                context.insert("page", &PageContext::from_page(site, page));
+                context.insert("page", &page_context(page));
                 if matches!(page.kind, SourceKind::Home | SourceKind::ArticleList) {
                     context.insert_value("articles", lists.all_articles.clone());
                 }
@@ -646,11 +728,8 @@ impl<'s> Job<'s> {
                 prepared("404.html", site::NOT_FOUND_FILE.into(), context)
             }
             Job::Feed => {
-                let entries: Vec<FeedEntry> = site
-                    .articles
-                    .iter()
-                    .take(site.settings.feed.limit)
-                    .map(|&index| FeedEntry::new(site, &site.pages[index]))
+                let entries: Vec<FeedEntry> = feed_articles(site)
+                    .map(|index| FeedEntry::new(site, &site.pages[index]))
                     .collect();
                 let updated = entries
                     .iter()
@@ -677,7 +756,7 @@ impl<'s> Job<'s> {
             }
             Job::Alias(index, alias) => {
                 let page = &site.pages[index];
-                context.insert("page", &PageContext::from_page(site, page));
+                context.insert("page", &page_context(page));
                 Prepared {
                     template: "redirect.html",
                     path: site::alias_output_file(alias),
@@ -921,7 +1000,7 @@ struct PageContext<'a> {
 impl<'a> PageContext<'a> {
     /// Depends only on the page, the settings and the asset URLs: the render cache of `serve`
     /// reuses an unchanged page's HTML on that promise (`render_with`).
-    fn from_page(site: &'a Site, page: &'a Page) -> Self {
+    fn from_page(site: &'a Site, page: &'a Page, markdown: &'a RenderedMarkdown) -> Self {
         PageContext {
             kind: match page.kind {
                 SourceKind::Home => "home",
@@ -936,18 +1015,18 @@ impl<'a> PageContext<'a> {
                 .unwrap_or(&site.settings.description),
             url: site.url(&page.path),
             permalink: site.permalink(&page.path),
-            content: &page.markdown.html,
-            summary: &page.markdown.summary,
-            toc: &page.markdown.toc,
-            word_count: page.markdown.word_count,
-            reading_time: reading_time(page.markdown.word_count),
+            content: &markdown.html,
+            summary: &markdown.summary,
+            toc: &markdown.toc,
+            word_count: markdown.word_count,
+            reading_time: reading_time(markdown.word_count),
             date: page.date.as_ref().map(DateContext::from),
             updated: page.updated.as_ref().map(DateContext::from),
             tags: tag_links(site, &page.tags),
             draft: page.draft,
             source: page.display_path.to_string_lossy().replace('\\', "/"),
             image: image_url(site, page.image.as_deref()),
-            json_ld: structured_data(site, page),
+            json_ld: structured_data(site, page, markdown.word_count),
         }
     }
 
@@ -1013,7 +1092,7 @@ fn image_url(site: &Site, image: Option<&str>) -> Option<String> {
 }
 
 /// schema.org `Article` for articles and `Organization` for the home page.
-fn structured_data(site: &Site, page: &Page) -> Option<String> {
+fn structured_data(site: &Site, page: &Page, word_count: usize) -> Option<String> {
     let settings = &site.settings;
     let description = page.description.as_deref().unwrap_or(&settings.description);
     let organization = serde_json::json!({
@@ -1038,7 +1117,7 @@ fn structured_data(site: &Site, page: &Page) -> Option<String> {
                 "mainEntityOfPage": site.permalink(&page.path),
                 "author": {"@type": "Organization", "name": if settings.author.is_empty() { &settings.title } else { &settings.author }},
                 "publisher": organization,
-                "wordCount": page.markdown.word_count,
+                "wordCount": word_count,
             });
             if let Some(date) = &page.date {
                 article["datePublished"] = date.rfc3339().into();

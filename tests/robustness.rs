@@ -430,7 +430,7 @@ fn templates_that_include_each_other_are_an_error_naming_one() {
 #[test]
 fn a_component_that_calls_itself_without_end_is_an_error() {
     // Tera stops at a recursion depth of 20 instead of overflowing the stack. Its error names
-    // no template, so the message names the page being rendered.
+    // no template, so the problem names the template being rendered and the page.
     let fixture = Fixture::new();
     fixture.write(
         "templates/page.html",
@@ -442,7 +442,15 @@ fn a_component_that_calls_itself_without_end_is_an_error() {
         .iter()
         .find(|problem| problem.text.contains("recursion"))
         .unwrap_or_else(|| panic!("no recursion error:\n{}", problems.stderr));
-    problem.says("content/privacy.md").help();
+    assert!(
+        problem
+            .locations
+            .iter()
+            .any(|(file, _, _)| file == "templates/page.html"),
+        "{}",
+        problem.text
+    );
+    problem.says("content/privacy.md").says("without end");
 }
 
 #[test]
