@@ -1095,50 +1095,108 @@ fn image_url(site: &Site, image: Option<&str>) -> Option<String> {
 fn structured_data(site: &Site, page: &Page, word_count: usize) -> Option<String> {
     let settings = &site.settings;
     let description = page.description.as_deref().unwrap_or(&settings.description);
-    let organization = serde_json::json!({
-        "@type": "Organization",
-        "name": settings.title,
-        "url": settings.base_url.absolute(),
-    });
-    let data = match page.kind {
-        SourceKind::Home => {
-            let mut home = organization;
-            home["@context"] = "https://schema.org".into();
-            home["description"] = description.into();
-            home
-        }
+    let organization = |context, description| Organization {
+        context,
+        kind: "Organization",
+        description,
+        name: &settings.title,
+        url: settings.base_url.absolute(),
+    };
+    let json = match page.kind {
+        SourceKind::Home => serde_json::to_string(&organization(Some(SCHEMA), Some(description))),
         SourceKind::Article => {
-            let mut article = serde_json::json!({
-                "@context": "https://schema.org",
-                "@type": "Article",
-                "headline": page.title,
-                "description": description,
-                "url": site.permalink(&page.path),
-                "mainEntityOfPage": site.permalink(&page.path),
-                "author": {"@type": "Organization", "name": if settings.author.is_empty() { &settings.title } else { &settings.author }},
-                "publisher": organization,
-                "wordCount": word_count,
-            });
-            if let Some(date) = &page.date {
-                article["datePublished"] = date.rfc3339().into();
-                article["dateModified"] = page.updated.as_ref().unwrap_or(date).rfc3339().into();
-            }
-            if let Some(image) = image_url(site, page.image.as_deref()) {
-                article["image"] = image.into();
-            }
-            article
+            let published = page.date.as_ref().map(Date::rfc3339);
+            serde_json::to_string(&ArticleData {
+                context: SCHEMA,
+                kind: "Article",
+                author: Author {
+                    kind: "Organization",
+                    name: if settings.author.is_empty() {
+                        &settings.title
+                    } else {
+                        &settings.author
+                    },
+                },
+                date_modified: published.as_ref().map(|published| {
+                    page.updated
+                        .as_ref()
+                        .map_or_else(|| published.clone(), Date::rfc3339)
+                }),
+                date_published: published,
+                description,
+                headline: &page.title,
+                image: image_url(site, page.image.as_deref()),
+                main_entity_of_page: site.permalink(&page.path),
+                publisher: organization(None, None),
+                url: site.permalink(&page.path),
+                word_count,
+            })
         }
         SourceKind::ArticleList | SourceKind::Page => return None,
     };
-    Some(script_safe_json(&data))
+    json.ok().map(script_safe_json)
 }
 
-/// JSON that cannot end the `<script>` element it sits in.
-fn script_safe_json(data: &serde_json::Value) -> String {
-    data.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+const SCHEMA: &str = "https://schema.org";
+
+// The JSON-LD types, with their fields in the order of their names, as they always were.
+#[derive(Serialize)]
+struct Organization<'a> {
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    context: Option<&'static str>,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    name: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Author<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArticleData<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    author: Author<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_published: Option<String>,
+    description: &'a str,
+    headline: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+    main_entity_of_page: String,
+    publisher: Organization<'a>,
+    url: String,
+    word_count: usize,
+}
+
+/// JSON that cannot end the `<script>` it sits in, nor start markup: `<`, `>` and `&` only
+/// appear inside strings, where they are written as `\u` escapes.
+fn script_safe_json(json: String) -> String {
+    if memchr::memchr3(b'<', b'>', b'&', json.as_bytes()).is_none() {
+        return json;
+    }
+    let mut safe = String::with_capacity(json.len() + 16);
+    for character in json.chars() {
+        match character {
+            '<' => safe.push_str("\\u003c"),
+            '>' => safe.push_str("\\u003e"),
+            '&' => safe.push_str("\\u0026"),
+            other => safe.push(other),
+        }
+    }
+    safe
 }
 
 fn reading_time(words: usize) -> usize {
