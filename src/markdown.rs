@@ -81,7 +81,7 @@ pub fn options() -> Options {
 
 /// Renders a Markdown body.
 pub fn render(body: &str, links: &dyn ResolveSource) -> (RenderedMarkdown, Vec<LinkProblem>) {
-    let mut renderer = Renderer::new(links);
+    let mut renderer = Renderer::new(links, body);
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         renderer.push(event, range);
     }
@@ -115,10 +115,11 @@ struct Renderer<'a, 'r> {
 }
 
 impl<'a, 'r> Renderer<'a, 'r> {
-    fn new(links: &'r dyn ResolveSource) -> Self {
+    fn new(links: &'r dyn ResolveSource, body: &str) -> Self {
         Renderer {
             links,
-            events: Vec::new(),
+            // About one event per eight bytes of Markdown: growing the list copies it.
+            events: Vec::with_capacity(body.len() / 8),
             heading: None,
             used_ids: HashSet::new(),
             next_suffix: HashMap::new(),
@@ -429,12 +430,8 @@ struct WordCounter {
 impl WordCounter {
     fn add(&mut self, text: &str) {
         if text.is_ascii() {
-            let mut blocks = text.as_bytes().chunks_exact(64);
-            for block in &mut blocks {
+            for block in text.as_bytes().chunks(64) {
                 self.add_block(block);
-            }
-            for &byte in blocks.remainder() {
-                self.add_ascii_byte(byte);
             }
         } else {
             for character in text.chars() {
@@ -448,15 +445,8 @@ impl WordCounter {
         }
     }
 
-    fn add_ascii_byte(&mut self, byte: u8) {
-        let space = byte <= b' ';
-        let letter = byte.is_ascii_alphanumeric();
-        self.count += usize::from(letter && !self.word_has_letter);
-        self.word_has_letter = (self.word_has_letter || letter) && !space;
-    }
-
-    /// 64 ASCII bytes at once, as bit masks: this runs over every byte of every page, and a
-    /// loop with a branch per byte spent a tenth of a build on mispredicted branches.
+    /// Up to 64 ASCII bytes at once, as bit masks: this runs over every byte of every page, and
+    /// a loop with a branch per byte spent a tenth of a build on mispredicted branches.
     fn add_block(&mut self, block: &[u8]) {
         let (spaces, letters) = block_masks(block);
         // Set where the word read so far holds a letter: letters, spread forward through the
@@ -483,9 +473,10 @@ impl WordCounter {
     }
 }
 
-/// For 64 ASCII bytes, one bit each (bit `i` for byte `i`): the spaces and control characters,
-/// and the letters and digits. Eight bytes at a time within a `u64`: since every byte is below
-/// 0x80, adding to each cannot carry into the next.
+/// For up to 64 ASCII bytes, one bit each (bit `i` for byte `i`): the spaces and control
+/// characters, and the letters and digits; the bits past the end are neither. Eight bytes at a
+/// time within a `u64`: since every byte is below 0x80, adding to each cannot carry into the
+/// next.
 fn block_masks(block: &[u8]) -> (u64, u64) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -494,8 +485,11 @@ fn block_masks(block: &[u8]) -> (u64, u64) {
     // The high bits of the eight bytes as the eight low bits, byte 0 first.
     let gather = |highs: u64| (highs >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
     let (mut spaces, mut letters) = (0, 0);
-    for (index, eight) in block.chunks_exact(8).enumerate() {
-        let word = u64::from_le_bytes(eight.try_into().expect("chunks of eight bytes"));
+    for (index, eight) in block.chunks(8).enumerate() {
+        // Padded with a byte that neither starts nor ends a word.
+        let mut bytes = [b'-'; 8];
+        bytes[..eight.len()].copy_from_slice(eight);
+        let word = u64::from_le_bytes(bytes);
         let lower = word | (ONES * 0x20);
         let space = !at_least(word, 0x21) & HIGHS;
         let digit = at_least(word, b'0') & !at_least(word, b'9' + 1);

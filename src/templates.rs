@@ -342,7 +342,8 @@ pub fn render_page_early(
     let mut problems = Vec::new();
     for job in std::iter::once(Job::Content(index)).chain(aliases) {
         let prepared = job.prepare(site, &no_lists, Some(markdown));
-        match render_prepared(templates, &prepared) {
+        // The template's own markup adds a few kilobytes to the content.
+        match render_prepared(templates, &prepared, markdown.html.len() + 8 * 1024) {
             Ok(html) => sink(OutputFile::text(prepared.path, html), false),
             Err(found) => problems.extend(found),
         }
@@ -350,13 +351,17 @@ pub fn render_page_early(
     problems
 }
 
+/// `capacity`: about how long the page will be, so that its text is not copied as it grows.
 fn render_prepared(
     templates: &Templates,
     prepared: &Prepared<'_>,
+    capacity: usize,
 ) -> Result<String, Vec<Diagnostic>> {
+    let mut page = Vec::with_capacity(capacity);
     templates
         .tera
-        .render(prepared.template, &prepared.context)
+        .render_to(prepared.template, &prepared.context, &mut page)
+        .and_then(|()| String::from_utf8(page).map_err(tera::Error::from))
         .map_err(|error| {
             template_diagnostics(
                 &error,
@@ -476,7 +481,7 @@ fn render_job(
     {
         return Ok((OutputFile::text(prepared.path, cached.html.clone()), None));
     }
-    render_prepared(templates, &prepared).map(|html| {
+    render_prepared(templates, &prepared, 0).map(|html| {
         let cached = caching.then(|| CachedPage {
             template: prepared.template.to_string(),
             context: prepared.context,
