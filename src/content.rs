@@ -174,6 +174,7 @@ pub fn load_cached(root: &Path, cache: &mut PageCache) -> (LoadedContent, Diagno
 }
 
 fn load_with(root: &Path, mut cache: Option<&mut PageCache>) -> (LoadedContent, Diagnostics) {
+    let caching = cache.is_some();
     let mut previous = cache.as_deref_mut().map(std::mem::take).unwrap_or_default();
     let dir = root.join(CONTENT_DIR);
     let mut loaded = LoadedContent::default();
@@ -195,7 +196,7 @@ fn load_with(root: &Path, mut cache: Option<&mut PageCache>) -> (LoadedContent, 
             let display_path = Path::new(CONTENT_DIR).join(&relative);
             relative
                 .ends_with(".md")
-                .then(|| read_page(entry, relative, display_path, &previous))
+                .then(|| read_page(entry, relative, display_path, caching.then_some(&previous)))
         })
         .collect();
     for (entry, parsed) in entries.into_iter().zip(parsed.iter_mut()) {
@@ -343,15 +344,16 @@ fn relative_source(dir: &Path, file: &Path) -> String {
 /// its problems.
 type ParsedPage = Result<(SourcePage, Option<FileStamp>, bool), Vec<Diagnostic>>;
 
+/// `previous`: the cache when there is one; without one, the file is not even looked at twice.
 fn read_page(
     path: &Path,
     source: String,
     display_path: PathBuf,
-    previous: &PageCache,
+    previous: Option<&PageCache>,
 ) -> ParsedPage {
     let read_at = std::time::SystemTime::now();
-    let stamp = FileStamp::of(path);
-    let cached = previous.0.get(&source);
+    let stamp = previous.and_then(|_| FileStamp::of(path));
+    let cached = previous.and_then(|previous| previous.0.get(&source));
     if let (Some(stamp), Some(cached)) = (stamp, cached)
         && cached.stamp == Some(stamp)
     {
