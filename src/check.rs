@@ -541,15 +541,7 @@ impl<'a> Checker<'a> {
             .site
             .pages
             .iter()
-            .map(|page| {
-                let ids = page
-                    .markdown
-                    .heading_ids
-                    .iter()
-                    .map(String::as_str)
-                    .collect();
-                (page.output_file(), ids)
-            })
+            .map(|page| (page.output_file(), page.heading_ids()))
             .collect();
         let source_of: HashMap<String, &Page> = self
             .site

@@ -46,6 +46,15 @@ impl Page {
     pub fn output_file(&self) -> String {
         format!("{}index.html", self.path)
     }
+
+    /// The ids of the page's Markdown headings, which links may name as fragments.
+    pub fn heading_ids(&self) -> HashSet<&str> {
+        self.markdown
+            .heading_ids
+            .iter()
+            .map(String::as_str)
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -560,15 +569,7 @@ fn check_fragments(
 ) {
     let ids: HashMap<&str, HashSet<&str>> = pages
         .iter()
-        .map(|page| {
-            let ids = page
-                .markdown
-                .heading_ids
-                .iter()
-                .map(String::as_str)
-                .collect();
-            (page.source.as_str(), ids)
-        })
+        .map(|page| (page.source.as_str(), page.heading_ids()))
         .collect();
     for ((source, page), raw_ids) in sources.iter().zip(pages).zip(raw_ids) {
         for link in &page.markdown.links {

@@ -442,14 +442,7 @@ fn a_component_that_calls_itself_without_end_is_an_error() {
         .iter()
         .find(|problem| problem.text.contains("recursion"))
         .unwrap_or_else(|| panic!("no recursion error:\n{}", problems.stderr));
-    assert!(
-        problem
-            .locations
-            .iter()
-            .any(|(file, _, _)| file == "templates/page.html"),
-        "{}",
-        problem.text
-    );
+    assert_names(problem, "templates/page.html");
     problem.says("content/privacy.md").says("without end");
 }
 
@@ -466,15 +459,17 @@ fn including_a_template_that_does_not_exist_is_an_error_naming_the_includer() {
         .iter()
         .find(|problem| problem.text.contains("partials/nope.html"))
         .unwrap_or_else(|| panic!("no error names the missing template:\n{}", problems.stderr));
+    assert_names(problem, "templates/page.html");
+    problem.help();
+}
+
+/// Asserts that the problem points into `file`, whatever else it names.
+fn assert_names(problem: &fixture::Problem, file: &str) {
     assert!(
-        problem
-            .locations
-            .iter()
-            .any(|(file, _, _)| file == "templates/page.html"),
-        "{}",
+        problem.locations.iter().any(|(named, _, _)| named == file),
+        "the problem does not point into {file}:\n{}",
         problem.text
     );
-    problem.help();
 }
 
 // ---------------------------------------------------------------------------------------------
