@@ -3,6 +3,8 @@
 //! - `markdown`: `aimsite::markdown::render` of one realistic article of about 1,000 words
 //!   (`benches/fixtures/article.md`: headings with ids, lists, a task list, links and `@/` links,
 //!   emphasis, a blockquote, a table, a code block, a footnote).
+//! - `page`: that article put into its template (`aimsite::templates::render_page_early`), as a
+//!   build does for each article as soon as its Markdown is rendered.
 //! - `templates`: `aimsite::templates::render` of a site holding that one article. The library
 //!   renders a whole site at a time, so this renders every file of that site (the article, the
 //!   home page, `/articles/`, `/tags/` and one page per tag, the 404 page, the feed, the sitemap,
@@ -13,8 +15,9 @@
 
 use std::path::Path;
 
-use aimsite::build::{self, BuildOptions};
+use aimsite::build::{self, BuildOptions, RenderCache};
 use aimsite::markdown::{self, LinkProblemKind, ResolveSource};
+use aimsite::site::Site;
 use aimsite::templates;
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{Bencher, black_box};
@@ -81,13 +84,43 @@ fn fixture_site(root: &Path) -> BuildOptions {
     BuildOptions::new(root)
 }
 
+/// The fixture site assembled with every page's HTML kept (a build frees an article's HTML once
+/// its page is written, so it renders through the cache, which keeps them).
+fn assembled_site(options: &BuildOptions) -> Site {
+    build::render_cached(options, &mut RenderCache::default())
+        .expect("the fixture site builds")
+        .site
+}
+
+/// One article into its template, as a build does as soon as its Markdown is rendered
+/// (`templates::render_page_early`).
+#[divan::bench(sample_count = 1000)]
+fn page(bencher: Bencher) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let options = fixture_site(dir.path());
+    let site = assembled_site(&options);
+    let mut templates = templates::load(dir.path()).expect("the templates load");
+    templates::bind_site(&mut templates, &site);
+    let index = site
+        .pages
+        .iter()
+        .position(|page| page.source == "articles/leading-vs-managing.md")
+        .expect("the article is a page");
+    let markdown = site.pages[index].markdown.clone();
+    let render = || {
+        templates::render_page_early(&site, &templates, index, &markdown, &|file, _| {
+            black_box(file);
+        })
+    };
+    assert!(render().is_empty(), "the article renders without problems");
+    bencher.bench_local(render);
+}
+
 #[divan::bench(sample_count = 1000)]
 fn templates(bencher: Bencher) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let options = fixture_site(dir.path());
-    let site = build::render(&options)
-        .expect("the fixture site builds")
-        .site;
+    let site = assembled_site(&options);
     let mut templates = templates::load(dir.path()).expect("the templates load");
     let files = templates::render(&site, &mut templates)
         .expect("the pages render")

@@ -60,7 +60,9 @@ pub struct RenderedSite {
     pub pages: usize,
     pub warnings: Diagnostics,
     pub timings: Timings,
-    /// The assembled site the files were rendered from (`check` reads it).
+    /// The assembled site the files were rendered from (`check` reads it). Without a cache, the
+    /// HTML of each article and page was freed once its file was made: `markdown.html` is
+    /// empty for them (`render_cached` keeps it).
     pub site: Site,
 }
 

@@ -1,8 +1,9 @@
 //! aimsite: the static site generator behind the Aim to Win website.
 //!
 //! The build is a pipeline, one module per stage:
-//! `config`, `content`, `templates::load` (load) → `site`, `markdown`, `templates::render`
-//! (render, in memory) → `output` (write). `build` runs the pipeline.
+//! `config`, `content`, `templates::load` (load) → `site`, `markdown`, `templates`, `deploy`
+//! (render, in memory, each page as soon as its Markdown is ready) → `output` (write). `build`
+//! runs the pipeline.
 
 pub mod assets;
 pub mod build;
