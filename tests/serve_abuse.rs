@@ -658,3 +658,22 @@ fn connections_beyond_the_limit_are_told_to_retry() {
     assert_serves(addr, "after the crowd left");
     site.stop();
 }
+
+/// A request with a large body is refused (only GET and HEAD are served) without reading the
+/// body, yet the client still gets the refusal: the server does not reset the connection under
+/// the unread body.
+#[test]
+fn a_request_with_a_large_body_gets_its_refusal() {
+    let site = Site::serve();
+    let body = vec![b'x'; 4 * 1024 * 1024];
+    let mut raw = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    raw.extend_from_slice(&body);
+    let answer = exchange(site.addr(), &raw, PATIENCE);
+    assert_eq!(answer.status, 405, "{}", answer.head);
+    assert_serves(site.addr(), "after a large refused body");
+    site.stop();
+}

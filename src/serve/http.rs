@@ -202,12 +202,36 @@ fn serve_connection(mut stream: TcpStream, handler: &Handler, stopping: &AtomicB
                 ..
             } => return take_over(stream),
             response => {
-                if write_response(&mut stream, response, keep_alive, head_only).is_err()
-                    || !keep_alive
-                {
+                let written = write_response(&mut stream, response, keep_alive, head_only);
+                if written.is_ok() && head.has_body {
+                    linger(&mut stream);
+                }
+                if written.is_err() || !keep_alive {
                     return;
                 }
             }
+        }
+    }
+}
+
+/// Before closing a connection whose request body was never read: reads (and drops) what the
+/// client is still sending, for a while. Closing a socket with unread data resets the
+/// connection, and a reset can make the client lose the answer it was sent.
+fn linger(stream: &mut TcpStream) {
+    const LINGER: Duration = Duration::from_secs(2);
+    const MOST: usize = 1024 * 1024;
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let deadline = Instant::now() + LINGER;
+    let mut chunk = [0u8; 16 * 1024];
+    let mut drained = 0;
+    while drained < MOST {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(read) => drained += read,
         }
     }
 }
