@@ -10,10 +10,12 @@ mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use support::{
-    Browser, Key, StaticServer, TempDir, Value, aimsite, browser_or_skip, json, temp_dir,
+    Browser, Key, StaticServer, TempDir, Value, aimsite, browser_or_skip, copy_folder, json,
+    temp_dir,
 };
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/consent_fixture");
@@ -46,12 +48,8 @@ impl Site {
     }
 
     fn rebuild(&self) {
-        let result = aimsite()
-            .arg("build")
-            .arg("--root")
-            .arg(self.source.path())
-            .arg("--output")
-            .arg(&self.site)
+        let result = self
+            .build_command()
             .arg("--base-url")
             .arg(self.server.base_url())
             .output()
@@ -63,16 +61,36 @@ impl Site {
         );
     }
 
-    /// Changes `revision` in the fixture's settings and builds again.
-    fn set_revision(&self, revision: u32) {
+    /// Builds for the base URL of the fixture's settings, whether the build succeeds or not.
+    fn build_for_own_base_url(&self) -> Output {
+        self.build_command()
+            .output()
+            .expect("could not run aimsite")
+    }
+
+    fn build_command(&self) -> Command {
+        let mut command = aimsite();
+        command
+            .arg("build")
+            .arg("--root")
+            .arg(self.source.path())
+            .arg("--output")
+            .arg(&self.site);
+        command
+    }
+
+    fn edit_settings(&self, edit: impl FnOnce(String) -> String) {
         let path = self.source.path().join("site.toml");
         let settings = fs::read_to_string(&path).unwrap();
-        assert!(settings.contains("revision = 1\n"));
-        fs::write(
-            &path,
-            settings.replace("revision = 1\n", &format!("revision = {revision}\n")),
-        )
-        .unwrap();
+        fs::write(&path, edit(settings)).unwrap();
+    }
+
+    /// Changes `revision` in the fixture's settings and builds again.
+    fn set_revision(&self, revision: u32) {
+        self.edit_settings(|settings| {
+            assert!(settings.contains("revision = 1\n"));
+            settings.replace("revision = 1\n", &format!("revision = {revision}\n"))
+        });
         self.rebuild();
     }
 
@@ -81,17 +99,12 @@ impl Site {
     }
 }
 
-fn copy_folder(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_folder(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+/// A browser on `path` of a freshly built fixture; `None` when the test is skipped.
+fn open_fresh_site(path: &str) -> Option<(Browser, Site)> {
+    let browser = browser_or_skip()?;
+    let site = Site::build();
+    open(&browser, &site.url(path));
+    Some((browser, site))
 }
 
 fn banner_visible(browser: &Browser) -> bool {
@@ -113,6 +126,20 @@ fn cookie_names(browser: &Browser) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// How many gated embeds still wait behind their placeholder.
+fn embed_placeholders(browser: &Browser) -> Value {
+    browser.eval("document.querySelectorAll('.consent-embed').length")
+}
+
+/// Waits for the gated frame of /other/ to load in place of its placeholder.
+fn assert_frame_loaded(browser: &Browser) {
+    browser.wait_until(
+        "document.querySelector('iframe[data-consent]').contentDocument?.getElementById('frame-text') !== null",
+        Duration::from_secs(5),
+    );
+    assert_eq!(embed_placeholders(browser), 0);
 }
 
 /// How many times each probe ran on this page (0 when it did not).
@@ -269,11 +296,9 @@ fn first_visit_shows_the_banner_and_sets_no_cookie() {
 
 #[test]
 fn reject_runs_nothing_and_is_remembered() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) = open_fresh_site("/") else {
         return;
     };
-    let site = Site::build();
-    open(&browser, &site.url("/"));
     browser.click("[data-consent-action=reject]");
     assert!(!banner_visible(&browser));
     assert_eq!(probes(&browser), (0, 0));
@@ -297,25 +322,16 @@ fn reject_runs_nothing_and_is_remembered() {
         Value::Null
     );
     browser.click(".consent-embed button");
-    browser.wait_until(
-        "document.querySelector('iframe[data-consent]').contentDocument?.getElementById('frame-text') !== null",
-        Duration::from_secs(5),
-    );
-    assert_eq!(
-        browser.eval("document.querySelectorAll('.consent-embed').length"),
-        0
-    );
+    assert_frame_loaded(&browser);
     assert_eq!(probes(&browser), (0, 0));
     assert_no_console_errors(&browser);
 }
 
 #[test]
 fn accept_runs_gated_scripts_now_and_on_every_later_page() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) = open_fresh_site("/") else {
         return;
     };
-    let site = Site::build();
-    open(&browser, &site.url("/"));
     assert_eq!(probes(&browser), (0, 0));
     browser.click("[data-consent-action=accept]");
     assert!(!banner_visible(&browser));
@@ -336,24 +352,15 @@ fn accept_runs_gated_scripts_now_and_on_every_later_page() {
         assert_eq!(probes(&browser), (analytics, 1), "{path}");
     }
     open(&browser, &site.url("/other/"));
-    browser.wait_until(
-        "document.querySelector('iframe[data-consent]').contentDocument?.getElementById('frame-text') !== null",
-        Duration::from_secs(5),
-    );
-    assert_eq!(
-        browser.eval("document.querySelectorAll('.consent-embed').length"),
-        0
-    );
+    assert_frame_loaded(&browser);
     assert_no_console_errors(&browser);
 }
 
 #[test]
 fn choosing_one_category_runs_only_its_scripts() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) = open_fresh_site("/") else {
         return;
     };
-    let site = Site::build();
-    open(&browser, &site.url("/"));
     browser.click("[data-consent-action=choose]");
     assert!(choices_open(&browser));
     assert_eq!(
@@ -406,20 +413,15 @@ fn choosing_one_category_runs_only_its_scripts() {
     open(&browser, &site.url("/other/"));
     assert!(!banner_visible(&browser));
     assert_eq!(probes(&browser), (1, 0));
-    assert_eq!(
-        browser.eval("document.querySelectorAll('.consent-embed').length"),
-        1
-    );
+    assert_eq!(embed_placeholders(&browser), 1);
     assert_no_console_errors(&browser);
 }
 
 #[test]
 fn withdrawing_through_cookie_settings_deletes_cookies_and_stops_scripts() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) = open_fresh_site("/other/") else {
         return;
     };
-    let site = Site::build();
-    open(&browser, &site.url("/other/"));
     browser.click("[data-consent-action=accept]");
     browser.wait_until("window.probeAnalytics === 1", Duration::from_secs(5));
     open(&browser, &site.url("/other/"));
@@ -482,11 +484,9 @@ fn withdrawing_through_cookie_settings_deletes_cookies_and_stops_scripts() {
 
 #[test]
 fn a_cookie_set_after_withdrawal_is_deleted_on_the_next_page() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) = open_fresh_site("/") else {
         return;
     };
-    let site = Site::build();
-    open(&browser, &site.url("/"));
     browser.click("[data-consent-action=reject]");
     // As if a script that ran before the withdrawal had set one more.
     browser.eval("(document.cookie = 'probe_analytics_late=1; path=/', 1)");
@@ -496,11 +496,9 @@ fn a_cookie_set_after_withdrawal_is_deleted_on_the_next_page() {
 
 #[test]
 fn a_revision_bump_asks_again() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) = open_fresh_site("/") else {
         return;
     };
-    let site = Site::build();
-    open(&browser, &site.url("/"));
     browser.click("[data-consent-action=accept]");
     open(&browser, &site.url("/"));
     assert!(!banner_visible(&browser));
@@ -521,11 +519,9 @@ fn a_revision_bump_asks_again() {
 
 #[test]
 fn an_expired_choice_asks_again() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) = open_fresh_site("/") else {
         return;
     };
-    let site = Site::build();
-    open(&browser, &site.url("/"));
     browser.click("[data-consent-action=accept]");
     // The same choice, dated 183 days ago (expiry_days is 182).
     browser.eval(&format!(
@@ -540,11 +536,9 @@ fn an_expired_choice_asks_again() {
 
 #[test]
 fn keyboard_reaches_the_banner_from_the_top_without_a_trap() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, _site)) = open_fresh_site("/") else {
         return;
     };
-    let site = Site::build();
-    open(&browser, &site.url("/"));
     let focused = |browser: &Browser| {
         let active = browser.active_element();
         let text = active["text"].as_str().unwrap_or_default().to_string();
@@ -730,22 +724,9 @@ fn banner_fits_contrasts_and_respects_reduced_motion() {
 #[test]
 fn disabled_consent_emits_nothing() {
     let site = Site::build();
-    let path = site.source.path().join("site.toml");
-    let settings = fs::read_to_string(&path).unwrap();
-    fs::write(
-        &path,
-        settings.replace("[consent]\n", "[consent]\nenabled = false\n"),
-    )
-    .unwrap();
+    site.edit_settings(|settings| settings.replace("[consent]\n", "[consent]\nenabled = false\n"));
     // The gated probes stay, and never run: the build warns about them.
-    let result = aimsite()
-        .arg("build")
-        .arg("--root")
-        .arg(site.source.path())
-        .arg("--output")
-        .arg(&site.site)
-        .output()
-        .unwrap();
+    let result = site.build_for_own_base_url();
     assert!(
         result.status.success(),
         "{}",
@@ -781,25 +762,15 @@ fn an_unknown_category_fails_the_build_with_file_and_line() {
     )
     .unwrap();
     fs::remove_file(site.source.path().join("content/other.md")).unwrap();
-    let settings = fs::read_to_string(site.source.path().join("site.toml")).unwrap();
-    fs::write(
-        site.source.path().join("site.toml"),
+    site.edit_settings(|settings| {
         settings
             .replace("target = \"@/other.md\"", "target = \"/other/\"")
             .replace(
                 "privacy_page = \"@/privacy.md\"",
                 "privacy_page = \"@/privacy-policy.md\"",
-            ),
-    )
-    .unwrap();
-    let result = aimsite()
-        .arg("build")
-        .arg("--root")
-        .arg(site.source.path())
-        .arg("--output")
-        .arg(&site.site)
-        .output()
-        .unwrap();
+            )
+    });
+    let result = site.build_for_own_base_url();
     assert!(!result.status.success());
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(
@@ -820,13 +791,9 @@ fn the_banner_works_minified() {
         return;
     };
     let site = Site::build();
-    let path = site.source.path().join("site.toml");
-    let settings = fs::read_to_string(&path).unwrap();
-    fs::write(
-        &path,
-        settings.replace("language = \"en\"\n", "language = \"en\"\nminify = true\n"),
-    )
-    .unwrap();
+    site.edit_settings(|settings| {
+        settings.replace("language = \"en\"\n", "language = \"en\"\nminify = true\n")
+    });
     site.rebuild();
     let script = fs::read_dir(&site.site)
         .unwrap()

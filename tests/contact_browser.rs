@@ -11,15 +11,22 @@ mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 use std::time::Duration;
 
 use scraper::{Html, Selector};
 use support::{
-    Browser, Key, StaticServer, TempDir, Value, aimsite, browser_or_skip, json, temp_dir,
+    Browser, Key, StaticServer, TempDir, Value, aimsite, browser_or_skip, copy_folder, json,
+    temp_dir,
 };
 
 const PREFIX: &str = "/aimtowin/";
 const WAIT: Duration = Duration::from_secs(10);
+/// The custom backend, posting to the test server and naming the next page in `_next`.
+const CUSTOM_KEYS: &str =
+    "backend = \"custom\"\naction = \"{endpoint}\"\nredirect_field = \"_next\"\n";
+/// Names of the custom backend's own for two fields.
+const CUSTOM_FIELDS: &str = "\n[contact.fields]\nname = \"full_name\"\nemail = \"reply_to\"\n";
 
 /// The fixture site copied into a temporary folder, `keys` inserted after `[contact]` and
 /// `tables` appended, served under `PREFIX` and built for that address.
@@ -35,24 +42,25 @@ impl Site {
     }
 
     fn with(keys: &str, tables: &str) -> Site {
-        Site::build_with(keys, tables, |_| {})
+        Site::build_with(keys, tables, None)
     }
 
-    /// `configure` may point the server somewhere (a POST redirect) before it starts.
-    fn build_with(keys: &str, tables: &str, configure: impl FnOnce(&mut Option<String>)) -> Site {
-        let dir = temp_dir();
-        let root = dir.path().join("site");
-        copy_folder(&fixture(), &root);
-        let mut redirect = None;
-        configure(&mut redirect);
+    /// Like [`Site::with`], the server sending each POST on to the thanks page as a form
+    /// service would.
+    fn posting_to_thanks(keys: &str, tables: &str) -> Site {
+        Site::build_with(keys, tables, Some(&thanks_path()))
+    }
+
+    fn build_with(keys: &str, tables: &str, post_redirect: Option<&str>) -> Site {
+        let (dir, root) = fixture_copy();
         let mut builder = StaticServer::builder(root.join("public")).prefix(PREFIX);
-        if let Some(location) = &redirect {
+        if let Some(location) = post_redirect {
             builder = builder.post_redirect(location);
         }
         let server = builder.start();
         let settings = fs::read_to_string(root.join("site.toml")).expect("fixture site.toml");
         let keys = keys.replace("{endpoint}", &server.url("submit"));
-        let settings = settings.replacen("[contact]\n", &format!("[contact]\n{keys}"), 1);
+        let settings = with_contact_keys(&settings, &keys);
         fs::write(root.join("site.toml"), format!("{settings}{tables}")).unwrap();
         let output = aimsite()
             .args(["build", "--base-url", &server.base_url(), "--root"])
@@ -72,11 +80,11 @@ impl Site {
     }
 
     fn custom() -> Site {
-        Site::build_with(
-            "backend = \"custom\"\naction = \"{endpoint}\"\nredirect_field = \"_next\"\n",
-            "\n[contact.fields]\nname = \"full_name\"\nemail = \"reply_to\"\n",
-            |_| {},
-        )
+        Site::with(CUSTOM_KEYS, CUSTOM_FIELDS)
+    }
+
+    fn netlify() -> Site {
+        Site::with("backend = \"netlify\"\n", "")
     }
 
     fn contact_url(&self) -> String {
@@ -94,21 +102,62 @@ fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contact_fixture")
 }
 
-fn copy_folder(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_folder(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+/// The fixture copied into a temporary folder, not built: the folder and the site's root in it.
+fn fixture_copy() -> (TempDir, PathBuf) {
+    let dir = temp_dir();
+    let root = dir.path().join("site");
+    copy_folder(&fixture(), &root);
+    (dir, root)
+}
+
+/// `settings` with `keys` put first in its `[contact]` table.
+fn with_contact_keys(settings: &str, keys: &str) -> String {
+    settings.replacen("[contact]\n", &format!("[contact]\n{keys}"), 1)
+}
+
+/// Runs `aimsite build --root ROOT` with the base URL of its settings.
+fn build(root: &Path) -> Output {
+    aimsite()
+        .args(["build", "--root"])
+        .arg(root)
+        .output()
+        .unwrap()
+}
+
+/// Puts `keys` first in the `[contact]` table of the site.toml at `root`; the build must then
+/// fail with status 1, saying `message` and pointing at the line of the first key.
+fn assert_contact_keys_rejected(root: &Path, keys: &str, message: &str) {
+    let settings = fs::read_to_string(root.join("site.toml")).unwrap();
+    let line = settings
+        .lines()
+        .position(|line| line == "[contact]")
+        .unwrap()
+        + 2;
+    fs::write(root.join("site.toml"), with_contact_keys(&settings, keys)).unwrap();
+    let output = build(root);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(message), "{stderr}");
+    assert!(
+        stderr.contains(&format!("--> site.toml:{line}:")),
+        "{stderr}"
+    );
+}
+
+fn thanks_path() -> String {
+    format!("{PREFIX}contact/thanks/")
 }
 
 fn selector(css: &str) -> Selector {
     Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css}: {e}"))
+}
+
+fn assert_attribute(html: &Html, css: &str, name: &str, expected: &str) {
+    assert_eq!(
+        attribute(html, css, name).as_deref(),
+        Some(expected),
+        "{name} of {css}"
+    );
 }
 
 /// The value of `attribute` on the first element matching `css`.
@@ -125,6 +174,15 @@ fn attribute(html: &Html, css: &str, attribute: &str) -> Option<String> {
 fn open_contact(browser: &Browser, site: &Site) {
     browser.open(&site.contact_url());
     browser.wait_until("document.querySelector('form').noValidate === true", WAIT);
+}
+
+/// A browser on the contact page of the site `make_site` builds; `None` when the test is
+/// skipped (and then nothing is built).
+fn contact_page_of(make_site: impl FnOnce() -> Site) -> Option<(Browser, Site)> {
+    let browser = browser_or_skip()?;
+    let site = make_site();
+    open_contact(&browser, &site);
+    Some((browser, site))
 }
 
 fn fill_valid(browser: &Browser) {
@@ -145,6 +203,18 @@ fn fill_valid(browser: &Browser) {
 
 fn submit(browser: &Browser) {
     browser.click("form button[type=submit]");
+}
+
+fn send_valid_form(browser: &Browser) {
+    fill_valid(browser);
+    submit(browser);
+}
+
+fn wait_for_thanks_page(browser: &Browser) {
+    browser.wait_until(
+        "location.pathname.endsWith('/contact/thanks/') && document.readyState === 'complete'",
+        WAIT,
+    );
 }
 
 /// The links of the error summary: `[[href, text], ...]`.
@@ -224,28 +294,13 @@ fn fields_have_labels_autocomplete_and_required() {
             "#{id}"
         );
     }
-    assert_eq!(
-        attribute(&html, "#contact-email", "type").as_deref(),
-        Some("email")
-    );
-    assert_eq!(
-        attribute(&html, "#contact-phone", "type").as_deref(),
-        Some("tel")
-    );
+    assert_attribute(&html, "#contact-email", "type", "email");
+    assert_attribute(&html, "#contact-phone", "type", "tel");
 
     // The honeypot: out of reach, with a wrapper hidden from assistive technology.
-    assert_eq!(
-        attribute(&html, "#contact-trap", "tabindex").as_deref(),
-        Some("-1")
-    );
-    assert_eq!(
-        attribute(&html, "#contact-trap", "autocomplete").as_deref(),
-        Some("off")
-    );
-    assert_eq!(
-        attribute(&html, ".contact-form__trap", "aria-hidden").as_deref(),
-        Some("true")
-    );
+    assert_attribute(&html, "#contact-trap", "tabindex", "-1");
+    assert_attribute(&html, "#contact-trap", "autocomplete", "off");
+    assert_attribute(&html, ".contact-form__trap", "aria-hidden", "true");
     assert!(attribute(&html, ".contact-form__trap", "style").is_none());
 }
 
@@ -318,56 +373,32 @@ fn json_ld_describes_the_organization_and_its_contact_point() {
 
 #[test]
 fn netlify_and_formspree_forms_carry_the_providers_names() {
-    let netlify = Site::with("backend = \"netlify\"\n", "").contact_html();
-    let thanks = format!("{PREFIX}contact/thanks/");
-    assert_eq!(
-        attribute(&netlify, "form", "action").as_deref(),
-        Some(thanks.as_str())
-    );
-    assert_eq!(
-        attribute(&netlify, "form", "method").as_deref(),
-        Some("post")
-    );
-    assert_eq!(
-        attribute(&netlify, "form", "name").as_deref(),
-        Some("contact")
-    );
-    assert_eq!(
-        attribute(&netlify, "form", "data-netlify").as_deref(),
-        Some("true")
-    );
-    assert_eq!(
-        attribute(&netlify, "form", "data-netlify-honeypot").as_deref(),
-        Some("bot-field")
-    );
-    assert_eq!(
-        attribute(&netlify, "input[type=hidden][name=form-name]", "value").as_deref(),
-        Some("contact")
-    );
-    assert_eq!(
-        attribute(&netlify, "#contact-trap", "name").as_deref(),
-        Some("bot-field")
-    );
+    let netlify = Site::netlify().contact_html();
+    let thanks = thanks_path();
+    for (css, name, value) in [
+        ("form", "action", thanks.as_str()),
+        ("form", "method", "post"),
+        ("form", "name", "contact"),
+        ("form", "data-netlify", "true"),
+        ("form", "data-netlify-honeypot", "bot-field"),
+        ("input[type=hidden][name=form-name]", "value", "contact"),
+        ("#contact-trap", "name", "bot-field"),
+    ] {
+        assert_attribute(&netlify, css, name, value);
+    }
 
     let formspree = Site::with("backend = \"formspree\"\nformspree_id = \"xyzabcd\"\n", "");
     let html = formspree.contact_html();
-    assert_eq!(
-        attribute(&html, "form", "action").as_deref(),
-        Some("https://formspree.io/f/xyzabcd")
-    );
-    assert_eq!(attribute(&html, "form", "method").as_deref(), Some("post"));
-    assert_eq!(
-        attribute(&html, "#contact-trap", "name").as_deref(),
-        Some("_gotcha")
-    );
-    assert_eq!(
-        attribute(&html, "#contact-email", "name").as_deref(),
-        Some("email")
-    );
-    assert_eq!(
-        attribute(&html, "input[type=hidden][name=_next]", "value"),
-        Some(formspree.server.url("contact/thanks/"))
-    );
+    let next = formspree.server.url("contact/thanks/");
+    for (css, name, value) in [
+        ("form", "action", "https://formspree.io/f/xyzabcd"),
+        ("form", "method", "post"),
+        ("#contact-trap", "name", "_gotcha"),
+        ("#contact-email", "name", "email"),
+        ("input[type=hidden][name=_next]", "value", next.as_str()),
+    ] {
+        assert_attribute(&html, css, name, value);
+    }
 }
 
 #[test]
@@ -376,79 +407,33 @@ fn thanks_page_exists_and_is_not_indexed() {
     let text = fs::read_to_string(site.root.join("public/contact/thanks/index.html"))
         .expect("contact/thanks/index.html was not built");
     let html = Html::parse_document(&text);
-    assert_eq!(
-        attribute(&html, "meta[name=robots]", "content").as_deref(),
-        Some("noindex")
-    );
+    assert_attribute(&html, "meta[name=robots]", "content", "noindex");
 }
 
 #[test]
 fn bad_contact_settings_fail_the_build_naming_site_toml_and_the_line() {
-    let dir = temp_dir();
-    let root = dir.path().join("site");
-    copy_folder(&fixture(), &root);
-    let settings = fs::read_to_string(root.join("site.toml")).unwrap();
-    let line = settings
-        .lines()
-        .position(|line| line == "[contact]")
-        .unwrap()
-        + 2;
-    let broken = settings.replacen("[contact]\n", "[contact]\nbackend = \"formspree\"\n", 1);
-    fs::write(root.join("site.toml"), broken).unwrap();
-    let output = aimsite()
-        .args(["build", "--root"])
-        .arg(&root)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("the formspree contact backend needs `formspree_id`"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(&format!("--> site.toml:{line}:")),
-        "{stderr}"
+    let (_dir, root) = fixture_copy();
+    assert_contact_keys_rejected(
+        &root,
+        "backend = \"formspree\"\n",
+        "the formspree contact backend needs `formspree_id`",
     );
 }
 
 #[test]
 fn a_posting_backend_without_a_thanks_page_fails_the_build() {
-    let dir = temp_dir();
-    let root = dir.path().join("site");
-    copy_folder(&fixture(), &root);
+    let (_dir, root) = fixture_copy();
     fs::remove_file(root.join("content/contact/thanks.md")).unwrap();
-    let settings = fs::read_to_string(root.join("site.toml")).unwrap();
-    let line = settings
-        .lines()
-        .position(|line| line == "[contact]")
-        .unwrap()
-        + 2;
-    let netlify = settings.replacen("[contact]\n", "[contact]\nbackend = \"netlify\"\n", 1);
-    fs::write(root.join("site.toml"), &netlify).unwrap();
-    let output = aimsite()
-        .args(["build", "--root"])
-        .arg(&root)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("sends visitors to /contact/thanks/, but there is no page there"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(&format!("--> site.toml:{line}:")),
-        "{stderr}"
+    let mailto_settings = fs::read_to_string(root.join("site.toml")).unwrap();
+    assert_contact_keys_rejected(
+        &root,
+        "backend = \"netlify\"\n",
+        "sends visitors to /contact/thanks/, but there is no page there",
     );
 
     // The mailto backend needs no thank-you page.
-    fs::write(root.join("site.toml"), &settings).unwrap();
-    let output = aimsite()
-        .args(["build", "--root"])
-        .arg(&root)
-        .output()
-        .unwrap();
+    fs::write(root.join("site.toml"), &mailto_settings).unwrap();
+    let output = build(&root);
     assert!(
         output.status.success(),
         "{}",
@@ -462,11 +447,9 @@ fn a_posting_backend_without_a_thanks_page_fails_the_build() {
 
 #[test]
 fn fields_have_accessible_names() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, _site)) = contact_page_of(Site::mailto) else {
         return;
     };
-    let site = Site::mailto();
-    open_contact(&browser, &site);
     browser.cdp("Accessibility.enable", json!({}));
     let tree = browser.cdp("Accessibility.getFullAXTree", json!({}));
     let names: Vec<(String, String)> = tree["nodes"]
@@ -519,11 +502,9 @@ fn fields_have_accessible_names() {
 
 #[test]
 fn empty_submit_shows_the_error_summary_with_a_link_to_each_field() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) = contact_page_of(Site::mailto) else {
         return;
     };
-    let site = Site::mailto();
-    open_contact(&browser, &site);
     assert_eq!(browser.eval("document.title"), "Contact us | Aim to Win");
     submit(&browser);
 
@@ -597,11 +578,9 @@ fn empty_submit_shows_the_error_summary_with_a_link_to_each_field() {
 
 #[test]
 fn errors_clear_as_they_are_fixed() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, _site)) = contact_page_of(Site::mailto) else {
         return;
     };
-    let site = Site::mailto();
-    open_contact(&browser, &site);
     submit(&browser);
     assert_eq!(summary_links(&browser).as_array().unwrap().len(), 5);
 
@@ -667,11 +646,9 @@ fn errors_clear_as_they_are_fixed() {
 
 #[test]
 fn honeypot_is_invisible_and_out_of_tab_reach() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, _site)) = contact_page_of(Site::mailto) else {
         return;
     };
-    let site = Site::mailto();
-    open_contact(&browser, &site);
     let trap = browser.eval(
         "(() => { const t = document.getElementById('contact-trap');
                   const r = t.getBoundingClientRect();
@@ -720,13 +697,10 @@ fn honeypot_is_invisible_and_out_of_tab_reach() {
 
 #[test]
 fn mailto_composes_the_email_and_shows_what_happened() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) = contact_page_of(Site::mailto) else {
         return;
     };
-    let site = Site::mailto();
-    open_contact(&browser, &site);
-    fill_valid(&browser);
-    submit(&browser);
+    send_valid_form(&browser);
     browser.wait_until(
         "document.getElementById('contact-sent').hidden === false",
         WAIT,
@@ -758,21 +732,13 @@ fn mailto_composes_the_email_and_shows_what_happened() {
 
 #[test]
 fn custom_backend_posts_the_mapped_fields_and_lands_on_the_thanks_page() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) =
+        contact_page_of(|| Site::posting_to_thanks(CUSTOM_KEYS, CUSTOM_FIELDS))
+    else {
         return;
     };
-    let site = Site::build_with(
-        "backend = \"custom\"\naction = \"{endpoint}\"\nredirect_field = \"_next\"\n",
-        "\n[contact.fields]\nname = \"full_name\"\nemail = \"reply_to\"\n",
-        |redirect| *redirect = Some(format!("{PREFIX}contact/thanks/")),
-    );
-    open_contact(&browser, &site);
-    fill_valid(&browser);
-    submit(&browser);
-    browser.wait_until(
-        "location.pathname.endsWith('/contact/thanks/') && document.readyState === 'complete'",
-        WAIT,
-    );
+    send_valid_form(&browser);
+    wait_for_thanks_page(&browser);
     assert_eq!(
         browser.eval("document.querySelector('h1').textContent"),
         "Thank you for your message"
@@ -818,8 +784,7 @@ fn custom_backend_on_another_site_is_allowed_by_the_content_security_policy() {
     let policy = browser.eval(
         "document.querySelector('meta[http-equiv=Content-Security-Policy i]')?.content ?? ''",
     );
-    fill_valid(&browser);
-    submit(&browser);
+    send_valid_form(&browser);
     browser.wait_until(
         &format!("location.href.startsWith('{}')", endpoint.origin()),
         WAIT,
@@ -839,11 +804,9 @@ fn custom_backend_on_another_site_is_allowed_by_the_content_security_policy() {
 
 #[test]
 fn custom_backend_drops_a_filled_honeypot() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) = contact_page_of(Site::custom) else {
         return;
     };
-    let site = Site::custom();
-    open_contact(&browser, &site);
     fill_valid(&browser);
     browser.execute(
         "document.getElementById('contact-trap').value = 'https://spam.example';",
@@ -856,20 +819,14 @@ fn custom_backend_drops_a_filled_honeypot() {
 
 #[test]
 fn netlify_backend_posts_to_the_thanks_page() {
-    let Some(browser) = browser_or_skip() else {
+    let Some((browser, site)) = contact_page_of(Site::netlify) else {
         return;
     };
-    let site = Site::with("backend = \"netlify\"\n", "");
-    open_contact(&browser, &site);
-    fill_valid(&browser);
-    submit(&browser);
-    browser.wait_until(
-        "location.pathname.endsWith('/contact/thanks/') && document.readyState === 'complete'",
-        WAIT,
-    );
+    send_valid_form(&browser);
+    wait_for_thanks_page(&browser);
     let posts = site.server.posts();
     assert_eq!(posts.len(), 1, "{posts:?}");
-    assert_eq!(posts[0].path, format!("{PREFIX}contact/thanks/"));
+    assert_eq!(posts[0].path, thanks_path());
     assert_eq!(posts[0].form_value("form-name").as_deref(), Some("contact"));
     assert_eq!(posts[0].form_value("bot-field").as_deref(), Some(""));
     assert_eq!(posts[0].form_value("name").as_deref(), Some("Ada Lovelace"));
@@ -921,11 +878,7 @@ fn without_javascript_the_post_form_still_posts() {
     let Some(browser) = browser_or_skip() else {
         return;
     };
-    let site = Site::build_with(
-        "backend = \"custom\"\naction = \"{endpoint}\"\n",
-        "",
-        |redirect| *redirect = Some(format!("{PREFIX}contact/thanks/")),
-    );
+    let site = Site::posting_to_thanks("backend = \"custom\"\naction = \"{endpoint}\"\n", "");
     browser.disable_javascript();
     browser.open(&site.contact_url());
     assert_eq!(
@@ -938,8 +891,7 @@ fn without_javascript_the_post_form_still_posts() {
     assert!(site.server.posts().is_empty());
     assert!(browser.current_url().ends_with("/contact/"));
 
-    fill_valid(&browser);
-    submit(&browser);
+    send_valid_form(&browser);
     browser.wait_until("location.pathname.endsWith('/contact/thanks/')", WAIT);
     let posts = site.server.posts();
     assert_eq!(posts.len(), 1, "{posts:?}");

@@ -9,6 +9,7 @@
 //! aliases, inline code the policy must allow by hash, consent-gated inline code and static
 //! files of its own, copied to a temporary folder before each build.
 
+mod fixture;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -17,10 +18,13 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use base64::Engine as _;
-use scraper::{ElementRef, Html, Selector};
+use fixture::{files, selector};
+use scraper::{ElementRef, Html};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use support::{TempDir, aimsite, temp_dir, write_file};
+use support::{
+    TempDir, aimsite, copy_folder, normalise_path, percent_decode, temp_dir, write_file,
+};
 
 const BASE_URL: &str = "https://example.github.io/aimtowin/";
 const ATOM: &str = "http://www.w3.org/2005/Atom";
@@ -38,20 +42,6 @@ fn repo_root() -> &'static Path {
 
 fn fixture_root() -> PathBuf {
     repo_root().join("tests/deploy_fixture")
-}
-
-/// Copies a folder recursively (files and folders only).
-fn copy_folder(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
-    for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
-        let path = entry.expect("unreadable folder entry").path();
-        let target = to.join(path.file_name().expect("entries have names"));
-        if path.is_dir() {
-            copy_folder(&path, &target);
-        } else {
-            fs::copy(&path, &target).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        }
-    }
 }
 
 /// Runs `aimsite build --root ROOT --output OUT [--base-url URL]`.
@@ -165,7 +155,7 @@ impl Built {
             .map_or(base_url.len(), |i| i + scheme_end);
         Built {
             _dir: None,
-            files: tree(&out),
+            files: files(&out),
             out,
             base_url: base_url.to_string(),
             origin: base_url[..path_start].to_string(),
@@ -279,76 +269,9 @@ fn has_scheme(href: &str) -> bool {
     })
 }
 
-/// Removes `.` and `..` segments, keeping a trailing `/`.
-fn normalise_path(path: &str) -> String {
-    let trailing = path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..");
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    let mut normal = format!("/{}", parts.join("/"));
-    if trailing && !normal.ends_with('/') {
-        normal.push('/');
-    }
-    normal
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = text.get(i + 1..i + 3)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Every file below `dir` (hidden ones included) with its bytes, by `/`-separated path.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let path = entry.expect("unreadable folder entry").path();
-            if path.is_dir() {
-                walk(base, &path, files);
-            } else {
-                let relative = path
-                    .strip_prefix(base)
-                    .expect("below base")
-                    .components()
-                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                files.insert(relative, fs::read(&path).expect("unreadable file"));
-            }
-        }
-    }
-    let mut files = BTreeMap::new();
-    walk(dir, dir, &mut files);
-    files
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading pages
 // ---------------------------------------------------------------------------------------------
-
-fn selector(css: &str) -> Selector {
-    Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css}: {e:?}"))
-}
 
 fn select<'a>(page: &'a Html, css: &str) -> Vec<ElementRef<'a>> {
     page.select(&selector(css)).collect()
@@ -1902,9 +1825,23 @@ fn assert_build_error(change: impl FnOnce(&Source), expected_file: &str, words: 
         );
     }
     assert_eq!(
-        tree(&previous.out),
+        files(&previous.out),
         previous.files,
         "a failed build changed the output"
+    );
+}
+
+/// Puts `aliases` into the front matter of the page `file`.
+fn add_aliases(source: &Source, file: &str, aliases: &[&str]) {
+    let list = aliases
+        .iter()
+        .map(|alias| format!("\"{alias}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = source.read(file);
+    source.write(
+        file,
+        &text.replacen("+++\n\n", &format!("aliases = [{list}]\n+++\n\n"), 1),
     );
 }
 
@@ -1912,61 +1849,33 @@ fn assert_build_error(change: impl FnOnce(&Source), expected_file: &str, words: 
 fn an_alias_that_collides_is_a_build_error() {
     // With a page.
     assert_build_error(
-        |source| {
-            let text = source.read("content/articles/older.md");
-            source.write(
-                "content/articles/older.md",
-                &text.replacen("+++\n\n", "aliases = [\"/about/\"]\n+++\n\n", 1),
-            );
-        },
+        |source| add_aliases(source, "content/articles/older.md", &["/about/"]),
         "older.md",
         &["about/index.html"],
     );
     // With another page's alias.
     assert_build_error(
-        |source| {
-            let text = source.read("content/articles/older.md");
-            source.write(
-                "content/articles/older.md",
-                &text.replacen("+++\n\n", "aliases = [\"/legacy.html\"]\n+++\n\n", 1),
-            );
-        },
+        |source| add_aliases(source, "content/articles/older.md", &["/legacy.html"]),
         "older.md",
         &["legacy.html"],
     );
     // The same folder written without its trailing slash.
     assert_build_error(
-        |source| {
-            let text = source.read("content/about.md");
-            source.write(
-                "content/about.md",
-                &text.replacen("+++\n\n", "aliases = [\"/old/path\"]\n+++\n\n", 1),
-            );
-        },
+        |source| add_aliases(source, "content/about.md", &["/old/path"]),
         "about.md",
         &["old/path/index.html"],
     );
     // With a generated page.
     assert_build_error(
-        |source| {
-            let text = source.read("content/about.md");
-            source.write(
-                "content/about.md",
-                &text.replacen("+++\n\n", "aliases = [\"/tags/\"]\n+++\n\n", 1),
-            );
-        },
+        |source| add_aliases(source, "content/about.md", &["/tags/"]),
         "about.md",
         &["tags/index.html"],
     );
     // With a static file.
     assert_build_error(
         |source| {
-            let text = source.read("content/about.md");
             source.write("static/old.html", "<!doctype html><title>old</title>");
-            source.write(
-                "content/about.md",
-                &text.replacen("+++\n\n", "aliases = [\"/old.html\"]\n+++\n\n", 1),
-            );
+            add_aliases(source, "content/about.md", &["/old.html"]);
         },
         "old.html",
         &["old.html"],
@@ -1976,11 +1885,7 @@ fn an_alias_that_collides_is_a_build_error() {
 #[test]
 fn the_same_alias_twice_on_one_page_is_an_error_or_one_redirect() {
     let source = Source::fixture();
-    let text = source.read("content/about.md");
-    source.write(
-        "content/about.md",
-        &text.replacen("+++\n\n", "aliases = [\"/was/\", \"/was/\"]\n+++\n\n", 1),
-    );
+    add_aliases(&source, "content/about.md", &["/was/", "/was/"]);
     let out = source.dir.path().join("public");
     let output = run_build(&source.root, &out, None);
     if output.status.success() {

@@ -13,25 +13,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use support::{Browser, StaticServer, TempDir, Value, aimsite, browser_or_skip, temp_dir};
+use support::{
+    Browser, StaticServer, TempDir, Value, aimsite, browser_or_skip, copy_folder, temp_dir,
+};
 
 const WAIT: Duration = Duration::from_secs(10);
 
 fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_folder(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
-    for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
-        let path = entry.expect("unreadable folder entry").path();
-        let target = to.join(path.file_name().expect("entries have names"));
-        if path.is_dir() {
-            copy_folder(&path, &target);
-        } else {
-            fs::copy(&path, &target).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        }
-    }
 }
 
 /// A site built for, and served by, a [`StaticServer`] that sends the `_headers` of the build.

@@ -2,12 +2,17 @@
 //! result by parsing its HTML: every page is there with the firm's text, every internal link and
 //! fragment resolves, every page has the metadata it needs, and two builds are identical.
 
+mod fixture;
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use scraper::{ElementRef, Html, Selector};
+use fixture::{files, selector};
+use scraper::{ElementRef, Html};
+use support::{normalise_path, percent_decode};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -56,7 +61,7 @@ impl Built {
 
     /// Every HTML file of the output, by its path below the output folder (`a/index.html`).
     fn pages(&self) -> BTreeMap<String, Html> {
-        tree(&self.out)
+        files(&self.out)
             .into_iter()
             .filter(|(path, _)| path.ends_with(".html"))
             .map(|(path, bytes)| {
@@ -86,34 +91,6 @@ fn build_into(out: &Path) -> Output {
         .arg(out)
         .output()
         .expect("cannot run aimsite")
-}
-
-/// Every file below `dir` (hidden ones included) with its bytes, by `/`-separated path.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let path = entry.expect("unreadable folder entry").path();
-            if path.is_dir() {
-                walk(base, &path, files);
-            } else {
-                let relative = path
-                    .strip_prefix(base)
-                    .expect("below base")
-                    .components()
-                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                files.insert(relative, fs::read(&path).expect("unreadable file"));
-            }
-        }
-    }
-    let mut files = BTreeMap::new();
-    walk(dir, dir, &mut files);
-    files
-}
-
-fn selector(css: &str) -> Selector {
-    Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css}: {e:?}"))
 }
 
 /// Whitespace collapsed and smart punctuation made plain, so text compares with the firm's copy.
@@ -164,25 +141,6 @@ fn file_for(url: &str) -> String {
     }
 }
 
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = text.get(i + 1..i + 3)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// An internal link resolved against the URL of the page it is on: the target URL path and the
 /// fragment. `None` for external links (a scheme or `//`).
 fn resolve(from_url: &str, href: &str) -> Option<(String, Option<String>)> {
@@ -206,23 +164,7 @@ fn resolve(from_url: &str, href: &str) -> Option<(String, Option<String>)> {
         let folder = &from_url[..=from_url.rfind('/').expect("URL paths start with /")];
         format!("{folder}{rest}")
     };
-    // Remove `.` and `..` segments.
-    let trailing_slash = joined.ends_with('/') || joined.ends_with("/.") || joined.ends_with("/..");
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    let mut path = format!("/{}", parts.join("/"));
-    if trailing_slash && !path.ends_with('/') {
-        path.push('/');
-    }
-    Some((percent_decode(&path), fragment))
+    Some((percent_decode(&normalise_path(&joined)), fragment))
 }
 
 /// The `href`/`src` values of a page that a browser would follow or load.
@@ -555,7 +497,7 @@ fn menu_links_exist_and_mark_the_current_page() {
 fn crawl_from_home_resolves_every_link_and_reaches_every_page() {
     let built = Built::new();
     let pages = built.pages();
-    let files = tree(&built.out);
+    let files = files(&built.out);
     let page_ids: BTreeMap<&str, HashSet<String>> = pages
         .iter()
         .map(|(file, page)| (file.as_str(), ids(page).into_iter().collect()))
@@ -757,8 +699,8 @@ fn articles_are_listed_newest_first_with_their_summaries() {
 fn two_builds_are_byte_identical() {
     let first = Built::new();
     let second = Built::new();
-    let a = tree(&first.out);
-    let b = tree(&second.out);
+    let a = files(&first.out);
+    let b = files(&second.out);
     assert!(a.len() >= 12, "only {} files", a.len());
     let names_a: Vec<&String> = a.keys().collect();
     let names_b: Vec<&String> = b.keys().collect();

@@ -2,7 +2,9 @@
 //!
 //! - [`StaticServer`] serves a built site over HTTP on 127.0.0.1 (std only) and records POSTs.
 //! - [`Browser`] drives headless Chromium; [`browser_or_skip`] finds one or skips the test.
-//! - [`aimsite`] runs the binary under test; [`temp_dir`] and [`write_file`] make fixtures.
+//! - [`aimsite`] runs the binary under test; [`temp_dir`], [`write_file`] and [`copy_folder`]
+//!   make fixtures.
+//! - [`percent_decode`] and [`normalise_path`] resolve links as a browser does.
 //!
 //! # Why WebDriver (chromedriver + `ureq` + `serde_json`) and not `headless_chrome`
 //!
@@ -76,6 +78,20 @@ pub fn write_file(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) {
             .unwrap_or_else(|e| panic!("could not create {}: {e}", parent.display()));
     }
     fs::write(path, contents).unwrap_or_else(|e| panic!("could not write {}: {e}", path.display()));
+}
+
+/// Copies a folder recursively (files and folders only).
+pub fn copy_folder(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let path = entry.expect("unreadable folder entry").path();
+        let target = to.join(path.file_name().expect("entries have names"));
+        if path.is_dir() {
+            copy_folder(&path, &target);
+        } else {
+            fs::copy(&path, &target).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    }
 }
 
 /// The name of the running test (libtest names each test's thread after the test).
@@ -472,7 +488,8 @@ pub fn content_type(path: &Path) -> &'static str {
     }
 }
 
-fn percent_decode(text: &str) -> String {
+/// Decodes each `%XX` into its byte; a `%` without two hex digits stays as it is.
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -489,6 +506,26 @@ fn percent_decode(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Removes `.` and `..` segments from a URL path, keeping a trailing `/`.
+pub fn normalise_path(path: &str) -> String {
+    let trailing = path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..");
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    let mut normal = format!("/{}", parts.join("/"));
+    if trailing && !normal.ends_with('/') {
+        normal.push('/');
+    }
+    normal
 }
 
 /// Decodes `a=1&b=x+y` into pairs (`+` is a space, `%XX` is a byte).
