@@ -631,6 +631,36 @@ fn without_javascript_nothing_covers_the_page_and_nothing_gated_runs() {
     assert!(text.as_str().unwrap().contains("Text after the frame."));
 }
 
+/// consent.js shows the footer's Cookie settings button as the page loads, which on a slow
+/// device happens after the first paint: its place must be kept, so that showing it moves
+/// nothing (the footer sits at the bottom of short pages and would shift up). Measured by hiding
+/// and showing it again, which the timing of a page load cannot make flaky.
+#[test]
+fn showing_the_cookie_settings_button_moves_nothing() {
+    let Some((browser, _site)) = open_fresh_site("/other/") else {
+        return;
+    };
+    let layout = |hidden: bool| {
+        browser.eval(&format!(
+            "(() => {{
+                const button = document.querySelector('.site-footer [data-consent-action=settings]');
+                button.hidden = {hidden};
+                const box = (selector) => {{
+                    const r = document.querySelector(selector).getBoundingClientRect();
+                    return [r.top, r.height];
+                }};
+                return {{ footer: box('.site-footer'), main: box('main'),
+                          visible: getComputedStyle(button).visibility }};
+            }})()"
+        ))
+    };
+    let (hidden, shown) = (layout(true), layout(false));
+    assert_eq!(hidden["footer"], shown["footer"], "{hidden} / {shown}");
+    assert_eq!(hidden["main"], shown["main"], "{hidden} / {shown}");
+    assert_eq!(hidden["visible"], "hidden");
+    assert_eq!(shown["visible"], "visible");
+}
+
 /// Screenshots of the banner in light and dark, narrow and wide, into
 /// `target/tmp/consent-screenshots/`; checks the buttons, AA contrast and reduced motion.
 #[test]
