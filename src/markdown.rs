@@ -430,9 +430,19 @@ struct WordCounter {
 impl WordCounter {
     fn add(&mut self, text: &str) {
         if text.is_ascii() {
-            for block in text.as_bytes().chunks(64) {
+            let mut blocks = text.as_bytes().chunks_exact(64);
+            for block in &mut blocks {
                 self.add_block(block);
             }
+            // Most text events are shorter than a block: byte by byte, still without branches.
+            let (mut count, mut has_letter) = (self.count, usize::from(self.word_has_letter));
+            for &byte in blocks.remainder() {
+                let space = usize::from(byte <= b' ');
+                let letter = usize::from(byte.is_ascii_alphanumeric());
+                count += letter & (has_letter ^ 1);
+                has_letter = (has_letter | letter) & (space ^ 1);
+            }
+            (self.count, self.word_has_letter) = (count, has_letter == 1);
         } else {
             for character in text.chars() {
                 if character <= ' ' {

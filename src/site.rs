@@ -118,7 +118,7 @@ impl Site {
     }
 }
 
-/// What the loading stages found, handed to `assemble`.
+/// What the loading stages found, handed to `plan`.
 pub struct Sources {
     pub settings: Settings,
     pub content: LoadedContent,
@@ -127,16 +127,6 @@ pub struct Sources {
     /// The names of the templates, or `None` when they failed to load.
     pub templates: Option<HashSet<String>>,
     pub drafts: bool,
-}
-
-pub fn assemble(sources: Sources) -> Result<Site, Diagnostics> {
-    plan(sources).render_markdown(None, None)
-}
-
-/// Like `assemble`, but renders the Markdown only of pages whose body, or the target of one of
-/// whose `@/` links, changed since the cache was filled; refills the cache (`serve`).
-pub fn assemble_cached(sources: Sources, cache: &mut MarkdownCache) -> Result<Site, Diagnostics> {
-    plan(sources).render_markdown(Some(cache), None)
 }
 
 /// Called with each page, by index into `Site::pages`, as soon as its Markdown is rendered, from
