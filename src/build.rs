@@ -123,7 +123,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         files,
         warnings,
         mut timings,
-        ..
+        site,
     } = run(options, None, &|file| {
         if let Err(error) = staging.write(&file) {
             write_error
@@ -138,6 +138,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     {
         return Err(BuildError::Other(error));
     }
+    // Freed by a worker while the output is swapped in: a large site is many small values.
+    rayon::spawn(move || drop(site));
     timings.measure("swap", || staging.commit())?;
     Ok(BuildReport {
         output,

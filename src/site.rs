@@ -181,16 +181,18 @@ pub fn plan(sources: Sources) -> Plan {
         failed: content.failed,
         base_path: settings.base_url.path.clone(),
     };
-    let mut pages = Vec::with_capacity(published.len());
-    for (source, path) in published.iter().zip(paths) {
-        if let Some(problem) = templates
-            .as_ref()
-            .and_then(|names| unknown_template(source, names))
-        {
-            problems.push(problem);
-        }
-        pages.push(page_from_source(source, path));
+    if let Some(names) = &templates {
+        problems.extend(
+            published
+                .iter()
+                .filter_map(|source| unknown_template(source, names)),
+        );
     }
+    let pages: Vec<Page> = published
+        .par_iter()
+        .zip(paths)
+        .map(|(source, path)| page_from_source(source, path))
+        .collect();
 
     let menu = resolve_menu(&settings, &resolver, &mut problems);
     let articles = sorted_articles(&pages);

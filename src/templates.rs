@@ -428,6 +428,9 @@ fn render_with(
             })
         })
         .collect();
+    // Tens of thousands of small maps on a large site: freeing them took the calling thread a
+    // good part of the list phase, so a worker frees them.
+    rayon::spawn(move || drop(lists));
     let mut previous = previous;
     let mut problems = Diagnostics::default();
     for result in results {
