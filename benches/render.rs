@@ -18,7 +18,7 @@ use std::path::Path;
 use aimsite::build::{self, BuildOptions, RenderCache};
 use aimsite::markdown::{self, LinkProblemKind, ResolveSource};
 use aimsite::site::Site;
-use aimsite::templates;
+use aimsite::templates::{self, Templates};
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{Bencher, black_box};
 
@@ -84,22 +84,24 @@ fn fixture_site(root: &Path) -> BuildOptions {
     BuildOptions::new(root)
 }
 
-/// The fixture site assembled with every page's HTML kept (a build frees an article's HTML once
-/// its page is written, so it renders through the cache, which keeps them).
-fn assembled_site(options: &BuildOptions) -> Site {
-    build::render_cached(options, &mut RenderCache::default())
+/// The fixture site on disk, assembled with every page's HTML kept (a build frees an article's
+/// HTML once its page is written, so it renders through the cache, which keeps them), and its
+/// templates loaded.
+fn assembled_site() -> (tempfile::TempDir, Site, Templates) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let options = fixture_site(dir.path());
+    let site = build::render_cached(&options, &mut RenderCache::default())
         .expect("the fixture site builds")
-        .site
+        .site;
+    let templates = templates::load(dir.path()).expect("the templates load");
+    (dir, site, templates)
 }
 
 /// One article into its template, as a build does as soon as its Markdown is rendered
 /// (`templates::render_page_early`).
 #[divan::bench(sample_count = 1000)]
 fn page(bencher: Bencher) {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let options = fixture_site(dir.path());
-    let site = assembled_site(&options);
-    let mut templates = templates::load(dir.path()).expect("the templates load");
+    let (_dir, site, mut templates) = assembled_site();
     templates::bind_site(&mut templates, &site);
     let index = site
         .pages
@@ -118,10 +120,7 @@ fn page(bencher: Bencher) {
 
 #[divan::bench(sample_count = 1000)]
 fn templates(bencher: Bencher) {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let options = fixture_site(dir.path());
-    let site = assembled_site(&options);
-    let mut templates = templates::load(dir.path()).expect("the templates load");
+    let (_dir, site, mut templates) = assembled_site();
     let files = templates::render(&site, &mut templates)
         .expect("the pages render")
         .len();
