@@ -292,6 +292,7 @@ pub type PageSink<'s> = dyn Fn(OutputFile, bool) + Sync + 's;
 /// rendered, so that no more than a few pages are in memory at once. With a cache, renders only
 /// the pages whose inputs changed since it was filled, and refills it (`serve`); a failed render
 /// empties it.
+///
 /// `rendered_early`: the pages `renders_early` picks were rendered already, with their
 /// Markdown (`render_page_early`), and are left out.
 pub fn render_each(
