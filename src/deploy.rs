@@ -29,6 +29,8 @@ pub type Allowance = (String, String);
 /// Remembers what the site-wide `_headers` policy must allow and which HTML paths exist.
 pub struct Finisher {
     base: Policy,
+    /// The `<meta>` of a page without inline code, made once: most pages have none.
+    base_meta: String,
     minify: bool,
     found: Mutex<Found>,
     /// Pages finished by the previous build, when `serve` keeps them.
@@ -60,8 +62,10 @@ struct FinishedPage {
 
 impl Finisher {
     pub fn new(site: &Site, allowances: &[Allowance]) -> Self {
+        let base = Policy::new(site, allowances);
         Finisher {
-            base: Policy::new(site, allowances),
+            base_meta: csp_meta(&base),
+            base,
             minify: site.settings.minify,
             found: Mutex::new(Found::default()),
             previous: HashMap::new(),
@@ -128,16 +132,19 @@ impl Finisher {
             .into_iter()
             .map(|code| (code.kind, csp_hash(&code.text)))
             .collect();
-        let mut policy = self.base.clone();
-        for (kind, hash) in &hashes {
-            policy.add(kind.directive(), hash.clone());
-        }
         if let Some(offset) = html::head_insertion_point(&finished) {
-            let meta = format!(
-                "\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
-                policy.render(Delivery::Meta)
-            );
-            finished.insert_str(offset, &meta);
+            let own_meta;
+            let meta = if hashes.is_empty() {
+                &self.base_meta
+            } else {
+                let mut policy = self.base.clone();
+                for (kind, hash) in &hashes {
+                    policy.add(kind.directive(), hash.clone());
+                }
+                own_meta = csp_meta(&policy);
+                &own_meta
+            };
+            finished.insert_str(offset, meta);
         }
         FinishedPage {
             rendered: rendered.unwrap_or_default(),
@@ -169,6 +176,14 @@ impl Finisher {
             OutputFile::text(REDIRECTS_FILE.into(), redirects_file(site)),
         ]
     }
+}
+
+/// The policy as a page's `<meta>`, on a line of its own.
+fn csp_meta(policy: &Policy) -> String {
+    format!(
+        "\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        policy.render(Delivery::Meta)
+    )
 }
 
 impl CodeKind {
