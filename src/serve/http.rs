@@ -187,7 +187,10 @@ fn serve_connection(mut stream: TcpStream, handler: &Handler, stopping: &AtomicB
             Ok(Some(head)) => head,
             Ok(None) => return,
             Err(refusal) => {
-                let _ = write_response(&mut stream, refusal, false, false);
+                // The client may still be sending what was refused (a huge head, say).
+                if write_response(&mut stream, refusal, false, false).is_ok() {
+                    linger(&mut stream);
+                }
                 return;
             }
         };
