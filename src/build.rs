@@ -227,24 +227,23 @@ fn run(
         sink(file);
     };
 
+    // Depends on the settings and the pages' paths only, which the Markdown does not change.
+    let missing_thanks = crate::contact::missing_thanks_page(plan.site());
     // Pages are rendered early only when the build can still succeed: otherwise the Markdown
     // is rendered just to report every problem.
-    let early = templates.as_mut().filter(|_| {
-        !caching
-            && !problems.has_errors()
-            && !plan.has_errors()
-            && crate::contact::missing_thanks_page(plan.site()).is_none()
-    });
+    let early = templates
+        .as_mut()
+        .filter(|_| {
+            !caching && !problems.has_errors() && !plan.has_errors() && missing_thanks.is_none()
+        })
+        .map(|templates| {
+            templates::bind_site(templates, plan.site());
+            (&*templates, templates::html_needed_later(plan.site()))
+        });
     let rendered_early = early.is_some();
-    let early = early.map(|templates| {
-        templates::bind_site(templates, plan.site());
-        &*templates
-    });
-    let later = early.map(|_| templates::html_needed_later(plan.site()));
-    let render_early = |site: &Site, index: usize, markdown: &RenderedMarkdown| {
-        let page = &site.pages[index];
-        match (early, &later) {
-            (Some(templates), Some(later)) if templates::renders_early(page) => site::PageDone {
+    let render_early = |site: &Site, index: usize, markdown: &RenderedMarkdown| match &early {
+        Some((templates, later)) if templates::renders_early(&site.pages[index]) => {
+            site::PageDone {
                 problems: templates::render_page_early(
                     site,
                     templates,
@@ -253,12 +252,12 @@ fn run(
                     &|file, _| hand_on(finisher.finish(file, false)),
                 ),
                 keep_html: later.contains(&index),
-            },
-            _ => site::PageDone {
-                problems: Vec::new(),
-                keep_html: true,
-            },
+            }
         }
+        _ => site::PageDone {
+            problems: Vec::new(),
+            keep_html: true,
+        },
     };
     let markdown_cache = cache.as_deref_mut().map(|cache| &mut cache.markdown);
     let site = timings
@@ -272,7 +271,7 @@ fn run(
     let Some(templates) = templates.as_mut().filter(|_| !problems.has_errors()) else {
         return Err(BuildError::Sources(problems.sorted()));
     };
-    if let Some(problem) = crate::contact::missing_thanks_page(&site) {
+    if let Some(problem) = missing_thanks {
         problems.push(problem);
         return Err(BuildError::Sources(problems.sorted()));
     }
