@@ -97,6 +97,28 @@ fn front_matter_line() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Markdown blocks and raw HTML that build in any article, for both kinds of body below.
+const BLOCKS: [&str; 13] = [
+    "<!-- more -->",
+    "<div id=\"raw\">",
+    "</div>",
+    "<script>alert(1)</script>",
+    "| a | b |\n|:--|--:|\n| 1 | 2 |",
+    "[^1]\n\n[^1]: note",
+    "```\ncode\n```",
+    "> quote",
+    "- [x] done",
+    "1. one",
+    "~~gone~~",
+    "***",
+    "{{ page.title }}",
+];
+
+/// `BLOCKS` and `more`, to pick one from.
+fn with_blocks(more: &[&'static str]) -> Vec<&'static str> {
+    BLOCKS.iter().chain(more).copied().collect()
+}
+
 /// One piece of a Markdown body.
 fn markdown_piece() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -105,29 +127,16 @@ fn markdown_piece() -> impl Strategy<Value = String> {
         "\\[[a-z]{0,5}\\]\\(@/(privacy\\.md|articles/p\\.md|_index\\.md|missing\\.md|.{0,10})(#[a-z-]{0,12})?\\)",
         "\\[x\\]\\(#[a-z-]{0,12}\\)",
         "!\\[[a-z]{0,5}\\]\\(/[a-z./]{0,10}\\)",
-        prop::sample::select(vec![
-            "<!-- more -->",
-            "<div id=\"raw\">",
-            "</div>",
-            "<script>alert(1)</script>",
-            "| a | b |\n|:--|--:|\n| 1 | 2 |",
-            "[^1]\n\n[^1]: note",
-            "```\ncode\n```",
+        prop::sample::select(with_blocks(&[
             "```",
-            "> quote",
-            "- [x] done",
-            "1. one",
-            "~~gone~~",
-            "***",
             "\t",
             "\r\n",
             "\u{feff}",
             "+++",
             "{% raw %}",
-            "{{ page.title }}",
             "{# x",
             "&amp; &#0; &#x110000;",
-        ])
+        ]))
         .prop_map(str::to_string),
         (
             1usize..2000,
@@ -177,25 +186,12 @@ fn valid_markdown_piece() -> impl Strategy<Value = String> {
     prop_oneof![
         "[^\\[\\]@#]{0,60}",
         "#{2,6} [a-zA-Z0-9 ]{0,20}",
-        prop::sample::select(vec![
+        prop::sample::select(with_blocks(&[
             "[privacy](@/privacy.md#we-store-nothing)",
             "[home](@/_index.md)",
             "[out](https://x.test/)",
-            "<!-- more -->",
-            "<div id=\"raw\">",
-            "</div>",
-            "<script>alert(1)</script>",
-            "| a | b |\n|:--|--:|\n| 1 | 2 |",
-            "[^1]\n\n[^1]: note",
-            "```\ncode\n```",
-            "> quote",
-            "- [x] done",
-            "1. one",
-            "~~gone~~",
-            "***",
-            "{{ page.title }}",
             "&amp; &#0;",
-        ])
+        ]))
         .prop_map(str::to_string),
     ]
 }

@@ -645,15 +645,8 @@ fn work_folders_beside(output: &Path) -> Vec<String> {
         .expect("name")
         .to_string_lossy()
         .into_owned();
-    fs::read_dir(output.parent().expect("parent"))
-        .expect("readable")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
+    entry_names(output.parent().expect("parent"))
+        .into_iter()
         .filter(|entry| entry.starts_with(&format!(".{name}.aimsite-")))
         .collect()
 }
