@@ -16,6 +16,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use pulldown_cmark::{Event, Options, Parser, Tag};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -600,17 +601,22 @@ pub fn check_sources(
     if consent.enabled {
         check_privacy_page(consent, &settings.file, pages, drafts, &mut problems);
     }
-    for page in pages {
+    // Every page's text is scanned, so in parallel; `collect` keeps the pages' order.
+    let page_problems: Vec<Diagnostic> = pages
+        .par_iter()
         // Only an element with a `data-consent` attribute can have a problem: skip the
         // Markdown parse for the many pages without one.
-        if !mentions_data_consent(page.body()) {
-            continue;
-        }
-        for (span, problem) in markdown_problems(page.body(), consent) {
-            let diagnostic = page.body_error(span, problem.message);
-            problems.push(finish(diagnostic, problem.help, problem.is_error));
-        }
-    }
+        .filter(|page| mentions_data_consent(page.body()))
+        .flat_map_iter(|page| {
+            markdown_problems(page.body(), consent)
+                .into_iter()
+                .map(move |(span, problem)| {
+                    let diagnostic = page.body_error(span, problem.message);
+                    finish(diagnostic, problem.help, problem.is_error)
+                })
+        })
+        .collect();
+    problems.extend(page_problems);
     for template in templates {
         // An unchanged copy of a built-in template (as `aimsite init` writes) is checked no
         // more than the built-in one itself.

@@ -40,7 +40,11 @@ fn is_executable_type(script_type: &str) -> bool {
 pub fn inline_code(html: &str) -> Vec<InlineCode> {
     let mut found = Vec::new();
     let mut from = 0;
-    while let Some(start) = next_code_element(html, from) {
+    for start in code_element_starts(html) {
+        // A place inside an element already read (such as `<s` in a script's text) is no start.
+        if start < from {
+            continue;
+        }
         let (code, end) = code_element(&html[start..]);
         found.extend(code);
         from = start + end.max(1);
@@ -48,10 +52,11 @@ pub fn inline_code(html: &str) -> Vec<InlineCode> {
     found
 }
 
-/// The offset of the next `<script` or `<style`, in any case, followed by the end of the name.
-fn next_code_element(html: &str, from: usize) -> Option<usize> {
+/// The offsets of `<script` and `<style`, in any case and followed by the end of the name, in
+/// order.
+fn code_element_starts(html: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = html.as_bytes();
-    let is_code_tag = |start: usize| {
+    let is_code_tag = move |&start: &usize| {
         let name_is = |tag: &[u8]| {
             let end = start + 1 + tag.len();
             bytes
@@ -63,18 +68,16 @@ fn next_code_element(html: &str, from: usize) -> Option<usize> {
         };
         name_is(b"script") || name_is(b"style")
     };
-    // Both tag names start with `s`: look for `<s` and `<S` only, with the SIMD searcher.
-    let rest = bytes.get(from..)?;
-    let lower = memchr::memmem::find_iter(rest, b"<s");
-    let upper = memchr::memmem::find_iter(rest, b"<S");
-    let first = |mut candidates: memchr::memmem::FindIter<'_, '_>| {
-        candidates.find(|&offset| is_code_tag(from + offset))
-    };
-    match (first(lower), first(upper)) {
-        (Some(a), Some(b)) => Some(from + a.min(b)),
-        (Some(a), None) | (None, Some(a)) => Some(from + a),
-        (None, None) => None,
-    }
+    // Both tag names start with `s`: `<s` and `<S` are each searched for once, with the SIMD
+    // searcher, and the two lists merged.
+    let mut lower = memchr::memmem::find_iter(bytes, b"<s").peekable();
+    let mut upper = memchr::memmem::find_iter(bytes, b"<S").peekable();
+    std::iter::from_fn(move || match (lower.peek(), upper.peek()) {
+        (Some(a), Some(b)) if b < a => upper.next(),
+        (Some(_), _) => lower.next(),
+        (None, _) => upper.next(),
+    })
+    .filter(is_code_tag)
 }
 
 /// Reads the element at the start of `html`: its inline code, if it has any that runs, and the

@@ -289,8 +289,10 @@ impl<'a, 'r> Renderer<'a, 'r> {
         let level = heading.level as u8;
         self.headings.push((level, id.clone(), title.clone()));
 
-        let mut markup = String::from("<div class=\"heading\">");
-        markup.push_str(&format!("<h{level} id=\""));
+        let mut markup = String::with_capacity(128 + 2 * title.len());
+        markup.push_str("<div class=\"heading\"><h");
+        markup.push(char::from(b'0' + level));
+        markup.push_str(" id=\"");
         let _ = escape_html(&mut markup, &id);
         markup.push('"');
         if !heading.classes.is_empty() {
@@ -309,7 +311,9 @@ impl<'a, 'r> Renderer<'a, 'r> {
         }
         markup.push('>');
         html::push_html(&mut markup, heading.inner.into_iter());
-        markup.push_str(&format!("</h{level}><a class=\"heading-anchor\" href=\"#"));
+        markup.push_str("</h");
+        markup.push(char::from(b'0' + level));
+        markup.push_str("><a class=\"heading-anchor\" href=\"#");
         let _ = escape_href(&mut markup, &id);
         markup.push_str("\" aria-label=\"Link to section: ");
         let _ = escape_html(&mut markup, &title);
@@ -389,12 +393,30 @@ fn with_base_path<'a>(url: CowStr<'a>, base_path: &str) -> CowStr<'a> {
 /// pulldown-cmark aligns table cells with `style` attributes, which a strict
 /// Content-Security-Policy blocks; classes do the same without inline style.
 fn without_style_attributes(html: String) -> String {
-    if !html.contains(" style=\"text-align: ") {
+    const STYLE: &str = " style=\"text-align: ";
+    let mut found = memchr::memmem::find_iter(html.as_bytes(), STYLE).peekable();
+    if found.peek().is_none() {
         return html;
     }
-    html.replace(" style=\"text-align: left\"", " class=\"align-left\"")
-        .replace(" style=\"text-align: center\"", " class=\"align-center\"")
-        .replace(" style=\"text-align: right\"", " class=\"align-right\"")
+    let mut out = String::with_capacity(html.len());
+    let mut copied = 0;
+    for start in found {
+        let value = &html[start + STYLE.len()..];
+        let Some(alignment) = ["left", "center", "right"].into_iter().find(|alignment| {
+            value
+                .strip_prefix(alignment)
+                .is_some_and(|rest| rest.starts_with('"'))
+        }) else {
+            continue;
+        };
+        out.push_str(&html[copied..start]);
+        out.push_str(" class=\"align-");
+        out.push_str(alignment);
+        out.push('"');
+        copied = start + STYLE.len() + alignment.len() + 1;
+    }
+    out.push_str(&html[copied..]);
+    out
 }
 
 /// Turns the flat list of headings into a tree: each heading holds the deeper ones after it.

@@ -192,13 +192,24 @@ fn remove_folder(folder: &Path) -> anyhow::Result<()> {
 fn remove_tree(folder: &Path) -> io::Result<()> {
     let entries = fs::read_dir(folder)?.collect::<io::Result<Vec<_>>>()?;
     entries.par_iter().try_for_each(|entry| {
-        if entry.file_type()?.is_dir() {
-            remove_tree(&entry.path())
-        } else {
+        if !entry.file_type()?.is_dir() {
             fs::remove_file(entry.path())
+        } else if remove_page_folder(&entry.path()) {
+            Ok(())
+        } else {
+            remove_tree(&entry.path())
         }
     })?;
     fs::remove_dir(folder)
+}
+
+/// Removes a page's folder that holds nothing but its `index.html`, as most of an output's
+/// folders do, in two calls instead of the six that listing it takes. False when the folder
+/// holds anything else; it is then left for `remove_tree` to list, less its `index.html`.
+fn remove_page_folder(folder: &Path) -> bool {
+    // `folder` is a real folder (its entry said so, and links are never followed), so the
+    // file removed is inside it.
+    fs::remove_file(folder.join("index.html")).is_ok() && fs::remove_dir(folder).is_ok()
 }
 
 /// Writes `files` as the new content of `output` (already checked), atomically replacing it.
