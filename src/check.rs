@@ -537,7 +537,7 @@ impl<'a> Checker<'a> {
 
     /// What the templates and raw HTML put in every page: links, images, the heading outline.
     fn check_html(&self, problems: &mut Diagnostics, reported: &HashSet<String>) {
-        let markdown_headings: HashMap<String, HashSet<&str>> = self
+        let markdown_headings: HashMap<String, ahash::AHashSet<&str>> = self
             .site
             .pages
             .iter()

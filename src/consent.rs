@@ -642,12 +642,17 @@ pub fn check_sources(
 fn mentions_data_consent(text: &str) -> bool {
     const NAME: &[u8] = b"data-consent";
     let bytes = text.as_bytes();
-    text.match_indices('-').any(|(dash, _)| {
+    let is_name_at = |dash: usize| {
         dash >= 4
             && bytes
                 .get(dash - 4..dash - 4 + NAME.len())
                 .is_some_and(|candidate| candidate.eq_ignore_ascii_case(NAME))
-    })
+    };
+    // `-c` and `-C` are rare in prose, where `-` alone starts every list item: the SIMD searcher
+    // finds them and only those places are compared.
+    memchr::memmem::find_iter(bytes, b"-c")
+        .chain(memchr::memmem::find_iter(bytes, b"-C"))
+        .any(is_name_at)
 }
 
 fn finish(diagnostic: Diagnostic, help: String, is_error: bool) -> Diagnostic {
@@ -1354,6 +1359,26 @@ mod tests {
         assert!(check("[consent]\n", &[privacy()], &[]).is_empty());
         // Without consent, the privacy page is not needed.
         assert!(check("", &[], &[]).is_empty());
+    }
+
+    #[test]
+    fn the_attribute_is_found_in_any_case_and_only_whole() {
+        for text in [
+            "<p data-consent=\"x\">",
+            "<p DATA-CONSENT=\"x\">",
+            "- a\n- b <i Data-Consent=x>",
+            "data-consent",
+        ] {
+            assert!(mentions_data_consent(text), "{text:?}");
+        }
+        for text in [
+            "- list\n- items",
+            "ata-consent",
+            "re-create the data-consen",
+            "",
+        ] {
+            assert!(!mentions_data_consent(text), "{text:?}");
+        }
     }
 
     #[test]

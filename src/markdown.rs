@@ -1,7 +1,7 @@
 //! Markdown to HTML: heading ids and anchors, table of contents, summary, word count, and
 //! internal links by source path (`@/contact.md`). Pure: no I/O.
 
-use std::collections::{HashMap, HashSet};
+use ahash::{AHashMap, AHashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
@@ -101,9 +101,9 @@ struct Renderer<'a, 'r> {
     links: &'r dyn ResolveSource,
     events: Vec<Event<'a>>,
     heading: Option<OpenHeading<'a>>,
-    used_ids: HashSet<String>,
+    used_ids: AHashSet<String>,
     /// For each wanted id, the suffix to try next, so that many equal headings take linear time.
-    next_suffix: HashMap<String, usize>,
+    next_suffix: AHashMap<String, usize>,
     headings: Vec<(u8, String, String)>,
     depth: usize,
     first_paragraph: Option<Range<usize>>,
@@ -121,13 +121,13 @@ impl<'a, 'r> Renderer<'a, 'r> {
             // About one event per eight bytes of Markdown: growing the list copies it.
             events: Vec::with_capacity(body.len() / 8),
             heading: None,
-            used_ids: HashSet::new(),
-            next_suffix: HashMap::new(),
+            used_ids: AHashSet::new(),
+            next_suffix: AHashMap::new(),
             headings: Vec::new(),
             depth: 0,
             first_paragraph: None,
             more_marker: None,
-            words: WordCounter::default(),
+            words: WordCounter::with_capacity(body.len()),
             internal_links: Vec::new(),
             problems: Vec::new(),
         }
@@ -444,33 +444,73 @@ fn nest_headings(headings: &[(u8, String, String)]) -> Vec<TocEntry> {
 /// word. Each word is counted at its first letter.
 #[derive(Default)]
 struct WordCounter {
-    count: usize,
-    /// Whether the word being read so far holds a letter (so it has been counted).
-    word_has_letter: bool,
+    /// The text of the page so far, pieces joined, with a space where words must not run
+    /// together: counted once at the end, since counting each of the many short pieces (a
+    /// smart quote is a piece of its own) cost more than copying them.
+    text: String,
 }
 
 impl WordCounter {
+    fn with_capacity(capacity: usize) -> Self {
+        WordCounter {
+            text: String::with_capacity(capacity),
+        }
+    }
+
     fn add(&mut self, text: &str) {
-        if text.is_ascii() {
-            let mut blocks = text.as_bytes().chunks_exact(64);
-            for block in &mut blocks {
-                self.add_block(block.try_into().expect("chunks of 64 bytes"));
-            }
-            let rest = blocks.remainder();
-            if !rest.is_empty() {
-                // Padded with a byte that neither starts nor ends a word.
-                let mut last = [b'-'; 64];
-                last[..rest.len()].copy_from_slice(rest);
-                self.add_block(&last);
-            }
-        } else {
-            for character in text.chars() {
-                if character <= ' ' {
-                    self.word_has_letter = false;
-                } else if character.is_alphanumeric() {
-                    self.count += usize::from(!self.word_has_letter);
-                    self.word_has_letter = true;
+        self.text.push_str(text);
+    }
+
+    /// Ends the current word, as the end of a block of text does.
+    fn separate(&mut self) {
+        if !self.text.ends_with(' ') {
+            self.text.push(' ');
+        }
+    }
+
+    fn finish(self) -> usize {
+        let mut words = WordState::default();
+        let text = self.text.as_str();
+        let mut at = 0;
+        while at < text.len() {
+            let end = (at + 64).min(text.len());
+            let piece = &text.as_bytes()[at..end];
+            if piece.is_ascii() {
+                // The last piece is padded with a byte that neither starts nor ends a word.
+                let mut block = [b'-'; 64];
+                block[..piece.len()].copy_from_slice(piece);
+                words.add_block(&block);
+                at = end;
+            } else {
+                // The characters that start in this piece, one by one.
+                let mut end = end;
+                while !text.is_char_boundary(end) {
+                    end += 1;
                 }
+                words.add_chars(&text[at..end]);
+                at = end;
+            }
+        }
+        words.count
+    }
+}
+
+/// Words counted so far, and whether the word being read holds a letter (so it has been
+/// counted).
+#[derive(Default)]
+struct WordState {
+    count: usize,
+    word_has_letter: bool,
+}
+
+impl WordState {
+    fn add_chars(&mut self, text: &str) {
+        for character in text.chars() {
+            if character <= ' ' {
+                self.word_has_letter = false;
+            } else if character.is_alphanumeric() {
+                self.count += usize::from(!self.word_has_letter);
+                self.word_has_letter = true;
             }
         }
     }
@@ -491,15 +531,6 @@ impl WordCounter {
         let first_letters = letters & !before;
         self.count += first_letters.count_ones() as usize;
         self.word_has_letter = holds_letter >> 63 == 1;
-    }
-
-    /// Ends the current word, as the end of a block of text does.
-    fn separate(&mut self) {
-        self.word_has_letter = false;
-    }
-
-    fn finish(self) -> usize {
-        self.count
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 
 use crate::assets::{self, AssetUrls};
@@ -48,7 +49,7 @@ impl Page {
     }
 
     /// The ids of the page's Markdown headings, which links may name as fragments.
-    pub fn heading_ids(&self) -> HashSet<&str> {
+    pub fn heading_ids(&self) -> AHashSet<&str> {
         self.markdown
             .heading_ids
             .iter()
@@ -423,8 +424,8 @@ impl ResolveSource for RecordingResolver<'_> {
 }
 
 struct SourceUrls {
-    urls: HashMap<String, String>,
-    drafts: HashSet<String>,
+    urls: AHashMap<String, String>,
+    drafts: AHashSet<String>,
     /// Files that failed to load: they exist, so links to them are not reported.
     failed: Vec<String>,
     base_path: String,
@@ -559,10 +560,13 @@ fn check_fragments(
     raw_ids: &[HashSet<String>],
     problems: &mut Diagnostics,
 ) {
-    let ids: HashMap<&str, HashSet<&str>> = pages
+    let pages_by_source: AHashMap<&str, &Page> = pages
         .iter()
-        .map(|page| (page.source.as_str(), page.heading_ids()))
+        .map(|page| (page.source.as_str(), page))
         .collect();
+    // Made for a page when a link first names one of its fragments: most pages are never
+    // named.
+    let mut heading_ids: AHashMap<&str, AHashSet<&str>> = AHashMap::new();
     for ((source, page), raw_ids) in sources.iter().zip(pages).zip(raw_ids) {
         for link in &page.markdown.links {
             let Some(fragment) = &link.fragment else {
@@ -570,17 +574,18 @@ fn check_fragments(
             };
             let target = link.source.as_deref().unwrap_or(&page.source);
             // A target that did not load has been reported already.
-            if !ids.contains_key(target) {
+            let Some(target_page) = pages_by_source.get(target) else {
                 continue;
-            }
-            let is_heading = ids
-                .get(target)
-                .is_some_and(|ids| ids.contains(fragment.as_str()));
+            };
+            let ids = heading_ids
+                .entry(target)
+                .or_insert_with(|| target_page.heading_ids());
+            let is_heading = ids.contains(fragment.as_str());
             let is_raw_html_id = target == page.source && raw_ids.contains(fragment);
             if fragment.is_empty() || is_heading || is_raw_html_id {
                 continue;
             }
-            let candidates = ids.get(target).into_iter().flatten().copied();
+            let candidates = ids.iter().copied();
             let help = match closest(fragment, candidates) {
                 Some(close) => format!("did you mean `#{close}`?"),
                 None => "link to the id of a heading in that page".into(),
