@@ -207,8 +207,6 @@ fn load_with(root: &Path, mut cache: Option<&mut PageCache>) -> (LoadedContent, 
                 continue;
             }
         };
-        let relative = relative_source(&dir, &entry);
-        let display_path = Path::new(CONTENT_DIR).join(&relative);
         if let Some(parsed) = parsed.take() {
             match parsed {
                 Ok((page, stamp, unchanged)) => {
@@ -225,11 +223,13 @@ fn load_with(root: &Path, mut cache: Option<&mut PageCache>) -> (LoadedContent, 
                     loaded.pages.push(page)
                 }
                 Err(problem) => {
-                    loaded.failed.push(relative);
+                    loaded.failed.push(relative_source(&dir, &entry));
                     problems.extend(problem)
                 }
             }
         } else {
+            let relative = relative_source(&dir, &entry);
+            let display_path = Path::new(CONTENT_DIR).join(&relative);
             loaded.assets.push(Asset {
                 contents: Contents::CopyOf(entry),
                 display_path,
@@ -333,6 +333,13 @@ pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnosti
 
 fn relative_source(dir: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(dir).unwrap_or(file);
+    // Where `/` separates the parts already, the path is the answer as it is (walkdir's paths
+    // have no `.` or doubled separators to drop).
+    if std::path::MAIN_SEPARATOR == '/'
+        && let Some(text) = relative.to_str()
+    {
+        return text.to_string();
+    }
     relative
         .components()
         .map(|part| part.as_os_str().to_string_lossy())

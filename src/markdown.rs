@@ -594,16 +594,25 @@ use portable_block_masks as block_masks;
 
 /// A URL-safe name: ASCII letters and digits, words joined by `-`.
 pub fn slugify(text: &str) -> String {
-    let ascii = deunicode::deunicode(text).to_ascii_lowercase();
+    let transliterated;
+    let ascii = if text.is_ascii() {
+        text
+    } else {
+        transliterated = deunicode::deunicode(text);
+        &transliterated
+    };
     let mut slug = String::with_capacity(ascii.len());
-    for word in ascii
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if !slug.is_empty() {
-            slug.push('-');
+    let mut between_words = false;
+    for byte in ascii.bytes() {
+        if byte.is_ascii_alphanumeric() {
+            if between_words && !slug.is_empty() {
+                slug.push('-');
+            }
+            between_words = false;
+            slug.push(char::from(byte.to_ascii_lowercase()));
+        } else {
+            between_words = true;
         }
-        slug.push_str(word);
     }
     slug
 }
@@ -819,5 +828,7 @@ mod tests {
         );
         assert_eq!(slugify("Café & Crème"), "cafe-creme");
         assert_eq!(slugify("!!"), "");
+        assert_eq!(slugify("  --Q&A:  5 Ways--  "), "q-a-5-ways");
+        assert_eq!(slugify("北京 Team"), "bei-jing-team");
     }
 }
