@@ -3,6 +3,7 @@
 //! Pure: no I/O.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -297,11 +298,17 @@ fn render_page_markdown(
             (Arc::new(markdown), problems, None)
         }
     };
+    let spans = if link_problems.is_empty() {
+        Vec::new()
+    } else {
+        markdown::link_spans(source.body())
+    };
     let mut problems: Vec<Diagnostic> = link_problems
         .into_iter()
         .map(|problem| {
+            let span = spans.get(problem.link).cloned().unwrap_or_default();
             source
-                .body_error(problem.span, problem.message)
+                .body_error(span, problem.message)
                 .with_help(problem.help)
         })
         .collect();
@@ -568,6 +575,8 @@ fn check_fragments(
     // named.
     let mut heading_ids: AHashMap<&str, AHashSet<&str>> = AHashMap::new();
     for ((source, page), raw_ids) in sources.iter().zip(pages).zip(raw_ids) {
+        // Found for the page's first problem: few pages have one.
+        let mut spans: Option<Vec<Range<usize>>> = None;
         for link in &page.markdown.links {
             let Some(fragment) = &link.fragment else {
                 continue;
@@ -591,11 +600,9 @@ fn check_fragments(
                 None => "link to the id of a heading in that page".into(),
             };
             let message = format!("`#{fragment}` is not a heading of `content/{target}`");
-            problems.push(
-                source
-                    .body_error(link.span.clone(), message)
-                    .with_help(help),
-            );
+            let spans = spans.get_or_insert_with(|| markdown::link_spans(source.body()));
+            let span = spans.get(link.link).cloned().unwrap_or_default();
+            problems.push(source.body_error(span, message).with_help(help));
         }
     }
 }
