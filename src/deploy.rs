@@ -32,6 +32,7 @@ pub struct Finisher {
     /// The `<meta>` of a page without inline code, made once: most pages have none.
     base_meta: String,
     minify: bool,
+    head_insertion_points: html::HeadInsertionPoints,
     found: Mutex<Found>,
     /// Pages finished by the previous build, when `serve` keeps them.
     previous: HashMap<String, FinishedPage>,
@@ -67,6 +68,7 @@ impl Finisher {
             base_meta: csp_meta(&base),
             base,
             minify: site.settings.minify,
+            head_insertion_points: html::HeadInsertionPoints::default(),
             found: Mutex::new(Found::default()),
             previous: HashMap::new(),
         }
@@ -132,7 +134,7 @@ impl Finisher {
             .into_iter()
             .map(|code| (code.kind, csp_hash(&code.text)))
             .collect();
-        if let Some(offset) = html::head_insertion_point(&finished) {
+        if let Some(offset) = self.head_insertion_points.find(&finished) {
             let own_meta;
             let meta = if hashes.is_empty() {
                 &self.base_meta
