@@ -183,7 +183,13 @@ impl BaseUrl {
 
     /// The full base URL, ending in `/`.
     pub fn absolute(&self) -> String {
-        format!("{}{}", self.origin, self.path)
+        self.join("")
+    }
+
+    /// The absolute URL of `path`, a path below the base path (`about/`).
+    pub fn join(&self, path: &str) -> String {
+        // `concat`, not `format!`: this runs several times for every page.
+        [self.origin.as_str(), self.path.as_str(), path].concat()
     }
 
     /// Whether the host is a placeholder of the `example.com` family.

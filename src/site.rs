@@ -46,7 +46,7 @@ pub struct Page {
 
 impl Page {
     pub fn output_file(&self) -> String {
-        format!("{}index.html", self.path)
+        [self.path.as_str(), "index.html"].concat()
     }
 
     /// The ids of the page's Markdown headings, which links may name as fragments.
@@ -80,7 +80,7 @@ impl Tag {
 }
 
 pub fn tag_path(slug: &str) -> String {
-    format!("{TAGS_PATH}{slug}/")
+    [TAGS_PATH, slug, "/"].concat()
 }
 
 /// A menu entry with its target resolved.
@@ -112,11 +112,17 @@ pub struct Site {
 impl Site {
     /// A URL path with the base path in front: `articles/` becomes `/aimtowin/articles/`.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.settings.base_url.path)
+        // `concat`, not `format!`: this runs several times for every page.
+        [self.settings.base_url.path.as_str(), path].concat()
+    }
+
+    /// `url(&tag_path(slug))` in one step: every page links its tags.
+    pub fn tag_url(&self, slug: &str) -> String {
+        [self.settings.base_url.path.as_str(), TAGS_PATH, slug, "/"].concat()
     }
 
     pub fn permalink(&self, path: &str) -> String {
-        format!("{}{}", self.settings.base_url.absolute(), path)
+        self.settings.base_url.join(path)
     }
 }
 

@@ -959,7 +959,7 @@ fn tag_links<'a>(site: &Site, tags: &'a [TagName]) -> Vec<TagLinkContext<'a>> {
         .map(|tag| TagLinkContext {
             name: &tag.name,
             slug: &tag.slug,
-            url: site.url(&site::tag_path(&tag.slug)),
+            url: site.tag_url(&tag.slug),
         })
         .collect()
 }
