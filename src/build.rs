@@ -262,7 +262,7 @@ fn run(
     let markdown_cache = cache.as_deref_mut().map(|cache| &mut cache.markdown);
     let site = timings
         .measure("pages", || {
-            plan.render_markdown(markdown_cache, Some(&render_early))
+            plan.render_markdown(&content::reload_body, markdown_cache, Some(&render_early))
         })
         .map_err(|site_problems| {
             problems.extend(site_problems);
@@ -333,7 +333,8 @@ fn load(
     };
     let (content, content_problems) = match content_cache {
         Some(cache) => content::load_cached(root, cache),
-        None => content::load(root),
+        // Bodies are read again as they are rendered, so that they are not all in memory.
+        None => content::load_front_matter(root),
     };
     problems.extend(content_problems);
     let (mut static_files, static_problems) = content::load_static(root);

@@ -16,7 +16,6 @@ use std::ops::Range;
 use std::path::Path;
 
 use pulldown_cmark::{Event, Options, Parser, Tag};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -588,8 +587,8 @@ pub struct TemplateSource<'a> {
     pub text: &'a str,
 }
 
-/// Checks the privacy page and every `data-consent` attribute of the Markdown pages and the
-/// site's templates (the built-in ones are checked by the tests).
+/// Checks the privacy page and every `data-consent` attribute of the site's templates (the
+/// built-in ones are checked by the tests); `check_page` checks the Markdown pages'.
 pub fn check_sources(
     settings: &Settings,
     pages: &[SourcePage],
@@ -601,22 +600,6 @@ pub fn check_sources(
     if consent.enabled {
         check_privacy_page(consent, &settings.file, pages, drafts, &mut problems);
     }
-    // Every page's text is scanned, so in parallel; `collect` keeps the pages' order.
-    let page_problems: Vec<Diagnostic> = pages
-        .par_iter()
-        // Only an element with a `data-consent` attribute can have a problem: skip the
-        // Markdown parse for the many pages without one.
-        .filter(|page| mentions_data_consent(page.body()))
-        .flat_map_iter(|page| {
-            markdown_problems(page.body(), consent)
-                .into_iter()
-                .map(move |(span, problem)| {
-                    let diagnostic = page.body_error(span, problem.message);
-                    finish(diagnostic, problem.help, problem.is_error)
-                })
-        })
-        .collect();
-    problems.extend(page_problems);
     for template in templates {
         // An unchanged copy of a built-in template (as `aimsite init` writes) is checked no
         // more than the built-in one itself.
@@ -639,6 +622,23 @@ pub fn check_sources(
 }
 
 /// Whether `data-consent` appears anywhere, in any case (HTML attribute names ignore case).
+/// Checks every `data-consent` attribute of a Markdown page, while its body is at hand (the
+/// Markdown stage, `site`).
+pub fn check_page(consent: &ConsentSettings, page: &SourcePage) -> Vec<Diagnostic> {
+    // Only an element with a `data-consent` attribute can have a problem: skip the Markdown
+    // parse for the many pages without one.
+    if !mentions_data_consent(page.body()) {
+        return Vec::new();
+    }
+    markdown_problems(page.body(), consent)
+        .into_iter()
+        .map(|(span, problem)| {
+            let diagnostic = page.body_error(span, problem.message);
+            finish(diagnostic, problem.help, problem.is_error)
+        })
+        .collect()
+}
+
 fn mentions_data_consent(text: &str) -> bool {
     const NAME: &[u8] = b"data-consent";
     let bytes = text.as_bytes();
@@ -1156,7 +1156,11 @@ mod tests {
             .zip(templates)
             .map(|(path, (_, text))| TemplateSource { path, text })
             .collect();
-        check_sources(&settings, pages, &templates, false)
+        let mut problems = check_sources(&settings, pages, &templates, false);
+        for page in pages {
+            problems.extend(check_page(&settings.consent, page));
+        }
+        problems
     }
 
     fn privacy() -> SourcePage {

@@ -60,12 +60,17 @@ pub struct SourcePage {
     pub display_path: PathBuf,
     pub kind: SourceKind,
     pub front: FrontMatter,
-    /// The whole file, so that any span in it can be located.
+    /// The whole file, so that any span in it can be located; only up to the body while the
+    /// body is released.
     pub text: String,
     /// Where the Markdown body starts in `text`.
     pub body_start: usize,
     /// Where the front matter's TOML starts in `text`; front matter spans are relative to it.
     pub front_start: usize,
+    /// The file it was read from, to read the body again (`reload_body`).
+    pub file: PathBuf,
+    /// Whether the body was let go of (`release_body`), to be read again when needed.
+    pub body_released: bool,
 }
 
 impl SourcePage {
@@ -78,6 +83,7 @@ impl SourcePage {
     pub fn release_body(&mut self) {
         self.text.truncate(self.body_start);
         self.text.shrink_to_fit();
+        self.body_released = true;
     }
 
     /// A diagnostic at a span of the front matter.
@@ -112,7 +118,20 @@ pub struct LoadedContent {
 
 /// Reads every file below `ROOT/content`, in a stable order.
 pub fn load(root: &Path) -> (LoadedContent, Diagnostics) {
-    load_with(root, None)
+    load_with(root, None, Bodies::Keep)
+}
+
+/// Like `load`, but keeps only each page's front matter: its body is read again when it is
+/// rendered (`reload_body`), so that a large site's text is never all in memory at once.
+pub fn load_front_matter(root: &Path) -> (LoadedContent, Diagnostics) {
+    load_with(root, None, Bodies::Release)
+}
+
+/// Whether a load keeps the pages' bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bodies {
+    Keep,
+    Release,
 }
 
 /// Content files parsed by an earlier load, reused while their text is unchanged, so that a
@@ -170,10 +189,14 @@ impl FileStamp {
 
 /// Like `load`, but parses only the files whose text differs from the cache's, and refills it.
 pub fn load_cached(root: &Path, cache: &mut PageCache) -> (LoadedContent, Diagnostics) {
-    load_with(root, Some(cache))
+    load_with(root, Some(cache), Bodies::Keep)
 }
 
-fn load_with(root: &Path, mut cache: Option<&mut PageCache>) -> (LoadedContent, Diagnostics) {
+fn load_with(
+    root: &Path,
+    mut cache: Option<&mut PageCache>,
+    bodies: Bodies,
+) -> (LoadedContent, Diagnostics) {
     let caching = cache.is_some();
     let mut previous = cache.as_deref_mut().map(std::mem::take).unwrap_or_default();
     let dir = root.join(CONTENT_DIR);
@@ -194,9 +217,15 @@ fn load_with(root: &Path, mut cache: Option<&mut PageCache>) -> (LoadedContent, 
             let entry = entry.as_ref().ok()?;
             let relative = relative_source(&dir, entry);
             let display_path = Path::new(CONTENT_DIR).join(&relative);
-            relative
-                .ends_with(".md")
-                .then(|| read_page(entry, relative, display_path, caching.then_some(&previous)))
+            relative.ends_with(".md").then(|| {
+                let read = read_page(entry, relative, display_path, caching.then_some(&previous));
+                read.map(|(mut page, stamp, unchanged)| {
+                    if bodies == Bodies::Release {
+                        page.release_body();
+                    }
+                    (page, stamp, unchanged)
+                })
+            })
         })
         .collect();
     for (entry, parsed) in entries.into_iter().zip(parsed.iter_mut()) {
@@ -386,10 +415,44 @@ fn read_page(
             text,
             body_start: page.body_start,
             front_start: page.front_start,
+            file: path.to_path_buf(),
+            body_released: false,
         };
         return Ok((page, stamp, true));
     }
-    parse_page(text, source, display_path).map(|page| (page, stamp, false))
+    parse_page(text, source, display_path).map(|page| {
+        let page = SourcePage {
+            file: path.to_path_buf(),
+            ..page
+        };
+        (page, stamp, false)
+    })
+}
+
+/// Reads the body of a page whose body was released (`load_front_matter`) again; does nothing
+/// for a page that has its body. An error when the file cannot be read, or when its front
+/// matter is no longer the one loaded: it changed while the site was building.
+pub fn reload_body(page: &mut SourcePage) -> Result<(), Box<Diagnostic>> {
+    if !page.body_released {
+        return Ok(());
+    }
+    let bytes = std::fs::read(&page.file).map_err(|error| {
+        Diagnostic::error(&page.display_path, format!("cannot read the file: {error}"))
+            .with_help("check that the file exists and that you may read it")
+    })?;
+    let text = String::from_utf8(bytes).map_err(|error| not_utf8(&page.display_path, &error))?;
+    if !text.starts_with(page.text.as_str()) {
+        return Err(Box::new(
+            Diagnostic::error(
+                &page.display_path,
+                "the file changed while the site was building",
+            )
+            .with_help("build again"),
+        ));
+    }
+    page.text = text;
+    page.body_released = false;
+    Ok(())
 }
 
 /// The diagnostic for a file that is not UTF-8, at the first bad byte.
@@ -426,6 +489,8 @@ pub fn parse_page(
         text,
         body_start,
         front_start,
+        file: PathBuf::new(),
+        body_released: false,
     };
     let problems = validate_front_matter(&page);
     if problems.is_empty() {
@@ -874,6 +939,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_load_of_front_matter_reads_bodies_again_and_notices_changes() {
+        let root = tempfile::tempdir().unwrap();
+        let articles = root.path().join("content/articles");
+        std::fs::create_dir_all(&articles).unwrap();
+        let file = articles.join("a.md");
+        std::fs::write(&file, "+++\ntitle = \"A\"\n+++\nFirst body.\n").unwrap();
+        let (content, problems) = load_front_matter(root.path());
+        assert!(problems.is_empty(), "{problems:?}");
+        let mut page = content.pages.into_iter().next().unwrap();
+        assert!(page.body_released);
+        assert_eq!(page.body(), "");
+        assert_eq!(page.front.title, "A");
+
+        // The body may change: it is the one read last.
+        std::fs::write(&file, "+++\ntitle = \"A\"\n+++\nSecond body.\n").unwrap();
+        reload_body(&mut page).unwrap();
+        assert_eq!(page.body(), "Second body.\n");
+        assert!(!page.body_released);
+        // A page that has its body is not read again.
+        std::fs::remove_file(&file).unwrap();
+        reload_body(&mut page).unwrap();
+
+        // A changed front matter, or a file gone, is an error naming the file.
+        page.release_body();
+        let problem = reload_body(&mut page).unwrap_err();
+        assert_eq!(problem.file, Path::new("content/articles/a.md"));
+        assert!(problem.message.contains("cannot read"), "{problem:?}");
+        std::fs::write(&file, "+++\ntitle = \"B\"\n+++\nSecond body.\n").unwrap();
+        let problem = reload_body(&mut page).unwrap_err();
+        assert_eq!(
+            problem.message,
+            "the file changed while the site was building"
+        );
+        assert_eq!(problem.help.as_deref(), Some("build again"));
     }
 
     #[test]

@@ -141,6 +141,9 @@ pub struct Sources {
 /// any thread, while its HTML is at hand (a streaming build renders the page's template here).
 pub type EachPage<'a> = dyn Fn(&Site, usize, &RenderedMarkdown) -> PageDone + Sync + 'a;
 
+/// Gives a page whose body was released its body again, or says why it cannot.
+pub type ReadBody = dyn Fn(&mut SourcePage) -> Result<(), Box<Diagnostic>> + Sync;
+
 /// What `EachPage` did with a page.
 pub struct PageDone {
     pub problems: Vec<Diagnostic>,
@@ -241,8 +244,11 @@ impl Plan {
 
     /// Renders every page's Markdown in parallel, hands each page to `each` while its HTML is at
     /// hand, then checks the links between pages. With a cache, renders only what changed.
+    /// `read_body` gives a page whose body was released its body again (`content::reload_body`;
+    /// passed in, since this stage does no I/O itself).
     pub fn render_markdown(
         self,
+        read_body: &ReadBody,
         mut cache: Option<&mut MarkdownCache>,
         each: Option<&EachPage<'_>>,
     ) -> Result<Site, Diagnostics> {
@@ -257,7 +263,15 @@ impl Plan {
             .par_iter_mut()
             .enumerate()
             .map(|(index, source)| {
-                render_page_markdown(&site, index, source, &resolver, previous.as_ref(), each)
+                render_page_markdown(
+                    &site,
+                    index,
+                    source,
+                    read_body,
+                    &resolver,
+                    previous.as_ref(),
+                    each,
+                )
             })
             .collect();
         let mut entries = Vec::with_capacity(rendered.len());
@@ -293,10 +307,19 @@ fn render_page_markdown(
     site: &Site,
     index: usize,
     source: &mut SourcePage,
+    read_body: &ReadBody,
     resolver: &SourceUrls,
     previous: Option<&MarkdownCache>,
     each: Option<&EachPage<'_>>,
 ) -> RenderedPage {
+    if let Err(problem) = read_body(source) {
+        return RenderedPage {
+            markdown: Arc::default(),
+            problems: vec![*problem],
+            cache_entry: None,
+            raw_ids: HashSet::new(),
+        };
+    }
     let (mut markdown, link_problems, cache_entry) = match previous {
         Some(previous) => previous.render(source, resolver),
         None => {
@@ -318,6 +341,7 @@ fn render_page_markdown(
                 .with_help(problem.help)
         })
         .collect();
+    problems.extend(crate::consent::check_page(&site.settings.consent, source));
     let raw_ids = linked_raw_ids(&source.source, &markdown);
     if let Some(each) = each {
         let done = each(site, index, &markdown);
