@@ -621,7 +621,6 @@ pub fn check_sources(
     problems
 }
 
-/// Whether `data-consent` appears anywhere, in any case (HTML attribute names ignore case).
 /// Checks every `data-consent` attribute of a Markdown page, while its body is at hand (the
 /// Markdown stage, `site`).
 pub fn check_page(consent: &ConsentSettings, page: &SourcePage) -> Vec<Diagnostic> {
@@ -639,6 +638,7 @@ pub fn check_page(consent: &ConsentSettings, page: &SourcePage) -> Vec<Diagnosti
         .collect()
 }
 
+/// Whether `data-consent` appears anywhere, in any case (HTML attribute names ignore case).
 fn mentions_data_consent(text: &str) -> bool {
     const NAME: &[u8] = b"data-consent";
     let bytes = text.as_bytes();
