@@ -70,9 +70,12 @@ fuzz_target!(|data: &[u8]| {
             }
             // The body's link problems are located in the whole file, as `site` does.
             let (_, problems) = markdown::render(page.body(), &NoPages);
+            let links = markdown::link_spans(page.body());
             for problem in problems {
+                let span = links.get(problem.link).cloned();
+                assert!(span.is_some(), "link {} of {}", problem.link, links.len());
                 check_located(
-                    &page.body_error(problem.span, problem.message),
+                    &page.body_error(span.unwrap_or_default(), problem.message),
                     &display_path,
                     &text,
                 );

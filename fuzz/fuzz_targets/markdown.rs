@@ -1,7 +1,8 @@
 //! The Markdown stage on any text: heading ids, the table of contents, the summary, word count
 //! and `@/` links, with a resolver that resolves some links and refuses others (missing, with or
 //! without a suggestion, and drafts), under the root path or a sub-path. Must never panic; heading
-//! ids are unique; every link and problem span lies inside the body and locates in it.
+//! ids are unique; every link and problem names a link that `link_spans` finds again, whose span
+//! lies inside the body and locates in it.
 
 #![no_main]
 
@@ -64,17 +65,25 @@ fuzz_target!(|data: &[u8]| {
     assert!(rendered.heading_ids.iter().all(|id| !id.is_empty()));
     assert_eq!(count(&rendered.toc), rendered.heading_ids.len());
     assert!(rendered.word_count <= body.len());
+    // Links are numbered as `link_spans` finds them again: each number names a link's span.
+    let spans = markdown::link_spans(&body);
+    let span_of = |link: usize| {
+        let span = spans.get(link).cloned();
+        assert!(span.is_some(), "link {link} of {}", spans.len());
+        span.unwrap_or_default()
+    };
     for link in &rendered.links {
-        assert!(link.span.start <= link.span.end && link.span.end <= body.len());
+        let span = span_of(link.link);
+        assert!(span.start <= span.end && span.end <= body.len());
         if let Some(source) = &link.source {
             assert!(resolver.resolve(source).is_ok(), "{source}");
         }
     }
     for problem in problems {
-        assert!(problem.span.start <= problem.span.end && problem.span.end <= body.len());
+        let span = span_of(problem.link);
+        assert!(span.start <= span.end && span.end <= body.len());
         assert!(!problem.help.is_empty());
-        let diagnostic =
-            Diagnostic::error("content/fuzz.md", problem.message).at(&body, problem.span);
+        let diagnostic = Diagnostic::error("content/fuzz.md", problem.message).at(&body, span);
         let _ = diagnostic.to_string();
     }
 });
