@@ -920,7 +920,7 @@ impl ContactContext {
     pub fn new(settings: &Settings, contact: &ContactSettings) -> ContactContext {
         let base = &settings.base_url;
         let thanks_url = format!("{}{THANKS_PATH}", base.path);
-        let thanks_permalink = format!("{}{THANKS_PATH}", base.absolute());
+        let thanks_permalink = base.join(THANKS_PATH);
         let email = contact.email.as_ref().map(|email| EmailContext {
             user_reversed: email.user.chars().rev().collect(),
             domain_reversed: email.domain.chars().rev().collect(),

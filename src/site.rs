@@ -327,18 +327,11 @@ fn render_page_markdown(
             (Arc::new(markdown), problems, None)
         }
     };
-    let spans = if link_problems.is_empty() {
-        Vec::new()
-    } else {
-        markdown::link_spans(source.body())
-    };
+    let mut spans = None;
     let mut problems: Vec<Diagnostic> = link_problems
         .into_iter()
         .map(|problem| {
-            let span = spans.get(problem.link).cloned().unwrap_or_default();
-            source
-                .body_error(span, problem.message)
-                .with_help(problem.help)
+            link_error(source, &mut spans, problem.link, problem.message).with_help(problem.help)
         })
         .collect();
     problems.extend(crate::consent::check_page(&site.settings.consent, source));
@@ -605,8 +598,7 @@ fn check_fragments(
     // named.
     let mut heading_ids: AHashMap<&str, AHashSet<&str>> = AHashMap::new();
     for ((source, page), raw_ids) in sources.iter().zip(pages).zip(raw_ids) {
-        // Found for the page's first problem: few pages have one.
-        let mut spans: Option<Vec<Range<usize>>> = None;
+        let mut spans = None;
         for link in &page.markdown.links {
             let Some(fragment) = &link.fragment else {
                 continue;
@@ -630,11 +622,21 @@ fn check_fragments(
                 None => "link to the id of a heading in that page".into(),
             };
             let message = format!("`#{fragment}` is not a heading of `content/{target}`");
-            let spans = spans.get_or_insert_with(|| markdown::link_spans(source.body()));
-            let span = spans.get(link.link).cloned().unwrap_or_default();
-            problems.push(source.body_error(span, message).with_help(help));
+            problems.push(link_error(source, &mut spans, link.link, message).with_help(help));
         }
     }
+}
+
+/// A diagnostic at the `link`th link of `source`'s body (`InternalLink::link`). `spans` holds
+/// the body's link spans, found when the first diagnostic asks for them: few pages have one.
+fn link_error(
+    source: &SourcePage,
+    spans: &mut Option<Vec<Range<usize>>>,
+    link: usize,
+    message: String,
+) -> Diagnostic {
+    let spans = spans.get_or_insert_with(|| markdown::link_spans(source.body()));
+    source.body_error(spans.get(link).cloned().unwrap_or_default(), message)
 }
 
 /// The `id="..."` values in a page's HTML (its raw HTML, since headings are counted apart) that

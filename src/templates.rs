@@ -1115,6 +1115,7 @@ fn structured_data(site: &Site, page: &Page, word_count: usize) -> Option<String
         SourceKind::Home => serde_json::to_string(&organization(Some(SCHEMA), Some(description))),
         SourceKind::Article => {
             let published = page.date.as_ref().map(Date::rfc3339);
+            let permalink = site.permalink(&page.path);
             serde_json::to_string(&ArticleData {
                 context: SCHEMA,
                 kind: "Article",
@@ -1135,9 +1136,9 @@ fn structured_data(site: &Site, page: &Page, word_count: usize) -> Option<String
                 description,
                 headline: &page.title,
                 image: image_url(site, page.image.as_deref()),
-                main_entity_of_page: site.permalink(&page.path),
+                main_entity_of_page: permalink.clone(),
                 publisher: organization(None, None),
-                url: site.permalink(&page.path),
+                url: permalink,
                 word_count,
             })
         }
