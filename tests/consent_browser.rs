@@ -292,6 +292,16 @@ fn first_visit_shows_the_banner_and_sets_no_cookie() {
     );
     assert_eq!(layout_shift(&browser), 0.0);
     assert_no_console_errors(&browser);
+    // The placeholder takes exactly the frame's place: what follows sits where it sits when
+    // the page paints before consent.js has run (a slow machine), frame still shown.
+    let places = browser.eval(
+        "(() => { const f = document.querySelector('iframe[data-consent]');
+            const next = () => f.nextElementSibling.getBoundingClientRect().top;
+            const withBox = next();
+            f.consentBox.remove(); f.hidden = false;
+            return [withBox, next()]; })()",
+    );
+    assert_eq!(places[0], places[1], "{places}");
 }
 
 #[test]

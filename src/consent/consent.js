@@ -107,6 +107,7 @@
     box.className = 'consent-embed';
     box.style.width = size.width + 'px';
     box.style.height = size.height + 'px';
+    box.style.margin = getComputedStyle(frame).margin;
     text.textContent = cfg.embedMessage
       .replace('{host}', new URL(frame.dataset.src, location.href).host)
       .replace('{category}', label ? label.textContent.trim().toLowerCase() : frame.dataset.consent);
