@@ -218,7 +218,8 @@ fn load_with(
             let relative = relative_source(&dir, entry);
             let display_path = Path::new(CONTENT_DIR).join(&relative);
             relative.ends_with(".md").then(|| {
-                let read = read_page(entry, relative, display_path, caching.then_some(&previous));
+                let previous = caching.then_some(&previous);
+                let read = read_page(entry, relative, display_path, previous, bodies);
                 read.map(|(mut page, stamp, unchanged)| {
                     if bodies == Bodies::Release {
                         page.release_body();
@@ -386,6 +387,7 @@ fn read_page(
     source: String,
     display_path: PathBuf,
     previous: Option<&PageCache>,
+    bodies: Bodies,
 ) -> ParsedPage {
     let read_at = std::time::SystemTime::now();
     let stamp = previous.and_then(|_| FileStamp::of(path));
@@ -396,7 +398,11 @@ fn read_page(
         return Ok((cached.page.clone(), Some(stamp), true));
     }
     let stamp = stamp.filter(|stamp| stamp.settled(read_at));
-    let bytes = std::fs::read(path).map_err(|error| {
+    let read = match (previous, bodies) {
+        (None, Bodies::Release) => read_up_to_body(path),
+        _ => std::fs::read(path),
+    };
+    let bytes = read.map_err(|error| {
         vec![
             Diagnostic::error(&display_path, format!("cannot read the file: {error}"))
                 .with_help("check that the file exists and that you may read it"),
@@ -427,6 +433,50 @@ fn read_page(
         };
         (page, stamp, false)
     })
+}
+
+/// The start of a Markdown file, up to the end of its front matter (the whole file when that
+/// end is not found, so that the parse reports why): a build reads each body again when it
+/// renders it (`reload_body`), so reading it now, and checking that it is UTF-8, would be done
+/// twice.
+fn read_up_to_body(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    // Front matter is a few hundred bytes; a longer one is read in growing steps.
+    let mut step = 1024;
+    loop {
+        let start = bytes.len();
+        bytes.resize(start + step, 0);
+        let read = loop {
+            match file.read(&mut bytes[start..]) {
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                result => break result?,
+            }
+        };
+        bytes.truncate(start + read);
+        if let Some(body_start) = complete_front_matter(&bytes) {
+            bytes.truncate(body_start);
+            return Ok(bytes);
+        }
+        if read == 0 {
+            return Ok(bytes);
+        }
+        step *= 2;
+    }
+}
+
+/// Where the body starts, once `bytes` (the start of a file) hold the whole front matter and
+/// the line break after it.
+fn complete_front_matter(bytes: &[u8]) -> Option<usize> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        // A character cut in two by the read, or bytes that are not UTF-8: what comes before
+        // may still be the whole front matter (a body is checked when it is read).
+        Err(error) => std::str::from_utf8(&bytes[..error.valid_up_to()]).ok()?,
+    };
+    let (_, _, body_start) = split_front_matter(text).ok()?;
+    (text.as_bytes()[..body_start].last() == Some(&b'\n')).then_some(body_start)
 }
 
 /// Reads the body of a page whose body was released (`load_front_matter`) again; does nothing
@@ -976,6 +1026,69 @@ mod tests {
             "the file changed while the site was building"
         );
         assert_eq!(problem.help.as_deref(), Some("build again"));
+    }
+
+    #[test]
+    fn a_load_of_front_matter_reads_only_up_to_the_body() {
+        // A front matter longer than the first read, with a character cut in two by it.
+        let long_title = format!("{}é{}", "a".repeat(1011), "b".repeat(2000));
+        let files = [
+            (
+                "long.md",
+                format!("+++\ntitle = \"{long_title}\"\n+++\nBody.\n"),
+            ),
+            // Not UTF-8 in the body: noticed when the body is read, with its line; in the
+            // front matter, when it is loaded.
+            (
+                "bad.md",
+                "+++\ntitle = \"Bad\"\n+++\nline one\nline \u{1}two\n".into(),
+            ),
+            (
+                "bad-front.md",
+                "+++\ntitle = \"B\u{1}\"\n+++\nBody.\n".into(),
+            ),
+            (
+                "unclosed.md",
+                format!("+++\ntitle = \"U\"\n{}", "x = 1\n".repeat(400)),
+            ),
+        ];
+        let root = tempfile::tempdir().unwrap();
+        let articles = root.path().join("content/articles");
+        std::fs::create_dir_all(&articles).unwrap();
+        for (name, text) in &files {
+            let mut bytes = text.clone().into_bytes();
+            if let Some(at) = bytes.iter().position(|&byte| byte == 1) {
+                bytes[at] = 0xff;
+            }
+            std::fs::write(articles.join(name), bytes).unwrap();
+        }
+        let (content, problems) = load_front_matter(root.path());
+        let problems: Vec<_> = problems.sorted().iter().cloned().collect();
+        let [bad_front, unclosed] = &problems[..] else {
+            panic!("two problems: {problems:?}");
+        };
+        assert_eq!(bad_front.file, Path::new("content/articles/bad-front.md"));
+        assert_eq!(bad_front.message, "the file is not valid UTF-8 text");
+        let location = bad_front.location.expect("a line and column");
+        assert_eq!((location.line, location.column), (2, 11));
+        assert_eq!(unclosed.file, Path::new("content/articles/unclosed.md"));
+        assert_eq!(unclosed.message, FrontMatterProblem::Unclosed.message());
+
+        let mut pages = content.pages;
+        pages.sort_by(|a, b| a.source.cmp(&b.source));
+        let [bad, long] = &mut pages[..] else {
+            panic!("two pages: {pages:?}");
+        };
+        assert_eq!(long.front.title, long_title);
+        reload_body(long).unwrap();
+        assert_eq!(long.body(), "Body.\n");
+
+        assert_eq!(bad.front.title, "Bad");
+        let problem = reload_body(bad).unwrap_err();
+        assert_eq!(problem.file, Path::new("content/articles/bad.md"));
+        assert_eq!(problem.message, "the file is not valid UTF-8 text");
+        let location = problem.location.expect("a line and column");
+        assert_eq!((location.line, location.column), (5, 6));
     }
 
     #[test]

@@ -147,7 +147,8 @@ pub type ReadBody = dyn Fn(&mut SourcePage) -> Result<(), Box<Diagnostic>> + Syn
 /// What `EachPage` did with a page.
 pub struct PageDone {
     pub problems: Vec<Diagnostic>,
-    /// Whether the page's HTML is needed later (by a list or the feed), or may be freed now.
+    /// Whether the page's HTML is needed later (by a list or the feed), or may be freed now
+    /// with its table of contents.
     pub keep_html: bool,
 }
 
@@ -344,6 +345,7 @@ fn render_page_markdown(
             // now, so that memory does not grow with the site's text.
             if let Some(markdown) = Arc::get_mut(&mut markdown) {
                 markdown.html = String::new();
+                markdown.toc = Vec::new();
             }
         }
     }

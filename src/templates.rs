@@ -148,6 +148,7 @@ pub fn load(root: &Path) -> Result<Templates, Diagnostics> {
     tera.autoescape_on([".html", ".xml"]);
     // Registered now so that templates using them load; `render` gives them the site's values.
     register_asset_function(&mut tera, "/".to_string());
+    tera.register_filter("safe", safe);
     let mut names: Vec<&String> = sources.keys().collect();
     names.sort();
     if let Err(error) = tera.add_raw_templates(
@@ -343,8 +344,7 @@ pub fn render_page_early(
     let mut problems = Vec::new();
     for job in std::iter::once(Job::Content(index)).chain(aliases) {
         let prepared = job.prepare(site, &no_lists, Some(markdown));
-        // The template's own markup adds a few kilobytes to the content.
-        match render_prepared(templates, &prepared, markdown.html.len() + 8 * 1024) {
+        match render_prepared(templates, &prepared) {
             Ok(html) => sink(OutputFile::text(prepared.path, html), false),
             Err(found) => problems.extend(found),
         }
@@ -352,13 +352,11 @@ pub fn render_page_early(
     problems
 }
 
-/// `capacity`: about how long the page will be, so that its text is not copied as it grows.
 fn render_prepared(
     templates: &Templates,
     prepared: &Prepared<'_>,
-    capacity: usize,
 ) -> Result<String, Vec<Diagnostic>> {
-    let mut page = Vec::with_capacity(capacity);
+    let mut page = Vec::with_capacity(prepared.capacity);
     templates
         .tera
         .render_to(prepared.template, &prepared.context, &mut page)
@@ -485,7 +483,7 @@ fn render_job(
     {
         return Ok((OutputFile::text(prepared.path, cached.html.clone()), None));
     }
-    render_prepared(templates, &prepared, 0).map(|html| {
+    render_prepared(templates, &prepared).map(|html| {
         let cached = caching.then(|| CachedPage {
             template: prepared.template.to_string(),
             context: prepared.context,
@@ -609,6 +607,15 @@ fn register_site_functions(tera: &mut Tera, site: &Site) {
         .insert("site", &SiteContext::new(site));
 }
 
+/// Tera's `safe`, without copying the string it marks: every page marks its content, and every
+/// list each article's summary.
+fn safe(value: &Value, _: Kwargs, _: &State) -> Value {
+    match value.as_str() {
+        Some(_) => value.clone().mark_safe(),
+        None => Value::safe_string(&value.to_string()),
+    }
+}
+
 /// `asset(path="style.css")` while templates load: checks only that it is called right.
 fn register_asset_function(tera: &mut Tera, base_path: String) {
     tera.register_function(
@@ -648,6 +655,8 @@ struct Prepared<'s> {
     context: Context,
     /// The content file the page comes from, for messages.
     source: Option<&'s Path>,
+    /// About how long the page will be, so that its text is not copied as it grows.
+    capacity: usize,
 }
 
 impl<'s> Job<'s> {
@@ -661,11 +670,13 @@ impl<'s> Job<'s> {
         let mut context = Context::new();
         let page_context =
             |page: &'s Page| PageContext::from_page(site, page, fresh.unwrap_or(&page.markdown));
+        let capacity = self.capacity(site, fresh);
         let prepared = |template: &'s str, path: String, context: Context| Prepared {
             template,
             path,
             context,
             source: None,
+            capacity,
         };
         match *self {
             Job::Content(index) => {
@@ -679,6 +690,7 @@ impl<'s> Job<'s> {
                     path: page.output_file(),
                     context,
                     source: Some(page.display_path.as_path()),
+                    capacity,
                 }
             }
             Job::ArticleList => {
@@ -771,9 +783,41 @@ impl<'s> Job<'s> {
                     path: site::alias_output_file(alias),
                     context,
                     source: Some(page.display_path.as_path()),
+                    capacity,
                 }
             }
         }
+    }
+
+    /// About how long the job's page will be, so that its text is not copied as it grows:
+    /// the built-in templates add a few kilobytes of markup to a page's content, and a few
+    /// hundred bytes to each summary a list shows. A template that writes more only costs a
+    /// copy.
+    fn capacity(&self, site: &Site, fresh: Option<&RenderedMarkdown>) -> usize {
+        const PAGE_MARKUP: usize = 8 * 1024;
+        const ENTRY_MARKUP: usize = 512;
+        let listing = |articles: &[usize]| -> usize {
+            articles
+                .iter()
+                .map(|&index| site.pages[index].markdown.summary.len() + ENTRY_MARKUP)
+                .sum()
+        };
+        PAGE_MARKUP
+            + match *self {
+                Job::Content(index) => {
+                    let page = &site.pages[index];
+                    let lists = matches!(page.kind, SourceKind::Home | SourceKind::ArticleList);
+                    fresh.unwrap_or(&page.markdown).html.len()
+                        + if lists { listing(&site.articles) } else { 0 }
+                }
+                Job::ArticleList => listing(&site.articles),
+                Job::Tag(index) => listing(&site.tags[index].articles),
+                Job::Feed => feed_articles(site)
+                    .map(|index| site.pages[index].markdown.html.len() + ENTRY_MARKUP)
+                    .sum(),
+                Job::Sitemap => site.pages.len() * ENTRY_MARKUP / 2,
+                Job::TagIndex | Job::NotFound | Job::Robots | Job::Alias(..) => 0,
+            }
     }
 }
 
@@ -1211,4 +1255,35 @@ fn script_safe_json(json: String) -> String {
 
 fn reading_time(words: usize) -> usize {
     words.div_ceil(WORDS_PER_MINUTE).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_safe_filter_gives_what_teras_own_gives() {
+        let template = "{{ html | safe }}|{{ html }}|{{ short | safe }}|{{ n | safe }}|\
+                        {{ list | safe }}|{{ missing | default(value='<i>') | safe }}";
+        let render = |own_filter: bool| {
+            let mut tera = Tera::new();
+            tera.autoescape_on([".html"]);
+            if own_filter {
+                tera.register_filter("safe", safe);
+            }
+            tera.add_raw_template("t.html", template).unwrap();
+            let mut context = Context::new();
+            context.insert("html", &"<p>A paragraph longer than a short string.</p>");
+            context.insert("short", &"<b>&</b>");
+            context.insert("n", &3);
+            context.insert("list", &["<i>", "b"]);
+            tera.render("t.html", &context).unwrap()
+        };
+        let ours = render(true);
+        assert_eq!(ours, render(false));
+        assert!(
+            ours.starts_with("<p>A paragraph longer than a short string.</p>|&lt;p&gt;"),
+            "{ours}"
+        );
+    }
 }
