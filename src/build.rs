@@ -101,6 +101,17 @@ pub struct BuildReport {
     pub files: usize,
     pub warnings: Diagnostics,
     pub timings: Timings,
+    /// What the build made its files from.
+    pub leftovers: Leftovers,
+}
+
+/// The site and its lists once every file is written: no longer needed, but on a large site
+/// millions of small values, which take a good part of a second's work to free one by one.
+/// A command that ends right after the build lets the process's exit free them all at once
+/// (`std::mem::forget`); anyone else drops them.
+pub struct Leftovers {
+    _site: Site,
+    _lists: templates::Lists,
 }
 
 /// Builds the site into its output folder, replacing the previous output only on success.
@@ -124,6 +135,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         warnings,
         mut timings,
         site,
+        lists,
     } = run(options, None, &|file| {
         if let Err(error) = staging.write(&file) {
             write_error
@@ -138,8 +150,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     {
         return Err(BuildError::Other(error));
     }
-    // Freed by a worker while the output is swapped in: a large site is many small values.
-    rayon::spawn(move || drop(site));
     timings.measure("swap", || staging.commit())?;
     Ok(BuildReport {
         output,
@@ -147,6 +157,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         files,
         warnings,
         timings,
+        leftovers: Leftovers {
+            _site: site,
+            _lists: lists,
+        },
     })
 }
 
@@ -187,6 +201,7 @@ struct Rendered {
     warnings: Diagnostics,
     timings: Timings,
     site: Site,
+    lists: templates::Lists,
 }
 
 /// The pipeline: loads the sources, assembles the site, and renders and finishes every file,
@@ -275,7 +290,7 @@ fn run(
         problems.push(problem);
         return Err(BuildError::Sources(problems.sorted()));
     }
-    timings
+    let lists = timings
         .measure("lists", || {
             let page_cache = cache.as_deref_mut().map(|cache| &mut cache.pages);
             templates::render_each(&site, templates, page_cache, rendered_early, &|file, _| {
@@ -298,6 +313,7 @@ fn run(
         warnings: problems.sorted(),
         timings,
         site,
+        lists,
     })
 }
 

@@ -275,6 +275,8 @@ fn run_build(options: &BuildOptions, show_timings: bool) -> ExitCode {
                 started.elapsed().as_millis(),
                 report.output.display()
             );
+            // The process ends now: its exit frees these at once.
+            std::mem::forget(report.leftovers);
             ExitCode::SUCCESS
         }
         Err(BuildError::Sources(problems)) => {

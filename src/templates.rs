@@ -292,7 +292,7 @@ pub type PageSink<'s> = dyn Fn(OutputFile, bool) + Sync + 's;
 /// Renders every page of the site in parallel, handing each to `sink` as soon as it is
 /// rendered, so that no more than a few pages are in memory at once. With a cache, renders only
 /// the pages whose inputs changed since it was filled, and refills it (`serve`); a failed render
-/// empties it.
+/// empties it. Gives back the lists the pages were rendered with, for the caller to free.
 ///
 /// `rendered_early`: the pages `renders_early` picks were rendered already, with their
 /// Markdown (`render_page_early`), and are left out.
@@ -302,7 +302,7 @@ pub fn render_each(
     cache: Option<&mut PageCache>,
     rendered_early: bool,
     sink: &PageSink<'_>,
-) -> Result<(), Diagnostics> {
+) -> Result<Lists, Diagnostics> {
     render_with(site, templates, cache, rendered_early, sink)
 }
 
@@ -376,7 +376,7 @@ fn render_with(
     mut cache: Option<&mut PageCache>,
     rendered_early: bool,
     sink: &PageSink<'_>,
-) -> Result<(), Diagnostics> {
+) -> Result<Lists, Diagnostics> {
     register_site_functions(&mut templates.tera, site);
     let previous = match cache.as_deref_mut() {
         Some(cache) => cache.take_if_still_valid(SiteInputs::new(templates, site)),
@@ -427,9 +427,6 @@ fn render_with(
             })
         })
         .collect();
-    // Tens of thousands of small maps on a large site: freeing them took the calling thread a
-    // good part of the list phase, so a worker frees them.
-    rayon::spawn(move || drop(lists));
     let mut previous = previous;
     let mut problems = Diagnostics::default();
     for result in results {
@@ -451,7 +448,7 @@ fn render_with(
         }
         Err(problems)
     } else {
-        Ok(())
+        Ok(lists)
     }
 }
 
@@ -627,8 +624,10 @@ fn register_asset_function(tera: &mut Tera, base_path: String) {
     );
 }
 
-/// The article lists, made once and shared by every page that shows one.
-struct Lists {
+/// The article lists, made once and shared by every page that shows one. `render_each` gives
+/// them back: on a large site they are tens of thousands of small values, which take a while
+/// to free, and a build that ends the process need not free them one by one.
+pub struct Lists {
     all_articles: Value,
     /// By index into `site.pages`.
     summaries: HashMap<usize, Value>,
