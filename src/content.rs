@@ -213,6 +213,8 @@ fn load_with(
     let entries: Vec<Result<PathBuf, Diagnostic>> = files_below(&dir).collect();
     let mut parsed: Vec<Option<ParsedPage>> = entries
         .par_iter()
+        // Split finely, or one thread may be left with a long run of files at the end.
+        .with_max_len(64)
         .map(|entry| {
             let entry = entry.as_ref().ok()?;
             let relative = relative_source(&dir, entry);

@@ -191,7 +191,8 @@ fn remove_folder(folder: &Path) -> anyhow::Result<()> {
 /// never followed.
 fn remove_tree(folder: &Path) -> io::Result<()> {
     let entries = fs::read_dir(folder)?.collect::<io::Result<Vec<_>>>()?;
-    entries.par_iter().try_for_each(|entry| {
+    // Split finely, or one thread may be left with a long run of folders at the end.
+    entries.par_iter().with_max_len(64).try_for_each(|entry| {
         if !entry.file_type()?.is_dir() {
             fs::remove_file(entry.path())
         } else if remove_page_folder(&entry.path()) {

@@ -263,6 +263,9 @@ impl Plan {
         let rendered: Vec<RenderedPage> = sources
             .par_iter_mut()
             .enumerate()
+            // Rayon splits a list only as threads run out of work, so without a bound one
+            // thread could be left alone with a long run of pages while the other waits.
+            .with_max_len(16)
             .map(|(index, source)| {
                 render_page_markdown(
                     &site,

@@ -418,6 +418,8 @@ fn render_with(
     let caching = cache.is_some();
     let results: Vec<HandedOn> = jobs(site, rendered_early)
         .par_iter()
+        // One job per task: the pages that list every article take far longer than the rest.
+        .with_max_len(1)
         .map(|job| render_job(job, site, templates, &lists, &previous, caching))
         .map(|result| {
             result.map(|(file, cached)| {
