@@ -225,7 +225,7 @@ fn run(
     let Some(sources) = sources else {
         return Err(BuildError::Sources(problems.sorted()));
     };
-    let plan = site::plan(sources);
+    let plan = timings.measure("plan", || site::plan(sources));
     let allowances = csp_allowances(plan.site());
     let finisher = match cache.as_deref_mut() {
         Some(cache) => deploy::Finisher::with_cache(plan.site(), &allowances, &mut cache.deploy),

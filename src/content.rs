@@ -231,6 +231,7 @@ fn load_with(
             })
         })
         .collect();
+    loaded.pages.reserve(parsed.len());
     for (entry, parsed) in entries.into_iter().zip(parsed.iter_mut()) {
         let entry = match entry {
             Ok(entry) => entry,

@@ -297,6 +297,33 @@ fn build_prints_one_summary_line_and_warns_about_the_placeholder_base_url() {
 }
 
 #[test]
+fn build_with_timings_prints_each_phase_in_order_on_stderr() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_aimsite"))
+        .args(["build", "--timings", "--root"])
+        .arg(firm_root())
+        .arg("--output")
+        .arg(out.path().join("public"))
+        .output()
+        .expect("cannot run aimsite");
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let phases: Vec<&str> = stderr
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let (phase, time, unit) = (words.next()?, words.next()?, words.next()?);
+            (unit == "ms" && time.parse::<f64>().is_ok_and(|ms| ms >= 0.0)).then_some(phase)
+        })
+        .collect();
+    assert_eq!(
+        phases,
+        ["load", "plan", "pages", "lists", "swap"],
+        "--timings printed:\n{stderr}"
+    );
+}
+
+#[test]
 fn every_expected_page_exists_with_the_firms_text() {
     let built = Built::new();
     let expected = [
