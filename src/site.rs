@@ -174,9 +174,11 @@ pub fn plan(sources: Sources) -> Plan {
     } = sources;
 
     let mut published = content.pages;
-    let draft_sources: Vec<SourcePage> = published
-        .extract_if(.., |page| !drafts && page.front.draft)
-        .collect();
+    let mut draft_sources = Vec::new();
+    // Most builds have no draft to leave out, and then the pages stay where they are.
+    if !drafts && published.iter().any(|page| page.front.draft) {
+        (published, draft_sources) = published.into_iter().partition(|page| !page.front.draft);
+    }
     // The steps over every page are parallel: on a large site, done on one thread, they left
     // the other idle for a good part of this stage.
     let paths: Vec<String> = published.par_iter().map(url_path).collect();
