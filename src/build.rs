@@ -106,9 +106,9 @@ pub struct BuildReport {
 }
 
 /// The site and its lists once every file is written: no longer needed, but on a large site
-/// millions of small values, which take a good part of a second's work to free one by one.
-/// A command that ends right after the build lets the process's exit free them all at once
-/// (`std::mem::forget`); anyone else drops them.
+/// hundreds of thousands of small values. A command that ends right after the build lets the
+/// process's exit free them all at once (`std::mem::forget`) rather than one by one; anyone
+/// else drops them.
 pub struct Leftovers {
     _site: Site,
     _lists: templates::Lists,

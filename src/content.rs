@@ -439,9 +439,8 @@ fn read_page(
 }
 
 /// The start of a Markdown file, up to the end of its front matter (the whole file when that
-/// end is not found, so that the parse reports why): a build reads each body again when it
-/// renders it (`reload_body`), so reading it now, and checking that it is UTF-8, would be done
-/// twice.
+/// end is not found, so that the parse reports why): a build reads each body when it renders
+/// it (`reload_body`), so reading it now, and checking that it is UTF-8, would be done twice.
 fn read_up_to_body(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
