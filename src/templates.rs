@@ -797,6 +797,7 @@ impl<'s> Job<'s> {
     fn capacity(&self, site: &Site, fresh: Option<&RenderedMarkdown>) -> usize {
         const PAGE_MARKUP: usize = 8 * 1024;
         const ENTRY_MARKUP: usize = 512;
+        const SITEMAP_ENTRY: usize = 128;
         let listing = |articles: &[usize]| -> usize {
             articles
                 .iter()
@@ -813,10 +814,14 @@ impl<'s> Job<'s> {
                 }
                 Job::ArticleList => listing(&site.articles),
                 Job::Tag(index) => listing(&site.tags[index].articles),
+                // The feed escapes its entries' HTML, which makes it about half as long again.
                 Job::Feed => feed_articles(site)
-                    .map(|index| site.pages[index].markdown.html.len() + ENTRY_MARKUP)
+                    .map(|index| {
+                        let markdown = &site.pages[index].markdown;
+                        (markdown.html.len() + markdown.summary.len()) * 3 / 2 + ENTRY_MARKUP
+                    })
                     .sum(),
-                Job::Sitemap => site.pages.len() * ENTRY_MARKUP / 2,
+                Job::Sitemap => site.pages.len() * SITEMAP_ENTRY,
                 Job::TagIndex | Job::NotFound | Job::Robots | Job::Alias(..) => 0,
             }
     }
