@@ -304,7 +304,6 @@ impl<'a, 'r> Renderer<'a, 'r> {
             wanted
         });
         let level = heading.level as u8;
-        self.headings.push((level, id.clone(), title.clone()));
 
         let mut markup = String::with_capacity(128 + 2 * title.len());
         markup.push_str("<div class=\"heading\"><h");
@@ -335,10 +334,14 @@ impl<'a, 'r> Renderer<'a, 'r> {
         markup.push_str("\" aria-label=\"Link to section: ");
         let _ = escape_html(&mut markup, &title);
         markup.push_str("\">#</a></div>\n");
+        self.headings.push((level, id, title));
         markup
     }
 
     fn unique_id(&mut self, wanted: String) -> String {
+        if self.used_ids.insert(wanted.clone()) {
+            return wanted;
+        }
         let mut id = wanted.clone();
         // Suffixes below the one tried last for this id are all taken (ids are never freed).
         let mut n = self.next_suffix.get(&wanted).copied().unwrap_or(1);
@@ -370,7 +373,7 @@ impl<'a, 'r> Renderer<'a, 'r> {
         let rendered = RenderedMarkdown {
             html: body,
             summary,
-            toc: nest_headings(&self.headings),
+            toc: nest_headings(self.headings),
             heading_ids,
             word_count: self.words.finish(),
             links: self.internal_links,
@@ -437,23 +440,26 @@ fn without_style_attributes(html: String) -> String {
 }
 
 /// Turns the flat list of headings into a tree: each heading holds the deeper ones after it.
-fn nest_headings(headings: &[(u8, String, String)]) -> Vec<TocEntry> {
-    let mut entries = Vec::new();
-    let mut rest = headings;
-    while let Some(((level, id, title), after)) = rest.split_first() {
-        let children_len = after
-            .iter()
-            .take_while(|(deeper, _, _)| deeper > level)
-            .count();
-        entries.push(TocEntry {
-            level: *level,
-            id: id.clone(),
-            title: title.clone(),
-            children: nest_headings(&after[..children_len]),
-        });
-        rest = &after[children_len..];
+fn nest_headings(headings: Vec<(u8, String, String)>) -> Vec<TocEntry> {
+    /// The headings from here on that are deeper than `above`, each with the deeper ones after
+    /// it as its children.
+    fn below(
+        headings: &mut std::iter::Peekable<std::vec::IntoIter<(u8, String, String)>>,
+        above: u8,
+    ) -> Vec<TocEntry> {
+        let mut entries = Vec::new();
+        while let Some((level, id, title)) = headings.next_if(|(level, ..)| *level > above) {
+            let children = below(headings, level);
+            entries.push(TocEntry {
+                level,
+                id,
+                title,
+                children,
+            });
+        }
+        entries
     }
-    entries
+    below(&mut headings.into_iter().peekable(), 0)
 }
 
 /// Counts words across the text events of a page as if their text were joined: a word is a run
@@ -748,6 +754,29 @@ mod tests {
             ["b", "c"]
         );
         assert!(toc[1].children.is_empty());
+
+        // A page may start deeper than it goes on, and skip levels.
+        let toc = md("### X\n## Y\n#### Z\n### W\n# V\n").toc;
+        let shape = |entries: &[TocEntry]| {
+            entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.id.clone(),
+                        e.children.iter().map(|c| c.id.clone()).collect(),
+                    )
+                })
+                .collect::<Vec<(String, Vec<String>)>>()
+        };
+        assert_eq!(
+            shape(&toc),
+            [
+                ("x".to_string(), vec![]),
+                ("y".to_string(), vec!["z".to_string(), "w".to_string()]),
+                ("v".to_string(), vec![]),
+            ]
+        );
+        assert!(toc[1].children.iter().all(|c| c.children.is_empty()));
     }
 
     #[test]
