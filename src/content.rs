@@ -293,13 +293,7 @@ pub fn load_static(root: &Path) -> (Vec<Asset>, Diagnostics) {
                     match std::fs::read(&path) {
                         Ok(bytes) => Contents::Loaded(bytes.into()),
                         Err(error) => {
-                            problems.push(
-                                Diagnostic::error(
-                                    &display_path,
-                                    format!("cannot read the file: {error}"),
-                                )
-                                .with_help("check that the file exists and that you may read it"),
-                            );
+                            problems.push(unreadable(&display_path, &error));
                             continue;
                         }
                     }
@@ -405,12 +399,7 @@ fn read_page(
         (None, Bodies::Release) => read_up_to_body(path),
         _ => std::fs::read(path),
     };
-    let bytes = read.map_err(|error| {
-        vec![
-            Diagnostic::error(&display_path, format!("cannot read the file: {error}"))
-                .with_help("check that the file exists and that you may read it"),
-        ]
-    })?;
+    let bytes = read.map_err(|error| vec![unreadable(&display_path, &error)])?;
     let text = String::from_utf8(bytes).map_err(|error| vec![not_utf8(&display_path, &error)])?;
     if let Some(CachedSource { page, .. }) = cached
         && page.text == text
@@ -488,10 +477,8 @@ pub fn reload_body(page: &mut SourcePage) -> Result<(), Box<Diagnostic>> {
     if !page.body_released {
         return Ok(());
     }
-    let bytes = std::fs::read(&page.file).map_err(|error| {
-        Diagnostic::error(&page.display_path, format!("cannot read the file: {error}"))
-            .with_help("check that the file exists and that you may read it")
-    })?;
+    let bytes =
+        std::fs::read(&page.file).map_err(|error| unreadable(&page.display_path, &error))?;
     let text = String::from_utf8(bytes).map_err(|error| not_utf8(&page.display_path, &error))?;
     if !text.starts_with(page.text.as_str()) {
         return Err(Box::new(
@@ -505,6 +492,12 @@ pub fn reload_body(page: &mut SourcePage) -> Result<(), Box<Diagnostic>> {
     page.text = text;
     page.body_released = false;
     Ok(())
+}
+
+/// The diagnostic for a file that cannot be read.
+fn unreadable(path: &Path, error: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(path, format!("cannot read the file: {error}"))
+        .with_help("check that the file exists and that you may read it")
 }
 
 /// The diagnostic for a file that is not UTF-8, at the first bad byte.

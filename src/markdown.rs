@@ -342,13 +342,16 @@ impl<'a, 'r> Renderer<'a, 'r> {
         if self.used_ids.insert(wanted.clone()) {
             return wanted;
         }
-        let mut id = wanted.clone();
-        // Suffixes below the one tried last for this id are all taken (ids are never freed).
+        // Taken: the first free suffix. Those below the one tried last for this id are all
+        // taken (ids are never freed).
         let mut n = self.next_suffix.get(&wanted).copied().unwrap_or(1);
-        while !self.used_ids.insert(id.clone()) {
-            id = format!("{wanted}-{n}");
+        let id = loop {
+            let id = format!("{wanted}-{n}");
             n += 1;
-        }
+            if self.used_ids.insert(id.clone()) {
+                break id;
+            }
+        };
         self.next_suffix.insert(wanted, n);
         id
     }
