@@ -31,6 +31,9 @@ fn is_executable_type(script_type: &str) -> bool {
     )
 }
 
+/// The start tag of a JSON-LD block exactly as the built-in templates write it.
+const STRUCTURED_DATA_SCRIPT: &str = r#"<script type="application/ld+json">"#;
+
 /// Every inline script that runs (including consent-gated ones, which run once allowed) and
 /// every inline style, in document order.
 ///
@@ -43,6 +46,12 @@ pub fn inline_code(html: &str) -> Vec<InlineCode> {
     for start in code_element_starts(html) {
         // A place inside an element already read (such as `<s` in a script's text) is no start.
         if start < from {
+            continue;
+        }
+        // Every page of the built-in templates has this one, and it holds data, not code: its
+        // start tag is read as the tokenizer would, without starting one.
+        if html[start..].starts_with(STRUCTURED_DATA_SCRIPT) {
+            from = start + STRUCTURED_DATA_SCRIPT.len();
             continue;
         }
         let (code, end) = code_element(&html[start..]);
@@ -212,6 +221,12 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn the_structured_data_shortcut_reads_what_the_tokenizer_reads() {
+        let element = format!("{STRUCTURED_DATA_SCRIPT}{{\"a\":1}}</script>");
+        assert_eq!(code_element(&element), (None, STRUCTURED_DATA_SCRIPT.len()));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use ahash::{AHashMap, AHashSet};
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{Alignment, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use pulldown_cmark_escape::{escape_href, escape_html};
 use serde::Serialize;
 
@@ -126,6 +126,9 @@ struct Renderer<'a, 'r> {
     /// Links started so far: the next one's `InternalLink::link`.
     links_seen: usize,
     problems: Vec<LinkProblem>,
+    /// Whether the HTML may hold a `style` attribute to rewrite: a table with aligned columns,
+    /// or raw HTML. Most pages have neither, and are not searched.
+    may_have_style: bool,
 }
 
 impl<'a, 'r> Renderer<'a, 'r> {
@@ -145,6 +148,7 @@ impl<'a, 'r> Renderer<'a, 'r> {
             internal_links: Vec::new(),
             links_seen: 0,
             problems: Vec::new(),
+            may_have_style: false,
         }
     }
 
@@ -227,6 +231,15 @@ impl<'a, 'r> Renderer<'a, 'r> {
             }
             Event::Html(ref html) if html.trim() == MORE_MARKER && self.more_marker.is_none() => {
                 self.more_marker = Some(self.events.len());
+                self.may_have_style = true;
+                self.emit(event);
+            }
+            Event::Start(Tag::Table(ref alignments)) => {
+                self.may_have_style |= alignments.iter().any(|a| *a != Alignment::None);
+                self.emit(event);
+            }
+            Event::Html(_) | Event::InlineHtml(_) => {
+                self.may_have_style = true;
                 self.emit(event);
             }
             Event::Start(Tag::Paragraph) => {
@@ -368,7 +381,11 @@ impl<'a, 'r> Renderer<'a, 'r> {
         html::push_html(&mut summary, summary_events.iter().cloned());
         let mut body = String::with_capacity(self.events.len() * 16);
         html::push_html(&mut body, self.events.into_iter());
-        let mut body = without_style_attributes(body);
+        let mut body = if self.may_have_style {
+            without_style_attributes(body)
+        } else {
+            body
+        };
         // Kept for the whole build: no room to spare.
         body.shrink_to_fit();
         summary.shrink_to_fit();
@@ -859,6 +876,12 @@ mod tests {
         let html = md("| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |\n").html;
         assert!(!html.contains("style="), "{html}");
         assert!(html.contains("<td class=\"align-center\">2</td>"), "{html}");
+        // Raw HTML is rewritten the same way, with or without a table.
+        let html = md("<p style=\"text-align: right\">Signed</p>\n").html;
+        assert_eq!(html, "<p class=\"align-right\">Signed</p>\n");
+        // Text is left alone where nothing can have a style attribute.
+        let html = md("Write `<p style=\"text-align: left\">`.\n").html;
+        assert!(html.contains(" style=\"text-align: left\""), "{html}");
     }
 
     #[test]

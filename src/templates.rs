@@ -360,7 +360,7 @@ fn render_prepared(
     templates
         .tera
         .render_to(prepared.template, &prepared.context, &mut page)
-        .and_then(|()| String::from_utf8(page).map_err(tera::Error::from))
+        .and_then(|()| into_text(page))
         .map_err(|error| {
             template_diagnostics(
                 &error,
@@ -368,6 +368,17 @@ fn render_prepared(
                 Some((prepared.template, prepared.source)),
             )
         })
+}
+
+/// What Tera wrote, as text: UTF-8 unless a function or filter wrote other bytes.
+fn into_text(bytes: Vec<u8>) -> Result<String, tera::Error> {
+    if simdutf8::basic::from_utf8(&bytes).is_ok() {
+        // SAFETY: the bytes were just found to be UTF-8.
+        Ok(unsafe { String::from_utf8_unchecked(bytes) })
+    } else {
+        // For the error, which says where.
+        String::from_utf8(bytes).map_err(tera::Error::from)
+    }
 }
 
 fn render_with(
