@@ -293,6 +293,12 @@ impl Plan {
             cache.refill(previous, &sources, entries);
         }
         check_fragments(&sources, &site.pages, &raw_ids, &mut problems);
+        // Tens of thousands of small values on a large site, mostly made on the other threads:
+        // freed there, in parallel, rather than one by one on this one before the lists start.
+        rayon::join(
+            || sources.into_par_iter().with_max_len(64).for_each(drop),
+            || drop((resolver, raw_ids)),
+        );
         if problems.has_errors() {
             return Err(problems);
         }
@@ -598,10 +604,9 @@ fn check_fragments(
     raw_ids: &[HashSet<String>],
     problems: &mut Diagnostics,
 ) {
-    let pages_by_source: AHashMap<&str, &Page> = pages
-        .iter()
-        .map(|page| (page.source.as_str(), page))
-        .collect();
+    // Made when a link first names a fragment: most sites have few such links, and a large
+    // site's map took a while to make on this one thread.
+    let mut pages_by_source: Option<AHashMap<&str, &Page>> = None;
     // Made for a page when a link first names one of its fragments: most pages are never
     // named.
     let mut heading_ids: AHashMap<&str, AHashSet<&str>> = AHashMap::new();
@@ -612,6 +617,12 @@ fn check_fragments(
                 continue;
             };
             let target = link.source.as_deref().unwrap_or(&page.source);
+            let pages_by_source = pages_by_source.get_or_insert_with(|| {
+                pages
+                    .iter()
+                    .map(|page| (page.source.as_str(), page))
+                    .collect()
+            });
             // A target that did not load has been reported already.
             let Some(target_page) = pages_by_source.get(target) else {
                 continue;

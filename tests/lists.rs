@@ -1,0 +1,105 @@
+//! The pages that list articles and tags, checked by parsing what a build renders: the order of
+//! the lists and the names tags are shown with, which the build computes once for the whole site
+//! and shares between pages.
+
+mod fixture;
+
+use std::fs;
+
+use aimsite::build::{self, BuildOptions};
+use fixture::{HOME, SITE_TOML, selector};
+use scraper::Html;
+
+/// Builds a site of the given articles (`name`, front matter lines) in memory.
+fn render(articles: &[(&str, &str)]) -> build::RenderedSite {
+    let dir = tempfile::Builder::new()
+        .prefix("aimsite-lists-")
+        .tempdir()
+        .expect("temporary folder");
+    let root = dir.path().join("site");
+    fs::create_dir_all(root.join("content/articles")).expect("mkdir");
+    fs::write(root.join("site.toml"), SITE_TOML).expect("write");
+    fs::write(root.join("content/_index.md"), HOME).expect("write");
+    for (name, front) in articles {
+        let text = format!("+++\n{front}\n+++\n\nThe text of {name}.\n");
+        fs::write(root.join(format!("content/articles/{name}.md")), text).expect("write");
+    }
+    build::render(&BuildOptions::new(&root)).unwrap_or_else(|error| panic!("{error}"))
+}
+
+fn page(site: &build::RenderedSite, path: &str) -> Html {
+    let file = site
+        .files
+        .iter()
+        .find(|file| file.path == path)
+        .unwrap_or_else(|| panic!("no {path}"));
+    let aimsite::output::Contents::Text(text) = &file.contents else {
+        panic!("{path} is not text");
+    };
+    Html::parse_document(text)
+}
+
+/// The text of every element `css` selects.
+fn texts(page: &Html, css: &str) -> Vec<String> {
+    page.select(&selector(css))
+        .map(|element| element.text().collect::<String>().trim().to_string())
+        .collect()
+}
+
+#[test]
+fn a_tag_is_shown_as_each_article_writes_it_and_named_by_the_newest() {
+    let site = render(&[
+        (
+            "old",
+            "title = \"Old\"\ndate = 2024-01-01\ntags = [\"team work\", \"Growth\"]",
+        ),
+        (
+            "new",
+            "title = \"New\"\ndate = 2024-03-01\ntags = [\"Team Work\"]",
+        ),
+        (
+            "mid",
+            "title = \"Mid\"\ndate = 2024-02-01\ntags = [\"growth\"]",
+        ),
+    ]);
+    let tag_links = |path: &str| texts(&page(&site, path), ".tag-list a");
+    assert_eq!(
+        tag_links("articles/old/index.html"),
+        ["team work", "Growth"]
+    );
+    assert_eq!(tag_links("articles/new/index.html"), ["Team Work"]);
+    assert_eq!(tag_links("articles/mid/index.html"), ["growth"]);
+
+    let team_work = page(&site, "tags/team-work/index.html");
+    assert_eq!(texts(&team_work, "h1"), ["Articles tagged “Team Work”"]);
+    assert_eq!(texts(&team_work, ".article-card__title"), ["New", "Old"]);
+    let growth = page(&site, "tags/growth/index.html");
+    assert_eq!(texts(&growth, "h1"), ["Articles tagged “growth”"]);
+    assert_eq!(texts(&growth, ".article-card__title"), ["Mid", "Old"]);
+
+    let tags = page(&site, "tags/index.html");
+    let links: Vec<String> = tags
+        .select(&selector("main a[href]"))
+        .filter_map(|link| link.value().attr("href").map(str::to_string))
+        .collect();
+    assert_eq!(links, ["/tags/growth/", "/tags/team-work/"]);
+}
+
+#[test]
+fn articles_are_listed_newest_first_then_by_weight_and_title() {
+    let site = render(&[
+        ("b", "title = \"B\"\ndate = 2024-01-01"),
+        ("c", "title = \"C\"\ndate = 2024-05-01"),
+        ("a", "title = \"A\"\ndate = 2024-01-01"),
+        ("heavy", "title = \"Heavy\"\ndate = 2024-01-01\nweight = 5"),
+        ("light", "title = \"Light\"\ndate = 2024-01-01\nweight = -5"),
+    ]);
+    let order = ["C", "Light", "A", "B", "Heavy"];
+    for list in ["articles/index.html", "index.html"] {
+        assert_eq!(
+            texts(&page(&site, list), ".article-card__title"),
+            order,
+            "{list}"
+        );
+    }
+}
