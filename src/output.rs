@@ -8,7 +8,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use ahash::AHashSet;
 use anyhow::Context as _;
 use rayon::prelude::*;
 use thiserror::Error;
@@ -248,9 +247,6 @@ impl Collected {
 /// what it wrote and the previous output stays as it was.
 pub struct Staging {
     folders: WorkFolders,
-    /// Folders made so far, so that each is made once; by their bytes, which hash faster than
-    /// a path's components.
-    folders_made: Mutex<AHashSet<OsString>>,
     committed: bool,
 }
 
@@ -267,7 +263,6 @@ impl Staging {
             .with_context(|| format!("cannot create `{}`", folders.staging.display()))?;
         let staging = Staging {
             folders,
-            folders_made: Mutex::new(AHashSet::new()),
             committed: false,
         };
         let marker = OutputFile::text(OUTPUT_MARKER.into(), MARKER_TEXT.into());
@@ -278,8 +273,11 @@ impl Staging {
     /// Writes one file of the new output.
     pub fn write(&self, file: &OutputFile) -> anyhow::Result<()> {
         let path = self.folders.staging.join(&file.path);
+        // Most folders hold one page, so each is made as its file is written, without keeping
+        // a list of those made: one that exists already costs a call that finds it.
         if let Some(folder) = path.parent() {
-            self.make_folder(folder)?;
+            fs::create_dir_all(folder)
+                .with_context(|| format!("cannot create `{}`", folder.display()))?;
         }
         let written = match &file.contents {
             Contents::Text(text) => fs::write(&path, text),
@@ -288,25 +286,6 @@ impl Staging {
             Contents::CopyOf(source) => fs::copy(source, &path).map(|_| ()),
         };
         written.with_context(|| format!("cannot write `{}`", path.display()))
-    }
-
-    fn make_folder(&self, folder: &Path) -> anyhow::Result<()> {
-        let made = |folders: &AHashSet<OsString>| folders.contains(folder.as_os_str());
-        if made(
-            &self
-                .folders_made
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        ) {
-            return Ok(());
-        }
-        fs::create_dir_all(folder)
-            .with_context(|| format!("cannot create `{}`", folder.display()))?;
-        self.folders_made
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(folder.as_os_str().to_owned());
-        Ok(())
     }
 
     /// Puts the new output in place of the old one, in one step where the system allows.

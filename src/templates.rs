@@ -340,7 +340,7 @@ pub fn render_page_early(
 ) -> Vec<Diagnostic> {
     let no_lists = Lists {
         all_articles: Value::from(Vec::<Value>::new()),
-        summaries: HashMap::new(),
+        summaries: Vec::new(),
     };
     let page = &site.pages[index];
     let aliases = page.aliases.iter().map(|alias| Job::Alias(index, alias));
@@ -427,8 +427,8 @@ fn render_with(
         }
     }
     let lists = Lists {
-        all_articles: Value::from(summaries.clone()),
-        summaries: site.articles.iter().copied().zip(summaries).collect(),
+        summaries: by_page(site, &summaries),
+        all_articles: Value::from(summaries),
     };
 
     let caching = cache.is_some();
@@ -650,7 +650,16 @@ fn register_asset_function(tera: &mut Tera, base_path: String) {
 pub struct Lists {
     all_articles: Value,
     /// By index into `site.pages`.
-    summaries: HashMap<usize, Value>,
+    summaries: Vec<Option<Value>>,
+}
+
+/// Each article's summary (in `site.articles` order) at its page's index.
+fn by_page(site: &Site, summaries: &[Value]) -> Vec<Option<Value>> {
+    let mut by_page = vec![None; site.pages.len()];
+    for (&index, summary) in site.articles.iter().zip(summaries) {
+        by_page[index] = Some(summary.clone());
+    }
+    by_page
 }
 
 /// One file to render.
@@ -752,7 +761,7 @@ impl<'s> Job<'s> {
                 let articles: Vec<Value> = tag
                     .articles
                     .iter()
-                    .map(|index| lists.summaries[index].clone())
+                    .filter_map(|&index| lists.summaries[index].clone())
                     .collect();
                 context.insert("page", &page);
                 context.insert("tag", &TagContext::new(site, tag));
