@@ -732,28 +732,13 @@ fn template_problems(
 /// Marks every byte of a Tera tag with `\u{1}` (keeping line breaks), so that offsets stay
 /// valid and quotes inside `{{ asset(path="x") }}` do not end an attribute.
 fn mask_tera(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut masked = bytes.to_vec();
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        let close = match (bytes[i], bytes[i + 1]) {
-            (b'{', b'{') => "}}",
-            (b'{', b'%') => "%}",
-            (b'{', b'#') => "#}",
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        let end = text[i + 2..]
-            .find(close)
-            .map_or(bytes.len(), |at| i + 2 + at + 2);
-        for byte in &mut masked[i..end] {
+    let mut masked = text.as_bytes().to_vec();
+    for tag in crate::templates::tera_tags(text) {
+        for byte in &mut masked[tag] {
             if *byte != b'\n' {
                 *byte = 1;
             }
         }
-        i = end;
     }
     String::from_utf8(masked).expect("masking replaces whole characters with ASCII")
 }

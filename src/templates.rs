@@ -77,8 +77,8 @@ pub struct Templates {
     origins: HashMap<String, PathBuf>,
     /// The site's own templates (path shown in messages, text), for checks of their HTML.
     site_sources: Vec<(PathBuf, String)>,
-    /// The links of the site bound last (`register_site_functions`).
-    tag_links: TagLinks,
+    /// What every page's context shares.
+    shared: Shared,
 }
 
 impl Templates {
@@ -175,7 +175,12 @@ pub fn load(root: &Path) -> Result<Templates, Diagnostics> {
         tera,
         origins,
         site_sources,
-        tag_links: TagLinks::default(),
+        shared: Shared {
+            tag_links: TagLinks::default(),
+            table_of_contents: sources
+                .values()
+                .any(|text| may_show_table_of_contents(text)),
+        },
     })
 }
 
@@ -347,7 +352,7 @@ pub fn render_page_early(
     let aliases = page.aliases.iter().map(|alias| Job::Alias(index, alias));
     let mut problems = Vec::new();
     for job in std::iter::once(Job::Content(index)).chain(aliases) {
-        let prepared = job.prepare(site, &no_lists, &templates.tag_links, Some(markdown));
+        let prepared = job.prepare(site, &no_lists, &templates.shared, Some(markdown));
         match render_prepared(templates, &prepared) {
             Ok(html) => sink(OutputFile::text(prepared.path, html), false),
             Err(found) => problems.extend(found),
@@ -411,9 +416,11 @@ fn render_with(
             let page = &site.pages[index];
             match previous_summaries.get(&page.source) {
                 Some((cached, value)) if cached == page => value.clone(),
-                _ => {
-                    Value::from_serializable(&ArticleContext::new(site, page, &templates.tag_links))
-                }
+                _ => Value::from_serializable(&ArticleContext::new(
+                    site,
+                    page,
+                    &templates.shared.tag_links,
+                )),
             }
         })
         .collect();
@@ -507,7 +514,7 @@ fn render_job(
             return Ok((OutputFile::text(path, cached.html.clone()), None));
         }
     }
-    let prepared = job.prepare(site, lists, &templates.tag_links, None);
+    let prepared = job.prepare(site, lists, &templates.shared, None);
     if let Some(cached) = previous.get(&prepared.path)
         && cached.template == prepared.template
         && cached.context == prepared.context
@@ -620,7 +627,7 @@ impl PageCache {
 }
 
 fn register_site_functions(templates: &mut Templates, site: &Site) {
-    templates.tag_links = TagLinks::new(site);
+    templates.shared.tag_links = TagLinks::new(site);
     let tera = &mut templates.tera;
     let urls = site.asset_urls.clone();
     let base_path = site.settings.base_url.path.clone();
@@ -709,12 +716,12 @@ impl<'s> Job<'s> {
         &self,
         site: &'s Site,
         lists: &Lists,
-        links: &TagLinks,
+        shared: &Shared,
         fresh: Option<&'s RenderedMarkdown>,
     ) -> Prepared<'s> {
         let mut context = Context::new();
         let page_context = |page: &'s Page| {
-            PageContext::from_page(site, page, fresh.unwrap_or(&page.markdown), links)
+            PageContext::from_page(site, page, fresh.unwrap_or(&page.markdown), shared)
         };
         let capacity = self.capacity(site, fresh);
         let prepared = |template: &'s str, path: String, context: Context| Prepared {
@@ -796,7 +803,7 @@ impl<'s> Job<'s> {
             }
             Job::Feed => {
                 let entries: Vec<FeedEntry> = feed_articles(site)
-                    .map(|index| FeedEntry::new(site, &site.pages[index], links))
+                    .map(|index| FeedEntry::new(site, &site.pages[index], &shared.tag_links))
                     .collect();
                 let updated = entries
                     .iter()
@@ -1075,6 +1082,72 @@ impl<'a> TagLinkContext<'a> {
     }
 }
 
+/// What every page's context shares.
+struct Shared {
+    /// The links of the site bound last (`register_site_functions`).
+    tag_links: TagLinks,
+    /// Whether a template may show a page's table of contents (`may_show_table_of_contents`):
+    /// if none can, no page's context carries it. Making it a Tera value for every page took
+    /// 2% of a build whose templates never show it.
+    table_of_contents: bool,
+}
+
+/// Whether a template may read `page.toc`: a conservative reading of its Tera tags, which finds
+/// the name `toc`, the whole context (`__tera_context`), or `page` used other than as
+/// `page.name` (passed to a macro or filter, indexed, looped over, set to a variable), through
+/// which `toc` could be reached unnamed. Text outside the tags and comments do not count.
+fn may_show_table_of_contents(template: &str) -> bool {
+    let is_name_byte = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
+    let mut code = tera_tags(template).filter(|range| !template[range.clone()].starts_with("{#"));
+    code.any(|range| {
+        let tag = &template[range];
+        let bytes = tag.as_bytes();
+        let mut words = memchr::memmem::find_iter(bytes, b"toc")
+            .map(|at| (at, 3))
+            .chain(memchr::memmem::find_iter(bytes, b"__tera_context").map(|at| (at, 14)));
+        let named = words.any(|(at, len)| {
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(at + len).copied();
+            !before.is_some_and(is_name_byte) && !after.is_some_and(is_name_byte)
+        });
+        named
+            || memchr::memmem::find_iter(bytes, b"page").any(|at| {
+                let before = at.checked_sub(1).map(|i| bytes[i]);
+                let rest = tag[at + 4..].trim_start();
+                let whole_word = !before.is_some_and(|b| is_name_byte(b) || b == b'.')
+                    && !rest.as_bytes().first().copied().is_some_and(is_name_byte);
+                whole_word && !rest.starts_with('.')
+            })
+    })
+}
+
+/// Where the Tera tags of a template are (`{{ }}`, `{% %}`, `{# #}`), delimiters included; one
+/// left open runs to the end.
+pub fn tera_tags(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut rest = 0;
+    std::iter::from_fn(move || {
+        let bytes = text.as_bytes();
+        let mut at = rest;
+        loop {
+            let open = at + memchr::memchr(b'{', bytes.get(at..)?)?;
+            let close = match bytes.get(open + 1) {
+                Some(b'{') => "}}",
+                Some(b'%') => "%}",
+                Some(b'#') => "#}",
+                _ => {
+                    at = open + 1;
+                    continue;
+                }
+            };
+            let end = text[open + 2..]
+                .find(close)
+                .map_or(text.len(), |found| open + 2 + found + 2);
+            rest = end;
+            return Some(open..end);
+        }
+    })
+}
+
 /// Each tag's link as templates see it, made once for the site and shared by every page, list
 /// entry and feed entry that shows the tag: making them for each took 1% of a build.
 #[derive(Default)]
@@ -1154,7 +1227,7 @@ impl<'a> PageContext<'a> {
         site: &'a Site,
         page: &'a Page,
         markdown: &'a RenderedMarkdown,
-        links: &TagLinks,
+        shared: &Shared,
     ) -> Self {
         PageContext {
             kind: match page.kind {
@@ -1172,12 +1245,16 @@ impl<'a> PageContext<'a> {
             permalink: site.permalink(&page.path),
             content: &markdown.html,
             summary: &markdown.summary,
-            toc: &markdown.toc,
+            toc: if shared.table_of_contents {
+                &markdown.toc
+            } else {
+                &[]
+            },
             word_count: markdown.word_count,
             reading_time: reading_time(markdown.word_count),
             date: page.date.as_ref().map(DateContext::from),
             updated: page.updated.as_ref().map(DateContext::from),
-            tags: links.of(site, &page.tags),
+            tags: shared.tag_links.of(site, &page.tags),
             draft: page.draft,
             source: page.display_path.to_string_lossy().replace('\\', "/"),
             image: image_url(site, page.image.as_deref()),
@@ -1387,5 +1464,40 @@ mod tests {
             ours.starts_with("<p>A paragraph longer than a short string.</p>|&lt;p&gt;"),
             "{ours}"
         );
+    }
+
+    #[test]
+    fn a_table_of_contents_is_made_for_any_template_that_may_read_it() {
+        for template in [
+            "{% for entry in page.toc %}{{ entry.title }}{% endfor %}",
+            "{{ page.toc | length }}",
+            "{% if page [\"toc\"] %}x{% endif %}",
+            "{{ page | json_encode }}",
+            "{{ macros::contents(of=page) }}",
+            "{% set p = page %}{{ p.toc }}",
+            "{% for key, value in page %}{{ key }}{% endfor %}",
+            "{{ page?.toc }}",
+            "{{ __tera_context }}",
+            "{{ page.title }} {% if toc %}{% endif %}",
+        ] {
+            assert!(may_show_table_of_contents(template), "{template}");
+        }
+        for template in [
+            "<p>This page has no table of contents: autocomplete, tocsin.</p>",
+            "{{ page.title }} {{ page.content | safe }} {{ pages | length }} {{ site.page }}",
+            "<a aria-current=\"page\" href=\"{{ page.url }}\">{{ item.toc_label }}</a>",
+            "{# The contact page: shows page.toc one day #}",
+        ] {
+            assert!(!may_show_table_of_contents(template), "{template}");
+        }
+        let built_in = BUILT_IN_TEMPLATES.iter().map(|(_, text)| *text);
+        assert!(!built_in.clone().any(may_show_table_of_contents));
+    }
+
+    #[test]
+    fn tera_tags_are_found_with_their_delimiters() {
+        let text = "a {{ b }} {c} {% d %}{# e #} {{ open";
+        let tags: Vec<&str> = tera_tags(text).map(|range| &text[range]).collect();
+        assert_eq!(tags, ["{{ b }}", "{% d %}", "{# e #}", "{{ open"]);
     }
 }

@@ -1,6 +1,6 @@
-//! The pages that list articles and tags, checked by parsing what a build renders: the order of
-//! the lists and the names tags are shown with, which the build computes once for the whole site
-//! and shares between pages.
+//! The values templates are given, checked by parsing what a build renders: the order of the
+//! lists, the names tags are shown with (made once for the whole site and shared between pages)
+//! and the table of contents (made only when a template may show it).
 
 mod fixture;
 
@@ -12,6 +12,14 @@ use scraper::Html;
 
 /// Builds a site of the given articles (`name`, front matter lines) in memory.
 fn render(articles: &[(&str, &str)]) -> build::RenderedSite {
+    render_with_templates(articles, &[])
+}
+
+/// Like `render`, with templates of the site's own (`name`, text).
+fn render_with_templates(
+    articles: &[(&str, &str)],
+    templates: &[(&str, &str)],
+) -> build::RenderedSite {
     let dir = tempfile::Builder::new()
         .prefix("aimsite-lists-")
         .tempdir()
@@ -21,8 +29,15 @@ fn render(articles: &[(&str, &str)]) -> build::RenderedSite {
     fs::write(root.join("site.toml"), SITE_TOML).expect("write");
     fs::write(root.join("content/_index.md"), HOME).expect("write");
     for (name, front) in articles {
-        let text = format!("+++\n{front}\n+++\n\nThe text of {name}.\n");
+        let text = format!(
+            "+++\n{front}\n+++\n\nThe text of {name}.\n\n## First\n\n### Inner\n\n## Second\n"
+        );
         fs::write(root.join(format!("content/articles/{name}.md")), text).expect("write");
+    }
+    for (name, text) in templates {
+        let path = root.join("templates").join(name);
+        fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+        fs::write(path, text).expect("write");
     }
     build::render(&BuildOptions::new(&root)).unwrap_or_else(|error| panic!("{error}"))
 }
@@ -102,4 +117,40 @@ fn articles_are_listed_newest_first_then_by_weight_and_title() {
             "{list}"
         );
     }
+}
+
+#[test]
+fn a_template_that_shows_the_table_of_contents_gets_it() {
+    let contents = "{% extends \"base.html\" %}{% block main %}<nav>\
+        {% for entry in page.toc %}<a href=\"#{{ entry.id }}\">{{ entry.title }}</a>\
+        {% for inner in entry.children %}<a class=\"inner\" href=\"#{{ inner.id }}\">{{ inner.title }}</a>{% endfor %}\
+        {% endfor %}</nav>{{ page.content | safe }}{% endblock main %}";
+    let site = render_with_templates(
+        &[("one", "title = \"One\"\ndate = 2024-01-01")],
+        &[("article.html", contents)],
+    );
+    let one = page(&site, "articles/one/index.html");
+    assert_eq!(texts(&one, "nav a"), ["First", "Inner", "Second"]);
+    assert_eq!(texts(&one, "nav a.inner"), ["Inner"]);
+    let targets: Vec<&str> = one
+        .select(&selector("nav a"))
+        .filter_map(|link| link.value().attr("href"))
+        .collect();
+    assert_eq!(targets, ["#first", "#inner", "#second"]);
+
+    // Reached without naming it, through the whole page.
+    let fields = "{% for key, value in page %}{% if value is iterable %}{{ key }}={{ value | length }};{% endif %}{% endfor %}";
+    let site = render_with_templates(
+        &[("one", "title = \"One\"\ndate = 2024-01-01")],
+        &[("article.html", fields)],
+    );
+    let file = site
+        .files
+        .iter()
+        .find(|file| file.path == "articles/one/index.html")
+        .expect("the article");
+    let aimsite::output::Contents::Text(text) = &file.contents else {
+        panic!("not text");
+    };
+    assert!(text.split(';').any(|field| field == "toc=2"), "{text}");
 }
