@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -440,34 +439,19 @@ fn render_with(
     };
 
     let caching = cache.is_some();
-    let mut jobs = jobs(site, rendered_early);
-    // The pages that list every article take far longer than the rest: started first, and the
-    // rest in order of size, one per task, so that no thread is left alone with a long one at
-    // the end.
-    jobs.sort_by_key(|job| std::cmp::Reverse(job.entries(site)));
-    let results = Mutex::new(Vec::with_capacity(jobs.len()));
-    rayon::scope_fifo(|scope| {
-        for job in &jobs {
-            let (lists, previous, results) = (&lists, &previous, &results);
-            scope.spawn_fifo(move |_| {
-                let handed_on: HandedOn = render_job(
-                    job, site, templates, lists, previous, caching,
-                )
-                .map(|(file, cached)| {
-                    let path = file.path.clone();
-                    sink(file, caching && cached.is_none());
-                    (path, cached)
-                });
-                results
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .push(handed_on);
-            });
-        }
-    });
-    let results = results
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let results: Vec<HandedOn> = jobs(site, rendered_early)
+        .par_iter()
+        // One job per task: the pages that list every article take far longer than the rest.
+        .with_max_len(1)
+        .map(|job| render_job(job, site, templates, &lists, &previous, caching))
+        .map(|result| {
+            result.map(|(file, cached)| {
+                let path = file.path.clone();
+                sink(file, caching && cached.is_none());
+                (path, cached)
+            })
+        })
+        .collect();
     let mut previous = previous;
     let mut problems = Diagnostics::default();
     for result in results {
@@ -839,22 +823,6 @@ impl<'s> Job<'s> {
                     capacity,
                 }
             }
-        }
-    }
-
-    /// How many entries the job's page lists: about how long it takes to render.
-    fn entries(&self, site: &Site) -> usize {
-        match *self {
-            Job::Content(index) => match site.pages[index].kind {
-                SourceKind::Home | SourceKind::ArticleList => site.articles.len(),
-                SourceKind::Article | SourceKind::Page => 0,
-            },
-            Job::ArticleList => site.articles.len(),
-            Job::Tag(index) => site.tags[index].articles.len(),
-            Job::TagIndex => site.tags.len(),
-            Job::Feed => feed_articles(site).count(),
-            Job::Sitemap => site.pages.len(),
-            Job::NotFound | Job::Robots | Job::Alias(..) => 0,
         }
     }
 
