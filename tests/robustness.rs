@@ -561,14 +561,7 @@ fn many_equal_headings_get_unique_ids_in_linear_time() {
 }
 
 fn library_site(body: &str) -> (tempfile::TempDir, BuildOptions) {
-    let dir = tempfile::Builder::new()
-        .prefix("aimsite-robustness-")
-        .tempdir()
-        .expect("temporary folder");
-    let root = dir.path().join("site");
-    fs::create_dir_all(root.join("content/articles")).expect("mkdir");
-    fs::write(root.join("site.toml"), SITE_TOML).expect("write");
-    fs::write(root.join("content/_index.md"), HOME).expect("write");
+    let (dir, root) = minimal_site("aimsite-robustness-");
     fs::write(
         root.join("content/articles/long.md"),
         format!("+++\ntitle = \"Long\"\n+++\n\n## Here\n\n<span id=\"raw\">raw</span>\n\n{body}\n"),

@@ -7,7 +7,7 @@ mod fixture;
 use std::fs;
 
 use aimsite::build::{self, BuildOptions};
-use fixture::{HOME, SITE_TOML, selector};
+use fixture::{minimal_site, selector};
 use scraper::Html;
 
 /// Builds a site of the given articles (`name`, front matter lines) in memory.
@@ -20,14 +20,7 @@ fn render_with_templates(
     articles: &[(&str, &str)],
     templates: &[(&str, &str)],
 ) -> build::RenderedSite {
-    let dir = tempfile::Builder::new()
-        .prefix("aimsite-lists-")
-        .tempdir()
-        .expect("temporary folder");
-    let root = dir.path().join("site");
-    fs::create_dir_all(root.join("content/articles")).expect("mkdir");
-    fs::write(root.join("site.toml"), SITE_TOML).expect("write");
-    fs::write(root.join("content/_index.md"), HOME).expect("write");
+    let (_dir, root) = minimal_site("aimsite-template-values-");
     for (name, front) in articles {
         let text = format!(
             "+++\n{front}\n+++\n\nThe text of {name}.\n\n## First\n\n### Inner\n\n## Second\n"
