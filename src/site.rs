@@ -2,9 +2,10 @@
 //! list, the tags, and the checks that need the whole site (links, duplicate URLs, templates).
 //! Pure: no I/O.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ahash::{AHashMap, AHashSet};
@@ -763,14 +764,14 @@ fn sorted_articles(pages: &[Page]) -> Vec<usize> {
 /// The tags, by slug, each with its articles in the order of `articles` and the name the first
 /// of them gives it.
 fn collect_tags(pages: &[Page], articles: &[usize]) -> Vec<Tag> {
-    let mut rank = vec![usize::MAX; pages.len()];
+    let mut ranks = vec![usize::MAX; pages.len()];
     for (position, &index) in articles.iter().enumerate() {
-        rank[index] = position;
+        ranks[index] = position;
     }
     // Pages are read in their order in memory, and each tag's articles sorted after: following
     // `articles` reached all over memory, on one thread.
     let mut tagged: AHashMap<&str, Vec<(usize, &str)>> = AHashMap::new();
-    for (page, &rank) in pages.iter().zip(&rank) {
+    for (page, &rank) in pages.iter().zip(&ranks) {
         if rank == usize::MAX {
             continue;
         }
@@ -815,8 +816,6 @@ fn check_output_paths(pages: &[Page], tags: &[Tag], copies: &[Asset], problems: 
             );
         }
     }
-    use std::borrow::Cow;
-    use std::path::Path;
     let mut owners: AHashMap<String, Cow<'_, Path>> =
         AHashMap::with_capacity(pages.len() + tags.len() + copies.len() + 3);
     let generated = [

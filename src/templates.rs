@@ -1041,11 +1041,11 @@ struct TagLinkContext<'a> {
 }
 
 impl<'a> TagLinkContext<'a> {
-    fn new(site: &Site, tag: &'a TagName) -> Self {
+    fn new(site: &Site, name: &'a str, slug: &'a str) -> Self {
         TagLinkContext {
-            name: &tag.name,
-            slug: &tag.slug,
-            url: site.tag_url(&tag.slug),
+            name,
+            slug,
+            url: site.tag_url(slug),
         }
     }
 }
@@ -1124,12 +1124,9 @@ struct TagLinks(ahash::AHashMap<String, (String, Value)>);
 impl TagLinks {
     fn new(site: &Site) -> Self {
         let links = site.tags.iter().map(|tag| {
-            let name = TagName {
-                name: tag.name.clone(),
-                slug: tag.slug.clone(),
-            };
-            let link = Value::from_serializable(&TagLinkContext::new(site, &name));
-            (name.slug, (name.name, link))
+            let link = TagLinkContext::new(site, &tag.name, &tag.slug);
+            let link = Value::from_serializable(&link);
+            (tag.slug.clone(), (tag.name.clone(), link))
         });
         TagLinks(links.collect())
     }
@@ -1140,7 +1137,7 @@ impl TagLinks {
         tags.iter()
             .map(|tag| match self.0.get(&tag.slug) {
                 Some((name, link)) if *name == tag.name => link.clone(),
-                _ => Value::from_serializable(&TagLinkContext::new(site, tag)),
+                _ => Value::from_serializable(&TagLinkContext::new(site, &tag.name, &tag.slug)),
             })
             .collect()
     }
