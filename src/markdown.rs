@@ -155,12 +155,18 @@ impl<'a, 'r> Renderer<'a, 'r> {
     fn push(&mut self, event: Event<'a>) {
         let at_top_level = self.depth == 0;
         match &event {
-            Event::Start(_) => self.depth += 1,
+            Event::Start(tag) => {
+                self.depth += 1;
+                if let Tag::Table(alignments) = tag {
+                    self.may_have_style |= alignments.iter().any(|a| *a != Alignment::None);
+                }
+            }
             Event::End(_) => {
                 self.depth = self.depth.saturating_sub(1);
                 // Words in separate blocks must not run together.
                 self.words.separate();
             }
+            Event::Html(_) | Event::InlineHtml(_) => self.may_have_style = true,
             _ => {}
         }
         match event {
@@ -231,15 +237,6 @@ impl<'a, 'r> Renderer<'a, 'r> {
             }
             Event::Html(ref html) if html.trim() == MORE_MARKER && self.more_marker.is_none() => {
                 self.more_marker = Some(self.events.len());
-                self.may_have_style = true;
-                self.emit(event);
-            }
-            Event::Start(Tag::Table(ref alignments)) => {
-                self.may_have_style |= alignments.iter().any(|a| *a != Alignment::None);
-                self.emit(event);
-            }
-            Event::Html(_) | Event::InlineHtml(_) => {
-                self.may_have_style = true;
                 self.emit(event);
             }
             Event::Start(Tag::Paragraph) => {

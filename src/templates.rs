@@ -1040,16 +1040,6 @@ struct TagLinkContext<'a> {
     url: String,
 }
 
-impl<'a> TagLinkContext<'a> {
-    fn new(site: &Site, name: &'a str, slug: &'a str) -> Self {
-        TagLinkContext {
-            name,
-            slug,
-            url: site.tag_url(slug),
-        }
-    }
-}
-
 /// What every page's context shares.
 struct Shared {
     /// The links of the site bound last (`register_site_functions`).
@@ -1124,8 +1114,7 @@ struct TagLinks(ahash::AHashMap<String, (String, Value)>);
 impl TagLinks {
     fn new(site: &Site) -> Self {
         let links = site.tags.iter().map(|tag| {
-            let link = TagLinkContext::new(site, &tag.name, &tag.slug);
-            let link = Value::from_serializable(&link);
+            let link = TagLinks::link(site, &tag.name, &tag.slug);
             (tag.slug.clone(), (tag.name.clone(), link))
         });
         TagLinks(links.collect())
@@ -1137,9 +1126,17 @@ impl TagLinks {
         tags.iter()
             .map(|tag| match self.0.get(&tag.slug) {
                 Some((name, link)) if *name == tag.name => link.clone(),
-                _ => Value::from_serializable(&TagLinkContext::new(site, &tag.name, &tag.slug)),
+                _ => TagLinks::link(site, &tag.name, &tag.slug),
             })
             .collect()
+    }
+
+    fn link(site: &Site, name: &str, slug: &str) -> Value {
+        Value::from_serializable(&TagLinkContext {
+            name,
+            slug,
+            url: site.tag_url(slug),
+        })
     }
 }
 
