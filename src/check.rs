@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use html5gum::{DefaultEmitter, Token, Tokenizer};
+use html5gum::Token;
+
+use crate::html::tokens;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde::Serialize;
 
@@ -170,13 +172,6 @@ struct Heading {
     level: u8,
     id: Option<String>,
     tag: String,
-}
-
-fn tokens(html: &str) -> impl Iterator<Item = Token<usize>> + '_ {
-    let mut emitter = DefaultEmitter::<usize>::new_with_span();
-    // Without this, the text of <script> and <style> would be read as markup.
-    emitter.naively_switch_states(true);
-    Tokenizer::new_with_emitter(html, emitter).flatten()
 }
 
 /// Attributes that hold a URL, by element.
@@ -685,113 +680,38 @@ enum Target {
     },
 }
 
-/// Resolves a URL found in the output file `from` (such as `articles/a/index.html`).
+/// Resolves a URL found in the output file `from` (such as `articles/a/index.html`) as a
+/// browser does, against the page's own URL.
 fn internal_target(url: &str, from: &str, base_url: &crate::config::BaseUrl) -> Target {
     let url = url.trim();
     if url.is_empty() || url.starts_with("@/") {
         return Target::External;
     }
-    if let Some(fragment) = url.strip_prefix('#') {
-        return Target::Internal {
-            path: from.to_string(),
-            fragment: Some(percent_decode(fragment)),
-        };
-    }
-    let (without_fragment, fragment) = match url.split_once('#') {
-        Some((rest, fragment)) => (rest, Some(percent_decode(fragment))),
-        None => (url, None),
-    };
-    let without_query = without_fragment
-        .split_once('?')
-        .map_or(without_fragment, |(path, _)| path);
-    let absolute = if let Some(rest) = strip_prefix_ignore_case(without_query, &base_url.origin) {
-        if !(rest.is_empty() || rest.starts_with('/')) {
-            return Target::External;
-        }
-        if rest.is_empty() { "/" } else { rest }.to_string()
-    } else if without_query.starts_with("//") || has_scheme(without_query) {
+    let Ok(resolved) = base_url.url.join(from).and_then(|page| page.join(url)) else {
         return Target::External;
-    } else if without_query.starts_with('/') {
-        without_query.to_string()
-    } else {
-        // Relative to the folder of the page.
-        let folder = from.rsplit_once('/').map_or("", |(folder, _)| folder);
-        format!(
-            "{}/{folder}/{without_query}",
-            base_url.path.trim_end_matches('/')
-        )
     };
-    let Some(below_base) = absolute.strip_prefix(&base_url.path).or_else(|| {
-        (absolute.clone() + "/")
-            .strip_prefix(&base_url.path)
-            .map(|_| "")
-    }) else {
-        return Target::OutsideBasePath;
+    // Another scheme (`mailto:`, `tel:`) or host: another site.
+    if resolved.origin() != base_url.url.origin() {
+        return Target::External;
+    }
+    let path = resolved.path();
+    let below_base = match path.strip_prefix(&base_url.path) {
+        Some(below) => below,
+        // The base path without its final `/`.
+        None if base_url.path.strip_suffix('/') == Some(path) => "",
+        None => return Target::OutsideBasePath,
     };
-    let mut parts: Vec<String> = Vec::new();
-    for part in below_base.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    return Target::OutsideBasePath;
-                }
-            }
-            part => parts.push(percent_decode(part)),
-        }
-    }
-    let mut path = parts.join("/");
-    let ends_in_folder = below_base.is_empty()
-        || below_base.ends_with('/')
-        || below_base.ends_with("/.")
-        || below_base.ends_with("/..");
-    if ends_in_folder && !path.is_empty() {
-        path.push('/');
-    }
-    Target::Internal { path, fragment }
-}
-
-fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
-    let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
-}
-
-/// `mailto:`, `https:`, `tel:`...: a scheme is letters, digits, `+`, `-`, `.` before a `:`.
-fn has_scheme(url: &str) -> bool {
-    match url.split_once(':') {
-        Some((scheme, _)) => {
-            !scheme.is_empty()
-                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                && !scheme.contains('/')
-        }
-        None => false,
+    Target::Internal {
+        path: percent_decode(below_base),
+        fragment: resolved.fragment().map(percent_decode),
     }
 }
 
 /// `%20` and the like decoded; invalid sequences are kept as they are.
-pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(byte) = bytes
-                .get(i + 1..i + 3)
-                .and_then(|hex| std::str::from_utf8(hex).ok())
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            decoded.push(byte);
-            i += 3;
-        } else {
-            decoded.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -854,10 +774,8 @@ mod tests {
             target("#top", "a/index.html", base),
             internal("a/index.html", Some("top"))
         );
-        assert_eq!(
-            target("../../..", "a/index.html", base),
-            Target::OutsideBasePath
-        );
+        // As a browser does, `..` stops at the host's root.
+        assert_eq!(target("../../..", "a/index.html", base), internal("", None));
         let sub = "https://a.github.io/site/";
         assert_eq!(
             target("/site/articles/", "index.html", sub),
@@ -866,6 +784,10 @@ mod tests {
         assert_eq!(target("/site", "index.html", sub), internal("", None));
         assert_eq!(
             target("/other/", "index.html", sub),
+            Target::OutsideBasePath
+        );
+        assert_eq!(
+            target("../../..", "a/index.html", sub),
             Target::OutsideBasePath
         );
         assert_eq!(

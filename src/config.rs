@@ -141,43 +141,33 @@ pub struct BaseUrl {
     pub origin: String,
     /// The path, starting and ending with `/`: `/` or `/aimtowin/`.
     pub path: String,
+    /// The whole base URL, ending in `/`, for resolving links as a browser does.
+    pub url: url::Url,
 }
 
 impl BaseUrl {
-    /// Parses an absolute http(s) URL; says what is wrong otherwise.
-    pub fn parse(url: &str) -> Result<BaseUrl, String> {
-        let url = url.trim();
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| format!("`{url}` is not an absolute URL"))?;
-        if scheme != "https" && scheme != "http" {
-            return Err(format!("`{url}` must start with https:// or http://"));
-        }
-        let (host, path) = match rest.find(['/', '?', '#']) {
-            Some(i) => rest.split_at(i),
-            None => (rest, "/"),
-        };
-        let host_is_valid = !host.is_empty()
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c));
-        if !host_is_valid {
-            return Err(format!("`{url}` has no valid host name"));
-        }
-        if path.contains(['?', '#']) || path.chars().any(char::is_whitespace) {
+    /// Parses an absolute http(s) URL written as it would be sent: characters that a URL must
+    /// percent-encode (spaces, quotes, `<`) are refused rather than encoded, since the base URL
+    /// is written as it is into `_headers` and `robots.txt`. Says what is wrong otherwise.
+    pub fn parse(text: &str) -> Result<BaseUrl, String> {
+        let mut url = web_url(text)?;
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
             return Err(format!(
-                "`{url}` may only have a path after the host, without spaces, `?` or `#`"
+                "`{}` may only have a path after the host, without `?`, `#` or a user name",
+                text.trim()
             ));
         }
-        let trimmed = path.trim_matches('/');
+        let trimmed = url.path().trim_matches('/');
         let path = if trimmed.is_empty() {
             "/".to_string()
         } else {
             format!("/{trimmed}/")
         };
+        url.set_path(&path);
         Ok(BaseUrl {
-            origin: format!("{scheme}://{}", host.to_ascii_lowercase()),
+            origin: url.origin().ascii_serialization(),
             path,
+            url,
         })
     }
 
@@ -194,10 +184,36 @@ impl BaseUrl {
 
     /// Whether the host is a placeholder of the `example.com` family.
     pub fn is_placeholder(&self) -> bool {
-        let host = self.origin.split_once("://").map_or("", |(_, host)| host);
-        let host = host.split(':').next().unwrap_or(host);
-        is_placeholder_domain(host)
+        self.url.host_str().is_some_and(is_placeholder_domain)
     }
+}
+
+/// An absolute http(s) URL with a host, written as it would be sent (see `BaseUrl::parse`):
+/// the addresses that settings give for other sites (a form's action, a script).
+pub fn web_url(text: &str) -> Result<url::Url, String> {
+    let text = text.trim();
+    if let Some(bad) = text.chars().find(|&c| !is_url_character(c)) {
+        return Err(format!(
+            "`{text}` contains `{}`, which cannot be written in a URL as it is",
+            bad.escape_debug()
+        ));
+    }
+    let url = url::Url::parse(text).map_err(|error| match error {
+        url::ParseError::RelativeUrlWithoutBase => format!("`{text}` is not an absolute URL"),
+        error => format!("`{text}` is not a valid URL: {error}"),
+    })?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(format!("`{text}` must start with https:// or http://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{text}` has no valid host name"));
+    }
+    Ok(url)
+}
+
+/// Whether a character may stand in a URL as it is (RFC 3986: unreserved, reserved, `%`).
+fn is_url_character(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c)
 }
 
 /// `example.com`, `example.org`, `example.net`, `example` and their subdomains (RFC 2606).
@@ -458,6 +474,11 @@ mod tests {
         assert!(BaseUrl::parse("example.com").is_err());
         assert!(BaseUrl::parse("ftp://example.com").is_err());
         assert!(BaseUrl::parse("https://exa mple.com/").is_err());
+        assert!(BaseUrl::parse("https://a.com/\"><script>").is_err());
+        assert!(BaseUrl::parse("https://a.com/?q").is_err());
+        assert!(BaseUrl::parse("https://user@a.com/").is_err());
+        let url = BaseUrl::parse("http://LOCALHOST:8080").unwrap();
+        assert_eq!(url.absolute(), "http://localhost:8080/");
     }
 
     #[test]

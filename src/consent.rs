@@ -15,11 +15,11 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
-use pulldown_cmark::{Event, Options, Parser, Tag};
+use pulldown_cmark::{Event, Parser, Tag};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::config::{Settings, SettingsFile};
+use crate::config::{Settings, SettingsFile, web_url};
 use crate::content::{Asset, SourcePage};
 use crate::diagnostics::{Diagnostic, Diagnostics, closest};
 use crate::output::Contents;
@@ -436,7 +436,7 @@ pub fn settings(
     );
     let script = analytics_key(
         raw.plausible_script,
-        |url| url.starts_with("https://") && !url.contains(char::is_whitespace),
+        |url| web_url(url).is_ok_and(|url| url.scheme() == "https"),
         "give the https:// URL of Plausible's script, such as \"https://plausible.io/js/script.js\"",
     );
     if !script.is_empty() {
@@ -564,11 +564,9 @@ fn is_category_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c))
 }
 
+/// A domain name with at least two labels, such as `aimtowin.com`.
 fn is_host_name(host: &str) -> bool {
-    host.contains('.')
-        && host.split('.').all(|part| {
-            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
+    matches!(url::Host::parse(host), Ok(url::Host::Domain(domain)) if domain.eq_ignore_ascii_case(host) && domain.contains('.'))
 }
 
 fn is_ga4_id(id: &str) -> bool {
@@ -703,13 +701,8 @@ fn markdown_problems(
     body: &str,
     consent: &ConsentSettings,
 ) -> Vec<(Range<usize>, AttributeProblem)> {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES;
     let mut problems = Vec::new();
-    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+    for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
         if matches!(event, Event::Start(Tag::HtmlBlock) | Event::InlineHtml(_)) {
             let html = &body[range.clone()];
             for (span, problem) in html_problems(html, consent) {
@@ -747,7 +740,7 @@ fn mask_tera(text: &str) -> String {
 fn html_problems(html: &str, consent: &ConsentSettings) -> Vec<(Range<usize>, AttributeProblem)> {
     let mut problems = Vec::new();
     for element in start_tags(html) {
-        let Some(attribute) = element.attribute("data-consent") else {
+        let Some(attribute) = element.attribute(html, "data-consent") else {
             continue;
         };
         let span = attribute.value_span.clone();
@@ -795,10 +788,10 @@ fn html_problems(html: &str, consent: &ConsentSettings) -> Vec<(Range<usize>, At
             };
             problem(format!("unknown consent category `{category}`"), &help);
         }
-        match element.name.to_ascii_lowercase().as_str() {
+        match element.name.as_str() {
             "script" => {
                 let is_text = element
-                    .attribute("type")
+                    .attribute(html, "type")
                     .is_some_and(|t| t.value.trim().eq_ignore_ascii_case("text/plain"));
                 if !is_text {
                     problem(
@@ -806,7 +799,7 @@ fn html_problems(html: &str, consent: &ConsentSettings) -> Vec<(Range<usize>, At
                         "add `type=\"text/plain\"`: the banner runs it once the visitor consents",
                     );
                 }
-                if element.attribute("src").is_some() {
+                if element.attribute(html, "src").is_some() {
                     problem(
                         "a gated script gives its file in `data-src`, not `src`".into(),
                         "rename `src` to `data-src`",
@@ -814,12 +807,12 @@ fn html_problems(html: &str, consent: &ConsentSettings) -> Vec<(Range<usize>, At
                 }
             }
             "iframe" => {
-                if element.attribute("src").is_some() {
+                if element.attribute(html, "src").is_some() {
                     problem(
                         "this frame would load before consent is given".into(),
                         "rename `src` to `data-src`: the frame loads once the visitor consents or asks for it",
                     );
-                } else if element.attribute("data-src").is_none() {
+                } else if element.attribute(html, "data-src").is_none() {
                     problem(
                         "a gated frame needs `data-src`".into(),
                         "give the address of the frame in `data-src`",
@@ -843,128 +836,63 @@ fn category_list(consent: &ConsentSettings) -> String {
         .join(", ")
 }
 
-struct StartTag<'a> {
-    name: &'a str,
-    attributes: Vec<Attribute<'a>>,
+/// A start tag of an HTML fragment, as the HTML tokenizer reads it.
+struct StartTag {
+    /// Lowercase, as HTML names are.
+    name: String,
+    attributes: std::collections::BTreeMap<Vec<u8>, html5gum::Spanned<html5gum::HtmlString, usize>>,
 }
 
-struct Attribute<'a> {
-    name: &'a str,
-    value: &'a str,
+/// An attribute's value and where it is written.
+struct Attribute {
+    value: String,
     /// The value's span, or the name's when there is no value.
     value_span: Range<usize>,
 }
 
-impl StartTag<'_> {
-    fn attribute(&self, name: &str) -> Option<&Attribute<'_>> {
-        self.attributes
-            .iter()
-            .find(|attribute| attribute.name.eq_ignore_ascii_case(name))
+impl StartTag {
+    fn attribute(&self, html: &str, name: &str) -> Option<Attribute> {
+        let attribute = self.attributes.get(name.as_bytes())?;
+        let written = attribute.span.start..attribute.span.end.min(html.len());
+        Some(Attribute {
+            value: String::from_utf8_lossy(&attribute.value).into_owned(),
+            value_span: value_span(html, written),
+        })
     }
 }
 
-/// The start tags of an HTML fragment with their attributes, skipping comments and the
-/// contents of `<script>` and `<style>`.
-fn start_tags(html: &str) -> Vec<StartTag<'_>> {
-    let bytes = html.as_bytes();
-    let mut tags = Vec::new();
-    let mut i = 0;
-    while let Some(at) = html[i..].find('<') {
-        i += at + 1;
-        if html[i..].starts_with("!--") {
-            i = html[i..].find("-->").map_or(html.len(), |end| i + end + 3);
-            continue;
+/// Where the value of the attribute written at `written` (`name="value"`) is, quotes left out.
+fn value_span(html: &str, written: Range<usize>) -> Range<usize> {
+    let text = html.get(written.clone()).unwrap_or_default();
+    let Some(equals) = text.find('=') else {
+        return written;
+    };
+    let after = &text[equals + 1..];
+    let value = after.trim_start();
+    let start = written.start + equals + 1 + (after.len() - value.len());
+    match value.chars().next() {
+        Some(quote @ ('"' | '\'')) => {
+            let length = value[1..].find(quote).unwrap_or(value.len() - 1);
+            start + 1..start + 1 + length
         }
-        if !bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
-            continue;
-        }
-        let name_start = i;
-        while bytes
-            .get(i)
-            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-')
-        {
-            i += 1;
-        }
-        let name = &html[name_start..i];
-        let mut attributes = Vec::new();
-        loop {
-            while bytes
-                .get(i)
-                .is_some_and(|b| b.is_ascii_whitespace() || *b == b'/')
-            {
-                i += 1;
-            }
-            match bytes.get(i) {
-                None => break,
-                Some(b'>') => {
-                    i += 1;
-                    break;
-                }
-                _ => {}
-            }
-            let attribute_start = i;
-            while bytes
-                .get(i)
-                .is_some_and(|b| !b.is_ascii_whitespace() && !b"=>/".contains(b))
-            {
-                i += 1;
-            }
-            if i == attribute_start {
-                i += 1;
-                continue;
-            }
-            let attribute_name = &html[attribute_start..i];
-            let mut j = i;
-            while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
-                j += 1;
-            }
-            let (value, value_span) = if bytes.get(j) == Some(&b'=') {
-                j += 1;
-                while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
-                    j += 1;
-                }
-                let (start, end, next) = match bytes.get(j) {
-                    Some(quote @ (b'"' | b'\'')) => {
-                        let end = html[j + 1..]
-                            .find(*quote as char)
-                            .map_or(html.len(), |at| j + 1 + at);
-                        (j + 1, end, (end + 1).min(html.len()))
-                    }
-                    _ => {
-                        let mut end = j;
-                        while bytes
-                            .get(end)
-                            .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'>')
-                        {
-                            end += 1;
-                        }
-                        (j, end, end)
-                    }
-                };
-                i = next;
-                (&html[start..end], start..end)
-            } else {
-                ("", attribute_start..i)
-            };
-            attributes.push(Attribute {
-                name: attribute_name,
-                value,
-                value_span,
-            });
-        }
-        let raw_text = ["script", "style"]
-            .iter()
-            .any(|tag| name.eq_ignore_ascii_case(tag));
-        tags.push(StartTag { name, attributes });
-        if raw_text {
-            let closing = format!("</{}", name.to_ascii_lowercase());
-            i = html[i..]
-                .to_ascii_lowercase()
-                .find(&closing)
-                .map_or(html.len(), |end| i + end);
-        }
+        _ => start..written.end,
     }
-    tags
+}
+
+/// The start tags of an HTML fragment, read by the tokenizer that reads the built pages
+/// (comments and the text of `<script>` and `<style>` are not markup).
+fn start_tags(html: &str) -> impl Iterator<Item = StartTag> + '_ {
+    crate::html::tokens(html).filter_map(|token| match token {
+        html5gum::Token::StartTag(tag) => Some(StartTag {
+            name: String::from_utf8_lossy(&tag.name).into_owned(),
+            attributes: tag
+                .attributes
+                .into_iter()
+                .map(|(name, value)| (name.0, value))
+                .collect(),
+        }),
+        _ => None,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1065,13 +993,12 @@ pub fn csp_allowances(consent: &ConsentSettings) -> Vec<(String, String)> {
     let mut allow = |directive: &str, source: &str| {
         allowances.push((directive.to_string(), source.to_string()));
     };
-    if !consent.analytics.plausible_domain.is_empty() {
-        let script = &consent.analytics.plausible_script;
-        let origin_end = script["https://".len()..]
-            .find('/')
-            .map_or(script.len(), |at| "https://".len() + at);
-        allow("script-src", &script[..origin_end]);
-        allow("connect-src", &script[..origin_end]);
+    if !consent.analytics.plausible_domain.is_empty()
+        && let Ok(script) = web_url(&consent.analytics.plausible_script)
+    {
+        let origin = script.origin().ascii_serialization();
+        allow("script-src", &origin);
+        allow("connect-src", &origin);
     }
     if !consent.analytics.ga4_id.is_empty() {
         allow("script-src", "https://www.googletagmanager.com");

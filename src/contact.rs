@@ -10,9 +10,10 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use toml::Spanned;
 
-use crate::config::{Settings, SettingsFile, is_placeholder_domain};
+use crate::config::{Settings, SettingsFile, is_placeholder_domain, web_url};
 use crate::diagnostics::{Diagnostic, Diagnostics, closest};
 use crate::site::Site;
 
@@ -101,7 +102,7 @@ pub enum Backend {
     Netlify,
     /// Any endpoint that accepts a POST of `application/x-www-form-urlencoded` fields.
     Custom {
-        action: String,
+        action: Box<url::Url>,
         fields: FieldNames,
         /// A hidden field carrying the thank-you page's URL, for endpoints that redirect to it.
         redirect_field: Option<String>,
@@ -623,14 +624,16 @@ fn backend(
                 );
                 return None;
             };
-            let url = action.get_ref().trim();
-            if let Err(message) = check_action_url(url) {
-                problems.push(file.error_at(action.span(), message).with_help(
-                    "give the absolute URL the form posts to, such as \"https://forms.aimtowin.com/contact\"",
-                ));
-                return None;
-            }
-            if let Some(host) = url_host(url) {
+            let url = match web_url(action.get_ref()) {
+                Ok(url) => url,
+                Err(message) => {
+                    problems.push(file.error_at(action.span(), message).with_help(
+                        "give the absolute URL the form posts to, such as \"https://forms.aimtowin.com/contact\"",
+                    ));
+                    return None;
+                }
+            };
+            if let Some(host) = url.host_str() {
                 if is_placeholder_domain(host) {
                     problems.push(
                         Diagnostic::warning(
@@ -640,7 +643,7 @@ fn backend(
                         .with_help("replace it with your form endpoint before publishing")
                         .at(&file.text, action.span()),
                     );
-                } else if url.starts_with("http://") && !is_loopback(host) {
+                } else if url.scheme() == "http" && !is_loopback(host) {
                     problems.push(
                         Diagnostic::warning(
                             &file.path,
@@ -678,7 +681,7 @@ fn backend(
                 }
             };
             Backend::Custom {
-                action: url.to_string(),
+                action: Box::new(url),
                 fields,
                 redirect_field,
             }
@@ -752,31 +755,6 @@ fn check_field_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_action_url(url: &str) -> Result<(), String> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| format!("`{url}` is not an absolute http(s) URL"))?;
-    let host = url_host(url).unwrap_or("");
-    if host.is_empty() || rest.chars().any(char::is_whitespace) {
-        return Err(format!("`{url}` is not a valid URL"));
-    }
-    Ok(())
-}
-
-/// The host of an http(s) URL, without the port.
-fn url_host(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    if host.starts_with('[') {
-        return host.split_inclusive(']').next();
-    }
-    host.split(':').next()
-}
-
 fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.starts_with("127.") || host == "[::1]"
 }
@@ -808,22 +786,12 @@ pub fn missing_thanks_page(site: &Site) -> Option<Diagnostic> {
 pub fn csp_allowances(contact: Option<&ContactSettings>) -> Vec<(String, String)> {
     let origin = match contact.map(|contact| &contact.backend) {
         Some(Backend::Formspree { .. }) => Some("https://formspree.io".to_string()),
-        Some(Backend::Custom { action, .. }) => url_origin(action),
+        Some(Backend::Custom { action, .. }) => Some(action.origin().ascii_serialization()),
         _ => None,
     };
     origin
         .map(|origin| vec![("form-action".to_string(), origin)])
         .unwrap_or_default()
-}
-
-/// `https://forms.example.net:8443` of `https://forms.example.net:8443/f/1?x`.
-fn url_origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_and_port = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    Some(format!("{scheme}://{}", host_and_port.to_ascii_lowercase()))
 }
 
 /// `site.contact`: what templates need to show the contact page.
@@ -1016,9 +984,9 @@ fn form_context(
             fields,
             redirect_field,
         } => {
-            form.action = action.clone();
+            form.action = action.to_string();
             form.fields = fields.clone();
-            form.third_party = url_host(action).map(str::to_string);
+            form.third_party = action.host_str().map(str::to_string);
             if let Some(field) = redirect_field {
                 form.hidden.push(attribute(field, thanks_permalink));
             }
@@ -1047,136 +1015,126 @@ fn character_references(text: &str) -> String {
     text.chars().map(|c| format!("&#{};", c as u32)).collect()
 }
 
-/// A JSON value, written by hand so that it can be made safe for a `<script>` element and so
-/// that the e-mail address can be written as escapes.
-enum Json {
-    Text(String),
-    /// A string written entirely as `\uXXXX` escapes, to keep it from address harvesters.
-    Hidden(String),
-    List(Vec<Json>),
-    Object(Vec<(&'static str, Json)>),
+/// The schema.org `Organization` with its address and a `ContactPoint`, fields in the order
+/// they always had. The e-mail address is written entirely as `\u` escapes, to keep it from
+/// address harvesters.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OrganizationData<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    telephone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<AddressData>,
+    contact_point: ContactPointData<'a>,
 }
 
-impl Json {
-    fn write(&self, out: &mut String) {
-        match self {
-            Json::Text(text) => {
-                out.push('"');
-                for c in text.chars() {
-                    match c {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        '\n' => out.push_str("\\n"),
-                        // `<`, `>` and `&` so that no `</script>` or `<!--` can appear.
-                        c if (c as u32) < 0x20
-                            || matches!(c, '<' | '>' | '&' | '\u{2028}' | '\u{2029}') =>
-                        {
-                            out.push_str(&format!("\\u{:04x}", c as u32));
-                        }
-                        c => out.push(c),
-                    }
-                }
-                out.push('"');
-            }
-            Json::Hidden(text) => {
-                out.push('"');
-                for unit in text.encode_utf16() {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-                out.push('"');
-            }
-            Json::List(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    item.write(out);
-                }
-                out.push(']');
-            }
-            Json::Object(members) => {
-                out.push('{');
-                for (i, (key, value)) in members.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    Json::Text((*key).to_string()).write(out);
-                    out.push(':');
-                    value.write(out);
-                }
-                out.push('}');
-            }
-        }
-    }
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContactPointData<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    contact_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    telephone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hours_available: Vec<HoursData<'a>>,
+    available_language: &'a str,
 }
 
-fn text(value: impl Into<String>) -> Json {
-    Json::Text(value.into())
+/// The parts of a `PostalAddress` that are given, each on one line.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AddressData {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    street_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address_locality: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address_region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    postal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address_country: Option<String>,
 }
 
-/// The schema.org `Organization` with its address and a `ContactPoint`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HoursData<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    day_of_week: Vec<String>,
+    opens: &'a str,
+    closes: &'a str,
+}
+
+/// A JSON string written entirely as `\u` escapes.
+fn hidden(text: &str) -> Option<Box<RawValue>> {
+    let escaped: String = text
+        .encode_utf16()
+        .map(|unit| format!("\\u{unit:04x}"))
+        .collect();
+    RawValue::from_string(format!("\"{escaped}\"")).ok()
+}
+
+/// The schema.org `Organization` with its address and a `ContactPoint`, as JSON safe to print
+/// inside `<script>`.
 fn json_ld(settings: &Settings, contact: &ContactSettings) -> String {
-    let mut point = vec![
-        ("@type", text("ContactPoint")),
-        ("contactType", text("customer service")),
-    ];
-    let mut organization = vec![
-        ("@context", text("https://schema.org")),
-        ("@type", text("Organization")),
-        ("name", text(&settings.title)),
-        ("url", text(settings.base_url.absolute())),
-    ];
-    if !settings.description.is_empty() {
-        organization.push(("description", text(&settings.description)));
-    }
-    if let Some(email) = &contact.email {
-        organization.push(("email", Json::Hidden(email.address())));
-        point.push(("email", Json::Hidden(email.address())));
-    }
-    if let Some(phone) = &contact.phone {
-        organization.push(("telephone", text(&phone.dial)));
-        point.push(("telephone", text(&phone.dial)));
-    }
-    if let Some(address) = &contact.address {
-        let mut members = vec![("@type", text("PostalAddress"))];
-        let parts = [
-            ("streetAddress", &address.street),
-            ("addressLocality", &address.locality),
-            ("addressRegion", &address.region),
-            ("postalCode", &address.postal_code),
-            ("addressCountry", &address.country),
-        ];
-        for (key, value) in parts {
-            if !value.is_empty() {
-                members.push((key, text(value.lines().collect::<Vec<_>>().join(", "))));
-            }
-        }
-        organization.push(("address", Json::Object(members)));
-    }
-    if !contact.hours.is_empty() {
-        let specifications = contact
-            .hours
-            .iter()
-            .map(|hours| {
-                Json::Object(vec![
-                    ("@type", text("OpeningHoursSpecification")),
-                    (
-                        "dayOfWeek",
-                        Json::List(hours.schema_days().into_iter().map(text).collect()),
-                    ),
-                    ("opens", text(&hours.opens)),
-                    ("closes", text(&hours.closes)),
-                ])
-            })
-            .collect();
-        point.push(("hoursAvailable", Json::List(specifications)));
-    }
-    point.push(("availableLanguage", text(&settings.language)));
-    organization.push(("contactPoint", Json::Object(point)));
-    let mut out = String::new();
-    Json::Object(organization).write(&mut out);
-    out
+    let email = contact.email.as_ref().map(EmailAddress::address);
+    let telephone = contact.phone.as_ref().map(|phone| phone.dial.as_str());
+    let one_line =
+        |value: &str| (!value.is_empty()).then(|| value.lines().collect::<Vec<_>>().join(", "));
+    let address = contact.address.as_ref().map(|address| AddressData {
+        kind: "PostalAddress",
+        street_address: one_line(&address.street),
+        address_locality: one_line(&address.locality),
+        address_region: one_line(&address.region),
+        postal_code: one_line(&address.postal_code),
+        address_country: one_line(&address.country),
+    });
+    let hours_available = contact
+        .hours
+        .iter()
+        .map(|hours| HoursData {
+            kind: "OpeningHoursSpecification",
+            day_of_week: hours.schema_days(),
+            opens: &hours.opens,
+            closes: &hours.closes,
+        })
+        .collect();
+    let organization = OrganizationData {
+        context: "https://schema.org",
+        kind: "Organization",
+        name: &settings.title,
+        url: settings.base_url.absolute(),
+        description: Some(settings.description.as_str()).filter(|text| !text.is_empty()),
+        email: email.as_deref().and_then(hidden),
+        telephone,
+        address,
+        contact_point: ContactPointData {
+            kind: "ContactPoint",
+            contact_type: "customer service",
+            email: email.as_deref().and_then(hidden),
+            telephone,
+            hours_available,
+            available_language: &settings.language,
+        },
+    };
+    let json = serde_json::to_string(&organization).unwrap_or_default();
+    crate::templates::script_safe_json(json)
 }
 
 #[cfg(test)]
@@ -1300,7 +1258,7 @@ mod tests {
         assert!(message.contains("needs the `action` URL"), "{message}");
         assert_eq!(line, 5);
         let (message, line) = problem("backend = \"custom\"\naction = \"/api/contact\"\n");
-        assert_eq!(message, "`/api/contact` is not an absolute http(s) URL");
+        assert_eq!(message, "`/api/contact` is not an absolute URL");
         assert_eq!(line, 6);
     }
 
@@ -1318,7 +1276,7 @@ mod tests {
         else {
             panic!("not custom");
         };
-        assert_eq!(action, "https://forms.aimtowin.com/c");
+        assert_eq!(action.as_str(), "https://forms.aimtowin.com/c");
         assert_eq!(fields.name, "full_name");
         assert_eq!(fields.email, "_replyto");
         assert_eq!(fields.message, "message");
@@ -1456,12 +1414,16 @@ mod tests {
 
     #[test]
     fn json_ld_cannot_close_its_script() {
-        let mut out = String::new();
-        text("</script><!--&").write(&mut out);
-        assert_eq!(out, "\"\\u003c/script\\u003e\\u003c!--\\u0026\"");
-        let mut out = String::new();
-        Json::Hidden("a@b".into()).write(&mut out);
-        assert_eq!(out, "\"\\u0061\\u0040\\u0062\"");
+        let context = context("email = \"a@b.com\"\nsubjects = [\"</script><!--&\"]\n");
+        assert!(!context.json_ld.contains('<'), "{}", context.json_ld);
+        let (mut settings, _) = parse("email = \"a@b.com\"\n").unwrap();
+        settings.title = "</script><!--&".into();
+        let json = json_ld(&settings, settings.contact.as_ref().unwrap());
+        assert!(
+            json.contains("\\u003c/script\\u003e\\u003c!--\\u0026"),
+            "{json}"
+        );
+        assert_eq!(hidden("a@b").unwrap().get(), "\"\\u0061\\u0040\\u0062\"");
     }
 
     #[test]

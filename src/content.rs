@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::value::Datetime;
 
+use crate::date::PageDate;
 use crate::diagnostics::{Diagnostic, Diagnostics, from_toml_error};
 use crate::output::Contents;
 
@@ -638,7 +639,7 @@ fn validate_front_matter(page: &SourcePage) -> Vec<Diagnostic> {
     }
     for (key, value) in [("date", &front.date), ("updated", &front.updated)] {
         if let Some(value) = value
-            && let Err(message) = Date::from_toml(value.get_ref())
+            && let Err(message) = PageDate::from_toml(value.get_ref())
         {
             problems.push(
                 page.front_error(value.span(), format!("invalid `{key}`: {message}"))
@@ -749,131 +750,6 @@ fn check_alias(alias: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A calendar date with an optional time of day, as front matter gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    pub year: u16,
-    pub month: u8,
-    pub day: u8,
-    /// Hours, minutes, seconds, when given.
-    pub time: Option<(u8, u8, u8)>,
-    /// Minutes east of UTC, when given.
-    pub offset_minutes: Option<i16>,
-}
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-impl Date {
-    pub fn from_toml(value: &Datetime) -> Result<Date, String> {
-        let date = value.date.ok_or("a time without a date")?;
-        let days_in_month = match date.month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if is_leap_year(date.year) => 29,
-            2 => 28,
-            month => return Err(format!("there is no month {month}")),
-        };
-        if date.day == 0 || date.day > days_in_month {
-            return Err(format!(
-                "{} {} has no day {}",
-                MONTHS[usize::from(date.month) - 1],
-                date.year,
-                date.day
-            ));
-        }
-        Ok(Date {
-            year: date.year,
-            month: date.month,
-            day: date.day,
-            time: value
-                .time
-                .map(|time| (time.hour, time.minute, time.second.unwrap_or(0))),
-            offset_minutes: value.offset.map(|offset| match offset {
-                toml::value::Offset::Z => 0,
-                toml::value::Offset::Custom { minutes } => minutes,
-            }),
-        })
-    }
-
-    /// `2020-02-10T00:00:00Z`, as feeds and structured data want it; a date without a time is
-    /// taken as midnight UTC.
-    pub fn rfc3339(&self) -> String {
-        let (hour, minute, second) = self.time.unwrap_or((0, 0, 0));
-        let mut text = self.iso();
-        text.push('T');
-        push_digits(&mut text, hour.into(), 2);
-        text.push(':');
-        push_digits(&mut text, minute.into(), 2);
-        text.push(':');
-        push_digits(&mut text, second.into(), 2);
-        match self.offset_minutes.unwrap_or(0) {
-            0 => text.push('Z'),
-            minutes => {
-                text.push(if minutes < 0 { '-' } else { '+' });
-                let minutes = minutes.unsigned_abs();
-                push_digits(&mut text, minutes / 60, 2);
-                text.push(':');
-                push_digits(&mut text, minutes % 60, 2);
-            }
-        }
-        text
-    }
-
-    /// `2020-02-10`.
-    pub fn iso(&self) -> String {
-        let mut text = String::with_capacity(25);
-        push_digits(&mut text, self.year, 4);
-        text.push('-');
-        push_digits(&mut text, self.month.into(), 2);
-        text.push('-');
-        push_digits(&mut text, self.day.into(), 2);
-        text
-    }
-
-    /// `10 February 2020`.
-    pub fn display(&self) -> String {
-        let mut text = String::with_capacity(20);
-        push_digits(&mut text, self.day.into(), 1);
-        text.push(' ');
-        text.push_str(MONTHS[usize::from(self.month) - 1]);
-        text.push(' ');
-        push_digits(&mut text, self.year, 1);
-        text
-    }
-}
-
-/// `value` in decimal with zeros in front up to `width` digits: what `{:0width$}` writes, without
-/// the formatting machinery, which took a tenth of the time spent building a page's context.
-fn push_digits(text: &mut String, value: u16, width: usize) {
-    let mut digits = [b'0'; 5];
-    let mut rest = value;
-    let mut start = digits.len();
-    while rest > 0 {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-    }
-    let start = start.min(digits.len() - width.clamp(1, digits.len()));
-    text.extend(digits[start..].iter().map(|&digit| char::from(digit)));
-}
-
-fn is_leap_year(year: u16) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -951,43 +827,6 @@ mod tests {
             assert_eq!(problem.location.unwrap().line, 3, "{slug}");
         }
         assert!(parse("+++\ntitle = \"A\"\nslug = \"my-article_2.0\"\n+++\n").is_ok());
-    }
-
-    #[test]
-    fn dates_format_for_people_and_machines() {
-        let date = Date {
-            year: 2020,
-            month: 2,
-            day: 1,
-            time: None,
-            offset_minutes: None,
-        };
-        assert_eq!(date.iso(), "2020-02-01");
-        assert_eq!(date.display(), "1 February 2020");
-        assert_eq!(date.rfc3339(), "2020-02-01T00:00:00Z");
-        let page = parse("+++\ntitle = \"A\"\ndate = 2020-02-01T09:30:00+05:30\n+++\n").unwrap();
-        let date = Date::from_toml(page.front.date.unwrap().get_ref()).unwrap();
-        assert_eq!(date.rfc3339(), "2020-02-01T09:30:00+05:30");
-        let page = parse("+++\ntitle = \"A\"\ndate = 0987-12-31T23:05:09-10:00\n+++\n").unwrap();
-        let date = Date::from_toml(page.front.date.unwrap().get_ref()).unwrap();
-        assert_eq!(date.iso(), "0987-12-31");
-        assert_eq!(date.display(), "31 December 987");
-        assert_eq!(date.rfc3339(), "0987-12-31T23:05:09-10:00");
-    }
-
-    #[test]
-    fn digits_are_padded_as_format_pads_them() {
-        for value in [0, 7, 10, 99, 100, 2026, 9999, 10000, u16::MAX] {
-            for width in 1..=5 {
-                let mut text = String::new();
-                push_digits(&mut text, value, width);
-                assert_eq!(
-                    text,
-                    format!("{value:0width$}"),
-                    "{value} in {width} digits"
-                );
-            }
-        }
     }
 
     #[test]

@@ -16,7 +16,9 @@ pub struct InlineCode {
     pub text: String,
 }
 
-fn tokens(html: &str) -> impl Iterator<Item = Token<usize>> + '_ {
+/// The tokens of an HTML text with their byte spans, read as a browser reads a page: the text of
+/// `<script>` and `<style>` elements is not markup.
+pub fn tokens(html: &str) -> impl Iterator<Item = Token<usize>> + '_ {
     let mut emitter = DefaultEmitter::<usize>::new_with_span();
     // Without this, the text of <script> and <style> would be read as markup.
     emitter.naively_switch_states(true);

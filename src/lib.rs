@@ -12,6 +12,7 @@ pub mod config;
 pub mod consent;
 pub mod contact;
 pub mod content;
+pub mod date;
 pub mod deploy;
 pub mod diagnostics;
 pub mod html;

@@ -222,8 +222,8 @@ fn run_check(options: &aimsite::check::CheckOptions, format: CheckFormat) -> Exi
 }
 
 fn run_new(root: &std::path::Path, title: &str, draft: bool) -> ExitCode {
-    use aimsite::scaffold::{self, Day};
-    match scaffold::new_article(root, title, draft, Day::today()) {
+    use aimsite::scaffold;
+    match scaffold::new_article(root, title, draft, aimsite::date::today()) {
         Ok(path) => {
             println!("{}", path.strip_prefix(".").unwrap_or(&path).display());
             ExitCode::SUCCESS
@@ -233,8 +233,8 @@ fn run_new(root: &std::path::Path, title: &str, draft: bool) -> ExitCode {
 }
 
 fn run_init(dir: &std::path::Path) -> ExitCode {
-    use aimsite::scaffold::{self, Day};
-    match scaffold::init(dir, Day::today()) {
+    use aimsite::scaffold;
+    match scaffold::init(dir, aimsite::date::today()) {
         Ok(files) => {
             println!(
                 "Created a new site in {} ({} files). Next:\n  cd {}\n  aimsite serve",

@@ -7,6 +7,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use jiff::civil::Date;
 use thiserror::Error;
 
 use crate::config::SETTINGS_FILE;
@@ -53,77 +54,12 @@ impl ScaffoldError {
     }
 }
 
-/// A calendar day, for the `date` of a new article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Day {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
-}
-
-impl Day {
-    /// Today in the computer's time zone (UTC where that cannot be known).
-    pub fn today() -> Day {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs() as i64);
-        local_day(now).unwrap_or_else(|| Day::from_days_since_epoch(now.div_euclid(86_400)))
-    }
-
-    /// The civil (proleptic Gregorian) date `days` days after 1970-01-01, after Howard Hinnant's
-    /// `civil_from_days`.
-    pub fn from_days_since_epoch(days: i64) -> Day {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let day_of_era = z.rem_euclid(146_097);
-        let year_of_era =
-            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let shifted_month = (5 * day_of_year + 2) / 153;
-        let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
-        let month = if shifted_month < 10 {
-            shifted_month + 3
-        } else {
-            shifted_month - 9
-        } as u32;
-        let year = (year_of_era + era * 400 + i64::from(month <= 2)) as i32;
-        Day { year, month, day }
-    }
-
-    /// `2020-02-10`, as front matter writes a date.
-    pub fn iso(&self) -> String {
-        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
-/// The local calendar day of a Unix time, from the C library's time zone rules.
-#[cfg(unix)]
-fn local_day(seconds: i64) -> Option<Day> {
-    let time = libc::time_t::try_from(seconds).ok()?;
-    // SAFETY: `tm` is plain data that `localtime_r` fills in; both pointers are valid for the call.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let filled = unsafe { libc::localtime_r(&time, &mut tm) };
-    if filled.is_null() {
-        return None;
-    }
-    Some(Day {
-        year: tm.tm_year + 1900,
-        month: u32::try_from(tm.tm_mon + 1).ok()?,
-        day: u32::try_from(tm.tm_mday).ok()?,
-    })
-}
-
-#[cfg(not(unix))]
-fn local_day(_seconds: i64) -> Option<Day> {
-    None
-}
-
 /// Creates `ROOT/content/articles/<slug>.md` for a new article and returns its path.
 pub fn new_article(
     root: &Path,
     title: &str,
     draft: bool,
-    today: Day,
+    today: Date,
 ) -> Result<PathBuf, ScaffoldError> {
     let title = title.trim();
     if !root.join(SETTINGS_FILE).is_file() {
@@ -141,35 +77,16 @@ pub fn new_article(
 }
 
 /// The text of a new article: front matter and a first heading.
-pub fn article_text(title: &str, draft: bool, today: Day) -> String {
+pub fn article_text(title: &str, draft: bool, today: Date) -> String {
     let mut text = format!(
-        "+++\ntitle = {}\ndescription = \"\"\ndate = {}\n",
-        toml_string(title),
-        today.iso()
+        "+++\ntitle = {}\ndescription = \"\"\ndate = {today}\n",
+        toml::Value::String(title.to_string())
     );
     if draft {
         text.push_str("draft = true\n");
     }
     text.push_str("+++\n\n## Introduction\n\n");
     text
-}
-
-/// A TOML basic string.
-fn toml_string(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\n' => quoted.push_str("\\n"),
-            '\t' => quoted.push_str("\\t"),
-            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
 }
 
 /// Writes a file that must not exist yet.
@@ -196,7 +113,7 @@ fn write_new(path: &Path, text: &[u8]) -> Result<(), ScaffoldError> {
 
 /// Creates a new site in `dir`, which must be new or empty (hidden entries such as `.git` are
 /// allowed). Returns the files created, relative to `dir`.
-pub fn init(dir: &Path, today: Day) -> Result<Vec<String>, ScaffoldError> {
+pub fn init(dir: &Path, today: Date) -> Result<Vec<String>, ScaffoldError> {
     if dir.exists() {
         if !dir.is_dir() {
             return Err(ScaffoldError::NotAFolder(dir.to_path_buf()));
@@ -238,7 +155,7 @@ pub fn init(dir: &Path, today: Day) -> Result<Vec<String>, ScaffoldError> {
 }
 
 /// The settings and pages of a new site: short, generic, and complete enough to pass `check`.
-fn starter_content(today: Day) -> Vec<(&'static str, String)> {
+fn starter_content(today: Date) -> Vec<(&'static str, String)> {
     let settings = r#"# The site's settings. The aimsite README, "Settings", describes every key.
 title = "My site"
 description = "A short description of the site, shown by search engines and in link previews."
@@ -286,7 +203,7 @@ Every article, newest first.
         r#"+++
 title = "Welcome"
 description = "The first article of the site, and how to write the next one."
-date = {}
+date = {today}
 tags = ["news"]
 +++
 
@@ -297,7 +214,6 @@ This is the first article. Its first paragraph is the summary that article lists
 Run `aimsite new "Title of the article"` to start an article, and `aimsite serve` to see it
 change as you write. Before publishing, `aimsite check` tells what needs fixing.
 "#,
-        today.iso()
     );
     let privacy = r#"+++
 title = "Privacy policy"
@@ -336,48 +252,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_dates_from_days() {
-        let day = |days| Day::from_days_since_epoch(days).iso();
-        assert_eq!(day(0), "1970-01-01");
-        assert_eq!(day(-1), "1969-12-31");
-        assert_eq!(day(18_302), "2020-02-10");
-        assert_eq!(day(11_016), "2000-02-29");
-        assert_eq!(day(11_017), "2000-03-01");
-        assert_eq!(day(19_782), "2024-02-29");
-        assert_eq!(day(20_088), "2024-12-31");
-        assert_eq!(day(-719_468), "0000-03-01");
-    }
-
-    #[test]
-    fn today_is_within_a_day_of_utc() {
-        let seconds = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        let utc = seconds / 86_400;
-        let today = Day::today().iso();
-        let near: Vec<String> = [utc - 1, utc, utc + 1]
-            .iter()
-            .map(|&days| Day::from_days_since_epoch(days).iso())
-            .collect();
-        assert!(near.contains(&today), "{today} not in {near:?}");
-    }
-
-    #[test]
     fn titles_are_quoted_for_toml() {
-        assert_eq!(toml_string(r#"Say "hi" \ bye"#), r#""Say \"hi\" \\ bye""#);
-        let text = article_text(
-            "A \"quoted\" title",
-            true,
-            Day {
-                year: 2021,
-                month: 3,
-                day: 4,
-            },
-        );
+        let title = "A \"quoted\" title \\ with\ttabs";
+        let text = article_text(title, true, jiff::civil::date(2021, 3, 4));
         let front = text.split("+++").nth(1).unwrap();
         let value: toml::Table = toml::from_str(front).unwrap();
-        assert_eq!(value["title"].as_str(), Some("A \"quoted\" title"));
+        assert_eq!(value["title"].as_str(), Some(title));
         assert_eq!(value["draft"].as_bool(), Some(true));
         assert_eq!(value["date"].to_string(), "2021-03-04");
     }

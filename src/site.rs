@@ -13,7 +13,8 @@ use rayon::prelude::*;
 
 use crate::assets::{self, AssetUrls};
 use crate::config::{MenuTarget, Settings};
-use crate::content::{Asset, Date, LoadedContent, MAX_NAME_BYTES, SourceKind, SourcePage};
+use crate::content::{Asset, LoadedContent, MAX_NAME_BYTES, SourceKind, SourcePage};
+use crate::date::PageDate;
 use crate::diagnostics::{Diagnostic, Diagnostics, closest};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 
@@ -32,8 +33,8 @@ pub struct Page {
     pub description: Option<String>,
     /// The URL path below the base path, ending in `/` (`""` for the home page).
     pub path: String,
-    pub date: Option<Date>,
-    pub updated: Option<Date>,
+    pub date: Option<PageDate>,
+    pub updated: Option<PageDate>,
     pub draft: bool,
     pub weight: i64,
     pub tags: Vec<TagName>,
@@ -535,11 +536,11 @@ fn page_from_source(source: &SourcePage, path: String) -> Page {
     let date = front
         .date
         .as_ref()
-        .and_then(|date| Date::from_toml(date.get_ref()).ok());
+        .and_then(|date| PageDate::from_toml(date.get_ref()).ok());
     let updated = front
         .updated
         .as_ref()
-        .and_then(|date| Date::from_toml(date.get_ref()).ok());
+        .and_then(|date| PageDate::from_toml(date.get_ref()).ok());
     let template = match &front.template {
         Some(template) => template.get_ref().clone(),
         None => default_template(source.kind).to_string(),
@@ -877,7 +878,7 @@ fn check_output_paths(pages: &[Page], tags: &[Tag], copies: &[Asset], problems: 
 mod tests {
     use super::*;
 
-    fn article(source: &str, day: u8, weight: i64, tags: &[&str]) -> Page {
+    fn article(source: &str, day: i8, weight: i64, tags: &[&str]) -> Page {
         Page {
             kind: SourceKind::Article,
             source: source.into(),
@@ -885,13 +886,7 @@ mod tests {
             title: "Same title".into(),
             description: None,
             path: format!("articles/{source}/"),
-            date: Some(Date {
-                year: 2026,
-                month: 1,
-                day,
-                time: None,
-                offset_minutes: None,
-            }),
+            date: Some(PageDate::day(jiff::civil::date(2026, 1, day))),
             updated: None,
             draft: false,
             weight,

@@ -8,7 +8,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, Value};
 
-use crate::content::{Date, SourceKind, files_below};
+use crate::content::{SourceKind, files_below};
+use crate::date::PageDate;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::{RenderedMarkdown, TocEntry};
 use crate::output::OutputFile;
@@ -891,11 +892,11 @@ impl<'a> FeedEntry<'a> {
         let published = page
             .date
             .as_ref()
-            .map_or_else(|| EPOCH.to_string(), Date::rfc3339);
+            .map_or_else(|| EPOCH.to_string(), PageDate::rfc3339);
         let updated = page
             .updated
             .as_ref()
-            .map_or_else(|| published.clone(), Date::rfc3339);
+            .map_or_else(|| published.clone(), PageDate::rfc3339);
         FeedEntry {
             title: &page.title,
             permalink: site.permalink(&page.path),
@@ -926,7 +927,7 @@ fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
             .filter_map(|&index| changed(&site.pages[index]))
             .max()
     };
-    let entry = |path: &str, date: Option<Date>| SitemapEntry {
+    let entry = |path: &str, date: Option<PageDate>| SitemapEntry {
         permalink: site.permalink(path),
         lastmod: date.map(|date| date.iso()),
     };
@@ -1023,8 +1024,8 @@ struct DateContext {
     rfc3339: String,
 }
 
-impl From<&Date> for DateContext {
-    fn from(date: &Date) -> Self {
+impl From<&PageDate> for DateContext {
+    fn from(date: &PageDate) -> Self {
         DateContext {
             iso: date.iso(),
             display: date.display(),
@@ -1299,7 +1300,7 @@ fn structured_data(site: &Site, page: &Page, word_count: usize) -> Option<String
     let json = match page.kind {
         SourceKind::Home => serde_json::to_string(&organization(Some(SCHEMA), Some(description))),
         SourceKind::Article => {
-            let published = page.date.as_ref().map(Date::rfc3339);
+            let published = page.date.as_ref().map(PageDate::rfc3339);
             let permalink = site.permalink(&page.path);
             serde_json::to_string(&ArticleData {
                 context: SCHEMA,
@@ -1315,7 +1316,7 @@ fn structured_data(site: &Site, page: &Page, word_count: usize) -> Option<String
                 date_modified: published.as_ref().map(|published| {
                     page.updated
                         .as_ref()
-                        .map_or_else(|| published.clone(), Date::rfc3339)
+                        .map_or_else(|| published.clone(), PageDate::rfc3339)
                 }),
                 date_published: published,
                 description,
@@ -1378,7 +1379,7 @@ struct ArticleData<'a> {
 
 /// JSON that cannot end the `<script>` it sits in, nor start markup: `<`, `>` and `&` only
 /// appear inside strings, where they are written as `\u` escapes.
-fn script_safe_json(json: String) -> String {
+pub fn script_safe_json(json: String) -> String {
     if memchr::memchr3(b'<', b'>', b'&', json.as_bytes()).is_none() {
         return json;
     }

@@ -5,11 +5,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use aimsite::check::{self, CheckOptions, CheckReport};
-use aimsite::scaffold::{self, Day};
+use aimsite::scaffold;
 
 fn new_site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    scaffold::init(dir.path(), Day::from_days_since_epoch(18_302)).unwrap();
+    scaffold::init(dir.path(), jiff::civil::date(2020, 2, 10)).unwrap();
     dir
 }
 

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use aimsite::build::{self, BuildOptions};
-use aimsite::scaffold::Day;
 
 fn aimsite(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_aimsite"))
@@ -189,11 +188,7 @@ fn new_refuses_a_folder_that_is_not_a_site_and_a_title_without_words() {
 fn the_date_of_a_new_article_is_today() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("site.toml"), "").unwrap();
-    let today = Day {
-        year: 2024,
-        month: 2,
-        day: 29,
-    };
+    let today = jiff::civil::date(2024, 2, 29);
     let path = aimsite::scaffold::new_article(dir.path(), "Leap", false, today).unwrap();
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.contains("\ndate = 2024-02-29\n"), "{text}");

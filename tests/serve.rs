@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use aimsite::build::{self, BuildOptions, RenderCache};
 use aimsite::output::Contents;
-use aimsite::scaffold::{self, Day};
+use aimsite::scaffold;
 use aimsite::serve::{ServeError, ServeOptions, Server};
 
 /// How long a change may take to reach the page before the test fails.
@@ -22,7 +22,7 @@ const PATIENCE: Duration = Duration::from_secs(30);
 
 fn new_site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    scaffold::init(dir.path(), Day::from_days_since_epoch(18_302)).unwrap();
+    scaffold::init(dir.path(), jiff::civil::date(2020, 2, 10)).unwrap();
     dir
 }
 

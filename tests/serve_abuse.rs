@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use aimsite::scaffold::{self, Day};
+use aimsite::scaffold;
 use aimsite::serve::{ServeOptions, Server};
 
 /// How long one answer may take before the server counts as stuck.
@@ -35,7 +35,7 @@ impl Site {
             .tempdir()
             .expect("temporary folder");
         let root = dir.path().join("site");
-        scaffold::init(&root, Day::from_days_since_epoch(18_302)).expect("init");
+        scaffold::init(&root, jiff::civil::date(2020, 2, 10)).expect("init");
         std::fs::write(dir.path().join("secret.txt"), SECRET).expect("write");
         std::fs::write(root.join("secret.txt"), SECRET).expect("write");
         let options = ServeOptions {

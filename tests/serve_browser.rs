@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use aimsite::scaffold::{self, Day};
+use aimsite::scaffold;
 use aimsite::serve::{ServeOptions, Server};
 use support::browser_or_skip;
 
@@ -18,7 +18,7 @@ fn an_open_page_follows_edits_errors_and_stylesheets() {
         return;
     };
     let site = tempfile::tempdir().unwrap();
-    scaffold::init(site.path(), Day::from_days_since_epoch(18_302)).unwrap();
+    scaffold::init(site.path(), jiff::civil::date(2020, 2, 10)).unwrap();
     let options = ServeOptions {
         port: 0,
         ..ServeOptions::new(site.path())

@@ -65,8 +65,17 @@ pub fn site_path(raw: &str) -> Result<String, Refused> {
     if lower.contains("%2f") || lower.contains("%00") {
         return Err(Refused("encoded slashes and NUL are not allowed in a path"));
     }
-    let decoded =
-        percent_decode(rest).ok_or(Refused("the path is not valid percent-encoded UTF-8"))?;
+    let malformed = rest.match_indices('%').any(|(at, _)| {
+        !rest
+            .get(at + 1..at + 3)
+            .is_some_and(|hex| hex.bytes().all(|byte| byte.is_ascii_hexdigit()))
+    });
+    if malformed {
+        return Err(Refused("the path is not valid percent-encoded UTF-8"));
+    }
+    let decoded = percent_encoding::percent_decode_str(rest)
+        .decode_utf8()
+        .map_err(|_| Refused("the path is not valid percent-encoded UTF-8"))?;
     if decoded.contains(['\0', '\\']) {
         return Err(Refused("the path holds a forbidden character"));
     }
@@ -76,25 +85,7 @@ pub fn site_path(raw: &str) -> Result<String, Refused> {
     {
         return Err(Refused("`.` and `..` are not allowed in a path"));
     }
-    Ok(decoded)
-}
-
-/// Strict percent-decoding: `None` for a bad `%` sequence or text that is not UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            decoded.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            decoded.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(decoded).ok()
+    Ok(decoded.into_owned())
 }
 
 /// The `Content-Type` of a file by its extension.
