@@ -2,7 +2,7 @@
 //!
 //! `cargo bench --bench incremental [-- ARTICLES]`. Copies the firm's site into a temporary
 //! folder, adds generated articles (about 1,000 words each, with headings, lists, tags and `@/`
-//! links), then times `build::render` from scratch and `build::render_cached` after each kind of
+//! links), then times `build::render` from scratch and `build::render_memoised` after each kind of
 //! edit, and checks that every cached rebuild gives exactly the files of a build from scratch.
 //! Results are in docs/benchmarks.md.
 
@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use aimsite::build::{self, BuildOptions, RenderCache, RenderedSite};
+use aimsite::build::{self, BuildOptions, Memos, RenderedSite};
 use aimsite::output::Contents;
 
 const ROUNDS: usize = 15;
@@ -88,15 +88,15 @@ fn main() {
         ms(full.wall),
         ms(full.cpu)
     );
-    let mut cache = RenderCache::default();
-    let first = time(|| build::render_cached(&options, &mut cache).expect("builds"));
+    let mut cache = Memos::default();
+    let first = time(|| build::render_memoised(&options, &mut cache).expect("builds"));
     println!(
         "first serve build (empty cache): {}; processor time {}",
         ms(first.wall),
         ms(first.cpu)
     );
-    let rebuild = |cache: &mut RenderCache| {
-        let timed = time(|| build::render_cached(&options, cache).expect("builds"));
+    let rebuild = |cache: &mut Memos| {
+        let timed = time(|| build::render_memoised(&options, cache).expect("builds"));
         (timed.wall, timed.cpu)
     };
 
@@ -123,7 +123,7 @@ fn main() {
 
     let (phases, rendered) = {
         std::fs::write(&edited, article(42, articles, ROUNDS + 1)).expect("editing");
-        let rendered = build::render_cached(&options, &mut cache).expect("builds");
+        let rendered = build::render_memoised(&options, &mut cache).expect("builds");
         (rendered.timings.clone(), rendered)
     };
     let mut line = String::from("phases of one body edit:");

@@ -3,19 +3,18 @@
 //! - `markdown`: `aimsite::markdown::render` of one realistic article of about 1,000 words
 //!   (`benches/fixtures/article.md`: headings with ids, lists, a task list, links and `@/` links,
 //!   emphasis, a blockquote, a table, a code block, a footnote).
-//! - `page`: that article put into its template (`aimsite::templates::render_page_early`), as a
+//! - `page`: that article put into its template (`aimsite::templates::render_page`), as a
 //!   build does for each article as soon as its Markdown is rendered.
-//! - `templates`: `aimsite::templates::render` of a site holding that one article. The library
-//!   renders a whole site at a time, so this renders every file of that site (the article, the
-//!   home page, `/articles/`, `/tags/` and one page per tag, the 404 page, the feed, the sitemap,
-//!   `robots.txt`); divan reports the time per file too. The site is loaded and its Markdown
-//!   rendered once, before timing.
+//! - `lists`: `aimsite::templates::render_lists` of a site holding that one article: every file
+//!   that needs the whole site (the home page, `/articles/`, `/tags/` and one page per tag, the
+//!   404 page, the feed, the sitemap, `robots.txt`); divan reports the time per file too. The
+//!   site is loaded and its Markdown rendered once, before timing.
 //! - `site`: `aimsite::build::render` of the same site: load, Markdown, templates and deploy
 //!   steps, in memory (nothing written), for scale.
 
 use std::path::Path;
 
-use aimsite::build::{self, BuildOptions, RenderCache};
+use aimsite::build::{self, BuildOptions, Memos};
 use aimsite::markdown::{self, LinkProblemKind, ResolveSource};
 use aimsite::site::Site;
 use aimsite::templates::{self, Templates};
@@ -85,48 +84,50 @@ fn fixture_site(root: &Path) -> BuildOptions {
 }
 
 /// The fixture site on disk, assembled with every page's HTML kept (a build frees an article's
-/// HTML once its page is written, so it renders through the cache, which keeps them), and its
-/// templates loaded.
+/// HTML once its page is written, so it renders through the memos, which keep them), and its
+/// templates loaded and bound to it.
 fn assembled_site() -> (tempfile::TempDir, Site, Templates) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let options = fixture_site(dir.path());
-    let site = build::render_cached(&options, &mut RenderCache::default())
+    let site = build::render_memoised(&options, &mut Memos::default())
         .expect("the fixture site builds")
         .site;
-    let templates = templates::load(dir.path()).expect("the templates load");
+    let templates = build::bound_templates(dir.path(), &site).expect("the templates load");
     (dir, site, templates)
 }
 
 /// One article into its template, as a build does as soon as its Markdown is rendered
-/// (`templates::render_page_early`).
+/// (`templates::render_page`).
 #[divan::bench(sample_count = 1000)]
 fn page(bencher: Bencher) {
-    let (_dir, site, mut templates) = assembled_site();
-    templates::bind_site(&mut templates, &site);
+    let (_dir, site, templates) = assembled_site();
     let index = site
         .pages
         .iter()
         .position(|page| page.source == "articles/leading-vs-managing.md")
         .expect("the article is a page");
     let markdown = site.pages[index].markdown.clone();
-    let render = || {
-        templates::render_page_early(&site, &templates, index, &markdown, &|file, _| {
-            black_box(file);
-        })
-    };
-    assert!(render().is_empty(), "the article renders without problems");
+    let render = || templates::render_page(&site, &templates, index, &markdown, None);
+    assert!(render().is_ok(), "the article renders without problems");
     bencher.bench_local(render);
 }
 
 #[divan::bench(sample_count = 1000)]
-fn templates(bencher: Bencher) {
-    let (_dir, site, mut templates) = assembled_site();
-    let files = templates::render(&site, &mut templates)
-        .expect("the pages render")
-        .len();
+fn lists(bencher: Bencher) {
+    let (_dir, site, templates) = assembled_site();
+    let files = std::sync::atomic::AtomicUsize::new(0);
+    let count = |file| {
+        black_box(file);
+        files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    templates::render_lists(&site, &templates, None, &count).expect("the lists render");
     bencher
-        .counter(ItemsCount::new(files))
-        .bench_local(|| templates::render(black_box(&site), &mut templates));
+        .counter(ItemsCount::new(files.into_inner()))
+        .bench_local(|| {
+            templates::render_lists(black_box(&site), &templates, None, &|file| {
+                black_box(file);
+            })
+        });
 }
 
 #[divan::bench]

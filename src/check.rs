@@ -23,7 +23,7 @@ use crate::content::{self, SourceKind, SourcePage};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::output::{Contents, OutputFile};
 use crate::site::{Page, Site};
-use crate::templates::{self, BUILT_IN_TEMPLATES};
+use crate::templates;
 
 /// The longest description search engines show in full.
 pub const MAX_DESCRIPTION: usize = 160;
@@ -122,29 +122,18 @@ pub fn run(options: &CheckOptions) -> CheckReport {
     report(problems, checker.pages.len())
 }
 
-/// Every template's text with the path shown in messages: the site's own, then the built-in
+/// Every template's text with the path shown in messages: the site's own, and the built-in
 /// ones it does not replace.
 fn template_texts(root: &Path) -> Vec<(PathBuf, String)> {
-    let own: Vec<(PathBuf, String)> = templates::load(root)
+    templates::load(root, &build::built_in_templates())
         .map(|templates| {
             templates
-                .site_sources()
+                .all_sources()
                 .into_iter()
                 .map(|source| (source.path.to_path_buf(), source.text.to_string()))
                 .collect()
         })
-        .unwrap_or_default();
-    let replaced: HashSet<PathBuf> = own.iter().map(|(path, _)| path.clone()).collect();
-    let built_in = BUILT_IN_TEMPLATES
-        .iter()
-        .filter(|(name, _)| !replaced.contains(&Path::new(templates::TEMPLATES_DIR).join(name)))
-        .map(|(name, text)| {
-            (
-                PathBuf::from(format!("(built-in template) {name}")),
-                text.to_string(),
-            )
-        });
-    own.into_iter().chain(built_in).collect()
+        .unwrap_or_default()
 }
 
 /// What the HTML of one page holds that the check needs.

@@ -10,7 +10,8 @@ use crate::diagnostics::{Diagnostic, Diagnostics, from_toml_error};
 
 pub const SETTINGS_FILE: &str = "site.toml";
 
-/// `site.toml` as written. Each feature owns a section of its own.
+/// `site.toml` as written, less the features' sections: each feature reads its own
+/// (`SettingsFile::section`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
@@ -34,10 +35,6 @@ struct RawSettings {
     feed: FeedSettings,
     #[serde(default)]
     security: RawSecurity,
-    /// `[contact]`: see `crate::contact`.
-    contact: Option<crate::contact::RawContact>,
-    /// `[consent]`: see `crate::consent`.
-    consent: Option<Spanned<crate::consent::RawConsent>>,
 }
 
 /// `[feed]`: the Atom feed of the articles.
@@ -95,11 +92,8 @@ pub struct Settings {
     pub feed: FeedSettings,
     /// Extra Content-Security-Policy sources: directive, then sources.
     pub csp_allow: Vec<(String, Vec<String>)>,
-    /// `[contact]`, when the site has one.
-    pub contact: Option<crate::contact::ContactSettings>,
-    /// `[consent]`: the cookie banner, off when the section is missing.
-    pub consent: crate::consent::ConsentSettings,
-    /// Where the settings came from, to locate problems found by later stages.
+    /// Where the settings came from, to locate problems found by later stages, and for the
+    /// features' sections.
     pub file: SettingsFile,
 }
 
@@ -113,6 +107,23 @@ impl SettingsFile {
     /// A diagnostic pointing at a span of `site.toml`.
     pub fn error_at(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(&self.path, message).at(&self.text, span)
+    }
+
+    /// The section `[name]` as `T`, with its span; none when the file has no such section.
+    /// Problems are located in the file.
+    pub fn section<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<Option<Spanned<T>>, Box<Diagnostic>> {
+        let located =
+            |error: toml::de::Error| Box::new(from_toml_error(&error, &self.path, &self.text, 0));
+        let mut document = toml::de::DeTable::parse(&self.text).map_err(located)?;
+        let Some(section) = document.get_mut().remove(name) else {
+            return Ok(None);
+        };
+        Spanned::<T>::deserialize(toml::de::ValueDeserializer::from(section))
+            .map(Some)
+            .map_err(located)
     }
 }
 
@@ -224,10 +235,12 @@ pub fn is_placeholder_domain(host: &str) -> bool {
         .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")))
 }
 
-/// Reads and validates `ROOT/site.toml`. `base_url_override` is `--base-url`.
+/// Reads and validates `ROOT/site.toml`, less the `feature_sections`, which features read
+/// themselves. `base_url_override` is `--base-url`.
 pub fn load(
     root: &Path,
     base_url_override: Option<&str>,
+    feature_sections: &[&str],
 ) -> Result<(Settings, Diagnostics), Diagnostics> {
     let display_path = PathBuf::from(SETTINGS_FILE);
     let path = root.join(SETTINGS_FILE);
@@ -251,24 +264,27 @@ pub fn load(
             return Err(problems);
         }
     };
-    parse(&text, display_path, base_url_override)
+    parse(&text, display_path, base_url_override, feature_sections)
 }
 
-/// Validates the text of a settings file.
+/// Validates the text of a settings file; `feature_sections` are left to the features.
 pub fn parse(
     text: &str,
     path: PathBuf,
     base_url_override: Option<&str>,
+    feature_sections: &[&str],
 ) -> Result<(Settings, Diagnostics), Diagnostics> {
     let file = SettingsFile {
         path,
         text: text.to_string(),
     };
     let mut problems = Diagnostics::default();
-    let raw: RawSettings = match toml::from_str(text) {
+    let raw = match core_settings(text, feature_sections) {
         Ok(raw) => raw,
         Err(error) => {
-            problems.push(from_toml_error(&error, &file.path, text, 0));
+            let mut problem = from_toml_error(&error, &file.path, text, 0);
+            suggest_a_feature_section(&mut problem, feature_sections);
+            problems.push(problem);
             return Err(problems);
         }
     };
@@ -350,11 +366,6 @@ pub fn parse(
         )
         .collect();
 
-    let contact = raw
-        .contact
-        .and_then(|contact| crate::contact::validate(contact, &file, &mut problems));
-    let consent = crate::consent::settings(raw.consent, &file, &mut problems);
-
     match base_url {
         Some(base_url) if !problems.has_errors() => Ok((
             Settings {
@@ -369,13 +380,40 @@ pub fn parse(
                 minify: raw.minify,
                 feed: raw.feed,
                 csp_allow,
-                contact,
-                consent,
                 file,
             },
             problems,
         )),
         _ => Err(problems),
+    }
+}
+
+/// `site.toml` without the features' sections, as written: an unknown key is an error.
+fn core_settings(text: &str, feature_sections: &[&str]) -> Result<RawSettings, toml::de::Error> {
+    let mut document = toml::de::DeTable::parse(text)?;
+    for section in feature_sections {
+        document.get_mut().remove(*section);
+    }
+    RawSettings::deserialize(toml::de::Deserializer::from(document))
+}
+
+/// An unknown key at the top level may be a misspelt feature section: suggest it too.
+fn suggest_a_feature_section(problem: &mut Diagnostic, feature_sections: &[&str]) {
+    let Some(key) = problem
+        .message
+        .strip_prefix("unknown key `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    else {
+        return;
+    };
+    let suggested = problem
+        .help
+        .as_deref()
+        .is_some_and(|help| help.starts_with("did you mean"));
+    if !suggested
+        && let Some(section) = crate::diagnostics::closest(key, feature_sections.iter().copied())
+    {
+        problem.help = Some(format!("did you mean `[{section}]`?"));
     }
 }
 
@@ -462,7 +500,7 @@ mod tests {
     use super::*;
 
     fn settings(text: &str) -> Result<(Settings, Diagnostics), Diagnostics> {
-        parse(text, PathBuf::from("site.toml"), None)
+        parse(text, PathBuf::from("site.toml"), None, &["consent"])
     }
 
     #[test]

@@ -11,6 +11,7 @@ use toml::value::Datetime;
 
 use crate::date::PageDate;
 use crate::diagnostics::{Diagnostic, Diagnostics, from_toml_error};
+use crate::memo::Memo;
 use crate::output::Contents;
 
 pub const CONTENT_DIR: &str = "content";
@@ -135,16 +136,13 @@ enum Bodies {
     Release,
 }
 
-/// Content files parsed by an earlier load, reused while their text is unchanged, so that a
-/// rebuild parses only the files that changed (`serve`). A file whose size, times and inode are
-/// those it had when it was read is not even read again, unless it was written just before it
-/// was read (it might have changed again within the same clock tick, as git's "racily clean"
-/// files).
-#[derive(Debug, Default)]
-pub struct PageCache(std::collections::HashMap<String, CachedSource>);
-
-#[derive(Debug)]
-struct CachedSource {
+/// A content file as a load parsed it, kept by the memo of `serve` and reused while its text
+/// is unchanged, so that a rebuild parses only the files that changed. A file whose size, times
+/// and inode are those it had when it was read is not even read again, unless it was written
+/// just before it was read (it might have changed again within the same clock tick, as git's
+/// "racily clean" files).
+#[derive(Debug, Clone)]
+pub struct CachedSource {
     page: SourcePage,
     /// The file's stamp when it was read, if it had settled by then.
     stamp: Option<FileStamp>,
@@ -188,18 +186,17 @@ impl FileStamp {
     }
 }
 
-/// Like `load`, but parses only the files whose text differs from the cache's, and refills it.
-pub fn load_cached(root: &Path, cache: &mut PageCache) -> (LoadedContent, Diagnostics) {
-    load_with(root, Some(cache), Bodies::Keep)
+/// Like `load`, but parses only the files whose text differs from the last load's (`memo`).
+pub fn load_memoised(root: &Path, memo: &mut Memo<CachedSource>) -> (LoadedContent, Diagnostics) {
+    memo.start();
+    load_with(root, Some(memo), Bodies::Keep)
 }
 
 fn load_with(
     root: &Path,
-    mut cache: Option<&mut PageCache>,
+    memo: Option<&Memo<CachedSource>>,
     bodies: Bodies,
 ) -> (LoadedContent, Diagnostics) {
-    let caching = cache.is_some();
-    let mut previous = cache.as_deref_mut().map(std::mem::take).unwrap_or_default();
     let dir = root.join(CONTENT_DIR);
     let mut loaded = LoadedContent::default();
     let mut problems = Diagnostics::default();
@@ -225,13 +222,12 @@ fn load_with(
             let relative = relative_source(&dir, entry);
             let display_path = Path::new(CONTENT_DIR).join(&relative);
             relative.ends_with(".md").then(|| {
-                let previous = caching.then_some(&previous);
-                let read = read_page(entry, relative, display_path, previous, bodies);
-                read.map(|(mut page, stamp, unchanged)| {
+                let read = read_page(entry, relative, display_path, memo, bodies);
+                read.map(|mut page| {
                     if bodies == Bodies::Release {
                         page.release_body();
                     }
-                    (page, stamp, unchanged)
+                    page
                 })
             })
         })
@@ -247,19 +243,7 @@ fn load_with(
         };
         if let Some(parsed) = parsed.take() {
             match parsed {
-                Ok((page, stamp, unchanged)) => {
-                    if let Some(cache) = cache.as_deref_mut() {
-                        let kept = match previous.0.remove(&page.source) {
-                            Some(kept) if unchanged => CachedSource { stamp, ..kept },
-                            _ => CachedSource {
-                                page: page.clone(),
-                                stamp,
-                            },
-                        };
-                        cache.0.insert(page.source.clone(), kept);
-                    }
-                    loaded.pages.push(page)
-                }
+                Ok(page) => loaded.pages.push(page),
                 Err(problem) => {
                     loaded.failed.push(relative_source(&dir, &entry));
                     problems.extend(problem)
@@ -379,28 +363,37 @@ fn relative_source(dir: &Path, file: &Path) -> String {
         .join("/")
 }
 
-/// A page read, its settled stamp, and whether it was unchanged since the cache was filled; or
-/// its problems.
-type ParsedPage = Result<(SourcePage, Option<FileStamp>, bool), Vec<Diagnostic>>;
+/// A page read and parsed, or its problems.
+type ParsedPage = Result<SourcePage, Vec<Diagnostic>>;
 
-/// `previous`: the cache when there is one; without one, the file is not even looked at twice.
+/// Without a memo, the file is not even looked at twice.
 fn read_page(
     path: &Path,
     source: String,
     display_path: PathBuf,
-    previous: Option<&PageCache>,
+    memo: Option<&Memo<CachedSource>>,
     bodies: Bodies,
 ) -> ParsedPage {
     let read_at = std::time::SystemTime::now();
-    let stamp = previous.and_then(|_| FileStamp::of(path));
-    let cached = previous.and_then(|previous| previous.0.get(&source));
+    let stamp = memo.and_then(|_| FileStamp::of(path));
+    let cached = memo.and_then(|memo| memo.previous(&source));
+    let keep = |page: &SourcePage, stamp: Option<FileStamp>| {
+        if let Some(memo) = memo {
+            let cached = CachedSource {
+                page: page.clone(),
+                stamp,
+            };
+            memo.keep(&page.source, cached);
+        }
+    };
     if let (Some(stamp), Some(cached)) = (stamp, cached)
         && cached.stamp == Some(stamp)
     {
-        return Ok((cached.page.clone(), Some(stamp), true));
+        keep(&cached.page, Some(stamp));
+        return Ok(cached.page.clone());
     }
     let stamp = stamp.filter(|stamp| stamp.settled(read_at));
-    let read = match (previous, bodies) {
+    let read = match (memo, bodies) {
         (None, Bodies::Release) => read_up_to_body(path),
         _ => std::fs::read(path),
     };
@@ -421,14 +414,16 @@ fn read_page(
             file: path.to_path_buf(),
             body_released: false,
         };
-        return Ok((page, stamp, true));
+        keep(&page, stamp);
+        return Ok(page);
     }
     parse_page(text, source, display_path).map(|page| {
         let page = SourcePage {
             file: path.to_path_buf(),
             ..page
         };
-        (page, stamp, false)
+        keep(&page, stamp);
+        page
     })
 }
 

@@ -3,13 +3,14 @@
 //! `<meta>` in every page and in `_headers` with the other security and caching headers;
 //! `_redirects` for aliases; optional HTML minification. Pure: works on files in memory.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::html::{self, CodeKind};
+use crate::memo::Memo;
 use crate::output::{Contents, OutputFile};
 use crate::site::Site;
 
@@ -34,8 +35,6 @@ pub struct Finisher {
     minify: bool,
     head_insertion_points: html::HeadInsertionPoints,
     found: Mutex<Found>,
-    /// Pages finished by the previous build, when `serve` keeps them.
-    previous: HashMap<String, FinishedPage>,
 }
 
 /// What the pages finished so far hold.
@@ -43,19 +42,32 @@ pub struct Finisher {
 struct Found {
     hashes: BTreeMap<CodeKind, BTreeSet<String>>,
     html_paths: Vec<String>,
-    finished: HashMap<String, FinishedPage>,
 }
 
-/// Pages finished by an earlier build, by output path, reused while the rendered HTML, the
-/// base policy and the minify setting are the same (`serve`).
-#[derive(Debug, Default)]
-pub struct DeployCache {
+/// Pages finished by the last build, by output path, reused while the rendered HTML, the base
+/// policy and the minify setting are the same (`serve`).
+#[derive(Default)]
+pub struct FinishMemo {
+    /// The minify setting and base policy the pages were finished with.
     key: String,
-    pages: HashMap<String, FinishedPage>,
+    pages: Memo<FinishedPage>,
+}
+
+impl FinishMemo {
+    /// Starts a build that finishes its pages with `finisher`.
+    pub fn start(&mut self, finisher: &Finisher) {
+        let key = finisher.memo_key();
+        if self.key == key {
+            self.pages.start();
+        } else {
+            self.pages.clear();
+            self.key = key;
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
-struct FinishedPage {
+pub struct FinishedPage {
     rendered: String,
     hashes: Vec<(CodeKind, String)>,
     finished: String,
@@ -70,39 +82,34 @@ impl Finisher {
             minify: site.settings.minify,
             head_insertion_points: html::HeadInsertionPoints::default(),
             found: Mutex::new(Found::default()),
-            previous: HashMap::new(),
         }
     }
 
-    /// Like `new`, reusing the pages of `cache` that are still valid.
-    pub fn with_cache(site: &Site, allowances: &[Allowance], cache: &mut DeployCache) -> Self {
-        let mut finisher = Finisher::new(site, allowances);
-        if cache.key == finisher.cache_key() {
-            finisher.previous = std::mem::take(&mut cache.pages);
-        }
-        finisher
-            .found
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .finished = HashMap::new();
-        finisher
-    }
-
-    fn cache_key(&self) -> String {
+    fn memo_key(&self) -> String {
         format!("{} {}", self.minify, self.base.render(Delivery::Header))
     }
 
-    /// Finishes one rendered file; files other than HTML pass through.
-    pub fn finish(&self, mut file: OutputFile, keep_for_cache: bool) -> OutputFile {
+    /// Finishes one rendered file; files other than HTML pass through. Through `memo`, a page
+    /// rendered as in the last build is not finished again.
+    pub fn finish(&self, mut file: OutputFile, memo: Option<&FinishMemo>) -> OutputFile {
         let Contents::Text(text) = &mut file.contents else {
             return file;
         };
         if !is_html(&file.path) {
             return file;
         }
-        let page = match self.previous.get(&file.path) {
-            Some(cached) if cached.rendered == *text => cached.clone(),
-            _ => self.finish_page(std::mem::take(text), keep_for_cache),
+        let page = match memo {
+            Some(memo) => {
+                let rendered = std::mem::take(text);
+                memo.pages
+                    .get_or(
+                        &file.path,
+                        |cached| cached.rendered == rendered,
+                        || self.finish_page(rendered.clone(), true),
+                    )
+                    .0
+            }
+            None => self.finish_page(std::mem::take(text), false),
         };
         let mut found = self
             .found
@@ -112,18 +119,12 @@ impl Finisher {
             found.hashes.entry(*kind).or_default().insert(hash.clone());
         }
         found.html_paths.push(file.path.clone());
-        *text = if keep_for_cache {
-            let finished = page.finished.clone();
-            found.finished.insert(file.path.clone(), page);
-            finished
-        } else {
-            page.finished
-        };
+        *text = page.finished;
         file
     }
 
     /// Minifies, finds the inline code and puts the policy in; keeps the rendered HTML only
-    /// when the page goes into the cache.
+    /// when the page goes into the memo.
     fn finish_page(&self, rendered: String, keep_rendered: bool) -> FinishedPage {
         let (mut finished, rendered) = match (self.minify, keep_rendered) {
             (true, _) => (minify_html(&rendered), keep_rendered.then_some(rendered)),
@@ -155,9 +156,8 @@ impl Finisher {
         }
     }
 
-    /// `_headers` and `_redirects`, once every page is finished; fills `cache` when given.
-    pub fn site_files(self, site: &Site, cache: Option<&mut DeployCache>) -> Vec<OutputFile> {
-        let key = self.cache_key();
+    /// `_headers` and `_redirects`, once every page is finished.
+    pub fn site_files(self, site: &Site) -> Vec<OutputFile> {
         let found = self
             .found
             .into_inner()
@@ -169,10 +169,6 @@ impl Finisher {
             }
         }
         let headers = headers_file(site, &found.html_paths, &policy);
-        if let Some(cache) = cache {
-            cache.key = key;
-            cache.pages = found.finished;
-        }
         vec![
             OutputFile::text(HEADERS_FILE.into(), headers),
             OutputFile::text(REDIRECTS_FILE.into(), redirects_file(site)),

@@ -10,10 +10,12 @@ use anyhow::Context as _;
 use jiff::civil::Date;
 use thiserror::Error;
 
-use crate::config::SETTINGS_FILE;
+use crate::build;
+use crate::config::{self, SETTINGS_FILE};
 use crate::content::STATIC_DIR;
+use crate::feature;
 use crate::markdown::slugify;
-use crate::templates::{BUILT_IN_STATIC, BUILT_IN_TEMPLATES, TEMPLATES_DIR};
+use crate::templates::TEMPLATES_DIR;
 
 /// Where `new` puts articles, below the root.
 pub const ARTICLES_DIR: &str = "content/articles";
@@ -127,17 +129,26 @@ pub fn init(dir: &Path, today: Date) -> Result<Vec<String>, ScaffoldError> {
             }
         }
     }
-    let mut files: Vec<(String, Vec<u8>)> = starter_content(today)
+    let starter = starter_content(today);
+    let (settings, _) = config::parse(
+        &starter[0].1,
+        SETTINGS_FILE.into(),
+        None,
+        &feature::sections(build::FEATURES),
+    )
+    .map_err(|problems| anyhow::anyhow!("the starter settings do not load: {problems}"))?;
+    let mut files: Vec<(String, Vec<u8>)> = starter
         .into_iter()
         .map(|(path, text)| (path.to_string(), text.into_bytes()))
         .collect();
     files.extend(
-        BUILT_IN_TEMPLATES
+        build::built_in_templates()
+            .templates
             .iter()
             .map(|(name, text)| (format!("{TEMPLATES_DIR}/{name}"), text.as_bytes().to_vec())),
     );
     files.extend(
-        BUILT_IN_STATIC
+        build::built_in_static(&settings)
             .iter()
             .map(|(name, bytes)| (format!("{STATIC_DIR}/{name}"), bytes.to_vec())),
     );

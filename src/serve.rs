@@ -25,7 +25,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::assets::AssetUrls;
-use crate::build::{self, BuildError, BuildOptions, RenderCache};
+use crate::build::{self, BuildError, BuildOptions, Memos};
 use crate::config::SETTINGS_FILE;
 use crate::content::{CONTENT_DIR, STATIC_DIR};
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -214,8 +214,8 @@ impl Server {
             clients: events::Clients::default(),
             report: Box::new(report),
         });
-        let mut cache = RenderCache::default();
-        rebuild(&shared, &build_options, &mut cache, &[]);
+        let mut memos = Memos::default();
+        rebuild(&shared, &build_options, &mut memos, &[]);
 
         let (messages, inbox) = mpsc::channel();
         let watcher = Arc::new(Mutex::new(None));
@@ -229,7 +229,7 @@ impl Server {
                 builder_loop(
                     &shared,
                     &build_options,
-                    cache,
+                    memos,
                     inbox,
                     &watcher,
                     &root,
@@ -442,7 +442,7 @@ fn is_source(root: &Path, path: &Path) -> bool {
 fn builder_loop(
     shared: &Shared,
     options: &BuildOptions,
-    mut cache: RenderCache,
+    mut memos: Memos,
     inbox: Receiver<Message>,
     watcher: &Mutex<Option<notify::RecommendedWatcher>>,
     root: &Path,
@@ -464,15 +464,15 @@ fn builder_loop(
         }
         // A source folder may have just been created.
         let _ = watch(watcher, root, messages.clone(), &mut watched);
-        rebuild(shared, options, &mut cache, &paths);
+        rebuild(shared, options, &mut memos, &paths);
     }
 }
 
 /// Builds, swaps the new site in, and tells open pages what changed.
-fn rebuild(shared: &Shared, options: &BuildOptions, cache: &mut RenderCache, changed: &[PathBuf]) {
+fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: &[PathBuf]) {
     let started = Instant::now();
     let old = shared.snapshot();
-    match build::render_cached(options, cache) {
+    match build::render_memoised(options, memos) {
         Ok(rendered) => {
             let pages = rendered.pages;
             let file_count = rendered.files.len();

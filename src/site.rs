@@ -17,6 +17,7 @@ use crate::content::{Asset, LoadedContent, MAX_NAME_BYTES, SourceKind, SourcePag
 use crate::date::PageDate;
 use crate::diagnostics::{Diagnostic, Diagnostics, closest};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
+use crate::memo::Memo;
 
 /// Paths the build generates itself, so that content cannot take them.
 pub const ARTICLES_PATH: &str = "articles/";
@@ -139,30 +140,16 @@ pub struct Sources {
     pub drafts: bool,
 }
 
-/// Called with each page, by index into `Site::pages`, as soon as its Markdown is rendered, from
-/// any thread, while its HTML is at hand (a streaming build renders the page's template here).
-pub type EachPage<'a> = dyn Fn(&Site, usize, &RenderedMarkdown) -> PageDone + Sync + 'a;
-
-/// Gives a page whose body was released its body again, or says why it cannot.
-pub type ReadBody = dyn Fn(&mut SourcePage) -> Result<(), Box<Diagnostic>> + Sync;
-
-/// What `EachPage` did with a page.
-pub struct PageDone {
-    pub problems: Vec<Diagnostic>,
-    /// Whether the page's HTML is needed later (by a list or the feed), or may be freed now
-    /// with its table of contents.
-    pub keep_html: bool,
-}
-
 /// The site as the sources' front matter makes it: every page with its URL, the article order,
 /// the tags, the menu and the files to copy, with the problems found so far. Only the Markdown
 /// is not rendered yet.
 pub struct Plan {
-    site: Site,
+    pub site: Site,
     /// The published pages' sources, in the order of `site.pages`.
-    sources: Vec<SourcePage>,
-    resolver: SourceUrls,
-    problems: Diagnostics,
+    pub sources: Vec<SourcePage>,
+    /// Where each source's page is, for `@/` links.
+    pub links: SourceUrls,
+    pub problems: Diagnostics,
 }
 
 pub fn plan(sources: Sources) -> Plan {
@@ -233,227 +220,118 @@ pub fn plan(sources: Sources) -> Plan {
             asset_urls,
         },
         sources: published,
-        resolver,
+        links: resolver,
         problems,
     }
 }
 
-impl Plan {
-    /// The site so far: every page's `markdown` is still empty.
-    pub fn site(&self) -> &Site {
-        &self.site
-    }
-
-    pub fn has_errors(&self) -> bool {
-        self.problems.has_errors()
-    }
-
-    /// Renders every page's Markdown in parallel, hands each page to `each` while its HTML is at
-    /// hand, then checks the links between pages. With a cache, renders only what changed.
-    /// `read_body` gives a page whose body was released its body again (`content::reload_body`;
-    /// passed in, since this stage does no I/O itself).
-    pub fn render_markdown(
-        self,
-        read_body: &ReadBody,
-        mut cache: Option<&mut MarkdownCache>,
-        each: Option<&EachPage<'_>>,
-    ) -> Result<Site, Diagnostics> {
-        let Plan {
-            mut site,
-            mut sources,
-            resolver,
-            mut problems,
-        } = self;
-        let previous = cache.as_deref_mut().map(std::mem::take);
-        let rendered: Vec<RenderedPage> = sources
-            .par_iter_mut()
-            .enumerate()
-            // Rayon splits a list only as threads run out of work, so without a bound one
-            // thread could be left alone with a long run of pages while the other waits.
-            .with_max_len(16)
-            .map(|(index, source)| {
-                render_page_markdown(
-                    &site,
-                    index,
-                    source,
-                    read_body,
-                    &resolver,
-                    previous.as_ref(),
-                    each,
-                )
-            })
-            .collect();
-        let mut entries = Vec::with_capacity(rendered.len());
-        let mut raw_ids = Vec::with_capacity(rendered.len());
-        for (page, done) in site.pages.iter_mut().zip(rendered) {
-            page.markdown = done.markdown;
-            problems.extend(done.problems);
-            entries.push(done.cache_entry);
-            raw_ids.push(done.raw_ids);
-        }
-        if let (Some(cache), Some(previous)) = (cache, previous) {
-            cache.refill(previous, &sources, entries);
-        }
-        check_fragments(&sources, &site.pages, &raw_ids, &mut problems);
-        // Tens of thousands of small values on a large site, mostly made on the other threads:
-        // freed there, in parallel, rather than one by one on this one before the lists start.
-        rayon::join(
-            || sources.into_par_iter().with_max_len(64).for_each(drop),
-            || drop((resolver, raw_ids)),
-        );
-        if problems.has_errors() {
-            return Err(problems);
-        }
-        Ok(site)
-    }
+/// A page's Markdown rendered, with the problems of its links.
+pub struct PageMarkdown {
+    pub markdown: Arc<RenderedMarkdown>,
+    pub problems: Vec<Diagnostic>,
 }
 
-/// One page's Markdown and what came of it.
-struct RenderedPage {
-    markdown: Arc<RenderedMarkdown>,
-    problems: Vec<Diagnostic>,
-    cache_entry: Option<CacheEntry>,
-    /// The `id="..."` values of the page's raw HTML that its own links name (`check_fragments`
-    /// needs them after the HTML may be gone).
-    raw_ids: HashSet<String>,
-}
-
-fn render_page_markdown(
-    site: &Site,
-    index: usize,
-    source: &mut SourcePage,
-    read_body: &ReadBody,
-    resolver: &SourceUrls,
-    previous: Option<&MarkdownCache>,
-    each: Option<&EachPage<'_>>,
-) -> RenderedPage {
-    if let Err(problem) = read_body(source) {
-        return RenderedPage {
-            markdown: Arc::default(),
-            problems: vec![*problem],
-            cache_entry: None,
-            raw_ids: HashSet::new(),
-        };
-    }
-    let (mut markdown, link_problems, cache_entry) = match previous {
-        Some(previous) => previous.render(source, resolver),
+/// The Markdown stage of one page: its body rendered, `@/` links resolved, and the links that
+/// lead nowhere reported at their line. Through `memo` (`serve`), a body rendered by the last
+/// build is reused while it is the same and every `@/` link it names still leads where it did.
+pub fn render_markdown(
+    source: &SourcePage,
+    links: &SourceUrls,
+    memo: Option<&Memo<CachedMarkdown>>,
+) -> PageMarkdown {
+    let (markdown, link_problems) = match memo {
+        Some(memo) => {
+            let (cached, _) = memo.get_or(
+                &source.source,
+                |cached| cached.is_still_good(source.body(), links),
+                || CachedMarkdown::render(source.body(), links),
+            );
+            (cached.markdown, cached.problems)
+        }
         None => {
-            let (markdown, problems) = markdown::render(source.body(), resolver);
-            (Arc::new(markdown), problems, None)
+            let (markdown, problems) = markdown::render(source.body(), links);
+            (Arc::new(markdown), problems)
         }
     };
     let mut spans = None;
-    let mut problems: Vec<Diagnostic> = link_problems
+    let problems = link_problems
         .into_iter()
         .map(|problem| {
             link_error(source, &mut spans, problem.link, problem.message).with_help(problem.help)
         })
         .collect();
-    problems.extend(crate::consent::check_page(&site.settings.consent, source));
-    let raw_ids = linked_raw_ids(&source.source, &markdown);
-    if let Some(each) = each {
-        let done = each(site, index, &markdown);
-        problems.extend(done.problems);
-        if !done.keep_html {
-            // Not shared with a cache (`each` is for builds without one): free the page's HTML
-            // now, so that memory does not grow with the site's text.
-            if let Some(markdown) = Arc::get_mut(&mut markdown) {
-                markdown.html = String::new();
-                markdown.toc = Vec::new();
-            }
-        }
-    }
-    // Only a `#fragment` link can still need the body, to locate its diagnostic; the rest is
-    // freed now, since a large site's sources would otherwise stay in memory.
-    if !markdown.links.iter().any(|link| link.fragment.is_some()) {
-        source.release_body();
-    }
-    RenderedPage {
-        markdown,
-        problems,
-        cache_entry,
-        raw_ids,
-    }
+    PageMarkdown { markdown, problems }
 }
 
-/// Markdown rendered by an earlier build, by source: the body, every `@/` link target looked up
-/// with what it resolved to, and the result. An entry is reused while the body is the same and
-/// every lookup gives the same answer.
-#[derive(Debug, Default)]
-pub struct MarkdownCache(HashMap<String, CachedMarkdown>);
+/// Whether a page's body may still be needed once its Markdown is rendered: only a `#fragment`
+/// link's diagnostic points into it, once every page is rendered (`assemble`).
+pub fn body_needed_later(markdown: &RenderedMarkdown) -> bool {
+    markdown.links.iter().any(|link| link.fragment.is_some())
+}
 
+/// Puts each page's rendered Markdown into the site and checks the `#fragment` of every link
+/// between pages; gives the site, or every problem found.
+///
+/// `raw_ids`: each page's `linked_raw_ids`, found while its HTML was at hand.
+pub fn assemble(
+    mut site: Site,
+    sources: Vec<SourcePage>,
+    rendered: Vec<(Arc<RenderedMarkdown>, HashSet<String>)>,
+    mut problems: Diagnostics,
+) -> Result<Site, Diagnostics> {
+    let mut raw_ids = Vec::with_capacity(rendered.len());
+    for (page, (markdown, ids)) in site.pages.iter_mut().zip(rendered) {
+        page.markdown = markdown;
+        raw_ids.push(ids);
+    }
+    check_fragments(&sources, &site.pages, &raw_ids, &mut problems);
+    // Tens of thousands of small values on a large site, mostly made on the other threads:
+    // freed there, in parallel, rather than one by one on this one before the lists start.
+    rayon::join(
+        || sources.into_par_iter().with_max_len(64).for_each(drop),
+        || drop(raw_ids),
+    );
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    Ok(site)
+}
+
+/// A body's rendered Markdown as the memo keeps it: the body, every `@/` link target looked
+/// up with what it resolved to, and the result.
 #[derive(Debug, Clone)]
-struct CachedMarkdown {
+pub struct CachedMarkdown {
     body: String,
     lookups: Vec<(String, Result<String, LinkProblemKind>)>,
     markdown: Arc<RenderedMarkdown>,
     problems: Vec<markdown::LinkProblem>,
 }
 
-/// What the cache says about one page of this build.
-enum CacheEntry {
-    /// The previous entry is still good.
-    Reused,
-    New(CachedMarkdown),
-}
-
-impl MarkdownCache {
-    /// The page's Markdown, from the cache when its entry is still good.
-    fn render(
-        &self,
-        page: &SourcePage,
-        resolver: &dyn ResolveSource,
-    ) -> (
-        Arc<RenderedMarkdown>,
-        Vec<markdown::LinkProblem>,
-        Option<CacheEntry>,
-    ) {
-        if let Some(entry) = self.0.get(&page.source)
-            && entry.body == page.body()
-            && entry
-                .lookups
-                .iter()
-                .all(|(target, answer)| resolver.resolve(target) == *answer)
-        {
-            let reused = Some(CacheEntry::Reused);
-            return (entry.markdown.clone(), entry.problems.clone(), reused);
-        }
+impl CachedMarkdown {
+    fn render(body: &str, links: &dyn ResolveSource) -> CachedMarkdown {
         let recorder = RecordingResolver {
-            inner: resolver,
+            inner: links,
             lookups: std::cell::RefCell::new(Vec::new()),
         };
-        let (markdown, problems) = markdown::render(page.body(), &recorder);
-        let markdown = Arc::new(markdown);
-        let entry = CachedMarkdown {
-            body: page.body().to_string(),
+        let (markdown, problems) = markdown::render(body, &recorder);
+        CachedMarkdown {
+            body: body.to_string(),
             lookups: recorder.lookups.into_inner(),
-            markdown: markdown.clone(),
-            problems: problems.clone(),
-        };
-        (markdown, problems, Some(CacheEntry::New(entry)))
+            markdown: Arc::new(markdown),
+            problems,
+        }
     }
 
-    /// Keeps the entries of this build's pages only.
-    fn refill(
-        &mut self,
-        mut previous: MarkdownCache,
-        pages: &[SourcePage],
-        entries: Vec<Option<CacheEntry>>,
-    ) {
-        for (page, entry) in pages.iter().zip(entries) {
-            let entry = match entry {
-                Some(CacheEntry::New(entry)) => Some(entry),
-                Some(CacheEntry::Reused) => previous.0.remove(&page.source),
-                None => None,
-            };
-            if let Some(entry) = entry {
-                self.0.insert(page.source.clone(), entry);
-            }
-        }
+    fn is_still_good(&self, body: &str, links: &dyn ResolveSource) -> bool {
+        self.body == body
+            && self
+                .lookups
+                .iter()
+                .all(|(target, answer)| links.resolve(target) == *answer)
     }
 }
 
-/// Records every lookup a page's Markdown makes, for the cache.
+/// Records every lookup a page's Markdown makes, for the memo.
 struct RecordingResolver<'r> {
     inner: &'r dyn ResolveSource,
     lookups: std::cell::RefCell<Vec<(String, Result<String, LinkProblemKind>)>>,
@@ -467,9 +345,14 @@ impl ResolveSource for RecordingResolver<'_> {
             .push((source.to_string(), answer.clone()));
         answer
     }
+
+    fn base_path(&self) -> &str {
+        self.inner.base_path()
+    }
 }
 
-struct SourceUrls {
+/// The URL of each published source, for `@/` links.
+pub struct SourceUrls {
     urls: AHashMap<String, String>,
     drafts: AHashSet<String>,
     /// Files that failed to load: they exist, so links to them are not reported.
@@ -662,7 +545,7 @@ fn link_error(
 
 /// The `id="..."` values in a page's HTML (its raw HTML, since headings are counted apart) that
 /// the page's own links name.
-fn linked_raw_ids(source: &str, markdown: &RenderedMarkdown) -> HashSet<String> {
+pub fn linked_raw_ids(source: &str, markdown: &RenderedMarkdown) -> HashSet<String> {
     let mut own_fragments = markdown
         .links
         .iter()

@@ -860,7 +860,7 @@ fn the_banner_works_minified() {
 fn crate_size_of_consent_js() -> u64 {
     fs::metadata(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/src/consent/consent.js"
+        "/src/features/consent/static/consent.js"
     ))
     .unwrap()
     .len()

@@ -48,11 +48,18 @@ fn init_creates_a_site_that_builds_and_passes_check() {
         assert!(dir.join(file).is_file(), "{file} is missing");
     }
     // The templates and static files are the built-in ones.
-    for (name, text) in aimsite::templates::BUILT_IN_TEMPLATES {
+    for (name, text) in build::built_in_templates().templates {
         let written = std::fs::read_to_string(dir.join("templates").join(name)).unwrap();
         assert_eq!(&written, text, "{name}");
     }
-    for (name, bytes) in aimsite::templates::BUILT_IN_STATIC {
+    let (settings, _) = aimsite::config::parse(
+        &std::fs::read_to_string(dir.join("site.toml")).unwrap(),
+        "site.toml".into(),
+        None,
+        &aimsite::feature::sections(build::FEATURES),
+    )
+    .unwrap();
+    for (name, bytes) in build::built_in_static(&settings) {
         assert_eq!(
             &std::fs::read(dir.join("static").join(name)).unwrap(),
             bytes,

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use aimsite::build::{self, BuildOptions, RenderCache};
+use aimsite::build::{self, BuildOptions, Memos};
 use aimsite::output::Contents;
 use aimsite::scaffold;
 use aimsite::serve::{ServeError, ServeOptions, Server};
@@ -483,15 +483,15 @@ fn cached_rebuilds_give_the_files_of_a_full_build() {
     let site = new_site();
     let root = site.path();
     let options = BuildOptions::new(root);
-    let mut cache = RenderCache::default();
+    let mut cache = Memos::default();
     let write = |path: &str, text: &str| std::fs::write(root.join(path), text).unwrap();
     let edit = |path: &str, from: &str, to: &str| {
         let text = std::fs::read_to_string(root.join(path)).unwrap();
         assert!(text.contains(from), "{path} has no `{from}`");
         std::fs::write(root.join(path), text.replacen(from, to, 1)).unwrap();
     };
-    let check = |cache: &mut RenderCache, step: &str| {
-        let cached = build::render_cached(&options, cache);
+    let check = |cache: &mut Memos, step: &str| {
+        let cached = build::render_memoised(&options, cache);
         let full = build::render(&options);
         match (cached, full) {
             (Ok(cached), Ok(full)) => assert_same_files(&cached.files, &full.files, step),
@@ -585,14 +585,14 @@ fn settled_files_are_not_read_again_but_edits_are_seen() {
     let site = new_site();
     let root = site.path();
     let options = BuildOptions::new(root);
-    let mut cache = RenderCache::default();
+    let mut cache = Memos::default();
     std::thread::sleep(Duration::from_secs(3));
-    build::render_cached(&options, &mut cache).unwrap();
-    build::render_cached(&options, &mut cache).unwrap();
+    build::render_memoised(&options, &mut cache).unwrap();
+    build::render_memoised(&options, &mut cache).unwrap();
     let article = root.join("content/articles/welcome.md");
     let text = std::fs::read_to_string(&article).unwrap();
     std::fs::write(&article, text.replace("first article", "FIRST article")).unwrap();
-    let rendered = build::render_cached(&options, &mut cache).unwrap();
+    let rendered = build::render_memoised(&options, &mut cache).unwrap();
     let page = rendered
         .files
         .iter()

@@ -14,8 +14,84 @@ use serde_json::value::RawValue;
 use toml::Spanned;
 
 use crate::config::{Settings, SettingsFile, is_placeholder_domain, web_url};
+use crate::deploy::Allowance;
 use crate::diagnostics::{Diagnostic, Diagnostics, closest};
+use crate::feature::{BuiltInStatic, Feature, FeatureEntry};
 use crate::site::Site;
+
+/// The contact page, as `build` lists it.
+pub const FEATURE: FeatureEntry = FeatureEntry {
+    section: "contact",
+    templates: &[
+        ("contact.html", include_str!("templates/contact.html")),
+        (
+            "contact-thanks.html",
+            include_str!("templates/contact-thanks.html"),
+        ),
+        (
+            "partials/contact-form.html",
+            include_str!("templates/partials/contact-form.html"),
+        ),
+        (
+            "partials/contact-details.html",
+            include_str!("templates/partials/contact-details.html"),
+        ),
+    ],
+    slots: &[],
+    configure,
+};
+
+/// The form's script and styles, which `contact.html` links.
+const STATIC: &[BuiltInStatic] = &[
+    ("contact.js", include_bytes!("static/contact.js")),
+    ("contact.css", include_bytes!("static/contact.css")),
+];
+
+fn configure(settings: &Settings, problems: &mut Diagnostics) -> Box<dyn Feature> {
+    let file = &settings.file;
+    let contact = match file.section::<RawContact>(FEATURE.section) {
+        Ok(raw) => raw.and_then(|raw| validate(raw.into_inner(), file, problems)),
+        Err(problem) => {
+            problems.push(*problem);
+            None
+        }
+    };
+    Box::new(Contact { settings: contact })
+}
+
+/// The contact page of one site: its settings, when `site.toml` has `[contact]`.
+pub struct Contact {
+    settings: Option<ContactSettings>,
+}
+
+impl Feature for Contact {
+    /// Always, as before `[contact]` could be left out: a site's own template may use them.
+    fn static_files(&self) -> Vec<BuiltInStatic> {
+        STATIC.to_vec()
+    }
+
+    fn csp_allowances(&self) -> Vec<Allowance> {
+        csp_allowances(self.settings.as_ref())
+    }
+
+    fn check_site(&self, site: &Site) -> Vec<Diagnostic> {
+        missing_thanks_page(self.settings.as_ref(), site)
+            .into_iter()
+            .collect()
+    }
+
+    fn unlisted_templates(&self) -> &'static [&'static str] {
+        &[THANKS_TEMPLATE]
+    }
+
+    fn template_value(&self, site: &Site) -> tera::Value {
+        let context = self
+            .settings
+            .as_ref()
+            .map(|contact| ContactContext::new(&site.settings, contact));
+        tera::Value::from_serializable(&context)
+    }
+}
 
 /// The thank-you page the POST backends send visitors to, below the base path.
 pub const THANKS_PATH: &str = "contact/thanks/";
@@ -761,9 +837,9 @@ fn is_loopback(host: &str) -> bool {
 
 /// A backend that posts sends visitors to the thank-you page: without one they would land on
 /// the 404 page after writing to the firm. An error located at the backend in site.toml.
-pub fn missing_thanks_page(site: &Site) -> Option<Diagnostic> {
+fn missing_thanks_page(contact: Option<&ContactSettings>, site: &Site) -> Option<Diagnostic> {
     let settings = &site.settings;
-    let contact = settings.contact.as_ref()?;
+    let contact = contact?;
     if contact.backend == Backend::Mailto || site.pages.iter().any(|page| page.path == THANKS_PATH)
     {
         return None;
@@ -1142,16 +1218,38 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    fn parse(contact: &str) -> Result<(Settings, Diagnostics), Diagnostics> {
+    /// The settings of a site with the given `[contact]` section, read by the feature.
+    fn read(text: &str) -> Result<(Settings, Option<ContactSettings>, Diagnostics), Diagnostics> {
+        let sections = [FEATURE.section];
+        let (settings, mut problems) =
+            crate::config::parse(text, PathBuf::from("site.toml"), None, &sections)?;
+        let raw = settings
+            .file
+            .section::<RawContact>(FEATURE.section)
+            .map_err(|problem| {
+                let mut problems = Diagnostics::default();
+                problems.push(*problem);
+                problems
+            })?;
+        let contact = raw.and_then(|raw| validate(raw.into_inner(), &settings.file, &mut problems));
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        Ok((settings, contact, problems))
+    }
+
+    fn parse(contact: &str) -> Result<(Settings, ContactSettings, Diagnostics), Diagnostics> {
         let text = format!(
             "title = \"Aim to Win\"\nbase_url = \"https://aimtowin.com/sub/\"\n\n[contact]\n{contact}"
         );
-        crate::config::parse(&text, PathBuf::from("site.toml"), None)
+        read(&text).map(|(settings, contact, warnings)| {
+            (settings, contact.expect("a [contact] section"), warnings)
+        })
     }
 
     fn contact(text: &str) -> (ContactSettings, Diagnostics) {
-        let (settings, warnings) = parse(text).unwrap_or_else(|problems| panic!("{problems}"));
-        (settings.contact.expect("a [contact] section"), warnings)
+        let (_, contact, warnings) = parse(text).unwrap_or_else(|problems| panic!("{problems}"));
+        (contact, warnings)
     }
 
     /// The first problem: its message and line (the `[contact]` header is line 4).
@@ -1175,13 +1273,8 @@ mod tests {
 
     #[test]
     fn no_contact_section_means_no_contact_settings() {
-        let (settings, _) = crate::config::parse(
-            "title = \"A\"\nbase_url = \"https://a.com/\"\n",
-            PathBuf::from("site.toml"),
-            None,
-        )
-        .unwrap();
-        assert!(settings.contact.is_none());
+        let (_, contact, _) = read("title = \"A\"\nbase_url = \"https://a.com/\"\n").unwrap();
+        assert!(contact.is_none());
     }
 
     #[test]
@@ -1386,8 +1479,8 @@ mod tests {
     }
 
     fn context(contact: &str) -> ContactContext {
-        let (settings, _) = parse(contact).unwrap();
-        ContactContext::new(&settings, settings.contact.as_ref().unwrap())
+        let (settings, contact, _) = parse(contact).unwrap();
+        ContactContext::new(&settings, &contact)
     }
 
     #[test]
@@ -1416,9 +1509,9 @@ mod tests {
     fn json_ld_cannot_close_its_script() {
         let context = context("email = \"a@b.com\"\nsubjects = [\"</script><!--&\"]\n");
         assert!(!context.json_ld.contains('<'), "{}", context.json_ld);
-        let (mut settings, _) = parse("email = \"a@b.com\"\n").unwrap();
+        let (mut settings, contact, _) = parse("email = \"a@b.com\"\n").unwrap();
         settings.title = "</script><!--&".into();
-        let json = json_ld(&settings, settings.contact.as_ref().unwrap());
+        let json = json_ld(&settings, &contact);
         assert!(
             json.contains("\\u003c/script\\u003e\\u003c!--\\u0026"),
             "{json}"

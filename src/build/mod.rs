@@ -1,0 +1,474 @@
+//! The build pipeline and the composition root: the one place that lists the features.
+//!
+//! load (settings, content, static files, templates) → plan (URLs, lists, tags) → each page
+//! through its stages (`pages`) → the lists and site files → write. `build` writes into a
+//! staging folder swapped in at the end; `render` keeps the files in memory (`check`, and
+//! `serve` with its memos).
+
+mod pages;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use crate::config;
+use crate::content::{self, Asset, CONTENT_DIR, STATIC_DIR};
+use crate::deploy::{self, FinishMemo};
+use crate::diagnostics::Diagnostics;
+use crate::feature::{self, BuiltInStatic, FeatureEntry, Features, LoadedSources};
+use crate::features;
+use crate::memo::Memo;
+use crate::output::{self, Contents, OutputFile};
+use crate::site::{self, CachedMarkdown, Site};
+use crate::templates::{self, BuiltIns, FeatureData, PageMemo, TEMPLATES_DIR, Templates};
+use crate::theme;
+
+/// Every feature a site may use, in the order their hooks run. A new feature is a folder below
+/// `src/features/` and one line here.
+pub const FEATURES: &[FeatureEntry] = &[features::consent::FEATURE, features::contact::FEATURE];
+
+/// The templates every site starts from: the theme's and the features'.
+pub fn built_in_templates() -> BuiltIns {
+    let features = FEATURES.iter();
+    BuiltIns {
+        templates: theme::TEMPLATES
+            .iter()
+            .chain(features.clone().flat_map(|feature| feature.templates))
+            .copied()
+            .collect(),
+        slots: features
+            .flat_map(|feature| feature.slots)
+            .copied()
+            .collect(),
+    }
+}
+
+/// The built-in static files of a site with these settings: the theme's, and those its
+/// features add.
+pub fn built_in_static(settings: &config::Settings) -> Vec<BuiltInStatic> {
+    let mut unused = Diagnostics::default();
+    let features = Features::configure(FEATURES, settings, &mut unused);
+    theme::STATIC
+        .iter()
+        .copied()
+        .chain(features.static_files())
+        .collect()
+}
+
+/// A site's templates, loaded and bound to `site` with its features' values, as a build
+/// renders its pages with them (for benchmarks and tools that render pages one at a time).
+pub fn bound_templates(root: &std::path::Path, site: &Site) -> Result<Templates, Diagnostics> {
+    let mut templates = templates::load(root, &built_in_templates())?;
+    let mut problems = Diagnostics::default();
+    let features = Features::configure(FEATURES, &site.settings, &mut problems);
+    let feature_data = FeatureData {
+        values: features.template_values(site),
+        unlisted_templates: features.unlisted_templates(),
+    };
+    templates::bind_site(&mut templates, site, feature_data, None);
+    Ok(templates)
+}
+
+/// What to build, as the command line gives it.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// `None` means `ROOT/public`.
+    pub output: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            root: root.into(),
+            output: None,
+            base_url: None,
+            drafts: false,
+        }
+    }
+
+    pub fn output_folder(&self) -> PathBuf {
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum BuildError {
+    /// Problems in the sources, each located in its file.
+    #[error("{0}")]
+    Sources(Diagnostics),
+    /// Anything else: the output folder refused, a file that cannot be written.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// A site rendered in memory, ready to be served or checked.
+pub struct RenderedSite {
+    pub files: Vec<OutputFile>,
+    /// HTML pages among `files`.
+    pub pages: usize,
+    pub warnings: Diagnostics,
+    pub timings: Timings,
+    /// The assembled site the files were rendered from (`check` reads it). Without memos, the
+    /// HTML of each article and page was freed once its file was made: `markdown.html` is
+    /// empty for them.
+    pub site: Site,
+}
+
+/// What one build keeps for the next, so that a rebuild redoes only what changed: content files
+/// parsed, Markdown rendered, pages rendered and finished, each stage's results reused while
+/// their inputs are equal (no timestamps, no guessing which pages depend on which). `serve`
+/// keeps them across its rebuilds.
+#[derive(Default)]
+pub struct Memos {
+    content: Memo<content::CachedSource>,
+    markdown: Memo<CachedMarkdown>,
+    pages: PageMemo,
+    finished: FinishMemo,
+}
+
+/// How long each phase of a build took, in order.
+#[derive(Debug, Default, Clone)]
+pub struct Timings(pub Vec<(&'static str, Duration)>);
+
+impl Timings {
+    fn measure<T>(&mut self, phase: &'static str, work: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let result = work();
+        self.0.push((phase, start.elapsed()));
+        result
+    }
+
+    pub fn total(&self) -> Duration {
+        self.0.iter().map(|(_, time)| *time).sum()
+    }
+}
+
+/// The result of a successful build.
+pub struct BuildReport {
+    pub output: PathBuf,
+    pub pages: usize,
+    pub files: usize,
+    pub warnings: Diagnostics,
+    pub timings: Timings,
+    /// What the build made its files from.
+    pub leftovers: Leftovers,
+}
+
+/// The site and its lists once every file is written: no longer needed, but on a large site
+/// hundreds of thousands of small values. A command that ends right after the build lets the
+/// process's exit free them all at once (`std::mem::forget`) rather than one by one; anyone
+/// else drops them.
+pub struct Leftovers {
+    _site: Site,
+    _lists: templates::Lists,
+}
+
+/// Builds the site into its output folder, replacing the previous output only on success.
+/// Pages are written as they are rendered, so memory does not grow with the pages' HTML.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let output = output::check_output_folder(
+        &options.root,
+        &options.output_folder(),
+        &[
+            CONTENT_DIR,
+            TEMPLATES_DIR,
+            STATIC_DIR,
+            config::SETTINGS_FILE,
+        ],
+    )?;
+    let staging = output::Staging::begin(&output)?;
+    let write_error = std::sync::Mutex::new(None);
+    let rendered = run(options, None, &|file| {
+        if let Err(error) = staging.write(&file) {
+            write_error
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .get_or_insert(error);
+        }
+    })?;
+    if let Some(error) = write_error
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    {
+        return Err(BuildError::Other(error));
+    }
+    let Rendered {
+        pages,
+        files,
+        warnings,
+        mut timings,
+        site,
+        lists,
+    } = rendered;
+    timings.measure("swap", || staging.commit())?;
+    Ok(BuildReport {
+        output,
+        pages,
+        files,
+        warnings,
+        timings,
+        leftovers: Leftovers {
+            _site: site,
+            _lists: lists,
+        },
+    })
+}
+
+/// Loads and renders the whole site in memory; writes nothing.
+pub fn render(options: &BuildOptions) -> Result<RenderedSite, BuildError> {
+    render_with(options, None)
+}
+
+/// Like `render`, but redoes only the work whose inputs changed since `memos` were filled.
+/// Gives the same files as `render`.
+pub fn render_memoised(
+    options: &BuildOptions,
+    memos: &mut Memos,
+) -> Result<RenderedSite, BuildError> {
+    render_with(options, Some(memos))
+}
+
+fn render_with(
+    options: &BuildOptions,
+    memos: Option<&mut Memos>,
+) -> Result<RenderedSite, BuildError> {
+    let files = output::Collected::default();
+    let rendered = run(options, memos, &|file| files.push(file))?;
+    Ok(RenderedSite {
+        files: files.into_sorted(),
+        pages: rendered.pages,
+        warnings: rendered.warnings,
+        timings: rendered.timings,
+        site: rendered.site,
+    })
+}
+
+/// What `run` made, besides the files it handed on.
+struct Rendered {
+    pages: usize,
+    files: usize,
+    warnings: Diagnostics,
+    timings: Timings,
+    site: Site,
+    lists: templates::Lists,
+}
+
+/// The pipeline: loads the sources, plans the site, takes each page through its stages as soon
+/// as it can, then renders the pages that list others, the feed and the site's files, handing
+/// each file to `sink` as soon as it is ready, from any thread. A site with problems in its
+/// sources is still planned and its Markdown rendered, so that one build reports every
+/// problem, but nothing is handed on.
+fn run(
+    options: &BuildOptions,
+    mut memos: Option<&mut Memos>,
+    sink: &(dyn Fn(OutputFile) + Sync),
+) -> Result<Rendered, BuildError> {
+    let mut timings = Timings::default();
+    let content_memo = memos.as_deref_mut().map(|memos| &mut memos.content);
+    let Loaded {
+        sources,
+        mut templates,
+        features,
+        mut problems,
+    } = timings.measure("load", || load(options, content_memo));
+    // With the settings loaded, the site is planned even when some content files or templates
+    // failed, so that one build reports the broken links too.
+    let (Some(sources), Some(features)) = (sources, features) else {
+        return Err(BuildError::Sources(problems.sorted()));
+    };
+    let mut plan = timings.measure("plan", || site::plan(sources));
+    problems.extend(std::mem::take(&mut plan.problems));
+    problems.extend(features.check_site(&plan.site));
+
+    let finisher = deploy::Finisher::new(&plan.site, &features.csp_allowances());
+    let mut memos = memos.map(|memos| {
+        memos.markdown.start();
+        memos.finished.start(&finisher);
+        &mut *memos
+    });
+    // Pages are put into their templates only when the build can still succeed.
+    let writable = templates.as_mut().filter(|_| !problems.has_errors());
+    let templates: Option<&Templates> = writable.map(|templates| {
+        let feature_data = FeatureData {
+            values: features.template_values(&plan.site),
+            unlisted_templates: features.unlisted_templates(),
+        };
+        let page_memo = memos.as_deref_mut().map(|memos| &mut memos.pages);
+        templates::bind_site(templates, &plan.site, feature_data, page_memo);
+        &*templates
+    });
+    let memos = memos.map(|memos| &*memos);
+    let counter = FileCounter::default();
+    let hand_on = |file: OutputFile| counter.hand_on(file, sink);
+    let finish = |file: OutputFile| {
+        hand_on(finisher.finish(file, memos.map(|memos| &memos.finished)));
+    };
+
+    let stages = pages::PageStages {
+        site: &plan.site,
+        links: &plan.links,
+        features: &features,
+        templates,
+        keep_html: match memos {
+            Some(_) => None,
+            None => Some(templates::html_needed_later(&plan.site)),
+        },
+        markdown_memo: memos.map(|memos| &memos.markdown),
+        page_memo: memos.map(|memos| &memos.pages),
+        finish: &finish,
+    };
+    let outcomes = timings.measure("pages", || stages.render_all(&mut plan.sources));
+    let rendered = outcomes
+        .into_iter()
+        .map(|outcome| {
+            problems.extend(outcome.problems);
+            (outcome.markdown, outcome.raw_ids)
+        })
+        .collect();
+    let site::Plan { site, sources, .. } = plan;
+    let site = site::assemble(site, sources, rendered, problems.clone())
+        .map_err(|problems| BuildError::Sources(problems.sorted()))?;
+    let Some(templates) = templates.filter(|_| !problems.has_errors()) else {
+        return Err(BuildError::Sources(problems.sorted()));
+    };
+    let page_memo = memos.map(|memos| &memos.pages);
+    let lists = timings
+        .measure("lists", || {
+            templates::render_lists(&site, templates, page_memo, &finish)
+        })
+        .map_err(|found| {
+            problems.extend(found);
+            BuildError::Sources(problems.clone().sorted())
+        })?;
+    finisher
+        .site_files(&site)
+        .into_iter()
+        .chain(copied_files(&site))
+        .for_each(&hand_on);
+    Ok(Rendered {
+        pages: counter.pages.into_inner(),
+        files: counter.files.into_inner(),
+        warnings: problems.sorted(),
+        timings,
+        site,
+        lists,
+    })
+}
+
+/// Counts the files handed on, and the HTML pages among them.
+#[derive(Default)]
+struct FileCounter {
+    pages: AtomicUsize,
+    files: AtomicUsize,
+}
+
+impl FileCounter {
+    fn hand_on(&self, file: OutputFile, sink: &(dyn Fn(OutputFile) + Sync)) {
+        if file.path.ends_with(".html") {
+            self.pages.fetch_add(1, Ordering::Relaxed);
+        }
+        self.files.fetch_add(1, Ordering::Relaxed);
+        sink(file);
+    }
+}
+
+/// What the loading stages read, with every problem they found.
+struct Loaded {
+    /// `None` when the settings could not be read.
+    sources: Option<site::Sources>,
+    templates: Option<Templates>,
+    features: Option<Features>,
+    problems: Diagnostics,
+}
+
+/// Reads settings, content, static files and templates, collecting every problem, and lets the
+/// features check what was read.
+fn load(options: &BuildOptions, content_memo: Option<&mut Memo<content::CachedSource>>) -> Loaded {
+    let root = &options.root;
+    let mut problems = Diagnostics::default();
+    let sections = feature::sections(FEATURES);
+    let settings = match config::load(root, options.base_url.as_deref(), &sections) {
+        Ok((settings, warnings)) => {
+            problems.extend(warnings);
+            Some(settings)
+        }
+        Err(settings_problems) => {
+            problems.extend(settings_problems);
+            None
+        }
+    };
+    let features = settings
+        .as_ref()
+        .map(|settings| Features::configure(FEATURES, settings, &mut problems));
+    let (content, content_problems) = match content_memo {
+        Some(memo) => content::load_memoised(root, memo),
+        // Bodies are read again as they are rendered, so that they are not all in memory.
+        None => content::load_front_matter(root),
+    };
+    problems.extend(content_problems);
+    let (mut static_files, static_problems) = content::load_static(root);
+    problems.extend(static_problems);
+    let feature_files = features.iter().flat_map(Features::static_files);
+    add_built_in_static(
+        &mut static_files,
+        theme::STATIC.iter().copied().chain(feature_files),
+    );
+    let templates = match templates::load(root, &built_in_templates()) {
+        Ok(templates) => Some(templates),
+        Err(template_problems) => {
+            problems.extend(template_problems);
+            None
+        }
+    };
+    if let (Some(settings), Some(features), Some(templates)) = (&settings, &features, &templates) {
+        problems.extend(features.check_sources(&LoadedSources {
+            settings,
+            pages: &content.pages,
+            templates: &templates.site_sources(),
+            drafts: options.drafts,
+        }));
+    }
+    let sources = settings.map(|settings| site::Sources {
+        settings,
+        content,
+        static_files,
+        templates: templates.as_ref().map(Templates::names),
+        drafts: options.drafts,
+    });
+    Loaded {
+        sources,
+        templates,
+        features,
+        problems,
+    }
+}
+
+/// The built-in static files the site does not replace with its own.
+fn add_built_in_static(
+    static_files: &mut Vec<Asset>,
+    built_in: impl IntoIterator<Item = (&'static str, &'static [u8])>,
+) {
+    for (path, bytes) in built_in {
+        if !static_files.iter().any(|file| file.output_path == *path) {
+            static_files.push(Asset {
+                contents: Contents::Embedded(bytes),
+                display_path: PathBuf::from(format!("(built-in) {path}")),
+                output_path: path.to_string(),
+            });
+        }
+    }
+}
+
+fn copied_files(site: &Site) -> impl Iterator<Item = OutputFile> + '_ {
+    site.copies.iter().map(|copy| OutputFile {
+        path: copy.output_path.clone(),
+        contents: copy.contents.clone(),
+    })
+}

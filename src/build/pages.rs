@@ -1,0 +1,111 @@
+//! One page's path through the stages, the same for `build`, `check` and `serve`: read its body
+//! → render its Markdown → check it → put it into its template → finish it → hand it on to be
+//! written. Memos (`serve`) wrap the stages; they are not a second path.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::content::{self, SourcePage};
+use crate::diagnostics::Diagnostic;
+use crate::feature::Features;
+use crate::markdown::RenderedMarkdown;
+use crate::memo::Memo;
+use crate::output::OutputFile;
+use crate::site::{self, CachedMarkdown, PageMarkdown, Site, SourceUrls};
+use crate::templates::{self, PageMemo, Templates};
+
+/// What every page's stages share.
+pub struct PageStages<'a> {
+    pub site: &'a Site,
+    pub links: &'a SourceUrls,
+    pub features: &'a Features,
+    /// The templates, bound to the site; `None` when the build cannot succeed, so that pages
+    /// are only read and checked.
+    pub templates: Option<&'a Templates>,
+    /// Without memos: the pages whose HTML is used after every page is rendered (the feed's).
+    /// The others' HTML is freed as soon as their file is made.
+    pub keep_html: Option<HashSet<usize>>,
+    pub markdown_memo: Option<&'a Memo<CachedMarkdown>>,
+    pub page_memo: Option<&'a PageMemo>,
+    /// Finishes a rendered file and hands it on to be written.
+    pub finish: &'a (dyn Fn(OutputFile) + Sync),
+}
+
+/// What the stages made of one page.
+pub struct PageOutcome {
+    pub markdown: Arc<RenderedMarkdown>,
+    pub problems: Vec<Diagnostic>,
+    /// The `id`s of the page's raw HTML that its own links name (`site::linked_raw_ids`),
+    /// found while its HTML is at hand.
+    pub raw_ids: HashSet<String>,
+}
+
+impl PageStages<'_> {
+    /// Every page through its stages, in parallel, in the order of `site.pages`.
+    pub fn render_all(&self, sources: &mut [SourcePage]) -> Vec<PageOutcome> {
+        sources
+            .par_iter_mut()
+            .enumerate()
+            // Rayon splits a list only as threads run out of work, so without a bound one
+            // thread could be left alone with a long run of pages while the other waits.
+            .with_max_len(16)
+            .map(|(index, source)| self.render(index, source))
+            .collect()
+    }
+
+    fn render(&self, index: usize, source: &mut SourcePage) -> PageOutcome {
+        // Read.
+        if let Err(problem) = content::reload_body(source) {
+            return PageOutcome {
+                markdown: Arc::default(),
+                problems: vec![*problem],
+                raw_ids: HashSet::new(),
+            };
+        }
+        // Markdown.
+        let PageMarkdown {
+            mut markdown,
+            mut problems,
+        } = site::render_markdown(source, self.links, self.markdown_memo);
+        // Checks.
+        problems.extend(self.features.check_page(source));
+        let raw_ids = site::linked_raw_ids(&source.source, &markdown);
+        // Template, finish, write.
+        let page = &self.site.pages[index];
+        if let Some(templates) = self.templates
+            && templates::renders_early(page)
+        {
+            match templates::render_page(self.site, templates, index, &markdown, self.page_memo) {
+                Ok(files) => files.into_iter().for_each(self.finish),
+                Err(found) => problems.extend(found),
+            }
+            self.free_html(index, &mut markdown);
+        }
+        // Only a `#fragment` link can still need the body, to locate its diagnostic; the rest
+        // is freed now, since a large site's sources would otherwise stay in memory.
+        if !site::body_needed_later(&markdown) {
+            source.release_body();
+        }
+        PageOutcome {
+            markdown,
+            problems,
+            raw_ids,
+        }
+    }
+
+    /// Frees a page's HTML and table of contents once its file is made, unless the lists need
+    /// them (or a memo keeps them), so that memory does not grow with the site's text.
+    fn free_html(&self, index: usize, markdown: &mut Arc<RenderedMarkdown>) {
+        let Some(keep) = &self.keep_html else {
+            return;
+        };
+        if !keep.contains(&index)
+            && let Some(markdown) = Arc::get_mut(markdown)
+        {
+            markdown.html = String::new();
+            markdown.toc = Vec::new();
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The seam through which features (a cookie banner, a contact page) plug into the pipeline.
+//!
+//! A feature is a folder of its own below `src/features/`. It gives the pipeline plain data
+//! through the hooks below: its section of `site.toml`, its built-in templates and static
+//! files, the templates it puts into every page, its Content-Security-Policy sources, its
+//! checks of the sources and of each page, and its template values (`site.NAME`). The pipeline
+//! calls the hooks of every feature `build` lists and never names one.
+
+use crate::config::Settings;
+use crate::content::SourcePage;
+use crate::deploy::Allowance;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::site::Site;
+use crate::templates::Slot;
+
+/// A template built into the binary: its name and text.
+pub type BuiltInTemplate = (&'static str, &'static str);
+/// A static file built into the binary: its path in the output and its bytes.
+pub type BuiltInStatic = (&'static str, &'static [u8]);
+
+/// A feature as `build` lists it, before the settings are read.
+pub struct FeatureEntry {
+    /// Its section of `site.toml` (`consent` for `[consent]`), and its name in templates
+    /// (`site.consent`).
+    pub section: &'static str,
+    /// Its built-in templates; a site's own template of the same name replaces one.
+    pub templates: &'static [BuiltInTemplate],
+    /// Its templates that go into every page, by slot, in the order given.
+    pub slots: &'static [(Slot, &'static str)],
+    /// Reads its section of `site.toml` (`Settings::file`), pushing every problem located
+    /// there.
+    pub configure: fn(&Settings, &mut Diagnostics) -> Box<dyn Feature>,
+}
+
+/// What the loading stages read, as the features' checks of the sources see it.
+pub struct LoadedSources<'a> {
+    pub settings: &'a Settings,
+    /// Every content page that loaded, drafts included, with its front matter.
+    pub pages: &'a [SourcePage],
+    /// The site's own templates, less unchanged copies of built-in ones.
+    pub templates: &'a [TemplateSource<'a>],
+    /// Whether drafts are published (`--drafts`).
+    pub drafts: bool,
+}
+
+/// A template file of the site.
+pub struct TemplateSource<'a> {
+    /// The path shown in messages: `templates/page.html`.
+    pub path: &'a std::path::Path,
+    pub text: &'a str,
+}
+
+/// A feature once its settings are read. Every hook has a default that does nothing.
+pub trait Feature: Send + Sync {
+    /// The static files it adds to the site (a site's own file of the same path replaces
+    /// one); none when the settings turn it off.
+    fn static_files(&self) -> Vec<BuiltInStatic> {
+        Vec::new()
+    }
+
+    /// The sources a Content-Security-Policy directive must allow for it, as
+    /// `(directive, source)`.
+    fn csp_allowances(&self) -> Vec<Allowance> {
+        Vec::new()
+    }
+
+    /// Checks what the loading stages read, before anything is rendered.
+    fn check_sources(&self, _sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
+        Vec::new()
+    }
+
+    /// Checks one page's source while its Markdown body is at hand.
+    fn check_page(&self, _page: &SourcePage) -> Vec<Diagnostic> {
+        Vec::new()
+    }
+
+    /// Checks the site once every page's URL is known.
+    fn check_site(&self, _site: &Site) -> Vec<Diagnostic> {
+        Vec::new()
+    }
+
+    /// The templates whose pages say `noindex`: the sitemap leaves their pages out.
+    fn unlisted_templates(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// What templates see as `site.SECTION`.
+    fn template_value(&self, site: &Site) -> tera::Value;
+}
+
+/// The features of one build, configured, each with its entry.
+pub struct Features {
+    configured: Vec<(&'static FeatureEntry, Box<dyn Feature>)>,
+}
+
+impl Features {
+    /// Configures each listed feature from the settings.
+    pub fn configure(
+        entries: &'static [FeatureEntry],
+        settings: &Settings,
+        problems: &mut Diagnostics,
+    ) -> Features {
+        let configured = entries
+            .iter()
+            .map(|entry| (entry, (entry.configure)(settings, problems)))
+            .collect();
+        Features { configured }
+    }
+
+    fn each(&self) -> impl Iterator<Item = &dyn Feature> {
+        self.configured.iter().map(|(_, feature)| feature.as_ref())
+    }
+
+    pub fn static_files(&self) -> Vec<BuiltInStatic> {
+        self.each()
+            .flat_map(|feature| feature.static_files())
+            .collect()
+    }
+
+    pub fn csp_allowances(&self) -> Vec<Allowance> {
+        self.each()
+            .flat_map(|feature| feature.csp_allowances())
+            .collect()
+    }
+
+    pub fn check_sources(&self, sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
+        self.each()
+            .flat_map(|feature| feature.check_sources(sources))
+            .collect()
+    }
+
+    pub fn check_page(&self, page: &SourcePage) -> Vec<Diagnostic> {
+        self.each()
+            .flat_map(|feature| feature.check_page(page))
+            .collect()
+    }
+
+    pub fn check_site(&self, site: &Site) -> Vec<Diagnostic> {
+        self.each()
+            .flat_map(|feature| feature.check_site(site))
+            .collect()
+    }
+
+    pub fn unlisted_templates(&self) -> Vec<&'static str> {
+        self.each()
+            .flat_map(|feature| feature.unlisted_templates().iter().copied())
+            .collect()
+    }
+
+    /// Each feature's template value, by its section's name.
+    pub fn template_values(&self, site: &Site) -> Vec<(&'static str, tera::Value)> {
+        self.configured
+            .iter()
+            .map(|(entry, feature)| (entry.section, feature.template_value(site)))
+            .collect()
+    }
+}
+
+/// The section names of the listed features.
+pub fn sections(entries: &[FeatureEntry]) -> Vec<&'static str> {
+    entries.iter().map(|entry| entry.section).collect()
+}

@@ -1,0 +1,124 @@
+//! Results of a stage kept from one build to the next and reused while they are still good:
+//! how `serve` rebuilds only what changed. It is a layer around a stage's function, not a
+//! second way to run it: a lookup is given the function, and the test that an entry is still
+//! good. Entries a build does not use are dropped when the next one starts.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+pub struct Memo<V> {
+    /// What the last build used, which this one may reuse.
+    previous: HashMap<String, V>,
+    /// What this build used, kept for the next one; filled from any thread.
+    current: Mutex<HashMap<String, V>>,
+}
+
+impl<V> Default for Memo<V> {
+    fn default() -> Self {
+        Memo {
+            previous: HashMap::new(),
+            current: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// Whether a lookup reused an entry or made a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Reused,
+    Made,
+}
+
+impl<V: Clone> Memo<V> {
+    /// Starts a build: what the last one used becomes what this one may reuse.
+    pub fn start(&mut self) {
+        self.previous = std::mem::take(self.current_mut());
+    }
+
+    /// Forgets everything, as after a build that failed half-way.
+    pub fn clear(&mut self) {
+        self.previous.clear();
+        self.current_mut().clear();
+    }
+
+    /// The last build's entry for `key` when `still_good` says so, else what `make` makes;
+    /// kept for the next build either way.
+    pub fn get_or(
+        &self,
+        key: &str,
+        still_good: impl FnOnce(&V) -> bool,
+        make: impl FnOnce() -> V,
+    ) -> (V, Outcome) {
+        let (value, outcome) = match self.previous.get(key) {
+            Some(previous) if still_good(previous) => (previous.clone(), Outcome::Reused),
+            _ => (make(), Outcome::Made),
+        };
+        self.keep(key, value.clone());
+        (value, outcome)
+    }
+
+    /// Like `get_or`, for a `make` that may fail: what failed is not kept.
+    pub fn try_get_or<E>(
+        &self,
+        key: &str,
+        still_good: impl FnOnce(&V) -> bool,
+        make: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        if let Some(previous) = self.previous.get(key)
+            && still_good(previous)
+        {
+            self.keep(key, previous.clone());
+            return Ok(previous.clone());
+        }
+        let value = make()?;
+        self.keep(key, value.clone());
+        Ok(value)
+    }
+
+    /// The last build's entry for `key`, whether or not it is still good.
+    pub fn previous(&self, key: &str) -> Option<&V> {
+        self.previous.get(key)
+    }
+
+    /// Keeps `value` for the next build.
+    pub fn keep(&self, key: &str, value: V) {
+        self.current
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(key.to_string(), value);
+    }
+
+    fn current_mut(&mut self) -> &mut HashMap<String, V> {
+        self.current
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_reused_while_good_and_dropped_when_unused() {
+        let mut memo: Memo<(String, usize)> = Memo::default();
+        let length = |memo: &Memo<(String, usize)>, key: &str, text: &str| {
+            memo.get_or(key, |(seen, _)| seen == text, || (text.into(), text.len()))
+        };
+        memo.start();
+        assert_eq!(length(&memo, "a", "one").1, Outcome::Made);
+        assert_eq!(length(&memo, "b", "two").1, Outcome::Made);
+        memo.start();
+        assert_eq!(
+            length(&memo, "a", "one"),
+            (("one".into(), 3), Outcome::Reused)
+        );
+        assert_eq!(length(&memo, "a", "three").1, Outcome::Made);
+        // `b` was not used by that build: it is gone from the next.
+        memo.start();
+        assert!(memo.previous("b").is_none());
+        assert_eq!(memo.previous("a"), Some(&("three".into(), 5)));
+        memo.clear();
+        assert!(memo.previous("a").is_none());
+    }
+}

@@ -1,0 +1,914 @@
+//! Tera templates: the built-in ones with the site's own laid over them, and the rendering of
+//! every page of an assembled site into HTML. Rendering does no I/O.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use tera::{Context, Kwargs, State, Tera, Value};
+
+use crate::content::{SourceKind, files_below};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::feature::{BuiltInTemplate, TemplateSource};
+use crate::markdown::RenderedMarkdown;
+use crate::memo::Memo;
+use crate::output::OutputFile;
+use crate::site::{self, Page, Site};
+
+use context::{
+    ArticleContext, EPOCH, FeedContext, FeedEntry, PageContext, Shared, SiteContext, TagContext,
+    TagLinks, sitemap_entries,
+};
+pub use context::{FEED_FILE, SITEMAP_FILE, script_safe_json};
+use source::may_show_table_of_contents;
+pub use source::tera_tags;
+
+pub const TEMPLATES_DIR: &str = "templates";
+
+/// Where, in every page of the built-in theme, features put templates of their own (a cookie
+/// banner, its files in the head). `base.html` includes each slot's template,
+/// `slots/NAME.html`, which includes the templates features give for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The end of `<head>`.
+    Head,
+    /// The start of `<body>`, after the skip link.
+    BodyStart,
+    /// The end of the footer.
+    Footer,
+}
+
+impl Slot {
+    const ALL: [Slot; 3] = [Slot::Head, Slot::BodyStart, Slot::Footer];
+
+    fn template(self) -> &'static str {
+        match self {
+            Slot::Head => "slots/head.html",
+            Slot::BodyStart => "slots/body-start.html",
+            Slot::Footer => "slots/footer.html",
+        }
+    }
+}
+
+/// The templates a site starts from before its own: the theme's and the features', and what
+/// features put in each slot.
+#[derive(Debug, Default, Clone)]
+pub struct BuiltIns {
+    pub templates: Vec<BuiltInTemplate>,
+    pub slots: Vec<(Slot, &'static str)>,
+}
+
+impl BuiltIns {
+    /// The template of each slot: an include of every template given for it, in order,
+    /// without white space of its own, so that an empty slot writes nothing.
+    fn slot_templates(&self) -> Vec<(&'static str, String)> {
+        Slot::ALL
+            .iter()
+            .map(|&slot| {
+                let includes = self
+                    .slots
+                    .iter()
+                    .filter(|(of, _)| *of == slot)
+                    .map(|(_, template)| format!("{{%- include \"{template}\" %}}"))
+                    .collect();
+                (slot.template(), includes)
+            })
+            .collect()
+    }
+}
+
+/// Words a reader reads in a minute, for `reading_time`.
+const WORDS_PER_MINUTE: usize = 200;
+
+/// The templates of a site, parsed and checked.
+pub struct Templates {
+    tera: Tera,
+    /// Where each template came from, for messages: `templates/base.html` or `(built-in) ...`.
+    origins: HashMap<String, PathBuf>,
+    /// Every template's text, by name, the site's laid over the built-in ones.
+    texts: HashMap<String, String>,
+    /// The site's own templates (path shown in messages, text), less unchanged copies of
+    /// built-in ones (as `aimsite init` writes).
+    site_sources: Vec<(PathBuf, String)>,
+    /// What every page's context shares.
+    shared: Shared,
+}
+
+impl Templates {
+    pub fn names(&self) -> HashSet<String> {
+        self.origins.keys().cloned().collect()
+    }
+
+    /// The site's own template files, less unchanged copies of built-in ones.
+    pub fn site_sources(&self) -> Vec<TemplateSource<'_>> {
+        self.site_sources
+            .iter()
+            .map(|(path, text)| TemplateSource { path, text })
+            .collect()
+    }
+
+    /// Every template the site uses, with the path shown in messages.
+    pub fn all_sources(&self) -> Vec<TemplateSource<'_>> {
+        let mut sources: Vec<TemplateSource<'_>> = self
+            .texts
+            .iter()
+            .map(|(name, text)| TemplateSource {
+                path: &self.origins[name],
+                text,
+            })
+            .collect();
+        sources.sort_by(|a, b| a.path.cmp(b.path));
+        sources
+    }
+}
+
+/// Reads `ROOT/templates` and lays it over the built-in templates.
+pub fn load(root: &Path, built_ins: &BuiltIns) -> Result<Templates, Diagnostics> {
+    let mut problems = Diagnostics::default();
+    let slots = built_ins.slot_templates();
+    let built_in = built_ins
+        .templates
+        .iter()
+        .map(|&(name, text)| (name, text.to_string()))
+        .chain(slots);
+    let mut sources: HashMap<String, String> = HashMap::new();
+    let mut origins: HashMap<String, PathBuf> = HashMap::new();
+    for (name, text) in built_in {
+        origins.insert(
+            name.to_string(),
+            PathBuf::from(format!("(built-in template) {name}")),
+        );
+        sources.insert(name.to_string(), text);
+    }
+    let mut site_sources = Vec::new();
+    let dir = root.join(TEMPLATES_DIR);
+    if dir.is_dir() {
+        for entry in files_below(&dir) {
+            let path = match entry {
+                Ok(path) => path,
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
+                }
+            };
+            let name = path
+                .strip_prefix(&dir)
+                .unwrap_or(&path)
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let display_path = Path::new(TEMPLATES_DIR).join(&name);
+            match std::fs::read(&path).map(String::from_utf8) {
+                Ok(Ok(text)) => {
+                    if sources.get(&name) != Some(&text) {
+                        site_sources.push((display_path.clone(), text.clone()));
+                    }
+                    sources.insert(name.clone(), text);
+                    origins.insert(name, display_path);
+                }
+                Ok(Err(error)) => problems.push(crate::content::not_utf8(&display_path, &error)),
+                Err(error) => problems.push(
+                    Diagnostic::error(&display_path, format!("cannot read the template: {error}"))
+                        .with_help("check that the file exists and that you may read it"),
+                ),
+            }
+        }
+    }
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    let mut tera = Tera::new();
+    tera.autoescape_on([".html", ".xml"]);
+    // Registered now so that templates using them load; `render` gives them the site's values.
+    register_asset_function(&mut tera, "/".to_string());
+    tera.register_filter("safe", safe);
+    let mut names: Vec<&String> = sources.keys().collect();
+    names.sort();
+    if let Err(error) = tera.add_raw_templates(
+        names
+            .iter()
+            .map(|name| (name.as_str(), sources[*name].as_str())),
+    ) {
+        let mut found = template_diagnostics(&error, &origins, None);
+        // Tera does not say where a missing parent is named; the `extends` tag does.
+        if let (tera::ErrorKind::MissingParent { current, parent }, [diagnostic]) =
+            (error.kind(), &mut found[..])
+            && let Some(text) = sources.get(current)
+            && let Some(start) = text.find(&format!("\"{parent}\""))
+        {
+            *diagnostic = diagnostic.clone().at(text, start..start + parent.len() + 2);
+        }
+        problems.extend(found);
+        return Err(problems);
+    }
+    let table_of_contents = sources
+        .values()
+        .any(|text| may_show_table_of_contents(text));
+    Ok(Templates {
+        tera,
+        origins,
+        texts: sources,
+        site_sources,
+        shared: Shared {
+            table_of_contents,
+            ..Shared::default()
+        },
+    })
+}
+
+/// Turns a Tera error into diagnostics naming the template file and, where Tera knows it, the
+/// line; `rendering` names the template being rendered and the content file it renders, for
+/// the errors that Tera does not locate itself (such as too deep a recursion).
+fn template_diagnostics(
+    error: &tera::Error,
+    origins: &HashMap<String, PathBuf>,
+    rendering: Option<(&str, Option<&Path>)>,
+) -> Vec<Diagnostic> {
+    let page = rendering.and_then(|(_, page)| page);
+    let file_of = |name: &str| {
+        origins
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Path::new(TEMPLATES_DIR).join(name))
+    };
+    let while_rendering = |message: String| match page {
+        Some(page) => format!("{message} (while rendering `{}`)", page.display()),
+        None => message,
+    };
+    let help = "fix the template; see the README for the variables each template receives";
+    match error.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            let mut message = report.message().to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            let span = report.span();
+            vec![
+                Diagnostic::error(file_of(report.filename()), while_rendering(message))
+                    .at_location(span.start_line, span.start_col + 1)
+                    .with_help(help),
+            ]
+        }
+        tera::ErrorKind::MissingParent { current, parent } => vec![
+            Diagnostic::error(
+                file_of(current),
+                format!("`{current}` extends `{parent}`, which does not exist"),
+            )
+            .with_help(format!(
+                "create templates/{parent}, or extend an existing template such as `base.html`"
+            )),
+        ],
+        tera::ErrorKind::CircularExtend { tpl, .. }
+        | tera::ErrorKind::CircularInclude { tpl, .. } => {
+            vec![
+                Diagnostic::error(file_of(tpl), error.to_string()).with_help(
+                    "a template must not extend or include itself, directly or through others",
+                ),
+            ]
+        }
+        _ => {
+            let reports = located_reports(&error.to_string());
+            if reports.is_empty() {
+                let file = rendering
+                    .map_or_else(|| PathBuf::from(TEMPLATES_DIR), |(name, _)| file_of(name));
+                let message = error.to_string();
+                let help = if message.contains("recursion depth") {
+                    "a component or macro calls itself without end: make the call conditional \
+                     so that the recursion stops"
+                } else {
+                    help
+                };
+                return vec![Diagnostic::error(file, while_rendering(message)).with_help(help)];
+            }
+            reports
+                .into_iter()
+                .map(|(name, line, column, message)| {
+                    Diagnostic::error(file_of(&name), while_rendering(message))
+                        .at_location(line, column)
+                        .with_help(help)
+                })
+                .collect()
+        }
+    }
+}
+
+/// Tera joins the problems it finds while loading into one text of reports, each an
+/// `error: MESSAGE` line followed by a `--> TEMPLATE:LINE:COLUMN` line.
+fn located_reports(text: &str) -> Vec<(String, usize, usize, String)> {
+    let mut reports = Vec::new();
+    let mut message = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("error:") {
+            message = rest.trim().to_string();
+        } else if let Some(place) = line.strip_prefix("-->") {
+            let mut parts = place.trim().rsplitn(3, ':');
+            let (Some(column), Some(number), Some(name)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if let (Ok(number), Ok(column)) = (number.parse(), column.parse::<usize>()) {
+                reports.push((name.to_string(), number, column, message.clone()));
+            }
+        }
+    }
+    reports
+}
+
+/// What features give the templates: their values (`site.NAME`), and the templates whose pages
+/// stay out of the sitemap.
+#[derive(Default)]
+pub struct FeatureData {
+    pub values: Vec<(&'static str, Value)>,
+    pub unlisted_templates: Vec<&'static str>,
+}
+
+/// Makes the site known to the templates (`asset()`, `site`, the tag links), before anything of
+/// it is rendered. With a memo, starts its build: the pages it holds are forgotten when what
+/// every page depends on has changed.
+pub fn bind_site(
+    templates: &mut Templates,
+    site: &Site,
+    features: FeatureData,
+    memo: Option<&mut PageMemo>,
+) {
+    templates.shared.tag_links = TagLinks::new(site);
+    templates.shared.unlisted_templates = features.unlisted_templates;
+    let urls = site.asset_urls.clone();
+    let base_path = site.settings.base_url.path.clone();
+    templates.tera.register_function(
+        "asset",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let path: &str = kwargs.must_get("path")?;
+            match urls.get(path) {
+                Some(output) => Ok(format!("{base_path}{output}")),
+                None => Err(tera::Error::message(format!(
+                    "asset(path=\"{path}\"): there is no such file in static/ (or built in)"
+                ))),
+            }
+        },
+    );
+    templates
+        .tera
+        .global_context()
+        .insert("site", &SiteContext::new(site, &features.values));
+    if let Some(memo) = memo {
+        memo.start(SiteInputs::new(templates, site));
+    }
+}
+
+/// Whether a page is put into its template as soon as its Markdown is rendered
+/// (`render_page`): all but the pages that list articles, which need every article's summary
+/// (`render_lists`).
+pub fn renders_early(page: &Page) -> bool {
+    matches!(page.kind, SourceKind::Article | SourceKind::Page)
+}
+
+/// The pages whose HTML the lists use after the pages are rendered: the feed's entries.
+pub fn html_needed_later(site: &Site) -> HashSet<usize> {
+    feed_articles(site).collect()
+}
+
+fn feed_articles(site: &Site) -> impl Iterator<Item = usize> + '_ {
+    site.articles.iter().copied().take(site.settings.feed.limit)
+}
+
+/// Puts a page that `renders_early` picks into its template, with its redirects, using the
+/// Markdown just rendered for it (not yet in `site`). Through `memo`, a page whose inputs are
+/// those of the last build is not rendered again.
+pub fn render_page(
+    site: &Site,
+    templates: &Templates,
+    index: usize,
+    markdown: &Arc<RenderedMarkdown>,
+    memo: Option<&PageMemo>,
+) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    let no_lists = Lists {
+        all_articles: Value::from(Vec::<Value>::new()),
+        summaries: Vec::new(),
+    };
+    let page = &site.pages[index];
+    // An article or page depends only on itself and what every page depends on (see
+    // `PageContext::from_page`): an unchanged one is reused without making its context.
+    let rendered = memo.map(|_| Page {
+        markdown: markdown.clone(),
+        ..page.clone()
+    });
+    let aliases = page.aliases.iter().map(|alias| Job::Alias(index, alias));
+    let mut files = Vec::with_capacity(1 + page.aliases.len());
+    let mut problems = Vec::new();
+    for job in std::iter::once(Job::Content(index)).chain(aliases) {
+        let path = job.path(site);
+        let render = || {
+            let prepared = job.prepare(site, &no_lists, &templates.shared, Some(markdown));
+            render_prepared(templates, &prepared).map(|html| CachedPage {
+                context: None,
+                html,
+                page: rendered.clone(),
+            })
+        };
+        let result = match memo {
+            Some(memo) => memo.pages.try_get_or(
+                &path,
+                |cached| cached.page.is_some() && cached.page == rendered,
+                render,
+            ),
+            None => render(),
+        };
+        match result {
+            Ok(cached) => files.push(OutputFile::text(path, cached.html)),
+            Err(found) => problems.extend(found),
+        }
+    }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(problems)
+    }
+}
+
+fn render_prepared(
+    templates: &Templates,
+    prepared: &Prepared<'_>,
+) -> Result<String, Vec<Diagnostic>> {
+    let mut page = Vec::with_capacity(prepared.capacity);
+    templates
+        .tera
+        .render_to(prepared.template, &prepared.context, &mut page)
+        .and_then(|()| into_text(page))
+        .map_err(|error| {
+            template_diagnostics(
+                &error,
+                &templates.origins,
+                Some((prepared.template, prepared.source)),
+            )
+        })
+}
+
+/// What Tera wrote, as text: UTF-8 unless a function or filter wrote other bytes.
+fn into_text(bytes: Vec<u8>) -> Result<String, tera::Error> {
+    if simdutf8::basic::from_utf8(&bytes).is_ok() {
+        // SAFETY: the bytes were just found to be UTF-8.
+        Ok(unsafe { String::from_utf8_unchecked(bytes) })
+    } else {
+        // For the error, which says where.
+        String::from_utf8(bytes).map_err(tera::Error::from)
+    }
+}
+
+/// Renders, in parallel, every file that needs the whole site: the pages that list articles
+/// (the home page, `/articles/`, tags), the feed, the sitemap, 404, `robots.txt`, and those
+/// pages' redirects; hands each to `sink` as soon as it is rendered. Through `memo`, a file
+/// whose template and context are those of the last build is not rendered again. Gives back
+/// the lists the pages were rendered with, for the caller to free.
+pub fn render_lists(
+    site: &Site,
+    templates: &Templates,
+    memo: Option<&PageMemo>,
+    sink: &(dyn Fn(OutputFile) + Sync),
+) -> Result<Lists, Diagnostics> {
+    // Each article as lists show it; an unchanged article's value is the last build's, so that
+    // comparing the lists of two builds is cheap.
+    let summaries: Vec<Value> = site
+        .articles
+        .par_iter()
+        .map(|&index| {
+            let page = &site.pages[index];
+            let summary = || {
+                Value::from_serializable(&ArticleContext::new(
+                    site,
+                    page,
+                    &templates.shared.tag_links,
+                ))
+            };
+            match memo {
+                Some(memo) => {
+                    let (cached, _) = memo.summaries.get_or(
+                        &page.source,
+                        |(cached, _)| cached == page,
+                        || (page.clone(), summary()),
+                    );
+                    cached.1
+                }
+                None => summary(),
+            }
+        })
+        .collect();
+    let lists = Lists {
+        summaries: by_page(site, &summaries),
+        all_articles: Value::from(summaries),
+    };
+    let results: Vec<Vec<Diagnostic>> = list_jobs(site)
+        .par_iter()
+        // One job per task: the pages that list every article take far longer than the rest.
+        .with_max_len(1)
+        .map(|job| {
+            let prepared = job.prepare(site, &lists, &templates.shared, None);
+            let render = || {
+                render_prepared(templates, &prepared).map(|html| CachedPage {
+                    context: Some(prepared.context.clone()),
+                    html,
+                    page: None,
+                })
+            };
+            let result = match memo {
+                Some(memo) => memo.pages.try_get_or(
+                    &prepared.path,
+                    |cached| cached.context.as_ref() == Some(&prepared.context),
+                    render,
+                ),
+                None => render(),
+            };
+            match result {
+                Ok(cached) => {
+                    sink(OutputFile::text(prepared.path.clone(), cached.html));
+                    Vec::new()
+                }
+                Err(problems) => problems,
+            }
+        })
+        .collect();
+    let mut problems = Diagnostics::default();
+    problems.extend(results.into_iter().flatten());
+    if problems.has_errors() {
+        Err(problems)
+    } else {
+        Ok(lists)
+    }
+}
+
+/// The files `render_lists` renders.
+fn list_jobs(site: &Site) -> Vec<Job<'_>> {
+    let listed = |page: &Page| !renders_early(page);
+    let mut jobs: Vec<Job> = (0..site.pages.len())
+        .filter(|&index| listed(&site.pages[index]))
+        .map(Job::Content)
+        .collect();
+    if site.article_list.is_none() {
+        jobs.push(Job::ArticleList);
+    }
+    jobs.push(Job::TagIndex);
+    jobs.extend((0..site.tags.len()).map(Job::Tag));
+    jobs.push(Job::NotFound);
+    jobs.push(Job::Feed);
+    jobs.push(Job::Sitemap);
+    jobs.push(Job::Robots);
+    for (index, page) in site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, page)| listed(page))
+    {
+        jobs.extend(page.aliases.iter().map(|alias| Job::Alias(index, alias)));
+    }
+    jobs
+}
+
+/// The rendered files of the last build, by output path, and each article's value in lists,
+/// reused while every input is equal: what every page depends on (`SiteInputs`), and the
+/// page, or the template and context, of each file (`serve`).
+#[derive(Default)]
+pub struct PageMemo {
+    inputs: Option<SiteInputs>,
+    pages: Memo<CachedPage>,
+    summaries: Memo<(Page, Value)>,
+}
+
+impl PageMemo {
+    fn start(&mut self, inputs: SiteInputs) {
+        if self.inputs.as_ref() == Some(&inputs) {
+            self.pages.start();
+            self.summaries.start();
+        } else {
+            self.pages.clear();
+            self.summaries.clear();
+            self.inputs = Some(inputs);
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct CachedPage {
+    /// For the files of `render_lists`: the context it was rendered with.
+    context: Option<Context>,
+    html: String,
+    /// For an article or page and its redirects: the page it was rendered from.
+    page: Option<Page>,
+}
+
+/// What every page's rendering depends on besides its own context. Whatever `bind_site` gives
+/// the templates must be here.
+#[derive(PartialEq)]
+struct SiteInputs {
+    templates: Vec<(PathBuf, String)>,
+    globals: Context,
+    asset_urls: crate::assets::AssetUrls,
+    /// `site.toml` as written and the base URL: everything the settings are made from.
+    settings: String,
+    base_url: String,
+}
+
+impl SiteInputs {
+    fn new(templates: &mut Templates, site: &Site) -> Self {
+        SiteInputs {
+            templates: templates.site_sources.clone(),
+            globals: templates.tera.global_context().clone(),
+            asset_urls: site.asset_urls.clone(),
+            settings: site.settings.file.text.clone(),
+            base_url: site.settings.base_url.absolute(),
+        }
+    }
+}
+
+/// Tera's `safe`, without copying the string it marks: every page marks its content, and every
+/// list each article's summary.
+fn safe(value: &Value, _: Kwargs, _: &State) -> Value {
+    match value.as_str() {
+        Some(_) => value.clone().mark_safe(),
+        None => Value::safe_string(&value.to_string()),
+    }
+}
+
+/// `asset(path="style.css")` while templates load: checks only that it is called right.
+fn register_asset_function(tera: &mut Tera, base_path: String) {
+    tera.register_function(
+        "asset",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let path: &str = kwargs.must_get("path")?;
+            Ok(format!("{base_path}{}", path.trim_start_matches('/')))
+        },
+    );
+}
+
+/// The article lists, made once and shared by every page that shows one. `render_each` gives
+/// them back: on a large site they are tens of thousands of small values, which take a while
+/// to free, and a build that ends the process need not free them one by one.
+pub struct Lists {
+    all_articles: Value,
+    /// By index into `site.pages`.
+    summaries: Vec<Option<Value>>,
+}
+
+/// Each article's summary (in `site.articles` order) at its page's index.
+fn by_page(site: &Site, summaries: &[Value]) -> Vec<Option<Value>> {
+    let mut by_page = vec![None; site.pages.len()];
+    for (&index, summary) in site.articles.iter().zip(summaries) {
+        by_page[index] = Some(summary.clone());
+    }
+    by_page
+}
+
+/// One file to render.
+enum Job<'s> {
+    Content(usize),
+    ArticleList,
+    TagIndex,
+    Tag(usize),
+    NotFound,
+    Feed,
+    Sitemap,
+    Robots,
+    /// A redirect from an old path to a page.
+    Alias(usize, &'s str),
+}
+
+/// A job ready to render: which template, into which file, with what.
+struct Prepared<'s> {
+    template: &'s str,
+    path: String,
+    context: Context,
+    /// The content file the page comes from, for messages.
+    source: Option<&'s Path>,
+    /// About how long the page will be, so that its text is not copied as it grows.
+    capacity: usize,
+}
+
+impl<'s> Job<'s> {
+    /// The file the job renders, below the output folder.
+    fn path(&self, site: &Site) -> String {
+        match *self {
+            Job::Content(index) => site.pages[index].output_file(),
+            Job::ArticleList => format!("{}index.html", site::ARTICLES_PATH),
+            Job::TagIndex => format!("{}index.html", site::TAGS_PATH),
+            Job::Tag(index) => format!("{}index.html", site.tags[index].path()),
+            Job::NotFound => site::NOT_FOUND_FILE.into(),
+            Job::Feed => FEED_FILE.into(),
+            Job::Sitemap => SITEMAP_FILE.into(),
+            Job::Robots => "robots.txt".into(),
+            Job::Alias(_, alias) => site::alias_output_file(alias),
+        }
+    }
+
+    /// `fresh`: the page's Markdown when it is not in `site` yet (`render_page_early`).
+    fn prepare(
+        &self,
+        site: &'s Site,
+        lists: &Lists,
+        shared: &Shared,
+        fresh: Option<&'s RenderedMarkdown>,
+    ) -> Prepared<'s> {
+        let mut context = Context::new();
+        let page_context = |page: &'s Page| {
+            PageContext::from_page(site, page, fresh.unwrap_or(&page.markdown), shared)
+        };
+        let (template, source): (&'s str, Option<&'s Page>) = match *self {
+            Job::Content(index) => {
+                let page = &site.pages[index];
+                context.insert("page", &page_context(page));
+                if matches!(page.kind, SourceKind::Home | SourceKind::ArticleList) {
+                    context.insert_value("articles", lists.all_articles.clone());
+                }
+                (&page.template, Some(page))
+            }
+            Job::ArticleList => {
+                let path = site::ARTICLES_PATH.to_string();
+                let page = PageContext::generated(site, "articles", "Articles", path);
+                context.insert("page", &page);
+                context.insert_value("articles", lists.all_articles.clone());
+                ("articles.html", None)
+            }
+            Job::TagIndex => {
+                let page =
+                    PageContext::generated(site, "tags", "Tags", site::TAGS_PATH.to_string());
+                let tags: Vec<TagContext> = site
+                    .tags
+                    .iter()
+                    .map(|tag| TagContext::new(site, tag))
+                    .collect();
+                context.insert("page", &page);
+                context.insert("tags", &tags);
+                ("tags.html", None)
+            }
+            Job::Tag(index) => {
+                let tag = &site.tags[index];
+                let title = format!("Articles tagged “{}”", tag.name);
+                let page = PageContext::generated(site, "tag", &title, tag.path());
+                let articles: Vec<Value> = tag
+                    .articles
+                    .iter()
+                    .filter_map(|&index| lists.summaries[index].clone())
+                    .collect();
+                context.insert("page", &page);
+                context.insert("tag", &TagContext::new(site, tag));
+                context.insert_value("articles", Value::from(articles));
+                ("tag.html", None)
+            }
+            Job::NotFound => {
+                let path = site::NOT_FOUND_FILE.to_string();
+                let page = PageContext::generated(site, "404", "Page not found", path);
+                context.insert("page", &page);
+                ("404.html", None)
+            }
+            Job::Feed => {
+                let entries: Vec<FeedEntry> = feed_articles(site)
+                    .map(|index| FeedEntry::new(site, &site.pages[index], &shared.tag_links))
+                    .collect();
+                let updated = entries
+                    .iter()
+                    .map(|entry| entry.updated.as_str())
+                    .max()
+                    .unwrap_or(EPOCH);
+                context.insert(
+                    "feed",
+                    &FeedContext {
+                        url: site.permalink(FEED_FILE),
+                        updated,
+                    },
+                );
+                context.insert("entries", &entries);
+                ("atom.xml", None)
+            }
+            Job::Sitemap => {
+                let entries = sitemap_entries(site, &shared.unlisted_templates);
+                context.insert("entries", &entries);
+                ("sitemap.xml", None)
+            }
+            Job::Robots => {
+                context.insert("sitemap_url", &site.permalink(SITEMAP_FILE));
+                ("robots.txt", None)
+            }
+            Job::Alias(index, _) => {
+                let page = &site.pages[index];
+                context.insert("page", &page_context(page));
+                ("redirect.html", Some(page))
+            }
+        };
+        Prepared {
+            template,
+            path: self.path(site),
+            context,
+            source: source.map(|page| page.display_path.as_path()),
+            capacity: self.capacity(site, fresh),
+        }
+    }
+
+    /// About how long the job's page will be, so that its text is not copied as it grows:
+    /// the built-in templates add a few kilobytes of markup to a page's content, and a few
+    /// hundred bytes to each summary a list shows. A template that writes more only costs a
+    /// copy.
+    fn capacity(&self, site: &Site, fresh: Option<&RenderedMarkdown>) -> usize {
+        const PAGE_MARKUP: usize = 8 * 1024;
+        const ENTRY_MARKUP: usize = 512;
+        const SITEMAP_ENTRY: usize = 128;
+        let listing = |articles: &[usize]| -> usize {
+            articles
+                .iter()
+                .map(|&index| site.pages[index].markdown.summary.len() + ENTRY_MARKUP)
+                .sum()
+        };
+        PAGE_MARKUP
+            + match *self {
+                Job::Content(index) => {
+                    let page = &site.pages[index];
+                    let lists = matches!(page.kind, SourceKind::Home | SourceKind::ArticleList);
+                    fresh.unwrap_or(&page.markdown).html.len()
+                        + if lists { listing(&site.articles) } else { 0 }
+                }
+                Job::ArticleList => listing(&site.articles),
+                Job::Tag(index) => listing(&site.tags[index].articles),
+                // The feed escapes its entries' HTML, which makes it about half as long again.
+                Job::Feed => feed_articles(site)
+                    .map(|index| {
+                        let markdown = &site.pages[index].markdown;
+                        (markdown.html.len() + markdown.summary.len()) * 3 / 2 + ENTRY_MARKUP
+                    })
+                    .sum(),
+                Job::Sitemap => site.pages.len() * SITEMAP_ENTRY,
+                Job::TagIndex | Job::NotFound | Job::Robots | Job::Alias(..) => 0,
+            }
+    }
+}
+
+mod context;
+mod source;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_safe_filter_gives_what_teras_own_gives() {
+        let template = "{{ html | safe }}|{{ html }}|{{ short | safe }}|{{ n | safe }}|\
+                        {{ list | safe }}|{{ missing | default(value='<i>') | safe }}";
+        let render = |own_filter: bool| {
+            let mut tera = Tera::new();
+            tera.autoescape_on([".html"]);
+            if own_filter {
+                tera.register_filter("safe", safe);
+            }
+            tera.add_raw_template("t.html", template).unwrap();
+            let mut context = Context::new();
+            context.insert("html", &"<p>A paragraph longer than a short string.</p>");
+            context.insert("short", &"<b>&</b>");
+            context.insert("n", &3);
+            context.insert("list", &["<i>", "b"]);
+            tera.render("t.html", &context).unwrap()
+        };
+        let ours = render(true);
+        assert_eq!(ours, render(false));
+        assert!(
+            ours.starts_with("<p>A paragraph longer than a short string.</p>|&lt;p&gt;"),
+            "{ours}"
+        );
+    }
+
+    #[test]
+    fn a_table_of_contents_is_made_for_any_template_that_may_read_it() {
+        for template in [
+            "{% for entry in page.toc %}{{ entry.title }}{% endfor %}",
+            "{{ page.toc | length }}",
+            "{% if page [\"toc\"] %}x{% endif %}",
+            "{{ page | json_encode }}",
+            "{{ macros::contents(of=page) }}",
+            "{% set p = page %}{{ p.toc }}",
+            "{% for key, value in page %}{{ key }}{% endfor %}",
+            "{{ page?.toc }}",
+            "{{ __tera_context }}",
+            "{{ page.title }} {% if toc %}{% endif %}",
+        ] {
+            assert!(may_show_table_of_contents(template), "{template}");
+        }
+        for template in [
+            "<p>This page has no table of contents: autocomplete, tocsin.</p>",
+            "{{ page.title }} {{ page.content | safe }} {{ pages | length }} {{ site.page }}",
+            "<a aria-current=\"page\" href=\"{{ page.url }}\">{{ item.toc_label }}</a>",
+            "{# The contact page: shows page.toc one day #}",
+        ] {
+            assert!(!may_show_table_of_contents(template), "{template}");
+        }
+        let built_in = crate::theme::TEMPLATES.iter().map(|(_, text)| *text);
+        assert!(!built_in.clone().any(may_show_table_of_contents));
+    }
+
+    #[test]
+    fn tera_tags_are_found_with_their_delimiters() {
+        let text = "a {{ b }} {c} {% d %}{# e #} {{ open";
+        let tags: Vec<&str> = tera_tags(text).map(|range| &text[range]).collect();
+        assert_eq!(tags, ["{{ b }}", "{% d %}", "{# e #}", "{{ open"]);
+    }
+}
