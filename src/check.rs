@@ -17,10 +17,11 @@ use crate::html::tokens;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde::Serialize;
 
-use crate::build::{self, BuildError, BuildOptions};
+use crate::Error;
+use crate::build::{self, BuildOptions};
 use crate::config::SETTINGS_FILE;
 use crate::content::{self, SourceKind, SourcePage};
-use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity, counted};
 use crate::output::{Contents, OutputFile};
 use crate::site::{Page, Site};
 use crate::templates;
@@ -40,8 +41,8 @@ pub struct CheckOptions {
 #[derive(Debug)]
 pub struct CheckReport {
     pub problems: Diagnostics,
-    /// HTML pages checked (none when the site does not build).
-    pub pages: usize,
+    /// HTML pages checked; `None` when the site does not build, so that its pages could not be.
+    pub pages: Option<usize>,
     pub strict: bool,
 }
 
@@ -52,6 +53,20 @@ impl CheckReport {
 
     pub fn warnings(&self) -> usize {
         self.problems.iter().filter(|d| !d.is_error()).count()
+    }
+
+    /// One line that says what was checked and what was found.
+    pub fn summary(&self) -> String {
+        let found = self.problems.counts();
+        let strict = if self.strict && self.warnings() > 0 {
+            " (warnings fail the check with --strict)"
+        } else {
+            ""
+        };
+        match self.pages {
+            Some(pages) => format!("Checked {}: {found}{strict}", counted(pages, "page")),
+            None => format!("The site does not build, so its pages were not checked: {found}"),
+        }
     }
 
     /// Whether the site may be published: no errors, and no warnings with `--strict`.
@@ -89,8 +104,9 @@ impl CheckReport {
     }
 }
 
-/// Checks the site at `options.root`.
-pub fn run(options: &CheckOptions) -> CheckReport {
+/// Checks the site at `options.root`. Problems in the sources are the report; an error is
+/// what kept the check from running (a missing site folder).
+pub fn run(options: &CheckOptions) -> Result<CheckReport, Error> {
     let build_options = BuildOptions {
         drafts: options.drafts,
         ..BuildOptions::new(&options.root)
@@ -102,12 +118,8 @@ pub fn run(options: &CheckOptions) -> CheckReport {
     };
     let rendered = match build::render(&build_options) {
         Ok(rendered) => rendered,
-        Err(BuildError::Sources(problems)) => return report(problems, 0),
-        Err(BuildError::Other(error)) => {
-            let mut problems = Diagnostics::default();
-            problems.push(Diagnostic::error(&options.root, format!("{error:#}")));
-            return report(problems, 0);
-        }
+        Err(Error::Sources(problems)) => return Ok(report(problems, None)),
+        Err(error) => return Err(error),
     };
     let (content, _) = content::load(&options.root);
     let sources: HashMap<&str, &SourcePage> = content
@@ -119,7 +131,7 @@ pub fn run(options: &CheckOptions) -> CheckReport {
     let mut problems = rendered.warnings.clone();
     let checker = Checker::new(&rendered.site, &rendered.files, &sources, &templates);
     checker.check(&mut problems);
-    report(problems, checker.pages.len())
+    Ok(report(problems, Some(checker.pages.len())))
 }
 
 /// Every template's text with the path shown in messages: the site's own, and the built-in
@@ -441,11 +453,17 @@ impl<'a> Checker<'a> {
                 .with_help(help)
         };
         match &page.description {
-            None => problems.push(at(
-                key_span("description"),
-                "the page has no description".into(),
-                "add `description = \"...\"`: one or two sentences that search results show under the title",
-            )),
+            // A reminder, as for a new article: a warning, which fails the check with
+            // `--strict`.
+            None => {
+                let mut reminder = at(
+                    key_span("description"),
+                    "the page has no description".into(),
+                    "add `description = \"...\"`: one or two sentences that search results show under the title",
+                );
+                reminder.severity = Severity::Warning;
+                problems.push(reminder);
+            }
             Some(description) if description.chars().count() > MAX_DESCRIPTION => {
                 problems.push(at(
                     key_span("description"),

@@ -191,6 +191,19 @@ impl Diagnostics {
         self.0.iter().filter(|d| d.is_error()).count()
     }
 
+    pub fn warning_count(&self) -> usize {
+        self.0.len() - self.error_count()
+    }
+
+    /// `2 errors, 1 warning`.
+    pub fn counts(&self) -> String {
+        format!(
+            "{}, {}",
+            counted(self.error_count(), "error"),
+            counted(self.warning_count(), "warning")
+        )
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter()
     }
@@ -229,10 +242,17 @@ impl fmt::Display for Diagnostics {
         }
         let errors = self.error_count();
         if errors > 0 {
-            let plural = if errors == 1 { "" } else { "s" };
-            write!(f, "build failed: {errors} error{plural}")?;
+            write!(f, "build failed: {}", counted(errors, "error"))?;
         }
         Ok(())
+    }
+}
+
+/// `1 page`, `2 pages`: a count with its noun, which takes an `s` when it is not one.
+pub fn counted(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        _ => format!("{count} {noun}s"),
     }
 }
 

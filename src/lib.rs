@@ -5,6 +5,8 @@
 //! (render, in memory, each page as soon as its Markdown is ready) → `output` (write). `build`
 //! runs the pipeline.
 
+pub use error::Error;
+
 pub mod assets;
 pub mod build;
 pub mod check;
@@ -13,6 +15,7 @@ pub mod content;
 pub mod date;
 pub mod deploy;
 pub mod diagnostics;
+pub mod error;
 pub mod feature;
 pub mod features;
 pub mod html;

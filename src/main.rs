@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use aimsite::build::{self, BuildError, BuildOptions};
+use aimsite::Error;
+use aimsite::build::{self, BuildOptions};
+use aimsite::{check, scaffold, serve};
 
 #[derive(Parser)]
 #[command(
@@ -98,7 +100,33 @@ enum CheckFormat {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    match run(Cli::parse().command) {
+        Ok(status) => status,
+        Err(error) => {
+            print_failure(&error);
+            ExitCode::from(error.exit_status())
+        }
+    }
+}
+
+/// The one way every failure is printed, on standard error: the problems in the sources, or
+/// the error with its causes and what to do about it.
+fn print_failure(error: &Error) {
+    match error {
+        Error::Sources(problems) => eprintln!("{problems}"),
+        Error::Environment { error, help } => {
+            eprintln!("error: {error:#}");
+            if let Some(help) = help {
+                eprintln!("  = help: {help}");
+            }
+        }
+    }
+}
+
+/// Runs a command; problems it finds are printed on standard error, what it made on standard
+/// output.
+fn run(command: Command) -> Result<ExitCode, Error> {
+    match command {
         Command::Build {
             root,
             output,
@@ -106,13 +134,21 @@ fn main() -> ExitCode {
             drafts,
             timings,
         } => {
-            let options = BuildOptions {
+            let started = std::time::Instant::now();
+            let report = build::build(&BuildOptions {
                 root,
                 output,
                 base_url,
                 drafts,
-            };
-            run_build(&options, timings)
+            })?;
+            eprint!("{}", report.warnings);
+            if timings {
+                eprint!("{}", report.timings_table());
+            }
+            println!("{}", report.summary(started.elapsed()));
+            // The process ends now: its exit frees these at once.
+            std::mem::forget(report.leftovers);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Serve {
             root,
@@ -121,177 +157,59 @@ fn main() -> ExitCode {
             drafts,
             open,
         } => {
-            let options = aimsite::serve::ServeOptions {
+            let options = serve::ServeOptions {
                 root,
                 bind,
                 port,
                 drafts,
             };
-            run_serve(&options, open)
+            serve::execute(&options, open, print_notice)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Check {
             root,
             drafts,
             strict,
             format,
-        } => run_check(
-            &aimsite::check::CheckOptions {
+        } => {
+            let report = check::run(&check::CheckOptions {
                 root,
                 drafts,
                 strict,
-            },
-            format,
-        ),
-        Command::New { title, draft, root } => run_new(&root, &title, draft),
-        Command::Init { dir } => run_init(&dir),
-    }
-}
-
-fn run_serve(options: &aimsite::serve::ServeOptions, open: bool) -> ExitCode {
-    use aimsite::serve::{self, Change, Notice};
-    // Warnings are printed when they change, not again on every rebuild.
-    let shown_warnings = std::sync::Mutex::new(None::<String>);
-    let result = serve::execute(options, open, move |notice| match notice {
-        Notice::Listening { url } => println!("Serving the site at {url} (Ctrl-C to stop)"),
-        Notice::Built {
-            pages,
-            elapsed,
-            warnings,
-            change,
-            ..
-        } => {
-            let text = warnings.to_string();
-            let mut shown = shown_warnings.lock().unwrap_or_else(|e| e.into_inner());
-            if shown.as_deref() != Some(text.as_str()) {
-                eprint!("{text}");
-                *shown = Some(text);
-            }
-            let what = match change {
-                Change::First => "Built",
-                Change::Reload => "Rebuilt",
-                Change::Css => "Rebuilt (stylesheets only)",
-                Change::Nothing => "Rebuilt (nothing changed)",
-            };
-            println!("{what} {pages} pages in {} ms", elapsed.as_millis());
-        }
-        Notice::Failed { problems } => {
-            eprintln!("{problems}");
-            eprintln!("Still serving the last good build; open pages show the problems.");
-        }
-        Notice::BrowserNotOpened { error } => eprintln!("warning: cannot open a browser: {error}"),
-        Notice::Stopped => println!("Stopped."),
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            if let Some(help) = error.help() {
-                eprintln!("  = help: {help}");
-            }
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn run_check(options: &aimsite::check::CheckOptions, format: CheckFormat) -> ExitCode {
-    let report = aimsite::check::run(options);
-    match format {
-        CheckFormat::Json => println!("{}", report.to_json()),
-        CheckFormat::Text => {
-            for problem in report.problems.iter() {
-                println!("{problem}");
-            }
-            println!(
-                "Checked {} pages: {} errors, {} warnings{}",
-                report.pages,
-                report.errors(),
-                report.warnings(),
-                if options.strict && report.warnings() > 0 {
-                    " (warnings fail the check with --strict)"
-                } else {
-                    ""
+            })?;
+            match format {
+                CheckFormat::Json => println!("{}", report.to_json()),
+                CheckFormat::Text => {
+                    for problem in report.problems.iter() {
+                        eprintln!("{problem}");
+                    }
+                    println!("{}", report.summary());
                 }
-            );
+            }
+            Ok(if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(aimsite::error::EXIT_SOURCES)
+            })
         }
-    }
-    if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-fn run_new(root: &std::path::Path, title: &str, draft: bool) -> ExitCode {
-    use aimsite::scaffold;
-    match scaffold::new_article(root, title, draft, aimsite::date::today()) {
-        Ok(path) => {
+        Command::New { title, draft, root } => {
+            let path = scaffold::new_article(&root, &title, draft, aimsite::date::today())?;
             println!("{}", path.strip_prefix(".").unwrap_or(&path).display());
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
-        Err(error) => scaffold_failed(&error),
+        Command::Init { dir } => {
+            let files = scaffold::init(&dir, aimsite::date::today())?;
+            println!("{}", scaffold::next_steps(&dir, files.len()));
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-fn run_init(dir: &std::path::Path) -> ExitCode {
-    use aimsite::scaffold;
-    match scaffold::init(dir, aimsite::date::today()) {
-        Ok(files) => {
-            println!(
-                "Created a new site in {} ({} files). Next:\n  cd {}\n  aimsite serve",
-                dir.display(),
-                files.len(),
-                dir.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(error) => scaffold_failed(&error),
-    }
-}
-
-fn scaffold_failed(error: &aimsite::scaffold::ScaffoldError) -> ExitCode {
-    eprintln!("error: {error:#}");
-    if let Some(help) = error.help() {
-        eprintln!("  = help: {help}");
-    }
-    ExitCode::FAILURE
-}
-
-fn run_build(options: &BuildOptions, show_timings: bool) -> ExitCode {
-    let started = std::time::Instant::now();
-    match build::build(options) {
-        Ok(report) => {
-            for warning in report.warnings.iter() {
-                eprintln!("{warning}");
-            }
-            if show_timings {
-                for (phase, time) in &report.timings.0 {
-                    eprintln!("  {phase:<10} {:>8.2} ms", time.as_secs_f64() * 1000.0);
-                }
-            }
-            println!(
-                "Built {} pages ({} files) in {} ms into {}",
-                report.pages,
-                report.files,
-                started.elapsed().as_millis(),
-                report.output.display()
-            );
-            // The process ends now: its exit frees these at once.
-            std::mem::forget(report.leftovers);
-            ExitCode::SUCCESS
-        }
-        Err(BuildError::Sources(problems)) => {
-            eprintln!("{problems}");
-            ExitCode::FAILURE
-        }
-        Err(BuildError::Other(error)) => {
-            eprintln!("error: {error:#}");
-            if let Some(help) = error
-                .downcast_ref::<aimsite::output::UnsafeOutput>()
-                .map(aimsite::output::UnsafeOutput::help)
-            {
-                eprintln!("  = help: {help}");
-            }
-            ExitCode::FAILURE
+fn print_notice(notice: serve::Notice) {
+    for (stream, message) in notice.messages() {
+        match stream {
+            serve::Stream::Out => println!("{message}"),
+            serve::Stream::Err => eprintln!("{message}"),
         }
     }
 }

@@ -73,13 +73,20 @@ impl UnsafeOutput {
     }
 }
 
+impl From<UnsafeOutput> for crate::Error {
+    fn from(refused: UnsafeOutput) -> Self {
+        let help = refused.help();
+        crate::Error::environment(refused, help)
+    }
+}
+
 /// Refuses an output folder that is or contains the root or a source folder, or that holds
 /// files aimsite did not write. Returns the output folder as an absolute path.
 pub fn check_output_folder(
     root: &Path,
     output: &Path,
     source_folders: &[&str],
-) -> Result<PathBuf, anyhow::Error> {
+) -> Result<PathBuf, crate::Error> {
     let root = fs::canonicalize(root)
         .with_context(|| format!("cannot open the site's folder `{}`", root.display()))?;
     let output = absolute(output)?;
@@ -466,11 +473,17 @@ mod tests {
     fn refuses_folders_that_hold_sources_or_foreign_files() {
         let dir = temp();
         let root = dir.join("site");
-        let refused = |output: PathBuf| {
-            check_output_folder(&root, &output, &["content", "templates", "static"])
-                .unwrap_err()
-                .downcast::<UnsafeOutput>()
-                .unwrap()
+        let refused = |output: PathBuf| match check_output_folder(
+            &root,
+            &output,
+            &["content", "templates", "static"],
+        ) {
+            Err(crate::Error::Environment { error, help }) => {
+                let refused = error.downcast::<UnsafeOutput>().unwrap();
+                assert_eq!(help.as_deref(), Some(refused.help()));
+                refused
+            }
+            other => panic!("not refused: {other:?}"),
         };
         assert!(matches!(
             refused(root.clone()),

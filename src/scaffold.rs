@@ -37,6 +37,19 @@ pub enum ScaffoldError {
     Io(#[from] anyhow::Error),
 }
 
+impl From<ScaffoldError> for crate::Error {
+    fn from(error: ScaffoldError) -> Self {
+        let help = error.help().map(str::to_string);
+        match error {
+            ScaffoldError::Io(error) => crate::Error::Environment { error, help },
+            error => crate::Error::Environment {
+                error: error.into(),
+                help,
+            },
+        }
+    }
+}
+
 impl ScaffoldError {
     /// What to do about it.
     pub fn help(&self) -> Option<&'static str> {
@@ -163,6 +176,15 @@ pub fn init(dir: &Path, today: Date) -> Result<Vec<String>, ScaffoldError> {
         created.push(relative);
     }
     Ok(created)
+}
+
+/// What to do once `init` made a site in `dir` with `files` files.
+pub fn next_steps(dir: &Path, files: usize) -> String {
+    format!(
+        "Created a new site in {} ({files} files). Next:\n  cd {}\n  aimsite serve\n(`cargo install --path .` in aimsite's own folder installs the `aimsite` command)",
+        dir.display(),
+        dir.display()
+    )
 }
 
 /// The settings and pages of a new site: short, generic, and complete enough to pass `check`.

@@ -24,8 +24,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::Error;
 use crate::assets::AssetUrls;
-use crate::build::{self, BuildError, BuildOptions, Memos};
+use crate::build::{self, BuildOptions, Memos};
 use crate::config::SETTINGS_FILE;
 use crate::content::{CONTENT_DIR, STATIC_DIR};
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -73,7 +74,9 @@ pub enum Notice {
         pages: usize,
         files: usize,
         elapsed: Duration,
-        warnings: Diagnostics,
+        /// The build's warnings when they differ from the last build's, so that the same
+        /// warnings are not shown again on every rebuild.
+        new_warnings: Option<Diagnostics>,
         change: Change,
     },
     /// The build failed; the last good site is still served, with the problems over it.
@@ -84,6 +87,63 @@ pub enum Notice {
         error: String,
     },
     Stopped,
+}
+
+/// Where a notice is printed: problems go to standard error, like every command's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Out,
+    Err,
+}
+
+impl Notice {
+    /// What to print for the notice, and where.
+    pub fn messages(&self) -> Vec<(Stream, String)> {
+        match self {
+            Notice::Listening { url } => {
+                vec![(
+                    Stream::Out,
+                    format!("Serving the site at {url} (Ctrl-C to stop)"),
+                )]
+            }
+            Notice::Built {
+                pages,
+                elapsed,
+                new_warnings,
+                change,
+                ..
+            } => {
+                let mut messages = Vec::new();
+                if let Some(warnings) = new_warnings.as_ref().filter(|w| !w.is_empty()) {
+                    messages.push((Stream::Err, warnings.to_string()));
+                }
+                let what = match change {
+                    Change::First => "Built",
+                    Change::Reload => "Rebuilt",
+                    Change::Css => "Rebuilt (stylesheets only)",
+                    Change::Nothing => "Rebuilt (nothing changed)",
+                };
+                let pages = crate::diagnostics::counted(*pages, "page");
+                let time = elapsed.as_millis();
+                messages.push((Stream::Out, format!("{what} {pages} in {time} ms")));
+                messages
+            }
+            Notice::Failed { problems } => vec![
+                (Stream::Err, problems.to_string()),
+                (
+                    Stream::Err,
+                    "Still serving the last good build; open pages show the problems.".into(),
+                ),
+            ],
+            Notice::BrowserNotOpened { error } => {
+                vec![(
+                    Stream::Err,
+                    format!("warning: cannot open a browser: {error}"),
+                )]
+            }
+            Notice::Stopped => vec![(Stream::Out, "Stopped.".into())],
+        }
+    }
 }
 
 /// What a rebuild changed, as the open pages see it.
@@ -113,6 +173,16 @@ pub enum ServeError {
     Signal(String),
 }
 
+impl From<ServeError> for crate::Error {
+    fn from(error: ServeError) -> Self {
+        let help = error.help();
+        crate::Error::Environment {
+            error: error.into(),
+            help,
+        }
+    }
+}
+
 impl ServeError {
     /// What to do about it.
     pub fn help(&self) -> Option<String> {
@@ -136,6 +206,8 @@ struct Snapshot {
     asset_urls: Arc<AssetUrls>,
     /// False until the first build succeeds.
     built: bool,
+    /// The warnings of the last build that succeeded, as shown.
+    warnings: Arc<str>,
     failure: Option<Arc<Failure>>,
 }
 
@@ -209,6 +281,7 @@ impl Server {
                 files: Arc::default(),
                 asset_urls: Arc::default(),
                 built: false,
+                warnings: Arc::from(""),
                 failure: None,
             })),
             clients: events::Clients::default(),
@@ -492,11 +565,14 @@ fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: 
                 Change::First | Change::Reload | Change::Css => old.generation + 1,
             };
             let styles = stylesheet_renames(&old.asset_urls, &asset_urls, &options.root, changed);
+            let warnings: Arc<str> = Arc::from(rendered.warnings.to_string());
+            let new_warnings = (warnings != old.warnings).then_some(rendered.warnings);
             shared.replace(Snapshot {
                 generation,
                 files: Arc::new(files),
                 asset_urls: Arc::new(asset_urls),
                 built: true,
+                warnings,
                 failure: None,
             });
             if old.failure.is_some() {
@@ -515,14 +591,14 @@ fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: 
                 pages,
                 files: file_count,
                 elapsed: started.elapsed(),
-                warnings: rendered.warnings,
+                new_warnings,
                 change,
             });
         }
         Err(error) => {
             let problems = match error {
-                BuildError::Sources(problems) => problems,
-                BuildError::Other(error) => {
+                Error::Sources(problems) => problems,
+                Error::Environment { error, .. } => {
                     let mut problems = Diagnostics::default();
                     problems.push(Diagnostic::error(&options.root, format!("{error:#}")));
                     problems
@@ -537,6 +613,7 @@ fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: 
                 files: old.files.clone(),
                 asset_urls: old.asset_urls.clone(),
                 built: old.built,
+                warnings: old.warnings.clone(),
                 failure: Some(failure.clone()),
             });
             shared

@@ -413,7 +413,8 @@ fn a_folder_aimsite_did_not_write_is_refused_and_left_alone() {
 
     let result = fixture.run(&foreign, &[]);
     let stderr = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(1), "{stderr}");
+    // A refused output folder is how aimsite was run, not a problem in a source: exit status 2.
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(".aimsite-output"), "{stderr}");
     assert!(stderr.contains("help:"), "{stderr}");
     assert!(tree(&foreign) == before, "the foreign folder was changed");

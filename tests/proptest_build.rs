@@ -12,7 +12,8 @@ use std::cell::Cell;
 use std::fs;
 use std::path::Path;
 
-use aimsite::build::{self, BuildError, BuildOptions};
+use aimsite::Error;
+use aimsite::build::{self, BuildOptions};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
@@ -274,7 +275,7 @@ fn check_article(root: &Path, output: &Path, text: &str) -> Result<bool, TestCas
             prop_assert!(output.join("index.html").is_file());
             Ok(true)
         }
-        Err(BuildError::Sources(problems)) => {
+        Err(Error::Sources(problems)) => {
             prop_assert!(
                 problems.has_errors(),
                 "a failed build without an error:\n{problems}"
@@ -294,7 +295,7 @@ fn check_article(root: &Path, output: &Path, text: &str) -> Result<bool, TestCas
             }
             Ok(false)
         }
-        Err(BuildError::Other(error)) => {
+        Err(Error::Environment { error, .. }) => {
             // Not a problem in the sources: only a refused or unwritable output folder is one,
             // and this one is neither.
             Err(TestCaseError::fail(format!(

@@ -25,7 +25,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use aimsite::build::{self, BuildError, BuildOptions};
+use aimsite::Error;
+use aimsite::build::{self, BuildOptions};
 use aimsite::diagnostics::Diagnostic;
 use aimsite::markdown::{self, LinkProblemKind, ResolveSource};
 use fixture::*;
@@ -587,7 +588,7 @@ fn many_links_to_headings_of_a_long_page_are_checked_in_linear_time() {
 fn many_problems_on_one_long_line_stay_small() {
     let body = "[x](#nowhere) ".repeat(20_000);
     let (_dir, options) = library_site(&body);
-    let Err(BuildError::Sources(problems)) = build::render(&options) else {
+    let Err(Error::Sources(problems)) = build::render(&options) else {
         panic!("broken fragments were not reported");
     };
     assert_eq!(problems.error_count(), 20_000);
@@ -850,7 +851,8 @@ fn a_full_disk_fails_the_build_cleanly_and_keeps_the_previous_output() {
     fixture.write("content/articles/video.bin", &bytes);
     let failed = fixture.run(&output, &[]);
     let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert_eq!(failed.status.code(), Some(1), "{stderr}");
+    // The disk, not a source: exit status 2.
+    assert_eq!(failed.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("No space left on device"), "{stderr}");
     assert!(
         stderr.contains("cannot write `"),
@@ -880,7 +882,7 @@ fn an_output_folder_under_a_file_is_an_error_naming_it() {
     fs::write(&file, "not a folder").expect("write");
     let result = fixture.run(&file.join("public"), &[]);
     let stderr = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(1), "{stderr}");
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(&file.display().to_string()), "{stderr}");
     assert_eq!(fs::read_to_string(&file).expect("read"), "not a folder");
     fixture.assert_output_unchanged_except(&["a-file"]);
@@ -941,7 +943,7 @@ fn an_unwritable_output_folder_fails_the_build_and_keeps_the_previous_output() {
             "chattr +i is not available and running as root, where modes do not stop writing",
         );
     };
-    let problems = fixture.rejected();
+    let problems = fixture.refused();
     let problem = problems
         .errors
         .iter()

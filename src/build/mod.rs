@@ -11,12 +11,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use thiserror::Error;
-
 use crate::config;
 use crate::content::{self, Asset, CONTENT_DIR, STATIC_DIR};
 use crate::deploy::{self, FinishMemo};
 use crate::diagnostics::Diagnostics;
+use crate::error::Error;
 use crate::feature::{self, BuiltInStatic, FeatureEntry, Features, LoadedSources};
 use crate::features;
 use crate::memo::Memo;
@@ -98,16 +97,6 @@ impl BuildOptions {
     }
 }
 
-#[derive(Debug, Error)]
-pub enum BuildError {
-    /// Problems in the sources, each located in its file.
-    #[error("{0}")]
-    Sources(Diagnostics),
-    /// Anything else: the output folder refused, a file that cannot be written.
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
-
 /// A site rendered in memory, ready to be served or checked.
 pub struct RenderedSite {
     pub files: Vec<OutputFile>,
@@ -161,6 +150,28 @@ pub struct BuildReport {
     pub leftovers: Leftovers,
 }
 
+impl BuildReport {
+    /// One line that says what was built, in how long, and where.
+    pub fn summary(&self, elapsed: Duration) -> String {
+        format!(
+            "Built {} ({}) in {} ms into {}",
+            crate::diagnostics::counted(self.pages, "page"),
+            crate::diagnostics::counted(self.files, "file"),
+            elapsed.as_millis(),
+            self.output.display()
+        )
+    }
+
+    /// The time of each phase, one line each, in milliseconds.
+    pub fn timings_table(&self) -> String {
+        self.timings
+            .0
+            .iter()
+            .map(|(phase, time)| format!("  {phase:<10} {:>8.2} ms\n", time.as_secs_f64() * 1000.0))
+            .collect()
+    }
+}
+
 /// The site and its lists once every file is written: no longer needed, but on a large site
 /// hundreds of thousands of small values. A command that ends right after the build lets the
 /// process's exit free them all at once (`std::mem::forget`) rather than one by one; anyone
@@ -172,7 +183,7 @@ pub struct Leftovers {
 
 /// Builds the site into its output folder, replacing the previous output only on success.
 /// Pages are written as they are rendered, so memory does not grow with the pages' HTML.
-pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let output = output::check_output_folder(
         &options.root,
         &options.output_folder(),
@@ -197,7 +208,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
     {
-        return Err(BuildError::Other(error));
+        return Err(Error::from(error));
     }
     let Rendered {
         pages,
@@ -222,23 +233,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 }
 
 /// Loads and renders the whole site in memory; writes nothing.
-pub fn render(options: &BuildOptions) -> Result<RenderedSite, BuildError> {
+pub fn render(options: &BuildOptions) -> Result<RenderedSite, Error> {
     render_with(options, None)
 }
 
 /// Like `render`, but redoes only the work whose inputs changed since `memos` were filled.
 /// Gives the same files as `render`.
-pub fn render_memoised(
-    options: &BuildOptions,
-    memos: &mut Memos,
-) -> Result<RenderedSite, BuildError> {
+pub fn render_memoised(options: &BuildOptions, memos: &mut Memos) -> Result<RenderedSite, Error> {
     render_with(options, Some(memos))
 }
 
-fn render_with(
-    options: &BuildOptions,
-    memos: Option<&mut Memos>,
-) -> Result<RenderedSite, BuildError> {
+fn render_with(options: &BuildOptions, memos: Option<&mut Memos>) -> Result<RenderedSite, Error> {
     let files = output::Collected::default();
     let rendered = run(options, memos, &|file| files.push(file))?;
     Ok(RenderedSite {
@@ -269,7 +274,8 @@ fn run(
     options: &BuildOptions,
     mut memos: Option<&mut Memos>,
     sink: &(dyn Fn(OutputFile) + Sync),
-) -> Result<Rendered, BuildError> {
+) -> Result<Rendered, Error> {
+    check_root(&options.root)?;
     let mut timings = Timings::default();
     let content_memo = memos.as_deref_mut().map(|memos| &mut memos.content);
     let Loaded {
@@ -281,7 +287,7 @@ fn run(
     // With the settings loaded, the site is planned even when some content files or templates
     // failed, so that one build reports the broken links too.
     let (Some(sources), Some(features)) = (sources, features) else {
-        return Err(BuildError::Sources(problems.sorted()));
+        return Err(Error::Sources(problems.sorted()));
     };
     let mut plan = timings.measure("plan", || site::plan(sources));
     problems.extend(std::mem::take(&mut plan.problems));
@@ -334,9 +340,9 @@ fn run(
         .collect();
     let site::Plan { site, sources, .. } = plan;
     let site = site::assemble(site, sources, rendered, problems.clone())
-        .map_err(|problems| BuildError::Sources(problems.sorted()))?;
+        .map_err(|problems| Error::Sources(problems.sorted()))?;
     let Some(templates) = templates.filter(|_| !problems.has_errors()) else {
-        return Err(BuildError::Sources(problems.sorted()));
+        return Err(Error::Sources(problems.sorted()));
     };
     let page_memo = memos.map(|memos| &memos.pages);
     let lists = timings
@@ -345,7 +351,7 @@ fn run(
         })
         .map_err(|found| {
             problems.extend(found);
-            BuildError::Sources(problems.clone().sorted())
+            Error::Sources(problems.clone().sorted())
         })?;
     finisher
         .site_files(&site)
@@ -360,6 +366,25 @@ fn run(
         site,
         lists,
     })
+}
+
+/// A site's folder must be there and hold `site.toml`: anything else is how aimsite was run,
+/// not a problem in a source.
+fn check_root(root: &std::path::Path) -> Result<(), Error> {
+    let help = "run aimsite in the site's folder, or give it with --root; `aimsite init DIR` makes a new site";
+    if !root.is_dir() {
+        let error = anyhow::anyhow!("the site's folder `{}` does not exist", root.display());
+        return Err(Error::environment(error, help));
+    }
+    if !root.join(config::SETTINGS_FILE).exists() {
+        let error = anyhow::anyhow!(
+            "`{}` is not a site's folder: it has no {}",
+            root.display(),
+            config::SETTINGS_FILE
+        );
+        return Err(Error::environment(error, help));
+    }
+    Ok(())
 }
 
 /// Counts the files handed on, and the HTML pages among them.
