@@ -376,6 +376,15 @@ impl<'a> Checker<'a> {
                     problem
                 }
                 Found::Reference(url) => {
+                    if let Some(host) = placeholder_host(&url) {
+                        let mut warning = source
+                            .body_error(range.clone(), format!("`{url}` is a placeholder address"))
+                            .with_help(format!(
+                                "{host} is reserved for examples: put the real address in before publishing"
+                            ));
+                        warning.severity = Severity::Warning;
+                        problems.push(warning);
+                    }
                     let problem = self.broken_reference(&output, &url);
                     if problem.is_some() {
                         reported.insert(format!("link {url}"));
@@ -673,6 +682,17 @@ fn key_line(text: &str, key: &str) -> Option<Range<usize>> {
     None
 }
 
+/// The host of a link to a placeholder domain (`example.com` and its kin): an e-mail address
+/// (`mailto:`) or a web address.
+fn placeholder_host(link: &str) -> Option<String> {
+    let url = url::Url::parse(link.trim()).ok()?;
+    let host = match url.scheme() {
+        "mailto" => url.path().rsplit_once('@')?.1.to_string(),
+        _ => url.host_str()?.to_string(),
+    };
+    crate::config::is_placeholder_domain(&host).then_some(host)
+}
+
 /// Where a URL written in a page leads.
 #[derive(Debug, PartialEq, Eq)]
 enum Target {
@@ -801,6 +821,26 @@ mod tests {
             target("x/", "tags/index.html", sub),
             internal("tags/x/", None)
         );
+    }
+
+    #[test]
+    fn placeholder_addresses_are_found() {
+        assert_eq!(
+            placeholder_host("mailto:privacy@example.com").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            placeholder_host("https://www.example.org/x").as_deref(),
+            Some("www.example.org")
+        );
+        for real in [
+            "mailto:hello@aimtowin.com",
+            "https://aimtowin.com/",
+            "/about/",
+            "@/a.md",
+        ] {
+            assert_eq!(placeholder_host(real), None, "{real}");
+        }
     }
 
     #[test]

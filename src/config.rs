@@ -306,18 +306,26 @@ pub fn parse(
             None
         }
     };
-    if let Some(url) = &base_url
-        && url.is_placeholder()
-    {
-        let warning = Diagnostic::warning(
+    // The address in `site.toml` is the one published, even while a preview (`serve`,
+    // `--base-url`) uses another: a placeholder there is worth a warning either way.
+    let placeholder = |url: &BaseUrl| {
+        Diagnostic::warning(
             &file.path,
             format!("base_url `{}` is a placeholder", url.absolute()),
         )
-        .with_help("replace it with the real address of the site before publishing");
-        problems.push(match base_url_override {
-            Some(_) => warning,
-            None => warning.at(text, raw.base_url.span()),
-        });
+        .with_help("replace it with the real address of the site before publishing")
+    };
+    if let Ok(written) = BaseUrl::parse(raw.base_url.get_ref())
+        && written.is_placeholder()
+    {
+        problems.push(placeholder(&written).at(text, raw.base_url.span()));
+    }
+    if let (Some(_), Some(url)) = (base_url_override, &base_url)
+        && url.is_placeholder()
+    {
+        let mut warning = placeholder(url);
+        warning.file = "--base-url".into();
+        problems.push(warning);
     }
 
     let language = raw.language.get_ref().trim().to_string();
@@ -534,6 +542,26 @@ mod tests {
         let warning = warnings.iter().next().unwrap();
         assert!(!warning.is_error());
         assert_eq!(warning.location.unwrap().line, 2);
+        // A preview's address (serve, --base-url) does not hide the one to be published.
+        let text = "title = \"A\"\nbase_url = \"https://example.com/\"\n";
+        let (_, warnings) = parse(
+            text,
+            "site.toml".into(),
+            Some("http://127.0.0.1:1111/"),
+            &[],
+        )
+        .unwrap();
+        let warning = warnings.iter().next().expect("a warning");
+        assert_eq!(warning.location.unwrap().line, 2);
+        let (_, warnings) = parse(
+            "title = \"A\"\nbase_url = \"https://a.com/\"\n",
+            "site.toml".into(),
+            Some("https://www.example.org/"),
+            &[],
+        )
+        .unwrap();
+        let warning = warnings.iter().next().expect("a warning");
+        assert_eq!(warning.file, std::path::Path::new("--base-url"));
     }
 
     #[test]

@@ -150,9 +150,12 @@ impl fmt::Display for Diagnostic {
             Some(Location { line, column }) => writeln!(f, "  --> {file}:{line}:{column}")?,
             None => writeln!(f, "  --> {file}")?,
         }
+        // The help lines up with the excerpt's `|`, however wide the line number is.
+        let mut help_indent = "  ".to_string();
         if let (Some(excerpt), Some(location)) = (&self.excerpt, self.location) {
             let number = location.line.to_string();
             let gutter = " ".repeat(number.len());
+            help_indent = format!("{gutter} ");
             writeln!(f, "{gutter} |")?;
             writeln!(f, "{number} | {}", excerpt.text)?;
             let indent: String = excerpt
@@ -164,7 +167,7 @@ impl fmt::Display for Diagnostic {
             writeln!(f, "{gutter} | {indent}{}", "^".repeat(excerpt.underline))?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "  = help: {help}")?;
+            writeln!(f, "{help_indent}= help: {help}")?;
         }
         Ok(())
     }
@@ -293,15 +296,119 @@ pub fn from_toml_error(
     offset: usize,
 ) -> Diagnostic {
     let message = error.message().trim_end().to_string();
+    let span = error.span().map_or(offset..offset, |span| {
+        span.start + offset..span.end + offset
+    });
+    if let Some((message, help, span)) = explain_syntax_error(&message, file_text, span.clone()) {
+        return Diagnostic::error(file, message)
+            .with_help(help)
+            .at(file_text, span);
+    }
     let (message, help) = explain_toml_message(&message);
     let mut diagnostic = Diagnostic::error(file, message);
     if let Some(help) = help {
         diagnostic = diagnostic.with_help(help);
     }
-    match error.span() {
-        Some(span) => diagnostic.at(file_text, span.start + offset..span.end + offset),
-        None => diagnostic.at(file_text, offset..offset),
-    }
+    diagnostic.at(file_text, span)
+}
+
+/// The TOML parser's syntax errors, said in an author's words and pointed at where the mistake
+/// starts (the opening quote of a text that is never closed, not the end of its line).
+fn explain_syntax_error(
+    message: &str,
+    text: &str,
+    span: Range<usize>,
+) -> Option<(String, String, Range<usize>)> {
+    let opening = |quote: char| {
+        let line_start = text[..span.start.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |at| at + 1);
+        text[line_start..span.start.min(text.len())]
+            .find(quote)
+            .map_or(span.clone(), |at| line_start + at..line_start + at + 1)
+    };
+    let (message, help, span) = if message.starts_with("invalid basic string")
+        || message.starts_with("invalid multi-line basic string")
+    {
+        (
+            "this text has no closing quote",
+            "end the text with `\"` on the same line, such as title = \"My title\"",
+            opening('"'),
+        )
+    } else if message.starts_with("invalid literal string")
+        || message.starts_with("invalid multi-line literal string")
+    {
+        (
+            "this text has no closing quote",
+            "end the text with `'` on the same line, such as title = 'My title'",
+            opening('\''),
+        )
+    } else if message.starts_with("string values must be quoted") {
+        if span.is_empty() {
+            (
+                "the key has no value",
+                "give it a value after `=`, such as title = \"My title\"",
+                span,
+            )
+        } else {
+            (
+                "this text is not in quotes",
+                "write text in double quotes, such as title = \"My title\"",
+                span,
+            )
+        }
+    } else if message.starts_with("key with no value") {
+        (
+            "`=` is missing after the key",
+            "write the key, `=`, then its value, such as title = \"My title\"",
+            span,
+        )
+    } else if message.starts_with("unexpected key or value") {
+        (
+            "there is more on this line after the value",
+            "put each `key = value` on a line of its own; to put a quote inside text, write `\\\"`",
+            span,
+        )
+    } else if message.starts_with("unclosed array") {
+        (
+            "this list has no closing `]`",
+            "end the list with `]`, such as tags = [\"leadership\", \"coaching\"]",
+            span,
+        )
+    } else if message.starts_with("missing comma between array elements") {
+        (
+            "a comma is missing between two items of this list",
+            "separate the items with commas, such as tags = [\"leadership\", \"coaching\"]",
+            span,
+        )
+    } else if message.starts_with("unclosed table") {
+        (
+            "this section's name has no closing `]`",
+            "write the section's name in brackets, such as [contact]",
+            span,
+        )
+    } else if message.starts_with("duplicate key") {
+        (
+            "this key is given twice",
+            "remove one of them: a key may be given once in its section",
+            span,
+        )
+    } else if message.starts_with("missing escaped value") {
+        (
+            "`\\` starts an escape that TOML does not know",
+            "write `\\\\` for a backslash, or put the text in single quotes, which keep it as it is",
+            span,
+        )
+    } else if message.starts_with("unquoted keys cannot be empty") {
+        (
+            "this line has a value but no key",
+            "write the key before `=`, such as title = \"My title\"",
+            span,
+        )
+    } else {
+        return None;
+    };
+    Some((message.to_string(), help.to_string(), span))
 }
 
 /// Rewrites serde's wording into ours and adds advice, most importantly a did-you-mean for
@@ -364,6 +471,48 @@ mod tests {
         assert_eq!(locate(text, 0), Location { line: 1, column: 1 });
         assert_eq!(locate(text, 2), Location { line: 2, column: 1 });
         assert_eq!(locate(text, 5), Location { line: 2, column: 3 });
+    }
+
+    #[test]
+    fn toml_syntax_errors_are_said_in_an_authors_words() {
+        let problem = |text: &str| {
+            let error = text.parse::<toml::Table>().unwrap_err();
+            let diagnostic = from_toml_error(&error, Path::new("site.toml"), text, 0);
+            let location = diagnostic.location.unwrap();
+            (diagnostic.message, location.line, location.column)
+        };
+        assert_eq!(
+            problem("a = 1\ntitle = \"Aim to Win\n"),
+            ("this text has no closing quote".to_string(), 2, 9)
+        );
+        assert_eq!(
+            problem("title = 'A\n"),
+            ("this text has no closing quote".to_string(), 1, 9)
+        );
+        assert_eq!(problem("title = A\n").0, "this text is not in quotes");
+        assert_eq!(problem("title =\n").0, "the key has no value");
+        assert_eq!(problem("title \"A\"\n").0, "`=` is missing after the key");
+        assert_eq!(
+            problem("tags = [\"a\" \"b\"]\n").0,
+            "a comma is missing between two items of this list"
+        );
+        assert_eq!(
+            problem("title = \"A\"\ntitle = \"B\"\n"),
+            ("this key is given twice".to_string(), 2, 1)
+        );
+    }
+
+    #[test]
+    fn the_help_lines_up_with_the_gutter() {
+        let text = "a\n".repeat(11) + "title = 1\n";
+        let shown = Diagnostic::error("site.toml", "bad")
+            .at(&text, 22..27)
+            .with_help("fix it")
+            .to_string();
+        assert!(
+            shown.contains("\n12 | title = 1\n   | ^^^^^\n   = help: fix it\n"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -115,7 +115,7 @@ impl Notice {
             } => {
                 let mut messages = Vec::new();
                 if let Some(warnings) = new_warnings.as_ref().filter(|w| !w.is_empty()) {
-                    messages.push((Stream::Err, warnings.to_string()));
+                    messages.push((Stream::Err, warnings.to_string().trim_end().to_string()));
                 }
                 let what = match change {
                     Change::First => "Built",
@@ -129,7 +129,7 @@ impl Notice {
                 messages
             }
             Notice::Failed { problems } => vec![
-                (Stream::Err, problems.to_string()),
+                (Stream::Err, problems.to_string().trim_end().to_string()),
                 (
                     Stream::Err,
                     "Still serving the last good build; open pages show the problems.".into(),

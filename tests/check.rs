@@ -107,8 +107,13 @@ fn placeholders_are_warnings_that_fail_only_with_strict() {
         "{stderr}"
     );
     assert!(stderr.contains("site.toml:5:"), "{stderr}");
+    // So is one in a page's Markdown, at its line.
+    assert!(
+        stderr.contains("warning: `mailto:hello@example.com` is a placeholder address\n  --> content/contact.md:6:10"),
+        "{stderr}"
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(stdout, "Checked 8 pages: 0 errors, 1 warning\n");
+    assert_eq!(stdout, "Checked 8 pages: 0 errors, 2 warnings\n");
     let strict = aimsite(&["check", "--strict", "--root", root]);
     assert_eq!(strict.status.code(), Some(1));
 }

@@ -624,3 +624,56 @@ fn assert_same_files(
         assert!(same, "{step}: {} differs", a.path);
     }
 }
+
+/// `aimsite serve` as a process, stopped the way a service manager or `kill` stops it: it says so
+/// and exits with status 0, at once, with a page's event stream open.
+#[cfg(unix)]
+#[test]
+fn the_command_stops_cleanly_on_sigterm() {
+    use std::process::{Command, Stdio};
+    let site = new_site();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_aimsite"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(site.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("Serving the site at ")
+                .map(|rest| rest.split(' ').next().unwrap_or_default().to_string())
+        })
+        .expect("the server says where it serves");
+    let addr: SocketAddr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET /__aimsite/events HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).unwrap();
+
+    let pid = i32::try_from(server.id()).unwrap();
+    // SAFETY: sends a signal to the child this test started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|line| line == "Stopped."), "{rest:?}");
+}
