@@ -3,12 +3,25 @@
 //! content, so hosts can cache it for a year. Pure: the bytes were read by the load stage.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::content::Asset;
 use crate::output::Contents;
+
+/// A file copied into the output as it is: a static file, or a file of `content/` that is not
+/// Markdown (at the same path).
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub contents: Contents,
+    pub display_path: PathBuf,
+    /// The path below `content/` with `/` separators.
+    pub output_path: String,
+}
+
+/// A static file built into the binary: its path in the output and its bytes.
+pub type BuiltInStatic = (&'static str, &'static [u8]);
 
 /// Extensions of files that get a fingerprinted copy.
 const FINGERPRINTED: &[&str] = &[

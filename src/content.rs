@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::value::Datetime;
 
+use crate::assets::{self, Asset};
 use crate::date::PageDate;
 use crate::diagnostics::{Diagnostic, Diagnostics, from_toml_error};
 use crate::memo::Memo;
@@ -99,15 +100,6 @@ impl SourcePage {
         let span = span.start + self.body_start..span.end + self.body_start;
         Diagnostic::error(&self.display_path, message).at(&self.text, span)
     }
-}
-
-/// A file in `content/` that is not Markdown, copied to the same path in the output.
-#[derive(Debug, Clone)]
-pub struct Asset {
-    pub contents: Contents,
-    pub display_path: PathBuf,
-    /// The path below `content/` with `/` separators.
-    pub output_path: String,
 }
 
 #[derive(Debug, Default)]
@@ -278,7 +270,7 @@ pub fn load_static(root: &Path) -> (Vec<Asset>, Diagnostics) {
                 let output_path = relative_source(&dir, &path);
                 let display_path = Path::new(STATIC_DIR).join(&output_path);
                 // Files that get a content hash are read now: the hash needs their bytes.
-                let contents = if crate::assets::is_fingerprinted(&output_path) {
+                let contents = if assets::is_fingerprinted(&output_path) {
                     match std::fs::read(&path) {
                         Ok(bytes) => Contents::Loaded(bytes.into()),
                         Err(error) => {

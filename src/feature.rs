@@ -11,12 +11,9 @@ use crate::content::SourcePage;
 use crate::deploy::Allowance;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::site::Site;
-use crate::templates::Slot;
 
-/// A template built into the binary: its name and text.
-pub type BuiltInTemplate = (&'static str, &'static str);
-/// A static file built into the binary: its path in the output and its bytes.
-pub type BuiltInStatic = (&'static str, &'static [u8]);
+pub use crate::assets::BuiltInStatic;
+pub use crate::templates::{BuiltInTemplate, Slot, TemplateSource};
 
 /// A feature as `build` lists it, before the settings are read.
 pub struct FeatureEntry {
@@ -41,13 +38,6 @@ pub struct LoadedSources<'a> {
     pub templates: &'a [TemplateSource<'a>],
     /// Whether drafts are published (`--drafts`).
     pub drafts: bool,
-}
-
-/// A template file of the site.
-pub struct TemplateSource<'a> {
-    /// The path shown in messages: `templates/page.html`.
-    pub path: &'a std::path::Path,
-    pub text: &'a str,
 }
 
 /// A feature once its settings are read. Every hook has a default that does nothing.

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 
-use crate::assets::{self, AssetUrls};
+use crate::assets::{self, Asset, AssetUrls};
 use crate::config::{MenuTarget, Settings};
-use crate::content::{Asset, LoadedContent, MAX_NAME_BYTES, SourceKind, SourcePage};
+use crate::content::{LoadedContent, MAX_NAME_BYTES, SourceKind, SourcePage};
 use crate::date::PageDate;
 use crate::diagnostics::{Diagnostic, Diagnostics, closest};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};

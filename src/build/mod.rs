@@ -11,8 +11,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::assets::Asset;
 use crate::config;
-use crate::content::{self, Asset, CONTENT_DIR, STATIC_DIR};
+use crate::content::{self, CONTENT_DIR, STATIC_DIR};
 use crate::deploy::{self, FinishMemo};
 use crate::diagnostics::Diagnostics;
 use crate::error::Error;

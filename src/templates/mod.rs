@@ -10,7 +10,6 @@ use tera::{Context, Kwargs, State, Tera, Value};
 
 use crate::content::{SourceKind, files_below};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feature::{BuiltInTemplate, TemplateSource};
 use crate::markdown::RenderedMarkdown;
 use crate::memo::Memo;
 use crate::output::OutputFile;
@@ -25,6 +24,16 @@ use source::may_show_table_of_contents;
 pub use source::tera_tags;
 
 pub const TEMPLATES_DIR: &str = "templates";
+
+/// A template built into the binary: its name and text.
+pub type BuiltInTemplate = (&'static str, &'static str);
+
+/// A template file of the site.
+pub struct TemplateSource<'a> {
+    /// The path shown in messages: `templates/page.html`.
+    pub path: &'a Path,
+    pub text: &'a str,
+}
 
 /// Where, in every page of the built-in theme, features put templates of their own (a cookie
 /// banner, its files in the head). `base.html` includes each slot's template,

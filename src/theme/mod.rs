@@ -2,7 +2,8 @@
 //! same name in the site's `templates/` or `static/` replaces one; `aimsite init` writes them
 //! into a new site. Features bring theirs in their own folders (`src/features/`).
 
-use crate::feature::{BuiltInStatic, BuiltInTemplate};
+use crate::assets::BuiltInStatic;
+use crate::templates::BuiltInTemplate;
 
 pub const TEMPLATES: &[BuiltInTemplate] = &[
     ("base.html", include_str!("templates/base.html")),
