@@ -769,3 +769,28 @@ fn helpers_resolve_links_like_a_browser() {
     assert_eq!(url_of("index.html"), "/");
     assert_eq!(normalise(" it’s  “a”\n b "), "it's \"a\" b");
 }
+
+/// Each kind of page of the firm's site, whole, as a snapshot (`tests/snapshots/`): any change
+/// to what a visitor receives shows as a diff to review, and is accepted deliberately with
+/// `INSTA_UPDATE=always cargo test --test firm_site`.
+#[test]
+fn each_kind_of_page_is_as_reviewed() {
+    let built = Built::new();
+    let listing: Vec<String> = files(&built.out).into_keys().collect();
+    insta::assert_snapshot!("files", listing.join("\n"));
+    for (name, file) in [
+        ("home", "index.html"),
+        ("article", "articles/leading-vs-managing/index.html"),
+        ("articles", "articles/index.html"),
+        ("tag", "tags/leadership/index.html"),
+        ("contact", "contact/index.html"),
+        ("privacy", "privacy/index.html"),
+        ("not_found", "404.html"),
+        ("headers", "_headers"),
+        ("sitemap", "sitemap.xml"),
+    ] {
+        let text = fs::read_to_string(built.out.join(file))
+            .unwrap_or_else(|error| panic!("{file}: {error}"));
+        insta::assert_snapshot!(name, text);
+    }
+}
