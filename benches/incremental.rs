@@ -139,7 +139,11 @@ fn main() {
 
 fn copy_site(from: &Path, to: &Path) {
     std::fs::copy(from.join("site.toml"), to.join("site.toml")).expect("site.toml");
+    // The firm's site may have no templates/ or static/ of its own: the theme's are built in.
     for folder in ["content", "templates", "static"] {
+        if !from.join(folder).is_dir() {
+            continue;
+        }
         for entry in walk(&from.join(folder)) {
             let relative = entry.strip_prefix(from).expect("below the site");
             let target = to.join(relative);

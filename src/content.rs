@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -375,13 +376,16 @@ fn read_page(
                 page: page.clone(),
                 stamp,
             };
-            memo.keep(&page.source, cached);
+            memo.keep(&page.source, Arc::new(cached));
         }
     };
     if let (Some(stamp), Some(cached)) = (stamp, cached)
         && cached.stamp == Some(stamp)
     {
-        keep(&cached.page, Some(stamp));
+        // Unchanged on disk: the entry is handed on as it is.
+        if let Some(memo) = memo {
+            memo.keep(&source, Arc::clone(cached));
+        }
         return Ok(cached.page.clone());
     }
     let stamp = stamp.filter(|stamp| stamp.settled(read_at));
@@ -391,7 +395,7 @@ fn read_page(
     };
     let bytes = read.map_err(|error| vec![unreadable(&display_path, &error)])?;
     let text = String::from_utf8(bytes).map_err(|error| vec![not_utf8(&display_path, &error)])?;
-    if let Some(CachedSource { page, .. }) = cached
+    if let Some(CachedSource { page, .. }) = cached.map(|cached| &**cached)
         && page.text == text
     {
         // Unchanged: the parse is reused, with the text just read.

@@ -4,7 +4,7 @@
 //! `_redirects` for aliases; optional HTML minification. Pure: works on files in memory.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -109,7 +109,7 @@ impl Finisher {
                     )
                     .0
             }
-            None => self.finish_page(std::mem::take(text), false),
+            None => Arc::new(self.finish_page(std::mem::take(text), false)),
         };
         let mut found = self
             .found
@@ -119,7 +119,9 @@ impl Finisher {
             found.hashes.entry(*kind).or_default().insert(hash.clone());
         }
         found.html_paths.push(file.path.clone());
-        *text = page.finished;
+        *text = Arc::try_unwrap(page)
+            .map(|page| page.finished)
+            .unwrap_or_else(|shared| shared.finished.clone());
         file
     }
 

@@ -2,15 +2,18 @@
 //! how `serve` rebuilds only what changed. It is a layer around a stage's function, not a
 //! second way to run it: a lookup is given the function, and the test that an entry is still
 //! good. Entries a build does not use are dropped when the next one starts.
+//!
+//! Entries are shared (`Arc`): a rebuild hands on most of them unchanged, and copying every
+//! page's text twice per rebuild cost more than rendering the page that changed.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub struct Memo<V> {
     /// What the last build used, which this one may reuse.
-    previous: HashMap<String, V>,
+    previous: HashMap<String, Arc<V>>,
     /// What this build used, kept for the next one; filled from any thread.
-    current: Mutex<HashMap<String, V>>,
+    current: Mutex<HashMap<String, Arc<V>>>,
 }
 
 impl<V> Default for Memo<V> {
@@ -29,7 +32,7 @@ pub enum Outcome {
     Made,
 }
 
-impl<V: Clone> Memo<V> {
+impl<V> Memo<V> {
     /// Starts a build: what the last one used becomes what this one may reuse.
     pub fn start(&mut self) {
         self.previous = std::mem::take(self.current_mut());
@@ -48,12 +51,12 @@ impl<V: Clone> Memo<V> {
         key: &str,
         still_good: impl FnOnce(&V) -> bool,
         make: impl FnOnce() -> V,
-    ) -> (V, Outcome) {
+    ) -> (Arc<V>, Outcome) {
         let (value, outcome) = match self.previous.get(key) {
-            Some(previous) if still_good(previous) => (previous.clone(), Outcome::Reused),
-            _ => (make(), Outcome::Made),
+            Some(previous) if still_good(previous) => (Arc::clone(previous), Outcome::Reused),
+            _ => (Arc::new(make()), Outcome::Made),
         };
-        self.keep(key, value.clone());
+        self.keep(key, Arc::clone(&value));
         (value, outcome)
     }
 
@@ -63,32 +66,32 @@ impl<V: Clone> Memo<V> {
         key: &str,
         still_good: impl FnOnce(&V) -> bool,
         make: impl FnOnce() -> Result<V, E>,
-    ) -> Result<V, E> {
+    ) -> Result<Arc<V>, E> {
         if let Some(previous) = self.previous.get(key)
             && still_good(previous)
         {
-            self.keep(key, previous.clone());
-            return Ok(previous.clone());
+            self.keep(key, Arc::clone(previous));
+            return Ok(Arc::clone(previous));
         }
-        let value = make()?;
-        self.keep(key, value.clone());
+        let value = Arc::new(make()?);
+        self.keep(key, Arc::clone(&value));
         Ok(value)
     }
 
     /// The last build's entry for `key`, whether or not it is still good.
-    pub fn previous(&self, key: &str) -> Option<&V> {
+    pub fn previous(&self, key: &str) -> Option<&Arc<V>> {
         self.previous.get(key)
     }
 
     /// Keeps `value` for the next build.
-    pub fn keep(&self, key: &str, value: V) {
+    pub fn keep(&self, key: &str, value: Arc<V>) {
         self.current
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .insert(key.to_string(), value);
     }
 
-    fn current_mut(&mut self) -> &mut HashMap<String, V> {
+    fn current_mut(&mut self) -> &mut HashMap<String, Arc<V>> {
         self.current
             .get_mut()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -109,15 +112,17 @@ mod tests {
         assert_eq!(length(&memo, "a", "one").1, Outcome::Made);
         assert_eq!(length(&memo, "b", "two").1, Outcome::Made);
         memo.start();
-        assert_eq!(
-            length(&memo, "a", "one"),
-            (("one".into(), 3), Outcome::Reused)
-        );
+        let (reused, outcome) = length(&memo, "a", "one");
+        assert_eq!((*reused).clone(), ("one".into(), 3));
+        assert_eq!(outcome, Outcome::Reused);
         assert_eq!(length(&memo, "a", "three").1, Outcome::Made);
         // `b` was not used by that build: it is gone from the next.
         memo.start();
         assert!(memo.previous("b").is_none());
-        assert_eq!(memo.previous("a"), Some(&("three".into(), 5)));
+        assert_eq!(
+            memo.previous("a").map(|entry| &**entry),
+            Some(&("three".into(), 5))
+        );
         memo.clear();
         assert!(memo.previous("a").is_none());
     }

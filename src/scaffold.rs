@@ -189,7 +189,7 @@ pub fn next_steps(dir: &Path, files: usize) -> String {
 
 /// The settings and pages of a new site: short, generic, and complete enough to pass `check`.
 fn starter_content(today: Date) -> Vec<(&'static str, String)> {
-    let settings = r#"# The site's settings. The aimsite README, "Settings", describes every key.
+    let settings = r#"# The site's settings. aimsite's docs/settings.md describes every key.
 title = "My site"
 description = "A short description of the site, shown by search engines and in link previews."
 # The address the site is served from. The build warns while it is a placeholder.

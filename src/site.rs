@@ -246,7 +246,7 @@ pub fn render_markdown(
                 |cached| cached.is_still_good(source.body(), links),
                 || CachedMarkdown::render(source.body(), links),
             );
-            (cached.markdown, cached.problems)
+            (Arc::clone(&cached.markdown), cached.problems.clone())
         }
         None => {
             let (markdown, problems) = markdown::render(source.body(), links);

@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use aimsite::content::{self, Date};
+use aimsite::content;
+use aimsite::date::PageDate;
 use aimsite::diagnostics::Diagnostic;
 use aimsite::markdown::{self, LinkProblemKind, ResolveSource};
 use libfuzzer_sys::fuzz_target;
@@ -57,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
                 .into_iter()
                 .flatten()
             {
-                let date = Date::from_toml(date.get_ref()).expect("checked by parse_page");
+                let date = PageDate::from_toml(date.get_ref()).expect("checked by parse_page");
                 let _ = (date.iso(), date.display(), date.rfc3339());
             }
             let mut spans = Vec::new();

@@ -7,18 +7,27 @@
 
 use std::path::PathBuf;
 
+use aimsite::build::FEATURES;
 use aimsite::config::{self, BaseUrl};
+use aimsite::feature::{self, Features};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let problems = match config::parse(text, PathBuf::from("site.toml"), None) {
-        Ok((settings, warnings)) => {
+    let problems = match config::parse(
+        text,
+        PathBuf::from("site.toml"),
+        None,
+        &feature::sections(FEATURES),
+    ) {
+        Ok((settings, mut warnings)) => {
             assert!(
                 settings.base_url.path.starts_with('/') && settings.base_url.path.ends_with('/')
             );
+            // Each feature reads its own section, as a build does.
+            Features::configure(FEATURES, &settings, &mut warnings);
             warnings
         }
         Err(problems) => {

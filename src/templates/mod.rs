@@ -246,7 +246,7 @@ fn template_diagnostics(
         Some(page) => format!("{message} (while rendering `{}`)", page.display()),
         None => message,
     };
-    let help = "fix the template; see the README for the variables each template receives";
+    let help = "fix the template; docs/templates.md lists the variables each template receives";
     match error.kind() {
         tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
             let mut message = report.message().to_string();
@@ -427,10 +427,10 @@ pub fn render_page(
                 |cached| cached.page.is_some() && cached.page == rendered,
                 render,
             ),
-            None => render(),
+            None => render().map(Arc::new),
         };
         match result {
-            Ok(cached) => files.push(OutputFile::text(path, cached.html)),
+            Ok(cached) => files.push(OutputFile::text(path, unshared_html(cached))),
             Err(found) => problems.extend(found),
         }
     }
@@ -502,7 +502,7 @@ pub fn render_lists(
                         |(cached, _)| cached == page,
                         || (page.clone(), summary()),
                     );
-                    cached.1
+                    cached.1.clone()
                 }
                 None => summary(),
             }
@@ -531,11 +531,14 @@ pub fn render_lists(
                     |cached| cached.context.as_ref() == Some(&prepared.context),
                     render,
                 ),
-                None => render(),
+                None => render().map(Arc::new),
             };
             match result {
                 Ok(cached) => {
-                    sink(OutputFile::text(prepared.path.clone(), cached.html));
+                    sink(OutputFile::text(
+                        prepared.path.clone(),
+                        unshared_html(cached),
+                    ));
                     Vec::new()
                 }
                 Err(problems) => problems,
@@ -599,6 +602,13 @@ impl PageMemo {
             self.inputs = Some(inputs);
         }
     }
+}
+
+/// A page's HTML, taken when no memo shares it, else copied.
+fn unshared_html(page: Arc<CachedPage>) -> String {
+    Arc::try_unwrap(page)
+        .map(|page| page.html)
+        .unwrap_or_else(|shared| shared.html.clone())
 }
 
 #[derive(Clone)]

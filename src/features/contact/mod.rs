@@ -853,7 +853,7 @@ fn missing_thanks_page(contact: Option<&ContactSettings>, site: &Site) -> Option
         None => Diagnostic::error(&settings.file.path, message),
     };
     Some(problem.with_help(
-        "add content/contact/thanks.md with template = \"contact-thanks.html\" (see the README, \"Contact page\")",
+        "add content/contact/thanks.md with template = \"contact-thanks.html\" (see docs/contact.md)",
     ))
 }
 
