@@ -476,21 +476,51 @@ fn check_csp_allowance(
     }
     for source in sources {
         let value = source.get_ref();
-        let unsafe_keyword = value.contains("unsafe-")
-            || value == "*"
-            || value.contains('\'') && !value.starts_with("'sha");
+        let unsafe_keyword =
+            value.contains("unsafe-") || value.contains('\'') && !value.starts_with("'sha");
+        if unsafe_keyword || matches_any_host(value) || name == "script-src" && names_no_host(value)
+        {
+            return Err((
+                source.span(),
+                format!("`{value}` would let any site's code into the Content-Security-Policy"),
+                "give the host of the service, such as \"https://plausible.io\"; inline code is allowed by hash, never by 'unsafe-inline' or 'unsafe-eval'".to_string(),
+            ));
+        }
         let malformed = value.is_empty()
             || value.contains([';', ','])
             || value.chars().any(char::is_whitespace);
-        if unsafe_keyword || malformed {
+        if malformed {
             return Err((
                 source.span(),
                 format!("`{value}` cannot be added to the Content-Security-Policy"),
-                "give a host such as \"https://plausible.io\"; inline code is allowed by hash, never by 'unsafe-inline' or 'unsafe-eval'".to_string(),
+                "give a host such as \"https://plausible.io\", without spaces, `;` or `,`"
+                    .to_string(),
             ));
         }
     }
     Ok(())
+}
+
+/// `*`, `https://*`, `*.com`: a wildcard over every host, or over a whole top-level domain,
+/// which anyone can register a name in.
+fn matches_any_host(source: &str) -> bool {
+    let host = source.split_once("://").map_or(source, |(_, rest)| rest);
+    let host = host.split(['/', ':']).next().unwrap_or(host);
+    host == "*"
+        || host
+            .strip_prefix("*.")
+            .is_some_and(|suffix| !suffix.contains('.'))
+}
+
+/// `https:`, `data:`, `blob:`: a scheme alone, which allows every host (or any inline content)
+/// of that scheme.
+fn names_no_host(source: &str) -> bool {
+    source.strip_suffix(':').is_some_and(|scheme| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
 }
 
 fn is_language_tag(tag: &str) -> bool {
@@ -610,6 +640,39 @@ mod tests {
             settings_error_line(&format!("{base}scrpt-src = [\"https://a.com\"]\n")),
             4
         );
+    }
+
+    #[test]
+    fn sources_that_let_any_site_run_code_are_refused() {
+        let base = "title = \"A\"\nbase_url = \"https://a.com/\"\n[security.allow]\n";
+        for source in [
+            "*",
+            "https:",
+            "http:",
+            "data:",
+            "blob:",
+            "https://*",
+            "*.com",
+            "https://*.com",
+            "https://*:443",
+        ] {
+            let text = format!("{base}script-src = [\"{source}\"]\n");
+            assert_eq!(settings_error_line(&text), 4, "{source}");
+        }
+        for source in ["*", "https://*", "*.com"] {
+            let text = format!("{base}img-src = [\"{source}\"]\n");
+            assert_eq!(settings_error_line(&text), 4, "{source}");
+        }
+        // A scheme outside script-src, and a wildcard below a registrable domain, are fine.
+        for (directive, source) in [
+            ("img-src", "https:"),
+            ("media-src", "blob:"),
+            ("script-src", "https://*.plausible.io"),
+            ("script-src", "https://cdn.example.org"),
+        ] {
+            let text = format!("{base}{directive} = [\"{source}\"]\n");
+            assert!(settings(&text).is_ok(), "{directive} {source}");
+        }
     }
 
     #[test]

@@ -644,7 +644,7 @@ fn validate_front_matter(page: &SourcePage) -> Vec<Diagnostic> {
         && let Err(message) = check_slug(slug.get_ref())
     {
         problems.push(page.front_error(slug.span(), message)
-            .with_help("a slug is one part of a URL: letters, digits, `-`, `_` and `.`, such as \"my-article\""));
+            .with_help("a slug is one part of a URL: lower-case letters, digits, `-`, `_` and `.`, such as \"my-article\""));
     }
     for alias in &front.aliases {
         if let Err(message) = check_alias(alias.get_ref()) {
@@ -703,6 +703,14 @@ fn check_slug(slug: &str) -> Result<(), String> {
     {
         return Err(format!(
             "the slug `{slug}` contains `{bad}`, which does not belong in a URL"
+        ));
+    }
+    // URLs that differ only in case overwrite each other on case-insensitive disks and hosts,
+    // so every path aimsite makes is lower case.
+    if slug.chars().any(char::is_uppercase) {
+        return Err(format!(
+            "the slug `{slug}` has capital letters; write it in lower case: `{}`",
+            slug.to_lowercase()
         ));
     }
     Ok(())

@@ -400,14 +400,16 @@ fn url_path(page: &SourcePage) -> String {
     parts.iter().flat_map(|part| [part.as_str(), "/"]).collect()
 }
 
-/// A file or folder name as a URL part: kept when it is already clean, slugified otherwise.
+/// A file or folder name as a URL part: lower-cased when it is otherwise clean, slugified
+/// otherwise. `Alpha.md` and `alpha.md` must not become two URLs that a case-insensitive disk
+/// or host takes for one.
 fn url_segment(name: &str) -> String {
     let clean = !name.is_empty()
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
     if clean {
-        name.to_string()
+        name.to_ascii_lowercase()
     } else {
         markdown::slugify(name)
     }
@@ -700,7 +702,7 @@ fn check_output_paths(pages: &[Page], tags: &[Tag], copies: &[Asset], problems: 
             );
         }
     }
-    let mut owners: AHashMap<String, Cow<'_, Path>> =
+    let mut owners: AHashMap<String, (String, Cow<'_, Path>)> =
         AHashMap::with_capacity(pages.len() + tags.len() + copies.len() + 3);
     let generated = [
         (format!("{ARTICLES_PATH}index.html"), "the article list"),
@@ -708,13 +710,13 @@ fn check_output_paths(pages: &[Page], tags: &[Tag], copies: &[Asset], problems: 
         (NOT_FOUND_FILE.to_string(), "the 404 page"),
     ];
     for (path, what) in generated {
-        owners.insert(path, PathBuf::from(format!("({what}, generated)")).into());
+        let owner = PathBuf::from(format!("({what}, generated)")).into();
+        owners.insert(path.clone(), (path, owner));
     }
     for tag in tags {
-        owners.insert(
-            format!("{}index.html", tag.path()),
-            PathBuf::from(format!("(the page of tag `{}`, generated)", tag.name)).into(),
-        );
+        let path = format!("{}index.html", tag.path());
+        let owner = PathBuf::from(format!("(the page of tag `{}`, generated)", tag.name)).into();
+        owners.insert(path.clone(), (path, owner));
     }
     let article_list_has_source = pages
         .iter()
@@ -737,21 +739,37 @@ fn check_output_paths(pages: &[Page], tags: &[Tag], copies: &[Asset], problems: 
                 .map(|copy| (copy.output_path.clone(), copy.display_path.as_path())),
         );
     for (output, source) in claims {
-        match owners.entry(output) {
-            std::collections::hash_map::Entry::Occupied(first) => problems.push(
-                Diagnostic::error(
-                    source,
+        // Keyed without case: macOS and Windows disks, and many hosts, take `Alpha/` and
+        // `alpha/` for one folder, so one file would silently replace the other.
+        let key = match output.bytes().any(|byte| byte.is_ascii_uppercase()) {
+            true => output.to_ascii_lowercase(),
+            false => output.clone(),
+        };
+        match owners.entry(key) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let (first_output, first_source) = first.get();
+                let message = if *first_output == output {
                     format!(
-                        "`{}` and `{}` would both be written to `{}`",
-                        first.get().display(),
+                        "`{}` and `{}` would both be written to `{output}`",
+                        first_source.display(),
                         source.display(),
-                        first.key()
-                    ),
-                )
-                .with_help("give one of them another file name or a `slug`"),
-            ),
+                    )
+                } else {
+                    format!(
+                        "`{}` and `{}` would be written to `{first_output}` and `{output}`, \
+                         which differ only in case: on a case-insensitive disk or host one \
+                         replaces the other",
+                        first_source.display(),
+                        source.display(),
+                    )
+                };
+                problems.push(
+                    Diagnostic::error(source, message)
+                        .with_help("give one of them another file name or a `slug`"),
+                );
+            }
             std::collections::hash_map::Entry::Vacant(vacant) => {
-                vacant.insert(source.into());
+                vacant.insert((output, source.into()));
             }
         }
     }

@@ -128,6 +128,61 @@ fn two_files_with_the_same_url_are_an_error_naming_both() {
 }
 
 #[test]
+fn file_names_that_differ_only_in_case_are_an_error_naming_both() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/articles/A.md",
+        "+++\ntitle = \"Article capital A\"\ndescription = \"A.\"\n+++\n\nText.\n",
+    );
+    let problems = fixture.rejected();
+    let problem = problems.in_file("content/articles/a.md");
+    problem.says("content/articles/A.md");
+    problem.says("articles/a/index.html");
+    problem.help();
+}
+
+#[test]
+fn a_capital_letter_in_a_file_name_gives_a_lower_case_url() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/articles/Leading-Change.md",
+        "+++\ntitle = \"Leading change\"\ndescription = \"Change.\"\ndate = 2021-02-01\n+++\n\nText.\n",
+    );
+    fixture.build_ok(&[]);
+    let built = fixture.output_files();
+    assert!(
+        built.contains_key("articles/leading-change/index.html"),
+        "{:?}",
+        names(&built)
+    );
+    assert!(!built.contains_key("articles/Leading-Change/index.html"));
+}
+
+#[test]
+fn a_slug_with_capital_letters_is_an_error_saying_it_in_lower_case() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/articles/b.md",
+        "+++\ntitle = \"Article B\"\nslug = \"Alpha\"\n+++\n\nText.\n",
+    );
+    let problems = fixture.rejected();
+    problems.at("content/articles/b.md", 3).says("`alpha`");
+}
+
+#[test]
+fn an_alias_that_differs_from_a_page_only_in_case_is_an_error() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/privacy.md",
+        "+++\ntitle = \"Privacy\"\ndescription = \"Privacy.\"\naliases = [\"/Articles/A/\"]\n+++\n\nText.\n",
+    );
+    let problems = fixture.rejected();
+    problems
+        .in_file("content/privacy.md")
+        .says("differ only in case");
+}
+
+#[test]
 fn a_slug_that_leaves_its_folder_is_an_error() {
     let fixture = Fixture::new();
     fixture.write(
@@ -299,6 +354,19 @@ fn a_link_to_a_draft_is_an_error_unless_drafts_are_built() {
 
 const BROKEN_SETTINGS: &str =
     "title = \"Fixture\"\nbase_url = \"https://aimtowin.test/\"\nfooter = \n";
+
+#[test]
+fn a_csp_source_that_allows_every_site_is_refused_at_its_line() {
+    for source in ["https:", "data:", "https://*", "*.com"] {
+        let fixture = Fixture::new();
+        fixture.write(
+            "site.toml",
+            format!("{SITE_TOML}[security.allow]\nscript-src = [\"{source}\"]\n"),
+        );
+        let problems = fixture.rejected();
+        problems.at("site.toml", 4).says(source);
+    }
+}
 
 #[test]
 fn invalid_toml_in_site_toml_is_located() {
