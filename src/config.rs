@@ -64,6 +64,9 @@ fn default_feed_limit() -> usize {
 struct RawSecurity {
     #[serde(default)]
     allow: std::collections::BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
+    /// Lets a `<script>` written in a page's Markdown through (hashed into its policy).
+    #[serde(default)]
+    scripts_in_markdown: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +95,8 @@ pub struct Settings {
     pub feed: FeedSettings,
     /// Extra Content-Security-Policy sources: directive, then sources.
     pub csp_allow: Vec<(String, Vec<String>)>,
+    /// Whether a page's Markdown may hold a `<script>` (`[security] scripts_in_markdown`).
+    pub scripts_in_markdown: bool,
     /// Where the settings came from, to locate problems found by later stages, and for the
     /// features' sections.
     pub file: SettingsFile,
@@ -356,6 +361,7 @@ pub fn parse(
         })
         .collect();
 
+    let scripts_in_markdown = raw.security.scripts_in_markdown;
     let csp_allow = raw
         .security
         .allow
@@ -388,6 +394,7 @@ pub fn parse(
                 minify: raw.minify,
                 feed: raw.feed,
                 csp_allow,
+                scripts_in_markdown,
                 file,
             },
             problems,

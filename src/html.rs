@@ -26,7 +26,7 @@ pub fn tokens(html: &str) -> impl Iterator<Item = Token<usize>> + '_ {
 }
 
 /// Script types a browser runs; other types (`application/ld+json`) are data.
-fn is_executable_type(script_type: &str) -> bool {
+pub fn is_executable_type(script_type: &str) -> bool {
     matches!(
         script_type.trim().to_ascii_lowercase().as_str(),
         "" | "text/javascript" | "application/javascript" | "module"

@@ -52,6 +52,8 @@ pub struct RenderedMarkdown {
     pub heading_ids: Vec<String>,
     pub word_count: usize,
     pub links: Vec<InternalLink>,
+    /// Whether the body's raw HTML holds a `<script>` (`script_spans` tells where).
+    pub has_script: bool,
 }
 
 /// Resolves a source path below `content/` to the URL of the page it becomes.
@@ -85,10 +87,119 @@ pub fn options() -> Options {
 /// Renders a Markdown body.
 pub fn render(body: &str, links: &dyn ResolveSource) -> (RenderedMarkdown, Vec<LinkProblem>) {
     let mut renderer = Renderer::new(links, body);
-    for event in Parser::new_ext(body, options()) {
-        renderer.push(event);
+    if may_hold_raw_text(body) {
+        // Offsets cost time, so they are tracked only where a script or style may be inline.
+        let mut raw = RawText::default();
+        for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+            if let Some(event) = raw.verbatim(event, &body[range]) {
+                renderer.push(event);
+            }
+        }
+    } else {
+        for event in Parser::new_ext(body, options()) {
+            renderer.push(event);
+        }
     }
     renderer.finish()
+}
+
+/// The elements whose content HTML takes as it is, never as text to typeset.
+const RAW_TEXT_ELEMENTS: [&[u8]; 2] = [b"script", b"style"];
+
+fn may_hold_raw_text(body: &str) -> bool {
+    body.contains('<')
+        && RAW_TEXT_ELEMENTS
+            .iter()
+            .any(|name| opens(body, name).is_some())
+}
+
+/// Where `<NAME` begins in `html` as a tag, in any case.
+fn opens(html: &str, name: &[u8]) -> Option<usize> {
+    let bytes = html.as_bytes();
+    memchr::memchr_iter(b'<', bytes).find(|&at| {
+        let after = at + 1 + name.len();
+        bytes
+            .get(at + 1..after)
+            .is_some_and(|candidate| candidate.eq_ignore_ascii_case(name))
+            && bytes
+                .get(after)
+                .is_none_or(|next| next.is_ascii_whitespace() || b"/>".contains(next))
+    })
+}
+
+/// Keeps the content of a `<script>` or `<style>` written inline in a paragraph as the author
+/// wrote it: pulldown-cmark reads it as Markdown text, so smart punctuation would curl its
+/// quotes and escaping would break it. (An HTML block is raw already.)
+#[derive(Default)]
+struct RawText {
+    /// The element open inline, and how deep inside a Markdown element of its content we are.
+    open: Option<(&'static [u8], usize)>,
+}
+
+impl RawText {
+    fn verbatim<'a>(&mut self, event: Event<'a>, source: &'a str) -> Option<Event<'a>> {
+        let Some((name, depth)) = &mut self.open else {
+            if let Event::InlineHtml(html) = &event {
+                self.open = RAW_TEXT_ELEMENTS
+                    .into_iter()
+                    .find(|name| opens(html, name).is_some() && !closes(html, name))
+                    .map(|name| (name, 0));
+            }
+            return Some(event);
+        };
+        match event {
+            Event::InlineHtml(html) if *depth == 0 => {
+                if closes(&html, name) {
+                    self.open = None;
+                }
+                Some(Event::InlineHtml(html))
+            }
+            // `*` or `_` in code read as emphasis: the source of the whole span, once.
+            Event::Start(_) => {
+                *depth += 1;
+                (*depth == 1).then(|| Event::InlineHtml(source.into()))
+            }
+            Event::End(_) => {
+                *depth = depth.saturating_sub(1);
+                None
+            }
+            _ if *depth > 0 => None,
+            _ => Some(Event::InlineHtml(source.into())),
+        }
+    }
+}
+
+fn closes(html: &str, name: &[u8]) -> bool {
+    let bytes = html.as_bytes();
+    bytes
+        .windows(name.len() + 2)
+        .any(|window| window.starts_with(b"</") && window[2..].eq_ignore_ascii_case(name))
+}
+
+/// Where each `<script>` of a body's raw HTML that a browser would run is, for the pages whose
+/// `has_script` is set. A consent-gated script (`type="text/plain" data-consent`) and data
+/// (`type="application/ld+json"`) do not run by themselves, so they are not listed.
+pub fn script_spans(body: &str) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    for (event, span) in Parser::new_ext(body, options()).into_offset_iter() {
+        let (Event::Html(html) | Event::InlineHtml(html)) = event else {
+            continue;
+        };
+        for token in crate::html::tokens(&html) {
+            if let html5gum::Token::StartTag(tag) = token
+                && tag.name.as_slice() == b"script"
+                && crate::html::is_executable_type(&String::from_utf8_lossy(
+                    tag.attributes
+                        .get(b"type".as_slice())
+                        .map_or(&[][..], |value| value),
+                ))
+            {
+                let start = (span.start + tag.span.start).min(span.end);
+                spans.push(start..(start + tag.span.end - tag.span.start).min(span.end));
+            }
+        }
+    }
+    spans
 }
 
 /// Where each link of a Markdown body is, in the order `InternalLink::link` counts them.
@@ -129,6 +240,7 @@ struct Renderer<'a, 'r> {
     /// Whether the HTML may hold a `style` attribute to rewrite: a table with aligned columns,
     /// or raw HTML. Most pages have neither, and are not searched.
     may_have_style: bool,
+    has_script: bool,
 }
 
 impl<'a, 'r> Renderer<'a, 'r> {
@@ -149,6 +261,7 @@ impl<'a, 'r> Renderer<'a, 'r> {
             links_seen: 0,
             problems: Vec::new(),
             may_have_style: false,
+            has_script: false,
         }
     }
 
@@ -166,7 +279,10 @@ impl<'a, 'r> Renderer<'a, 'r> {
                 // Words in separate blocks must not run together.
                 self.words.separate();
             }
-            Event::Html(_) | Event::InlineHtml(_) => self.may_have_style = true,
+            Event::Html(html) | Event::InlineHtml(html) => {
+                self.may_have_style = true;
+                self.has_script |= opens(html, b"script").is_some();
+            }
             _ => {}
         }
         match event {
@@ -268,6 +384,15 @@ impl<'a, 'r> Renderer<'a, 'r> {
     /// Rewrites `@/path.md#fragment` to the target's URL and records every internal link.
     fn link_destination(&mut self, dest: CowStr<'a>) -> CowStr<'a> {
         let link = self.links_seen;
+        if let Some(scheme) = unsafe_scheme(&dest) {
+            self.problems.push(LinkProblem {
+                link,
+                message: format!("a `{scheme}:` link runs code or content of its own when clicked"),
+                help: "link to a page or a web address; scripts belong in templates or static/"
+                    .into(),
+            });
+            return dest;
+        }
         if let Some(fragment) = dest.strip_prefix('#') {
             self.internal_links.push(InternalLink {
                 source: None,
@@ -394,9 +519,26 @@ impl<'a, 'r> Renderer<'a, 'r> {
             heading_ids,
             word_count: self.words.finish(),
             links: self.internal_links,
+            has_script: self.has_script,
         };
         (rendered, self.problems)
     }
+}
+
+/// The scheme of a link that would run script or show content of the link's own making
+/// (`javascript:`, `vbscript:`, `data:`), read as a browser reads it: tabs and line breaks
+/// dropped, leading spaces and control characters ignored, in any case.
+fn unsafe_scheme(dest: &str) -> Option<&'static str> {
+    let (scheme, _) = dest.split_once(':')?;
+    let scheme: String = scheme
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .skip_while(|c| c.is_ascii_control() || *c == ' ')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    ["javascript", "vbscript", "data"]
+        .into_iter()
+        .find(|unsafe_scheme| scheme == *unsafe_scheme)
 }
 
 fn link_problem(source: &str, kind: LinkProblemKind, link: usize) -> LinkProblem {

@@ -238,6 +238,7 @@ pub fn render_markdown(
     source: &SourcePage,
     links: &SourceUrls,
     memo: Option<&Memo<CachedMarkdown>>,
+    scripts_allowed: bool,
 ) -> PageMarkdown {
     let (markdown, link_problems) = match memo {
         Some(memo) => {
@@ -254,12 +255,15 @@ pub fn render_markdown(
         }
     };
     let mut spans = None;
-    let problems = link_problems
+    let mut problems: Vec<Diagnostic> = link_problems
         .into_iter()
         .map(|problem| {
             link_error(source, &mut spans, problem.link, problem.message).with_help(problem.help)
         })
         .collect();
+    if markdown.has_script && !scripts_allowed {
+        problems.extend(script_problems(source));
+    }
     PageMarkdown { markdown, problems }
 }
 
@@ -535,6 +539,23 @@ fn check_fragments(
 
 /// A diagnostic at the `link`th link of `source`'s body (`InternalLink::link`). `spans` holds
 /// the body's link spans, found when the first diagnostic asks for them: few pages have one.
+/// A script in Markdown would run on the page with nothing but its hash to vouch for it: the
+/// policy lets it through because aimsite put it there.
+fn script_problems(source: &SourcePage) -> Vec<Diagnostic> {
+    markdown::script_spans(source.body())
+        .into_iter()
+        .map(|span| {
+            source
+                .body_error(span, "a `<script>` in a page's Markdown".to_string())
+                .with_help(
+                    "put scripts in a template or in static/ and include them from a template; \
+                     to allow scripts in Markdown, set `scripts_in_markdown = true` under \
+                     [security] in site.toml",
+                )
+        })
+        .collect()
+}
+
 fn link_error(
     source: &SourcePage,
     spans: &mut Option<Vec<Range<usize>>>,

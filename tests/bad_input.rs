@@ -332,6 +332,77 @@ fn a_link_to_a_heading_that_does_not_exist_is_an_error() {
 }
 
 #[test]
+fn links_that_run_code_are_errors_at_their_line() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/privacy.md",
+        format!(
+            "{PRIVACY}\n[one](javascript:alert(1))\n\n[two](JavaScript&#58;alert(2))\n\n\
+             [three](data:text/html;base64,PHNjcmlwdD4=)\n\n[four]( vbscript:msgbox)\n"
+        ),
+    );
+    let problems = fixture.rejected();
+    problems
+        .at("content/privacy.md", 7)
+        .says("`javascript:`")
+        .help();
+    problems.at("content/privacy.md", 9).says("`javascript:`");
+    problems.at("content/privacy.md", 11).says("`data:`");
+    problems.at("content/privacy.md", 13).says("`vbscript:`");
+}
+
+#[test]
+fn a_script_in_markdown_is_an_error_unless_site_toml_allows_it() {
+    let fixture = Fixture::new();
+    let page = format!(
+        "{PRIVACY}\nA paragraph with <script>alert(\"raw\")</script> inline.\n\n\
+         <script type=\"module\">\nimport \"./x.js\";\n</script>\n\n\
+         <script type=\"application/ld+json\">{{}}</script>\n"
+    );
+    fixture.write("content/privacy.md", &page);
+    let problems = fixture.rejected();
+    let inline = problems.at("content/privacy.md", 7);
+    inline.says("<script>");
+    assert!(
+        inline.help().contains("scripts_in_markdown"),
+        "{}",
+        inline.text
+    );
+    problems.at("content/privacy.md", 9);
+    // JSON-LD is data: only the two scripts that run are reported.
+    assert_eq!(problems.errors.len(), 2, "{}", problems.stderr);
+
+    // Allowed, the inline script reaches the page as written: smart punctuation leaves its
+    // quotes straight, and nothing is escaped.
+    fixture.write(
+        "site.toml",
+        format!("{SITE_TOML}[security]\nscripts_in_markdown = true\n"),
+    );
+    fixture.build_ok(&[]);
+    let html = fs::read_to_string(fixture.out.join("privacy/index.html")).expect("the page");
+    assert!(html.contains("<script>alert(\"raw\")</script>"), "{html}");
+}
+
+#[test]
+fn smart_punctuation_never_changes_an_inline_style() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/privacy.md",
+        format!(
+            "{PRIVACY}\n\"Quoted\" text <style>p::after {{ content: \"--\" }}</style> and \"more\".\n"
+        ),
+    );
+    fixture.build_ok(&[]);
+    let html = fs::read_to_string(fixture.out.join("privacy/index.html")).expect("the page");
+    assert!(
+        html.contains("<style>p::after { content: \"--\" }</style>"),
+        "{html}"
+    );
+    // Outside the element, the text is still typeset.
+    assert!(html.contains("“Quoted”"), "{html}");
+}
+
+#[test]
 fn a_link_to_a_draft_is_an_error_unless_drafts_are_built() {
     let fixture = Fixture::new();
     fixture.write(

@@ -68,7 +68,12 @@ impl PageStages<'_> {
         let PageMarkdown {
             mut markdown,
             mut problems,
-        } = site::render_markdown(source, self.links, self.markdown_memo);
+        } = site::render_markdown(
+            source,
+            self.links,
+            self.markdown_memo,
+            self.site.settings.scripts_in_markdown,
+        );
         // Checks.
         problems.extend(self.features.check_page(source));
         let raw_ids = site::linked_raw_ids(&source.source, &markdown);
