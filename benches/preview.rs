@@ -1,0 +1,252 @@
+//! What an author feels in `aimsite serve`: the time from writing a file to the event that makes
+//! the open page reload (or swap its stylesheet), over real processes and sockets.
+//!
+//! `cargo bench --bench preview [-- firm 1000 10000]` (the firm's site and 1,000 articles by
+//! default). For each site it starts the release `aimsite serve` on a copy of the firm's site with
+//! generated articles, connects to `/__aimsite/events` as a page does, then edits files and times
+//! each event: an article's body, its title, a template and the stylesheet, seven rounds each.
+//! A full `aimsite build` of the same site is timed in the same run, side by side. Results are in
+//! docs/benchmarks.md.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+mod support;
+use support::ms;
+
+const ROUNDS: usize = 7;
+/// Between two edits: longer than any quiet period, so that each edit is a rebuild of its own.
+const PAUSE: Duration = Duration::from_millis(400);
+const PATIENCE: Duration = Duration::from_secs(60);
+
+const THEME_ARTICLE: &str = include_str!("../src/theme/templates/article.html");
+const THEME_STYLE: &str = include_str!("../src/theme/static/style.css");
+
+fn main() {
+    let mut sites: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| arg == "firm" || arg.parse::<usize>().is_ok())
+        .collect();
+    if sites.is_empty() {
+        sites = vec!["firm".into(), "1000".into()];
+    }
+    println!("| site | edit | first | median | min | max |");
+    println!("|---|---|---|---|---|---|");
+    for site in sites {
+        let articles = site.parse().unwrap_or(0);
+        measure(&site, articles);
+    }
+}
+
+fn measure(name: &str, articles: usize) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let root = dir.path().join("site");
+    std::fs::create_dir_all(root.join("templates")).expect("templates/");
+    std::fs::create_dir_all(root.join("static")).expect("static/");
+    support::firm_site_with(&root, articles);
+    // The theme's own files, as a site that customises them has them.
+    std::fs::write(root.join("templates/article.html"), THEME_ARTICLE).expect("a template");
+    std::fs::write(root.join("static/style.css"), THEME_STYLE).expect("a stylesheet");
+    // A real site's files were written long ago; let these settle as theirs have.
+    std::thread::sleep(Duration::from_secs(3));
+
+    let build = full_build(&root, &dir.path().join("public"));
+    let server = Server::start(&root);
+    let events = Events::connect(&server.address);
+    let edited = match articles {
+        0 => root.join("content/articles/leading-vs-managing.md"),
+        _ => root.join("content/articles/generated-00042.md"),
+    };
+    let original = std::fs::read_to_string(&edited).expect("the edited article");
+    let edits: [(&str, &str, Box<dyn Fn(usize)>); 4] = [
+        (
+            "body",
+            "reload",
+            Box::new(|round| {
+                let text = format!("{original}\nOne more sentence, number {round}.\n");
+                std::fs::write(&edited, text).expect("editing")
+            }),
+        ),
+        (
+            "title",
+            "reload",
+            Box::new(|round| {
+                let text = original.replacen("title = \"", &format!("title = \"Take {round}: "), 1);
+                std::fs::write(&edited, text).expect("editing")
+            }),
+        ),
+        (
+            "template",
+            "reload",
+            Box::new(|round| {
+                // A change every article's page shows.
+                let text = THEME_ARTICLE.replacen(
+                    "{% block main %}",
+                    &format!("{{% block main %}}<!-- edit {round} -->"),
+                    1,
+                );
+                std::fs::write(root.join("templates/article.html"), text).expect("editing")
+            }),
+        ),
+        (
+            "stylesheet",
+            "css",
+            Box::new(|round| {
+                let text = format!("{THEME_STYLE}\n/* edit {round} */\n");
+                std::fs::write(root.join("static/style.css"), text).expect("editing")
+            }),
+        ),
+    ];
+    for (edit, event, write) in &edits {
+        let mut times = Vec::with_capacity(ROUNDS);
+        for round in 1..=ROUNDS {
+            std::thread::sleep(PAUSE);
+            events.drain();
+            let start = Instant::now();
+            write(round);
+            events.wait_for(event);
+            times.push(start.elapsed());
+        }
+        let first = times[0];
+        times.sort();
+        println!(
+            "| {name} | {edit} | {} | **{}** | {} | {} |",
+            ms(first),
+            ms(times[ROUNDS / 2]),
+            ms(times[0]),
+            ms(times[ROUNDS - 1])
+        );
+    }
+    println!(
+        "| {name} | full `aimsite build`, same run | | {} | | |",
+        ms(build)
+    );
+    drop(server);
+}
+
+/// The median of three full builds into a fresh output folder.
+fn full_build(root: &Path, output: &Path) -> Duration {
+    let mut times: Vec<Duration> = (0..3)
+        .map(|_| {
+            let _ = std::fs::remove_dir_all(output);
+            let start = Instant::now();
+            let status = Command::new(env!("CARGO_BIN_EXE_aimsite"))
+                .args(["build", "--root"])
+                .arg(root)
+                .arg("--output")
+                .arg(output)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("aimsite runs");
+            assert!(status.success(), "the site builds");
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[1]
+}
+
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    fn start(root: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aimsite"))
+            .args(["serve", "--port", "0", "--root"])
+            .arg(root)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aimsite serve starts");
+        let stdout = child.stdout.take().expect("its output");
+        let mut lines = BufReader::new(stdout).lines();
+        // It says where it listens once its first build is done.
+        let address = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                let url = line.strip_prefix("Serving the site at http://")?;
+                Some(url.split('/').next()?.to_string())
+            })
+            .expect("serve says where it listens");
+        // Keep reading, so that serve never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Server { child, address }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The event stream as a page reads it, line by line on a thread of its own.
+struct Events {
+    lines: mpsc::Receiver<String>,
+}
+
+impl Events {
+    fn connect(address: &str) -> Events {
+        let generation = current_generation(address);
+        let mut stream = TcpStream::connect(address).expect("connecting");
+        write!(
+            stream,
+            "GET /__aimsite/events?since={generation} HTTP/1.1\r\nHost: {address}\r\n\r\n"
+        )
+        .expect("asking for events");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Events { lines }
+    }
+
+    fn drain(&self) {
+        while self.lines.try_recv().is_ok() {}
+    }
+
+    fn wait_for(&self, event: &str) {
+        let wanted = format!("event: {event}");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line == wanted => return,
+                Ok(_) => {}
+                Err(_) => panic!("no `{event}` event within {PATIENCE:?}"),
+            }
+        }
+    }
+}
+
+/// The build generation the home page was served from, as its live-reload script carries it.
+fn current_generation(address: &str) -> u64 {
+    let mut stream = TcpStream::connect(address).expect("connecting");
+    write!(
+        stream,
+        "GET / HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("asking for the home page");
+    let mut page = String::new();
+    stream.read_to_string(&mut page).expect("the home page");
+    let marker = "livereload.js?v=";
+    let start = page.find(marker).expect("the live-reload script") + marker.len();
+    page[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|digits| digits.parse().ok())
+        .expect("a generation")
+}
