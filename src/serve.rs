@@ -2,7 +2,8 @@
 //! rebuilds on every change, and tells open pages to reload.
 //!
 //! Threads: one per HTTP connection (`http`, with deadlines so a stalled client holds up only
-//! itself; an open page's event stream keeps its connection's thread), the file watcher
+//! itself, and idle connections closed to make room; an open page's event stream keeps its
+//! connection's thread, and `events` caps the streams), the file watcher
 //! (notify), and one builder that debounces changes and rebuilds with a `RenderCache` (so a
 //! rebuild redoes only what changed). The site is an immutable `Snapshot` behind an
 //! `RwLock<Arc<_>>`: a rebuild swaps in a whole new one, so a request never sees a half-built
@@ -17,7 +18,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -254,7 +255,6 @@ pub struct Server {
     http: HttpServer,
     builder: Option<JoinHandle<()>>,
     messages: Sender<Message>,
-    watcher: Arc<Mutex<Option<notify::RecommendedWatcher>>>,
 }
 
 impl Server {
@@ -291,25 +291,11 @@ impl Server {
         rebuild(&shared, &build_options, &mut memos, &[]);
 
         let (messages, inbox) = mpsc::channel();
-        let watcher = Arc::new(Mutex::new(None));
-        let mut watched = HashSet::new();
-        watch(&watcher, &root, messages.clone(), &mut watched)?;
+        let watch = SourceWatch::start(&root, messages.clone())?;
         let builder = {
             let shared = shared.clone();
-            let watcher = watcher.clone();
-            let messages = messages.clone();
-            thread::spawn(move || {
-                builder_loop(
-                    &shared,
-                    &build_options,
-                    memos,
-                    inbox,
-                    &watcher,
-                    &root,
-                    messages,
-                    watched,
-                )
-            })
+            // The watch ends with the builder.
+            thread::spawn(move || builder_loop(&shared, &build_options, memos, inbox, watch))
         };
 
         let handler = {
@@ -324,7 +310,6 @@ impl Server {
             http,
             builder: Some(builder),
             messages,
-            watcher,
         })
     }
 
@@ -343,9 +328,6 @@ impl Server {
         let _ = self.messages.send(Message::Stop);
         if let Some(builder) = self.builder.take() {
             let _ = builder.join();
-        }
-        if let Ok(mut watcher) = self.watcher.lock() {
-            watcher.take();
         }
         self.shared.clients.disconnect_all();
         self.http.stop();
@@ -421,52 +403,87 @@ fn url_of(addr: SocketAddr) -> String {
     format!("http://{}/", http::reachable(addr))
 }
 
-/// Watches the source folders that exist and are not watched yet, and the root for
-/// `site.toml` and for source folders being created.
-fn watch(
-    watcher: &Mutex<Option<notify::RecommendedWatcher>>,
-    root: &Path,
-    messages: Sender<Message>,
-    watched: &mut HashSet<PathBuf>,
-) -> Result<(), ServeError> {
-    use notify::{RecursiveMode, Watcher};
-    let mut watcher = watcher
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if watcher.is_none() {
-        let root = root.to_path_buf();
-        let handler = move |event: notify::Result<notify::Event>| {
-            let paths = match event {
-                Ok(event) => relevant_paths(&root, event),
-                // Events may have been lost (such as a full queue): rebuild everything.
-                Err(_) => Some(Vec::new()),
-            };
-            if let Some(paths) = paths {
-                let _ = messages.send(Message::Changed(paths));
+/// The folders whose files the build reads; with `site.toml`, all that is watched.
+const SOURCE_FOLDERS: [&str; 3] = [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR];
+
+/// The watches on the sources: the root, for `site.toml` and for source folders coming and
+/// going, and each source folder that exists, recursively. The root is not watched recursively:
+/// it may hold `public/`, `.git/` or `node_modules/`, whose changes do not matter.
+struct SourceWatch {
+    root: PathBuf,
+    watcher: notify::RecommendedWatcher,
+    /// The source folders watched now.
+    folders: HashSet<PathBuf>,
+}
+
+impl SourceWatch {
+    /// Starts watching; every change that matters is sent as `Message::Changed`.
+    fn start(root: &Path, messages: Sender<Message>) -> Result<SourceWatch, ServeError> {
+        use notify::{RecursiveMode, Watcher};
+        let handler = {
+            let root = root.to_path_buf();
+            move |event: notify::Result<notify::Event>| {
+                let paths = match event {
+                    Ok(event) => relevant_paths(&root, event),
+                    // Events may have been lost (such as a full queue): rebuild everything.
+                    Err(_) => Some(Vec::new()),
+                };
+                if let Some(paths) = paths {
+                    let _ = messages.send(Message::Changed(paths));
+                }
             }
         };
-        let created =
+        let mut watcher =
             notify::recommended_watcher(handler).map_err(|e| ServeError::Watch(e.to_string()))?;
-        *watcher = Some(created);
-    }
-    let Some(watcher) = watcher.as_mut() else {
-        return Ok(());
-    };
-    if watched.insert(root.to_path_buf()) {
         watcher
             .watch(root, RecursiveMode::NonRecursive)
             .map_err(|e| ServeError::Watch(format!("{}: {e}", root.display())))?;
+        let mut watch = SourceWatch {
+            root: root.to_path_buf(),
+            watcher,
+            folders: HashSet::new(),
+        };
+        watch.add_folders()?;
+        Ok(watch)
     }
-    for folder in [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR] {
-        let path = root.join(folder);
-        if path.is_dir() && !watched.contains(&path) {
-            watcher
-                .watch(&path, RecursiveMode::Recursive)
-                .map_err(|e| ServeError::Watch(format!("{}: {e}", path.display())))?;
-            watched.insert(path);
+
+    /// Follows what happened to the source folders themselves. A folder deleted or moved away
+    /// takes its watch with it, and one created or moved back in has none yet: each source
+    /// folder named in `changed` is watched anew if it exists. An empty `changed` (events were
+    /// lost) renews them all.
+    fn refresh(&mut self, changed: &[PathBuf]) -> Result<(), ServeError> {
+        use notify::Watcher;
+        let renewed: Vec<PathBuf> = if changed.is_empty() {
+            self.folders.iter().cloned().collect()
+        } else {
+            changed
+                .iter()
+                .filter(|path| self.folders.contains(*path))
+                .cloned()
+                .collect()
+        };
+        for folder in renewed {
+            self.folders.remove(&folder);
+            // Fails when the watch went with the folder; either way it is gone afterwards.
+            let _ = self.watcher.unwatch(&folder);
         }
+        self.add_folders()
     }
-    Ok(())
+
+    /// Watches the source folders that exist and are not watched yet.
+    fn add_folders(&mut self) -> Result<(), ServeError> {
+        use notify::{RecursiveMode, Watcher};
+        for folder in SOURCE_FOLDERS {
+            let path = self.root.join(folder);
+            if path.is_dir() && !self.folders.contains(&path) {
+                self.watcher
+                    .watch(&path, RecursiveMode::Recursive)
+                    .map_err(|e| ServeError::Watch(format!("{}: {e}", path.display())))?;
+                self.folders.insert(path);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The paths of a file event that matter for the build, or `None` if none does: not reads,
@@ -504,23 +521,16 @@ fn is_source(root: &Path, path: &Path) -> bool {
     if parts.iter().any(ignored) {
         return false;
     }
-    if parts.len() == 1 {
-        return [SETTINGS_FILE, CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR].contains(&first.as_str());
-    }
-    [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR].contains(&first.as_str())
+    (parts.len() == 1 && first == SETTINGS_FILE) || SOURCE_FOLDERS.contains(&first.as_str())
 }
 
 /// Waits for changes, lets a burst settle, rebuilds; until told to stop.
-#[allow(clippy::too_many_arguments)]
 fn builder_loop(
     shared: &Shared,
     options: &BuildOptions,
     mut memos: Memos,
     inbox: Receiver<Message>,
-    watcher: &Mutex<Option<notify::RecommendedWatcher>>,
-    root: &Path,
-    messages: Sender<Message>,
-    mut watched: HashSet<PathBuf>,
+    mut watch: SourceWatch,
 ) {
     while let Ok(Message::Changed(mut paths)) = inbox.recv() {
         let deadline = Instant::now() + MOST_WAIT;
@@ -535,8 +545,9 @@ fn builder_loop(
                 break;
             }
         }
-        // A source folder may have just been created.
-        let _ = watch(watcher, root, messages.clone(), &mut watched);
+        // Before the build reads the folders, so that no change after it goes unseen. A folder
+        // that cannot be watched now (gone again already) is watched when it next appears.
+        let _ = watch.refresh(&paths);
         rebuild(shared, options, &mut memos, &paths);
     }
 }

@@ -17,6 +17,8 @@ use aimsite::output::Contents;
 use aimsite::scaffold;
 use aimsite::serve::{ServeError, ServeOptions, Server};
 
+mod support;
+
 /// How long a change may take to reach the page before the test fails.
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -288,6 +290,65 @@ fn an_edited_article_reloads_open_pages_and_is_served() {
     std::fs::remove_file(site.path().join("content/articles/second.md")).unwrap();
     events.wait_for("reload");
     assert_eq!(get(server.addr(), "/articles/second/").status, 404);
+    server.stop();
+}
+
+/// Edits the welcome article, then waits for a `reload` after which the page shows the edit
+/// (earlier reloads, of changes made before, may come first).
+fn edit_and_see_it_reloaded(site: &Path, server: &Server, events: &EventStream, words: &str) {
+    let article = site.join("content/articles/welcome.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, format!("{text}\n{words}\n")).unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        events.wait_for("reload");
+        if get(server.addr(), "/articles/welcome/")
+            .body
+            .contains(words)
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the edit {words:?} was never served"
+        );
+    }
+}
+
+/// `rm -rf content` and moving the folder away, each undone: live reload goes on seeing edits.
+#[test]
+fn a_content_folder_deleted_or_moved_and_restored_is_watched_again() {
+    let site = new_site();
+    let content = site.path().join("content");
+    let aside = tempfile::tempdir().unwrap();
+    let copy = aside.path().join("copy");
+    support::copy_folder(&content, &copy);
+    let server = start(site.path());
+    let page = get(server.addr(), "/articles/welcome/");
+    let events = EventStream::connect(server.addr(), generation(&page.body));
+
+    std::fs::remove_dir_all(&content).unwrap();
+    events.wait_for_line(|line| line == "event: error" || line == "event: reload");
+    support::copy_folder(&copy, &content);
+    edit_and_see_it_reloaded(site.path(), &server, &events, "Edited after rm -rf.");
+    edit_and_see_it_reloaded(site.path(), &server, &events, "Edited once more.");
+
+    let moved = aside.path().join("moved");
+    std::fs::rename(&content, &moved).unwrap();
+    events.wait_for_line(|line| line == "event: error" || line == "event: reload");
+    std::fs::rename(&moved, &content).unwrap();
+    edit_and_see_it_reloaded(site.path(), &server, &events, "Edited after moving back.");
+    edit_and_see_it_reloaded(site.path(), &server, &events, "Edited again.");
+
+    // Both at once, in one burst of changes.
+    std::fs::remove_dir_all(&content).unwrap();
+    support::copy_folder(&copy, &content);
+    edit_and_see_it_reloaded(
+        site.path(),
+        &server,
+        &events,
+        "Edited after a quick restore.",
+    );
     server.stop();
 }
 

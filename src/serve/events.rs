@@ -1,7 +1,9 @@
 //! The live-reload event stream (server-sent events): each open page's connection thread is fed
 //! through a channel, so that a slow or vanished browser never holds up a rebuild or another
-//! page.
+//! page. At most `MAX_STREAMS` are open: each holds a connection, and pages must still be served
+//! beside them.
 
+use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -9,6 +11,9 @@ use std::time::Duration;
 
 /// How often an idle stream sends a comment, which also finds browsers that went away.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Streams open at once; a new one closes the oldest, whose page (if still open) reconnects.
+/// Browsers open at most six connections to a server, so this is many windows and devices.
+const MAX_STREAMS: usize = 64;
 
 /// One event as sent on the wire: `event: NAME` and its data on one line.
 pub type Message = Arc<str>;
@@ -21,9 +26,9 @@ pub fn message(event: &str, data: &str) -> Message {
     ))
 }
 
-/// The pages connected to the stream.
+/// The pages connected to the stream, the oldest first.
 #[derive(Default)]
-pub struct Clients(Mutex<Vec<Sender<Message>>>);
+pub struct Clients(Mutex<VecDeque<Sender<Message>>>);
 
 impl Clients {
     /// Sends an event to every connected page, forgetting those that are gone.
@@ -35,9 +40,10 @@ impl Clients {
         clients.retain(|client| client.send(message.clone()).is_ok());
     }
 
-    /// Adds a page and streams events to it on the calling thread until it goes away or the
-    /// server stops. `first` runs under the same lock as `broadcast`, so that the events it
-    /// decides to send first and those broadcast later never miss a build between them.
+    /// Adds a page and streams events to it on the calling thread until it goes away, the
+    /// server stops, or `MAX_STREAMS` newer pages connect. `first` runs under the same lock as
+    /// `broadcast`, so that the events it decides to send first and those broadcast later never
+    /// miss a build between them.
     pub fn connect(&self, writer: impl Write, first: impl FnOnce() -> Vec<Message>) {
         let (sender, receiver) = mpsc::channel();
         {
@@ -48,7 +54,11 @@ impl Clients {
             for message in first() {
                 let _ = sender.send(message);
             }
-            clients.push(sender);
+            clients.push_back(sender);
+            if clients.len() > MAX_STREAMS {
+                // Its channel closes, so its thread ends the stream and frees the connection.
+                clients.pop_front();
+            }
         }
         stream(writer, receiver);
     }

@@ -3,11 +3,17 @@
 //! trickles its request or never reads its answer holds up only its own connection. Request
 //! heads are parsed by `httparse`. Request bodies are never read: a request that has one is
 //! answered, then its connection is closed.
+//!
+//! At most `MAX_CONNECTIONS` are open at once. When all places are taken, a new connection gets
+//! the place of the one that has waited longest for a request (idle between requests, silent,
+//! or still sending its head), which is closed: idle connections never keep a page waiting.
+//! Only when every connection is busy answering is a new one told to retry (503).
 
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -19,7 +25,8 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest request head accepted; a larger one is answered 431.
 const MAX_HEAD: usize = 16 * 1024;
 const MAX_HEADERS: usize = 64;
-/// Connections served at once (event streams included); more are answered 503 and closed.
+/// Connections open at once (event streams included). Beyond it, the connection that has waited
+/// longest for a request is closed to make room; if none waits, the new one is answered 503.
 const MAX_CONNECTIONS: usize = 512;
 /// Handlers look files up in memory: a small stack is plenty, and keeps many threads cheap.
 const STACK_SIZE: usize = 256 * 1024;
@@ -46,8 +53,8 @@ pub enum Body {
     /// A file and its length, streamed from disk.
     File(std::fs::File, u64),
     /// The connection is handed over as it is (for an event stream): the handler writes the
-    /// response head itself, on this connection's thread.
-    Takeover(Box<dyn FnOnce(TcpStream) + Send>),
+    /// response head itself, on this connection's thread, which closes it when it returns.
+    Takeover(Box<dyn FnOnce(&TcpStream) + Send>),
 }
 
 pub struct Response {
@@ -123,7 +130,7 @@ pub fn reachable(addr: SocketAddr) -> SocketAddr {
 }
 
 fn accept_loop(listener: &TcpListener, handler: &Handler, stopping: &Arc<AtomicBool>) {
-    let open = Arc::new(AtomicUsize::new(0));
+    let places = Places::new(MAX_CONNECTIONS);
     for stream in listener.incoming() {
         if stopping.load(Ordering::SeqCst) {
             return;
@@ -133,8 +140,9 @@ fn accept_loop(listener: &TcpListener, handler: &Handler, stopping: &Arc<AtomicB
             thread::sleep(Duration::from_millis(20));
             continue;
         };
-        let Some(slot) = Slot::take(&open) else {
-            refuse_busy(stream);
+        let stream = Arc::new(stream);
+        let Some(place) = places.admit(&stream) else {
+            refuse_busy(&stream);
             continue;
         };
         let handler = handler.clone();
@@ -143,58 +151,144 @@ fn accept_loop(listener: &TcpListener, handler: &Handler, stopping: &Arc<AtomicB
         let _ = thread::Builder::new()
             .name("aimsite-http".into())
             .stack_size(STACK_SIZE)
-            .spawn(move || {
-                serve_connection(stream, &handler, &stopping);
-                drop(slot);
-            });
+            .spawn(move || serve_connection(&stream, place, &handler, &stopping));
     }
 }
 
-/// One of the `MAX_CONNECTIONS` places, given back when dropped.
-struct Slot(Arc<AtomicUsize>);
+/// The places of the open connections, and which of them wait for a request: those may be
+/// closed to make room for a new connection, the one that has waited longest first.
+struct Places {
+    capacity: usize,
+    occupants: Mutex<Occupants>,
+}
 
-impl Slot {
-    fn take(open: &Arc<AtomicUsize>) -> Option<Slot> {
-        if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            open.fetch_sub(1, Ordering::SeqCst);
-            return None;
+#[derive(Default)]
+struct Occupants {
+    /// Numbers places and waits in the order they begin.
+    counter: u64,
+    /// The places taken, by number.
+    held: HashSet<u64>,
+    /// The connections waiting for a request, by the number of their wait (the first has
+    /// waited longest): their place, and the connection to close.
+    waiting: BTreeMap<u64, (u64, Arc<TcpStream>)>,
+}
+
+impl Places {
+    fn new(capacity: usize) -> Arc<Places> {
+        Arc::new(Places {
+            capacity,
+            occupants: Mutex::default(),
+        })
+    }
+
+    fn occupants(&self) -> MutexGuard<'_, Occupants> {
+        self.occupants
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A place for a new connection, which waits for its first request. When all are taken,
+    /// the connection that has waited longest for a request is closed and gives up its place.
+    /// `None` when every connection is busy answering.
+    fn admit(self: &Arc<Self>, stream: &Arc<TcpStream>) -> Option<Place> {
+        let mut occupants = self.occupants();
+        if occupants.held.len() >= self.capacity {
+            let (_, (place, idle)) = occupants.waiting.pop_first()?;
+            occupants.held.remove(&place);
+            // Its thread, blocked reading, reads the end of the connection and finishes.
+            let _ = idle.shutdown(Shutdown::Both);
         }
-        Some(Slot(open.clone()))
+        occupants.counter += 1;
+        let number = occupants.counter;
+        occupants.held.insert(number);
+        drop(occupants);
+        let mut place = Place {
+            places: self.clone(),
+            number,
+            wait: None,
+        };
+        place.wait(stream);
+        Some(place)
     }
 }
 
-impl Drop for Slot {
+/// A connection's place, given back when dropped.
+struct Place {
+    places: Arc<Places>,
+    number: u64,
+    /// The number of its wait while it waits for a request.
+    wait: Option<u64>,
+}
+
+impl Place {
+    /// The connection waits for a request: from now on it may be closed to make room. False
+    /// if it has already lost its place.
+    fn wait(&mut self, stream: &Arc<TcpStream>) -> bool {
+        let mut occupants = self.places.occupants();
+        if !occupants.held.contains(&self.number) {
+            return false;
+        }
+        occupants.counter += 1;
+        let wait = occupants.counter;
+        occupants
+            .waiting
+            .insert(wait, (self.number, stream.clone()));
+        self.wait = Some(wait);
+        true
+    }
+
+    /// A request arrived: the connection keeps its place until it has answered. False if it
+    /// lost its place (and was closed) meanwhile.
+    fn busy(&mut self) -> bool {
+        let mut occupants = self.places.occupants();
+        if let Some(wait) = self.wait.take() {
+            occupants.waiting.remove(&wait);
+        }
+        occupants.held.contains(&self.number)
+    }
+}
+
+impl Drop for Place {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        let mut occupants = self.places.occupants();
+        if let Some(wait) = self.wait.take() {
+            occupants.waiting.remove(&wait);
+        }
+        occupants.held.remove(&self.number);
     }
 }
 
-fn refuse_busy(mut stream: TcpStream) {
+fn refuse_busy(stream: &TcpStream) {
     let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
     let response =
         Response::text(503, "The server is busy: try again.\n").with_header("Retry-After", "1");
-    let _ = write_response(&mut stream, response, false, false);
+    let _ = write_response(stream, response, false, false);
 }
 
-fn serve_connection(mut stream: TcpStream, handler: &Handler, stopping: &AtomicBool) {
+fn serve_connection(
+    stream: &Arc<TcpStream>,
+    mut place: Place,
+    handler: &Handler,
+    stopping: &AtomicBool,
+) {
     let _ = stream.set_nodelay(true);
     if stream.set_write_timeout(Some(WRITE_TIMEOUT)).is_err() {
         return;
     }
     let mut pending = Vec::new();
     while !stopping.load(Ordering::SeqCst) {
-        let head = match read_head(&mut stream, &mut pending) {
+        let head = match read_head(stream, &mut pending) {
             Ok(Some(head)) => head,
             Ok(None) => return,
             Err(refusal) => {
                 // The client may still be sending what was refused (a huge head, say).
-                if write_response(&mut stream, refusal, false, false).is_ok() {
-                    linger(&mut stream);
+                if place.busy() && write_response(stream, refusal, false, false).is_ok() {
+                    linger(stream);
                 }
                 return;
             }
         };
-        if stopping.load(Ordering::SeqCst) {
+        if !place.busy() || stopping.load(Ordering::SeqCst) {
             return;
         }
         let keep_alive = head.keep_alive && !head.has_body;
@@ -205,11 +299,11 @@ fn serve_connection(mut stream: TcpStream, handler: &Handler, stopping: &AtomicB
                 ..
             } => return take_over(stream),
             response => {
-                let written = write_response(&mut stream, response, keep_alive, head_only);
+                let written = write_response(stream, response, keep_alive, head_only);
                 if written.is_ok() && head.has_body {
-                    linger(&mut stream);
+                    linger(stream);
                 }
-                if written.is_err() || !keep_alive {
+                if written.is_err() || !keep_alive || !place.wait(stream) {
                     return;
                 }
             }
@@ -220,10 +314,10 @@ fn serve_connection(mut stream: TcpStream, handler: &Handler, stopping: &AtomicB
 /// Before closing a connection whose request body was never read: reads (and drops) what the
 /// client is still sending, for a while. Closing a socket with unread data resets the
 /// connection, and a reset can make the client lose the answer it was sent.
-fn linger(stream: &mut TcpStream) {
+fn linger(mut stream: &TcpStream) {
     const LINGER: Duration = Duration::from_secs(2);
     const MOST: usize = 1024 * 1024;
-    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.shutdown(Shutdown::Write);
     let deadline = Instant::now() + LINGER;
     let mut chunk = [0u8; 16 * 1024];
     let mut drained = 0;
@@ -249,7 +343,7 @@ struct Head {
 /// Reads the next request head from the connection (after what `pending` already holds).
 /// `Ok(None)`: the client closed the connection or sent nothing in time, so it is closed
 /// without an answer. `Err`: the answer that refuses the request.
-fn read_head(stream: &mut TcpStream, pending: &mut Vec<u8>) -> Result<Option<Head>, Response> {
+fn read_head(mut stream: &TcpStream, pending: &mut Vec<u8>) -> Result<Option<Head>, Response> {
     let deadline = Instant::now() + HEAD_DEADLINE;
     let mut chunk = [0u8; 4096];
     loop {
@@ -363,7 +457,7 @@ fn parse_head(bytes: &[u8]) -> Result<Option<(Head, usize)>, Response> {
 }
 
 fn write_response(
-    stream: &mut TcpStream,
+    mut stream: &TcpStream,
     response: Response,
     keep_alive: bool,
     head_only: bool,
@@ -398,7 +492,7 @@ fn write_response(
         Body::Shared(bytes) => write_with_head(stream, out, &bytes),
         Body::File(file, length) => {
             stream.write_all(&out)?;
-            let sent = io::copy(&mut file.take(length), stream)?;
+            let sent = io::copy(&mut file.take(length), &mut stream)?;
             if sent < length {
                 // The file shrank while being sent: the client must not take this as whole.
                 return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
@@ -409,7 +503,7 @@ fn write_response(
     }
 }
 
-fn write_with_head(stream: &mut TcpStream, mut head: Vec<u8>, body: &[u8]) -> io::Result<()> {
+fn write_with_head(mut stream: &TcpStream, mut head: Vec<u8>, body: &[u8]) -> io::Result<()> {
     if body.len() <= COALESCE {
         head.extend_from_slice(body);
         stream.write_all(&head)
@@ -475,6 +569,56 @@ mod tests {
         assert_eq!(post.request.method, Method::Other);
         assert!(post.has_body);
         assert!(head("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").has_body);
+    }
+
+    /// A connection's two ends: the server's, as `admit` takes it, and the client's.
+    fn connection(listener: &TcpListener) -> (Arc<TcpStream>, TcpStream) {
+        let client = TcpStream::connect(listener.local_addr().expect("address")).expect("connect");
+        let (server, _) = listener.accept().expect("accept");
+        (Arc::new(server), client)
+    }
+
+    #[test]
+    fn a_new_connection_takes_the_place_of_the_longest_idle_one() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let places = Places::new(2);
+        let (first, mut first_client) = connection(&listener);
+        let (second, _second_client) = connection(&listener);
+        let mut first_place = places.admit(&first).expect("a free place");
+        let _second_place = places.admit(&second).expect("a free place");
+        let (third, _third_client) = connection(&listener);
+        let _third_place = places.admit(&third).expect("the longest idle one's place");
+        first_client
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        assert_eq!(first_client.read(&mut [0u8; 8]).expect("closed"), 0);
+        assert!(!first_place.busy(), "the closed connection kept its place");
+        drop(first_place);
+        assert_eq!(places.occupants().held.len(), 2);
+    }
+
+    #[test]
+    fn connections_busy_answering_keep_their_places() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let places = Places::new(2);
+        let (first, _first_client) = connection(&listener);
+        let (second, _second_client) = connection(&listener);
+        let mut first_place = places.admit(&first).expect("a free place");
+        let mut second_place = places.admit(&second).expect("a free place");
+        assert!(first_place.busy() && second_place.busy());
+        let (third, _third_client) = connection(&listener);
+        assert!(
+            places.admit(&third).is_none(),
+            "a busy connection lost its place"
+        );
+        // Done answering, one waits for its next request: it may be closed from now on.
+        assert!(first_place.wait(&first));
+        let third_place = places.admit(&third);
+        assert!(third_place.is_some(), "the waiting one was not closed");
+        assert!(!first_place.busy());
+        drop(second_place);
+        assert_eq!(places.occupants().held.len(), 1);
+        assert_eq!(places.occupants().waiting.len(), 1, "the new one waits");
     }
 
     #[test]
