@@ -324,24 +324,26 @@ pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnosti
         loop {
             let entry = match walk.next()? {
                 Ok(entry) => entry,
-                Err(error) => return Some(Err(walk_error(&error, &dir, &root))),
+                Err(error) => {
+                    return Some(Err(walk_error(&error, &dir, &root, real_root.as_deref())));
+                }
             };
             let shown = entry.path().strip_prefix(&root).unwrap_or(entry.path());
+            let kind = entry.file_type();
+            if !kind.is_dir() && !kind.is_file() {
+                return Some(Err(not_a_regular_file(shown)));
+            }
             if entry.path_is_symlink()
                 && let Some(problem) = leaves_the_site(entry.path(), shown, real_root.as_deref())
             {
-                if entry.file_type().is_dir() {
+                if kind.is_dir() {
                     walk.skip_current_dir();
                 }
                 return Some(Err(problem));
             }
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            if entry.file_type().is_file() {
+            if kind.is_file() {
                 return Some(Ok(entry.into_path()));
             }
-            return Some(Err(not_a_regular_file(shown)));
         }
     })
 }
@@ -365,9 +367,20 @@ fn leaves_the_site(link: &Path, shown: &Path, real_root: Option<&Path>) -> Optio
     )
 }
 
-fn walk_error(error: &walkdir::Error, dir: &Path, root: &Path) -> Diagnostic {
+fn walk_error(
+    error: &walkdir::Error,
+    dir: &Path,
+    root: &Path,
+    real_root: Option<&Path>,
+) -> Diagnostic {
     let path = error.path().unwrap_or(dir);
     let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    // A link to a folder above the site's (`/`, `../..`) is first of all a way out of it.
+    if error.loop_ancestor().is_some()
+        && let Some(problem) = leaves_the_site(path, &shown, real_root)
+    {
+        return problem;
+    }
     let (message, help) = if error.loop_ancestor().is_some() {
         (
             "this symbolic link points to a folder that contains it".to_string(),
