@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::content::Unreadable;
 use crate::diagnostics::{Diagnostic, Diagnostics, from_toml_error};
 
 pub const SETTINGS_FILE: &str = "site.toml";
@@ -249,7 +250,7 @@ pub fn load(
 ) -> Result<(Settings, Diagnostics), Diagnostics> {
     let display_path = PathBuf::from(SETTINGS_FILE);
     let path = root.join(SETTINGS_FILE);
-    let text = match std::fs::read(&path) {
+    let text = match crate::content::read_source(&path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(error) => {
@@ -258,7 +259,7 @@ pub fn load(
                 return Err(problems);
             }
         },
-        Err(error) => {
+        Err(Unreadable::Io(error)) => {
             let mut problems = Diagnostics::default();
             problems.push(
                 Diagnostic::error(&display_path, format!("cannot read the settings: {error}"))
@@ -266,6 +267,11 @@ pub fn load(
                         "run aimsite in the site's folder, or give it with --root; the folder must hold {SETTINGS_FILE}"
                     )),
             );
+            return Err(problems);
+        }
+        Err(unreadable) => {
+            let mut problems = Diagnostics::default();
+            problems.push(unreadable.diagnostic(&display_path));
             return Err(problems);
         }
     };

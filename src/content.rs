@@ -190,16 +190,22 @@ fn load_with(
     memo: Option<&Memo<CachedSource>>,
     bodies: Bodies,
 ) -> (LoadedContent, Diagnostics) {
-    let dir = root.join(CONTENT_DIR);
     let mut loaded = LoadedContent::default();
     let mut problems = Diagnostics::default();
-    if !dir.is_dir() {
-        problems.push(
-            Diagnostic::error(CONTENT_DIR, "the content folder is missing")
-                .with_help("create content/ with at least content/_index.md, the home page"),
-        );
-        return (loaded, problems);
-    }
+    let dir = match source_folder(root, CONTENT_DIR) {
+        Ok(Some(dir)) => dir,
+        Ok(None) => {
+            problems.push(
+                Diagnostic::error(CONTENT_DIR, "the content folder is missing")
+                    .with_help("create content/ with at least content/_index.md, the home page"),
+            );
+            return (loaded, problems);
+        }
+        Err(problem) => {
+            problems.push(*problem);
+            return (loaded, problems);
+        }
+    };
     // Markdown files are read and parsed in parallel, then taken in name order.
     // Boxed, since most entries are files: the list of a large site's folder is then a tenth
     // of the size, and grows without long copies.
@@ -259,12 +265,16 @@ pub const STATIC_DIR: &str = "static";
 
 /// Every file below `ROOT/static`, to be copied as it is; a missing folder is no problem.
 pub fn load_static(root: &Path) -> (Vec<Asset>, Diagnostics) {
-    let dir = root.join(STATIC_DIR);
     let mut files = Vec::new();
     let mut problems = Diagnostics::default();
-    if !dir.is_dir() {
-        return (files, problems);
-    }
+    let dir = match source_folder(root, STATIC_DIR) {
+        Ok(Some(dir)) => dir,
+        Ok(None) => return (files, problems),
+        Err(problem) => {
+            problems.push(*problem);
+            return (files, problems);
+        }
+    };
     for entry in files_below(&dir) {
         match entry {
             Ok(path) => {
@@ -272,10 +282,10 @@ pub fn load_static(root: &Path) -> (Vec<Asset>, Diagnostics) {
                 let display_path = Path::new(STATIC_DIR).join(&output_path);
                 // Files that get a content hash are read now: the hash needs their bytes.
                 let contents = if assets::is_fingerprinted(&output_path) {
-                    match std::fs::read(&path) {
+                    match read_source(&path) {
                         Ok(bytes) => Contents::Loaded(bytes.into()),
                         Err(error) => {
-                            problems.push(unreadable(&display_path, &error));
+                            problems.push(error.diagnostic(&display_path));
                             continue;
                         }
                     }
@@ -294,50 +304,205 @@ pub fn load_static(root: &Path) -> (Vec<Asset>, Diagnostics) {
     (files, problems)
 }
 
-/// The files of a folder in name order, leaving out hidden ones, with loops and unreadable
-/// folders reported as diagnostics.
+/// The files of a folder in name order, leaving out hidden ones, with loops, unreadable
+/// folders, files that are not regular files and links that lead out of the site's folder (the
+/// parent of `dir`) reported as diagnostics.
 pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnostic>> + use<> {
     let dir = dir.to_path_buf();
     let root = dir.parent().unwrap_or(&dir).to_path_buf();
-    walkdir::WalkDir::new(&dir)
+    // Links are followed, so that a link inside the site works as the file it names, but each
+    // is checked first: a link to a system file would be published.
+    let real_root = std::fs::canonicalize(&root).ok();
+    let mut walk = walkdir::WalkDir::new(&dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|entry| {
             entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
-        })
-        .filter_map(move |entry| match entry {
-            Ok(entry) if entry.file_type().is_dir() => None,
-            Ok(entry) if entry.file_type().is_file() => Some(Ok(entry.into_path())),
-            // A named pipe would block the build forever, a device (a link to /dev/zero) fill
-            // the disk: only regular files are read.
-            Ok(entry) => {
-                let shown = entry.path().strip_prefix(&root).unwrap_or(entry.path());
-                Some(Err(Diagnostic::error(
-                    shown,
-                    "this is not a regular file (a named pipe, socket or device)",
-                )
-                .with_help(
-                    "remove it, or put the file it stands for in its place",
-                )))
+        });
+    std::iter::from_fn(move || {
+        loop {
+            let entry = match walk.next()? {
+                Ok(entry) => entry,
+                Err(error) => {
+                    return Some(Err(walk_error(&error, &dir, &root, real_root.as_deref())));
+                }
+            };
+            let shown = entry.path().strip_prefix(&root).unwrap_or(entry.path());
+            let kind = entry.file_type();
+            if !kind.is_dir() && !kind.is_file() {
+                return Some(Err(not_a_regular_file(shown)));
             }
-            Err(error) => {
-                let path = error.path().unwrap_or(&dir);
-                let shown = path.strip_prefix(&root).unwrap_or(path).to_path_buf();
-                let (message, help) = if error.loop_ancestor().is_some() {
-                    (
-                        "this symbolic link points to a folder that contains it".to_string(),
-                        "remove the link or point it elsewhere",
-                    )
-                } else {
-                    (
-                        format!("cannot read: {error}"),
-                        "check that the file exists and can be read",
-                    )
-                };
-                Some(Err(Diagnostic::error(shown, message).with_help(help)))
+            if entry.path_is_symlink()
+                && let Some(problem) = leaves_the_site(entry.path(), shown, real_root.as_deref())
+            {
+                if kind.is_dir() {
+                    walk.skip_current_dir();
+                }
+                return Some(Err(problem));
             }
-        })
+            if kind.is_file() {
+                return Some(Ok(entry.into_path()));
+            }
+        }
+    })
+}
+
+/// The error for a symbolic link that resolves outside the site's folder (`real_root`, links
+/// resolved), if it does.
+fn leaves_the_site(link: &Path, shown: &Path, real_root: Option<&Path>) -> Option<Diagnostic> {
+    let target = std::fs::canonicalize(link).ok()?;
+    if real_root.is_some_and(|root| target.starts_with(root)) {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            shown,
+            format!(
+                "this symbolic link leads outside the site's folder, to `{}`",
+                target.display()
+            ),
+        )
+        .with_help("copy what it points to into the site instead, or remove the link"),
+    )
+}
+
+fn walk_error(
+    error: &walkdir::Error,
+    dir: &Path,
+    root: &Path,
+    real_root: Option<&Path>,
+) -> Diagnostic {
+    let path = error.path().unwrap_or(dir);
+    let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    // A link to a folder above the site's (`/`, `../..`) is first of all a way out of it.
+    if error.loop_ancestor().is_some()
+        && let Some(problem) = leaves_the_site(path, &shown, real_root)
+    {
+        return problem;
+    }
+    let (message, help) = if error.loop_ancestor().is_some() {
+        (
+            "this symbolic link points to a folder that contains it".to_string(),
+            "remove the link or point it elsewhere",
+        )
+    } else {
+        (
+            format!("cannot read: {error}"),
+            "check that the file exists and can be read",
+        )
+    };
+    Diagnostic::error(shown, message).with_help(help)
+}
+
+/// A named pipe would block the build forever, a device (a link to /dev/zero) fill the memory
+/// or the disk: only regular files are read.
+fn not_a_regular_file(shown: &Path) -> Diagnostic {
+    Diagnostic::error(
+        shown,
+        "this is not a regular file (a named pipe, socket or device)",
+    )
+    .with_help("remove it, or put the file it stands for in its place")
+}
+
+/// The most bytes a source read into memory may hold (Markdown, `site.toml`, a template, a
+/// fingerprinted style sheet or script): far above any real one, and low enough that a
+/// mistaken file cannot exhaust the memory.
+pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why a source file cannot be read.
+#[derive(Debug)]
+pub enum Unreadable {
+    Io(std::io::Error),
+    /// A named pipe, socket or device.
+    NotRegular,
+    /// Its size in bytes, more than `MAX_SOURCE_BYTES`.
+    TooLarge(u64),
+}
+
+impl Unreadable {
+    /// The diagnostic naming the file, shown as `shown`.
+    pub fn diagnostic(&self, shown: &Path) -> Diagnostic {
+        match self {
+            Unreadable::Io(error) => unreadable(shown, error),
+            Unreadable::NotRegular => not_a_regular_file(shown),
+            Unreadable::TooLarge(size) => Diagnostic::error(
+                shown,
+                format!(
+                    "the file holds {size} bytes; a source file may hold at most {} MB",
+                    MAX_SOURCE_BYTES / (1024 * 1024)
+                ),
+            )
+            .with_help("split it into smaller files, or check that it is the file you meant"),
+        }
+    }
+}
+
+/// Opens a source file to read, refusing, before reading a byte, one that is not a regular
+/// file or that is larger than `MAX_SOURCE_BYTES`. Every source the build reads is opened
+/// here. Opening never blocks: a named pipe put in the file's place after it was looked at is
+/// still refused.
+pub fn open_source(path: &Path) -> Result<(std::fs::File, u64), Unreadable> {
+    let checked = |metadata: std::fs::Metadata| {
+        if !metadata.is_file() {
+            Err(Unreadable::NotRegular)
+        } else if metadata.len() > MAX_SOURCE_BYTES {
+            Err(Unreadable::TooLarge(metadata.len()))
+        } else {
+            Ok(metadata.len())
+        }
+    };
+    checked(std::fs::metadata(path).map_err(Unreadable::Io)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(Unreadable::Io)?;
+    let len = checked(file.metadata().map_err(Unreadable::Io)?)?;
+    Ok((file, len))
+}
+
+/// Reads a whole source file (`open_source`), never more than `MAX_SOURCE_BYTES` even when it
+/// grows while it is read.
+pub fn read_source(path: &Path) -> Result<Vec<u8>, Unreadable> {
+    use std::io::Read;
+    let (file, len) = open_source(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Unreadable::Io)?;
+    match bytes.len() as u64 {
+        read if read > MAX_SOURCE_BYTES => Err(Unreadable::TooLarge(read)),
+        _ => Ok(bytes),
+    }
+}
+
+/// `ROOT/NAME` when it is a folder, `None` when nothing has that name. Anything else there (a
+/// file, a named pipe, a dangling link) is an error naming it: the build would otherwise go on
+/// without the folder, silently.
+pub fn source_folder(root: &Path, name: &str) -> Result<Option<PathBuf>, Box<Diagnostic>> {
+    let dir = root.join(name);
+    let not_a_folder = |message: String| {
+        Box::new(Diagnostic::error(name, message).with_help(format!(
+            "make `{name}` a folder, or move what is there out of the way"
+        )))
+    };
+    match std::fs::metadata(&dir) {
+        Ok(metadata) if metadata.is_dir() => Ok(Some(dir)),
+        Ok(_) => Err(not_a_folder(format!(
+            "`{name}` should be a folder, but it is a file, named pipe or device"
+        ))),
+        Err(error)
+            if error.kind() == std::io::ErrorKind::NotFound
+                && std::fs::symlink_metadata(&dir).is_err() =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(not_a_folder(format!("cannot read the folder: {error}"))),
+    }
 }
 
 fn relative_source(dir: &Path, file: &Path) -> String {
@@ -391,9 +556,9 @@ fn read_page(
     let stamp = stamp.filter(|stamp| stamp.settled(read_at));
     let read = match (memo, bodies) {
         (None, Bodies::Release) => read_up_to_body(path),
-        _ => std::fs::read(path),
+        _ => read_source(path),
     };
-    let bytes = read.map_err(|error| vec![unreadable(&display_path, &error)])?;
+    let bytes = read.map_err(|error| vec![error.diagnostic(&display_path)])?;
     let text = String::from_utf8(bytes).map_err(|error| vec![not_utf8(&display_path, &error)])?;
     if let Some(CachedSource { page, .. }) = cached.map(|cached| &**cached)
         && page.text == text
@@ -426,9 +591,9 @@ fn read_page(
 /// The start of a Markdown file, up to the end of its front matter (the whole file when that
 /// end is not found, so that the parse reports why): a build reads each body when it renders
 /// it (`reload_body`), so reading it now, and checking that it is UTF-8, would be done twice.
-fn read_up_to_body(path: &Path) -> std::io::Result<Vec<u8>> {
+fn read_up_to_body(path: &Path) -> Result<Vec<u8>, Unreadable> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
+    let (mut file, _) = open_source(path)?;
     let mut bytes = Vec::new();
     // Front matter is a few hundred bytes; a longer one is read in growing steps.
     let mut step = 1024;
@@ -438,10 +603,13 @@ fn read_up_to_body(path: &Path) -> std::io::Result<Vec<u8>> {
         let read = loop {
             match file.read(&mut bytes[start..]) {
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                result => break result?,
+                result => break result.map_err(Unreadable::Io)?,
             }
         };
         bytes.truncate(start + read);
+        if bytes.len() as u64 > MAX_SOURCE_BYTES {
+            return Err(Unreadable::TooLarge(bytes.len() as u64));
+        }
         if let Some(body_start) = complete_front_matter(&bytes) {
             bytes.truncate(body_start);
             return Ok(bytes);
@@ -473,8 +641,7 @@ pub fn reload_body(page: &mut SourcePage) -> Result<(), Box<Diagnostic>> {
     if !page.body_released {
         return Ok(());
     }
-    let bytes =
-        std::fs::read(&page.file).map_err(|error| unreadable(&page.display_path, &error))?;
+    let bytes = read_source(&page.file).map_err(|error| error.diagnostic(&page.display_path))?;
     let text = String::from_utf8(bytes).map_err(|error| not_utf8(&page.display_path, &error))?;
     if !text.starts_with(page.text.as_str()) {
         return Err(Box::new(

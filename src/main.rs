@@ -135,11 +135,14 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             timings,
         } => {
             let started = std::time::Instant::now();
-            let report = build::build(&BuildOptions {
+            let options = BuildOptions {
                 root,
                 output,
                 base_url,
                 drafts,
+            };
+            let report = build::build_noting_waits(&options, &mut |waiting| {
+                eprintln!("note: {waiting}");
             })?;
             eprint!("{}", report.warnings);
             if timings {

@@ -56,6 +56,10 @@ pub enum UnsafeOutput {
     NotOurs { output: PathBuf },
     #[error("the output path `{}` is a file, not a folder", .output.display())]
     NotAFolder { output: PathBuf },
+    #[error("the output folder `{}` is a mount point, which a build cannot replace", .output.display())]
+    MountPoint { output: PathBuf },
+    #[error("`{}` is in the way: aimsite works there while it builds, but it is {what}", .path.display())]
+    WorkFolderInTheWay { path: PathBuf, what: &'static str },
 }
 
 impl UnsafeOutput {
@@ -69,6 +73,12 @@ impl UnsafeOutput {
                 "remove or empty that folder yourself if it may be replaced, or choose another with --output"
             }
             UnsafeOutput::NotAFolder { .. } => "choose a folder with --output, such as public/",
+            UnsafeOutput::MountPoint { .. } => {
+                "a build writes the new site beside the output and swaps it in whole; build into a folder inside the mount point with --output, or mount the folder that holds the output instead"
+            }
+            UnsafeOutput::WorkFolderInTheWay { .. } => {
+                "aimsite neither follows nor deletes it: move or remove it yourself, or choose another output folder with --output"
+            }
         }
     }
 }
@@ -115,8 +125,71 @@ pub fn check_output_folder(
         if !is_empty && !output.join(OUTPUT_MARKER).is_file() {
             return Err(UnsafeOutput::NotOurs { output }.into());
         }
+        if is_mount_point(&output) {
+            return Err(UnsafeOutput::MountPoint { output }.into());
+        }
     }
+    WorkFolders::beside(&output)?.check()?;
     Ok(output)
+}
+
+/// Whether `folder` (absolute, links resolved) is where a file system is mounted: a rename
+/// cannot move it, so the output cannot be swapped. A bind mount of a folder of the same file
+/// system has the same device as its parent, so the mount table is read too.
+#[cfg(target_os = "linux")]
+fn is_mount_point(folder: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let device = |path: &Path| fs::metadata(path).map(|metadata| metadata.dev()).ok();
+    let other_device = match folder.parent() {
+        Some(parent) => device(folder) != device(parent),
+        None => true,
+    };
+    other_device
+        || fs::read("/proc/self/mountinfo")
+            .is_ok_and(|table| mount_points(&table).any(|point| point == folder))
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn is_mount_point(folder: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let device = |path: &Path| fs::metadata(path).map(|metadata| metadata.dev()).ok();
+    folder
+        .parent()
+        .is_none_or(|parent| device(folder) != device(parent))
+}
+
+#[cfg(not(unix))]
+fn is_mount_point(_: &Path) -> bool {
+    false
+}
+
+/// The mount points of `/proc/self/mountinfo`, the fifth field of each line, with the octal
+/// escapes the kernel writes for spaces, tabs, new lines and backslashes decoded.
+#[cfg(target_os = "linux")]
+fn mount_points(table: &[u8]) -> impl Iterator<Item = PathBuf> + '_ {
+    use std::os::unix::ffi::OsStringExt;
+    table.split(|&byte| byte == b'\n').filter_map(|line| {
+        let field = line.split(|&byte| byte == b' ').nth(4)?;
+        let mut decoded = Vec::with_capacity(field.len());
+        let mut rest = field;
+        while let Some((&byte, tail)) = rest.split_first() {
+            let escaped = (byte == b'\\')
+                .then(|| tail.get(..3))
+                .flatten()
+                .and_then(|digits| u8::from_str_radix(std::str::from_utf8(digits).ok()?, 8).ok());
+            match escaped {
+                Some(value) => {
+                    decoded.push(value);
+                    rest = &tail[3..];
+                }
+                None => {
+                    decoded.push(byte);
+                    rest = tail;
+                }
+            }
+        }
+        Some(PathBuf::from(OsString::from_vec(decoded)))
+    })
 }
 
 /// The absolute form of a path that may not exist yet, with links in its existing part resolved.
@@ -133,11 +206,12 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
     Ok(absolute(parent)?.join(name))
 }
 
-/// The folders beside the output that a build uses while it writes.
+/// The folders beside the output that a build uses while it writes, and its lock file.
 struct WorkFolders {
     output: PathBuf,
     staging: PathBuf,
     previous: PathBuf,
+    lock: PathBuf,
 }
 
 impl WorkFolders {
@@ -158,13 +232,23 @@ impl WorkFolders {
             output: output.to_path_buf(),
             staging: sibling(".aimsite-new"),
             previous: sibling(".aimsite-old"),
+            lock: sibling(".aimsite-lock"),
         })
+    }
+
+    /// Refuses work folders that aimsite did not leave: a symbolic link there (committed with
+    /// the site, or planted) would have the build delete whatever it points to.
+    fn check(&self) -> Result<(), UnsafeOutput> {
+        for folder in [&self.previous, &self.staging] {
+            left_by_a_build(folder)?;
+        }
+        Ok(())
     }
 
     /// Finishes what an interrupted build left: a complete previous output is put back if the
     /// build stopped between moving it away and moving the new one in; half-written folders go.
     fn recover(&self) -> anyhow::Result<()> {
-        if self.previous.is_dir() {
+        if left_by_a_build(&self.previous)? {
             if self.output.exists() {
                 remove_folder(&self.previous)?;
             } else {
@@ -176,15 +260,50 @@ impl WorkFolders {
                 })?;
             }
         }
-        if self.staging.exists() {
+        if left_by_a_build(&self.staging)? {
             remove_folder(&self.staging)?;
         }
         Ok(())
     }
 }
 
+/// Whether a work folder is there, refusing one that no build left. A build writes the marker
+/// first into a new folder and removes it last (`remove_folder`), so a folder it left, even
+/// when killed, is empty or holds the marker.
+fn left_by_a_build(folder: &Path) -> Result<bool, UnsafeOutput> {
+    let in_the_way = |what| UnsafeOutput::WorkFolderInTheWay {
+        path: folder.to_path_buf(),
+        what,
+    };
+    let metadata = match fs::symlink_metadata(folder) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(_) => return Err(in_the_way("a path that cannot be read")),
+    };
+    if metadata.file_type().is_symlink() {
+        return Err(in_the_way("a symbolic link"));
+    }
+    if !metadata.is_dir() {
+        return Err(in_the_way("not a folder"));
+    }
+    let marked = fs::symlink_metadata(folder.join(OUTPUT_MARKER)).is_ok_and(|m| m.is_file());
+    let empty = fs::read_dir(folder).is_ok_and(|mut entries| entries.next().is_none());
+    if marked || empty {
+        Ok(true)
+    } else {
+        Err(in_the_way(
+            "a folder that aimsite did not write (it has no `.aimsite-output` file)",
+        ))
+    }
+}
+
 fn remove_folder(folder: &Path) -> anyhow::Result<()> {
-    remove_tree(folder).with_context(|| {
+    let removed = match fs::symlink_metadata(folder) {
+        Ok(metadata) if metadata.is_dir() => remove_tree(folder, Some(OUTPUT_MARKER)),
+        Ok(_) => Err(io::Error::other("it is not a folder")),
+        Err(error) => Err(error),
+    };
+    removed.with_context(|| {
         format!(
             "cannot remove `{}` left by an earlier build",
             folder.display()
@@ -194,19 +313,28 @@ fn remove_folder(folder: &Path) -> anyhow::Result<()> {
 
 /// Removes a folder and everything in it, the subfolders in parallel: a previous output of
 /// 10,000 pages took a tenth of a second to remove on one thread. Symbolic links are removed,
-/// never followed.
-fn remove_tree(folder: &Path) -> io::Result<()> {
+/// never followed. The entry named `last` goes after every other one, so that a folder whose
+/// removal is interrupted still holds it.
+fn remove_tree(folder: &Path, last: Option<&str>) -> io::Result<()> {
     let entries = fs::read_dir(folder)?.collect::<io::Result<Vec<_>>>()?;
+    let is_last = |entry: &fs::DirEntry| last.is_some_and(|last| entry.file_name() == last);
     // Split finely, or one thread may be left with a long run of folders at the end.
-    entries.par_iter().with_max_len(64).try_for_each(|entry| {
-        if !entry.file_type()?.is_dir() {
-            fs::remove_file(entry.path())
-        } else if remove_page_folder(&entry.path()) {
-            Ok(())
-        } else {
-            remove_tree(&entry.path())
-        }
-    })?;
+    entries
+        .par_iter()
+        .with_max_len(64)
+        .filter(|entry| !is_last(entry))
+        .try_for_each(|entry| {
+            if !entry.file_type()?.is_dir() {
+                fs::remove_file(entry.path())
+            } else if remove_page_folder(&entry.path()) {
+                Ok(())
+            } else {
+                remove_tree(&entry.path(), None)
+            }
+        })?;
+    if let Some(entry) = entries.iter().find(|entry| is_last(entry)) {
+        fs::remove_file(entry.path())?;
+    }
     fs::remove_dir(folder)
 }
 
@@ -221,7 +349,7 @@ fn remove_page_folder(folder: &Path) -> bool {
 
 /// Writes `files` as the new content of `output` (already checked), atomically replacing it.
 pub fn write(output: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
-    let staging = Staging::begin(output)?;
+    let staging = Staging::begin(output, &mut |_| {})?;
     files.par_iter().try_for_each(|file| staging.write(file))?;
     staging.commit()
 }
@@ -251,26 +379,56 @@ impl Collected {
 
 /// A new output being written beside the old one. Files go in as they are made, from any
 /// thread; `commit` swaps the whole folder into place. Dropped without a commit, it removes
-/// what it wrote and the previous output stays as it was.
+/// what it wrote and the previous output stays as it was. It holds the output's lock from
+/// start to end, so that two builds never write into one output at once.
 pub struct Staging {
     folders: WorkFolders,
     committed: bool,
+    // Dropped after `drop` has removed an unfinished staging folder.
+    _lock: OutputLock,
+}
+
+/// Said when a build must wait for another one writing into the same output.
+#[derive(Debug)]
+pub struct Waiting<'a> {
+    pub output: &'a Path,
+    pub lock: &'a Path,
+}
+
+impl std::fmt::Display for Waiting<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "waiting for another build into `{}` to finish (it holds `{}`)",
+            self.output.display(),
+            self.lock.display()
+        )
+    }
 }
 
 impl Staging {
-    /// Finishes what an interrupted build left beside `output` and starts a new staging folder.
-    pub fn begin(output: &Path) -> anyhow::Result<Staging> {
+    /// Takes the output's lock, waiting while another build holds it (`on_wait` is called
+    /// then), finishes what an interrupted build left beside `output` and starts a new staging
+    /// folder.
+    pub fn begin(output: &Path, on_wait: &mut dyn FnMut(Waiting)) -> anyhow::Result<Staging> {
         if let Some(parent) = output.parent() {
             fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create the folder `{}`", parent.display()))?;
         }
         let folders = WorkFolders::beside(output)?;
+        let lock = OutputLock::take(&folders.lock, || {
+            on_wait(Waiting {
+                output,
+                lock: &folders.lock,
+            })
+        })?;
         folders.recover()?;
         fs::create_dir(&folders.staging)
             .with_context(|| format!("cannot create `{}`", folders.staging.display()))?;
         let staging = Staging {
             folders,
             committed: false,
+            _lock: lock,
         };
         let marker = OutputFile::text(OUTPUT_MARKER.into(), MARKER_TEXT.into());
         staging.write(&marker)?;
@@ -305,20 +463,112 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        if !self.committed && self.folders.staging.exists() {
+        if !self.committed && fs::symlink_metadata(&self.folders.staging).is_ok() {
             // Best effort: the next build removes it too.
-            let _ = fs::remove_dir_all(&self.folders.staging);
+            let _ = remove_folder(&self.folders.staging);
         }
     }
 }
 
+/// An exclusive lock on a file beside the output (`flock`), held while a build works there.
+/// The file is removed when the lock is let go, so that a finished build leaves nothing beside
+/// the output; a build killed while holding it leaves the file, unlocked, for the next one.
+struct OutputLock {
+    file: fs::File,
+    path: PathBuf,
+}
+
+impl OutputLock {
+    fn take(path: &Path, on_wait: impl FnOnce()) -> anyhow::Result<OutputLock> {
+        let mut on_wait = Some(on_wait);
+        loop {
+            let file = open_lock_file(path)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(fs::TryLockError::WouldBlock) => {
+                    if let Some(on_wait) = on_wait.take() {
+                        on_wait();
+                    }
+                    file.lock()
+                        .with_context(|| format!("cannot lock `{}`", path.display()))?;
+                }
+                Err(fs::TryLockError::Error(error)) => {
+                    return Err(anyhow::Error::new(error)
+                        .context(format!("cannot lock `{}`", path.display())));
+                }
+            }
+            // The build that held the lock may have removed the file meanwhile: a lock counts
+            // only on the file still at the path, or two builds could each hold one.
+            if is_same_file(&file, path) {
+                return Ok(OutputLock {
+                    file,
+                    path: path.to_path_buf(),
+                });
+            }
+        }
+    }
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        // Removed while still locked: a build waiting on this file then finds it gone and
+        // opens a new one.
+        let _ = fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+/// Opens the lock file, never through a symbolic link.
+fn open_lock_file(path: &Path) -> anyhow::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    let file = options
+        .open(path)
+        .with_context(|| format!("cannot open the lock file `{}`", path.display()))?;
+    match file.metadata() {
+        Ok(metadata) if metadata.is_file() => Ok(file),
+        _ => Err(UnsafeOutput::WorkFolderInTheWay {
+            path: path.to_path_buf(),
+            what: "not a file",
+        }
+        .into()),
+    }
+}
+
+#[cfg(unix)]
+fn is_same_file(file: &fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_same_file(_: &fs::File, path: &Path) -> bool {
+    path.is_file()
+}
+
 fn swap_into_place(folders: &WorkFolders) -> anyhow::Result<()> {
     let moved = |result: io::Result<()>| {
+        // Where a mount point was not recognised before the build (`is_mount_point`).
+        let busy = result
+            .as_ref()
+            .is_err_and(|error| error.kind() == io::ErrorKind::ResourceBusy);
         result.with_context(|| {
-            format!(
-                "cannot move the new site into `{}`",
-                folders.output.display()
-            )
+            let output = folders.output.display();
+            if busy {
+                format!(
+                    "cannot move the new site into `{output}`: is it a mount point? A build replaces the output whole, which cannot be done to one"
+                )
+            } else {
+                format!("cannot move the new site into `{output}`")
+            }
         })
     };
     if !folders.output.exists() {

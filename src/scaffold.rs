@@ -165,6 +165,10 @@ pub fn init(dir: &Path, today: Date) -> Result<Vec<String>, ScaffoldError> {
             .iter()
             .map(|(name, bytes)| (format!("{STATIC_DIR}/{name}"), bytes.to_vec())),
     );
+    // A folder cloned from an empty repository may have its own; it is left as it is.
+    if !dir.join(GITIGNORE).exists() {
+        files.push((GITIGNORE.to_string(), GITIGNORE_TEXT.as_bytes().to_vec()));
+    }
     let mut created = Vec::with_capacity(files.len());
     for (relative, bytes) in files {
         let path = dir.join(&relative);
@@ -177,6 +181,16 @@ pub fn init(dir: &Path, today: Date) -> Result<Vec<String>, ScaffoldError> {
     }
     Ok(created)
 }
+
+const GITIGNORE: &str = ".gitignore";
+
+/// Keeps the output out of the site's repository, and the folders a build works in beside it:
+/// a work folder committed as a symbolic link would be refused by every build.
+const GITIGNORE_TEXT: &str =
+    "# Written by `aimsite build`: the site, and what the build uses beside it while it works.
+/public/
+/.public.aimsite-*
+";
 
 /// What to do once `init` made a site in `dir` with `files` files.
 pub fn next_steps(dir: &Path, files: usize) -> String {

@@ -19,10 +19,11 @@ mod fixture;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read as _;
+use std::io::{BufRead as _, Read as _};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use aimsite::Error;
@@ -42,12 +43,19 @@ const HANG: Duration = Duration::from_secs(120);
 /// Runs `aimsite build` and kills it if it takes longer than `HANG`, so that a hang fails the
 /// test instead of stalling the suite.
 fn run_bounded(fixture: &Fixture, output: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aimsite"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aimsite"));
+    command
         .arg("build")
         .arg("--root")
         .arg(&fixture.root)
         .arg("--output")
-        .arg(output)
+        .arg(output);
+    bounded(command)
+}
+
+/// Runs a command of aimsite, killing it if it takes longer than `HANG`.
+fn bounded(mut command: Command) -> Output {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -334,12 +342,13 @@ fn a_link_to_itself_and_a_dangling_link_are_errors_naming_them() {
 #[test]
 fn an_unreadable_file_is_an_error_naming_it() {
     let fixture = Fixture::new();
-    // A regular file that even root cannot read: a process's own memory at address 0.
+    // A regular file that even root cannot read: a process's own memory at address 0. A link
+    // to it leads out of the site, which is refused first.
     symlink("/proc/self/mem", fixture.path("content/articles/memory.md")).expect("symlink");
     let problems = rejected_bounded(&fixture);
     problems
         .in_file("content/articles/memory.md")
-        .says("cannot read")
+        .says("leads outside the site's folder")
         .help();
 
     // And the everyday case, a file without read permission, where permissions hold.
@@ -386,6 +395,165 @@ fn named_pipes_and_devices_are_errors_not_hangs() {
         .in_file("content/zero.bin")
         .says("not a regular file")
         .help();
+}
+
+/// Makes a named pipe; false where `mkfifo` is not available.
+fn make_fifo(path: &Path) -> bool {
+    Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Runs `aimsite check` with the hang guard; it must fail with status 1.
+fn check_rejected_bounded(fixture: &Fixture) -> Problems {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aimsite"));
+    command.arg("check").arg("--root").arg(&fixture.root);
+    let output = bounded(command);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "check passed:\n{stderr}");
+    Problems::parse(&stderr)
+}
+
+/// A file of `bytes` zeros that takes no room on the disk.
+fn sparse_file(path: &Path, bytes: u64) {
+    let _ = fs::remove_file(path);
+    fs::create_dir_all(path.parent().expect("folder")).expect("mkdir");
+    fs::File::create(path)
+        .and_then(|file| file.set_len(bytes))
+        .expect("sparse file");
+}
+
+/// Regression: `site.toml` as a named pipe blocked `build` and `check` forever; as a link to
+/// `/dev/zero`, it was read until the memory ran out; `templates/` or `static/` that was a file
+/// or a named pipe was ignored without a word; a source of any size was read whole.
+#[test]
+fn special_files_where_settings_templates_or_folders_are_expected_are_errors_naming_them() {
+    let fixture = Fixture::new();
+    let settings = fixture.path("site.toml");
+    fs::remove_file(&settings).expect("remove");
+    if make_fifo(&settings) {
+        rejected_bounded(&fixture)
+            .in_file("site.toml")
+            .says("not a regular file")
+            .help();
+        check_rejected_bounded(&fixture)
+            .in_file("site.toml")
+            .says("not a regular file");
+        fs::remove_file(&settings).expect("remove");
+    } else {
+        skipped("the named pipe as site.toml", "mkfifo is not available");
+    }
+    symlink("/dev/zero", &settings).expect("symlink");
+    rejected_bounded(&fixture)
+        .in_file("site.toml")
+        .says("not a regular file")
+        .help();
+    check_rejected_bounded(&fixture)
+        .in_file("site.toml")
+        .says("not a regular file");
+    fs::remove_file(&settings).expect("remove");
+    let too_large = aimsite::content::MAX_SOURCE_BYTES + 1;
+    sparse_file(&settings, too_large);
+    rejected_bounded(&fixture)
+        .in_file("site.toml")
+        .says("at most 64 MB")
+        .help();
+    fixture.write("site.toml", SITE_TOML);
+
+    fixture.write("templates", "not a folder");
+    let static_folder = fixture.path("static");
+    if !make_fifo(&static_folder) {
+        fixture.write("static", "not a folder either");
+    }
+    sparse_file(&fixture.path("content/articles/huge.md"), too_large);
+    let problems = rejected_bounded(&fixture);
+    problems
+        .in_file("templates")
+        .says("should be a folder")
+        .help();
+    problems.in_file("static").says("should be a folder").help();
+    problems
+        .in_file("content/articles/huge.md")
+        .says("at most 64 MB")
+        .help();
+
+    fixture.remove("templates");
+    fs::remove_file(&static_folder).expect("remove");
+    fixture.remove("content/articles/huge.md");
+    sparse_file(&fixture.path("templates/page.html"), too_large);
+    rejected_bounded(&fixture)
+        .in_file("templates/page.html")
+        .says("at most 64 MB")
+        .help();
+}
+
+/// Regression: a file in `static/` or `content/` that was a symbolic link to a file outside
+/// the site's folder was copied into the output (a link to a system file was published), and
+/// `serve` served it. Links that stay inside the site keep working.
+#[test]
+fn links_that_lead_out_of_the_site_are_errors_naming_them() {
+    let fixture = Fixture::new();
+    let elsewhere = tempfile::tempdir().expect("temporary folder");
+    fs::write(elsewhere.path().join("secret.txt"), "secret").expect("write");
+    fs::create_dir(elsewhere.path().join("folder")).expect("mkdir");
+    fs::write(elsewhere.path().join("folder/key.txt"), "key").expect("write");
+    fs::create_dir_all(fixture.path("static")).expect("mkdir");
+    let outside = [
+        ("static/passwd", PathBuf::from("/etc/passwd")),
+        ("content/secret.txt", elsewhere.path().join("secret.txt")),
+        ("static/folder", elsewhere.path().join("folder")),
+        // Relative, through the site's own folder and out of it.
+        ("static/up", PathBuf::from("../..")),
+    ];
+    for (link, target) in &outside {
+        symlink(target, fixture.path(link)).expect("symlink");
+    }
+    symlink("../content/privacy.md", fixture.path("static/privacy.txt")).expect("symlink");
+    symlink("../content/articles", fixture.path("static/pages")).expect("symlink");
+
+    let problems = rejected_bounded(&fixture);
+    for (link, _) in &outside {
+        problems
+            .in_file(link)
+            .says("leads outside the site's folder")
+            .help();
+    }
+    for inside in [
+        "static/privacy.txt",
+        "static/pages",
+        "static/folder/key.txt",
+    ] {
+        assert!(
+            !problems.stderr.contains(inside),
+            "{inside} is named:\n{}",
+            problems.stderr
+        );
+    }
+    // `serve` and `check` load the site the same way.
+    match build::render(&BuildOptions::new(&fixture.root)) {
+        Err(Error::Sources(problems)) => assert!(
+            problems
+                .iter()
+                .any(|problem| problem.file == Path::new("static/passwd")),
+            "{problems}"
+        ),
+        Err(error) => panic!("{error}"),
+        Ok(_) => panic!("a link out of the site was rendered"),
+    }
+
+    for (link, _) in &outside {
+        fs::remove_file(fixture.path(link)).expect("remove");
+    }
+    built_bounded(&fixture);
+    assert_eq!(
+        fs::read_to_string(fixture.out.join("privacy.txt")).expect("read"),
+        PRIVACY
+    );
+    assert_eq!(
+        fs::read_to_string(fixture.out.join("pages/a.md")).expect("read"),
+        ARTICLE_A
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -795,7 +963,196 @@ fn a_build_killed_at_any_moment_leaves_a_complete_output() {
     );
 }
 
-/// A tmpfs mounted for one test, unmounted when dropped.
+/// Puts something where a build works beside the output.
+type PutInTheWay<'a> = &'a dyn Fn(&Path);
+
+/// Regression: a `.public.aimsite-new` or `.public.aimsite-old` beside the output that was a
+/// symbolic link (committed with a site, or planted) was followed: a build deleted every file of
+/// the folder it pointed to, and with a link to `..`, a neighbouring project. A work folder that
+/// no build left is refused, named, and left as it is; one a build left is still cleared.
+#[test]
+fn work_folders_that_no_build_left_are_refused_and_never_followed() {
+    let fixture = Fixture::new();
+    let neighbour = tempfile::tempdir().expect("temporary folder");
+    let project = neighbour.path().join("project");
+    fs::create_dir_all(project.join("src")).expect("mkdir");
+    fs::write(project.join("src/main.rs"), "fn main() {}\n").expect("write");
+    let before = tree(neighbour.path());
+    let beside = |name: &str| fixture.dir.path().join(name);
+    let cases: [(&str, &str, PutInTheWay); 4] = [
+        (".public.aimsite-new", "a symbolic link", &|path| {
+            symlink(&project, path).expect("symlink")
+        }),
+        // As a link to `..` would: the folder that holds other projects.
+        (".public.aimsite-old", "a symbolic link", &|path| {
+            symlink(neighbour.path(), path).expect("symlink")
+        }),
+        (".public.aimsite-old", "did not write", &|path| {
+            fs::create_dir(path).expect("mkdir");
+            fs::write(path.join("notes.txt"), "mine").expect("write");
+        }),
+        (".public.aimsite-new", "not a folder", &|path| {
+            fs::write(path, "mine").expect("write")
+        }),
+    ];
+    for (name, says, make) in cases {
+        let path = beside(name);
+        make(&path);
+        let result = fixture.run(&fixture.out, &[]);
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{name} ({says}):\n{stderr}");
+        let problems = Problems::parse(&stderr);
+        let [problem] = &problems.errors[..] else {
+            panic!("one error: {stderr}");
+        };
+        assert!(
+            problem.message.contains(&path.display().to_string()),
+            "{stderr}"
+        );
+        problem.says(says).help();
+        assert_eq!(
+            tree(neighbour.path()),
+            before,
+            "{name} ({says}) was followed"
+        );
+        fixture.assert_output_unchanged_except(&[name]);
+        match fs::symlink_metadata(&path) {
+            Ok(metadata) if metadata.is_dir() => fs::remove_dir_all(&path).expect("remove"),
+            _ => fs::remove_file(&path).expect("remove"),
+        }
+    }
+
+    // What a killed build leaves: a staging folder just made, a previous output put aside.
+    fs::create_dir(beside(".public.aimsite-new")).expect("mkdir");
+    copy_tree(&fixture.out, &beside(".public.aimsite-old"));
+    fixture.build_ok(&[]);
+    fixture.assert_output_unchanged();
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for (path, bytes) in tree(from) {
+        match bytes {
+            None => fs::create_dir_all(to.join(path)).expect("mkdir"),
+            Some(bytes) => {
+                fs::create_dir_all(to.join(&path).parent().expect("folder")).expect("mkdir");
+                fs::write(to.join(path), bytes).expect("write");
+            }
+        }
+    }
+}
+
+/// Starts a build whose standard error is read line by line into a channel.
+fn spawn_build(root: &Path, output: &Path) -> (std::process::Child, Receiver<String>) {
+    let mut child = build_command(root, output).spawn().expect("run aimsite");
+    let stderr = child.stderr.take().expect("piped");
+    let (send, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, lines)
+}
+
+/// Waits, at most `HANG`, for a line of `lines` that contains `words`.
+fn wait_for_line(lines: &Receiver<String>, words: &str) -> String {
+    let deadline = Instant::now() + HANG;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(words) => return line,
+            Ok(_) => {}
+            Err(error) => panic!("no line says {words:?}: {error}"),
+        }
+    }
+}
+
+/// Waits for a build and asserts it succeeded; kills it after `HANG`.
+fn finished_ok(mut child: std::process::Child, lines: Receiver<String>) {
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > HANG {
+            let _ = child.kill();
+            panic!("the build hung");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stderr: Vec<String> = lines.try_iter().collect();
+    assert!(status.success(), "the build failed:\n{}", stderr.join("\n"));
+}
+
+/// Regression: two builds into one output at once (a second terminal, an editor's build on
+/// save) left the output incomplete in 6 of 8 races, one still reporting success, and could
+/// lose its marker, after which every build refused the folder. A build holds a lock beside the
+/// output from start to end; another one waits for it, saying so, and never interleaves.
+#[test]
+fn two_builds_into_one_output_wait_for_each_other() {
+    let dir = tempfile::Builder::new()
+        .prefix("aimsite-two-builds-")
+        .tempdir()
+        .expect("temporary folder");
+    let sites = [dir.path().join("one"), dir.path().join("two")];
+    let mut complete = Vec::new();
+    for (version, root) in sites.iter().enumerate() {
+        write_big_site(root, 100, 4, version);
+        let reference = dir.path().join("reference");
+        build_into(root, &reference);
+        complete.push(tree(&reference));
+        fs::remove_dir_all(&reference).expect("remove the reference");
+    }
+    let output = dir.path().join("public");
+
+    // Both start while the lock is held, as if by a third build.
+    let lock = fs::File::create(dir.path().join(".public.aimsite-lock")).expect("lock file");
+    lock.lock().expect("lock");
+    let builds: Vec<_> = sites
+        .iter()
+        .map(|root| spawn_build(root, &output))
+        .collect();
+    for (_, lines) in &builds {
+        let line = wait_for_line(lines, "waiting for another build");
+        assert!(line.contains(&output.display().to_string()), "{line}");
+    }
+    assert!(
+        !output.exists(),
+        "a build wrote while another held the lock"
+    );
+    assert_eq!(work_folders_beside(&output), [".public.aimsite-lock"]);
+    drop(lock);
+    for (child, lines) in builds {
+        finished_ok(child, lines);
+    }
+    let last = tree(&output);
+    assert!(
+        complete.contains(&last),
+        "the output is not one whole build"
+    );
+    assert!(work_folders_beside(&output).is_empty());
+
+    // And started together, as they are in practice.
+    let builds: Vec<_> = sites
+        .iter()
+        .map(|root| spawn_build(root, &output))
+        .collect();
+    for (child, lines) in builds {
+        finished_ok(child, lines);
+    }
+    assert!(
+        complete.contains(&tree(&output)),
+        "the output is not one whole build"
+    );
+    assert!(work_folders_beside(&output).is_empty());
+}
+
+/// A tmpfs (or a bind mount) mounted for one test, unmounted when dropped.
 struct SmallDisk {
     path: PathBuf,
 }
@@ -805,6 +1162,22 @@ impl SmallDisk {
         fs::create_dir_all(path).map_err(|error| error.to_string())?;
         let result = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .output()
+            .map_err(|error| format!("cannot run mount: {error}"))?;
+        if !result.status.success() {
+            return Err(String::from_utf8_lossy(&result.stderr).trim().to_string());
+        }
+        Ok(SmallDisk {
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Binds a folder over itself: a mount point on the same device as its parent.
+    fn bind(path: &Path) -> Result<SmallDisk, String> {
+        let result = Command::new("mount")
+            .arg("--bind")
+            .arg(path)
             .arg(path)
             .output()
             .map_err(|error| format!("cannot run mount: {error}"))?;
@@ -875,6 +1248,45 @@ fn a_full_disk_fails_the_build_cleanly_and_keeps_the_previous_output() {
     assert!(work_folders_beside(&output).is_empty());
 }
 
+/// Regression: an output folder that was a mount point failed after the whole build with
+/// "Device or resource busy" and no help: a rename cannot replace a mount point. It is refused
+/// before anything is written, saying what to do.
+#[test]
+fn an_output_folder_that_is_a_mount_point_is_refused_with_help() {
+    let fixture = Fixture::new();
+    let disk = match SmallDisk::mount(&fixture.dir.path().join("disk"), "1m") {
+        Ok(disk) => disk,
+        Err(why) => {
+            return skipped(
+                "the mount point test",
+                &format!("cannot mount a tmpfs: {why}"),
+            );
+        }
+    };
+    let refused = |output: &Path| {
+        let result = fixture.run(output, &[]);
+        let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
+        assert_eq!(result.status.code(), Some(2), "{stderr}");
+        let problems = Problems::parse(&stderr);
+        problems.errors[0].says("is a mount point").help();
+        assert!(work_folders_beside(output).is_empty());
+    };
+    refused(&disk.path);
+    assert!(entry_names(&disk.path).is_empty());
+
+    // A folder bound over itself is on the same device as its parent.
+    let bound = fixture.dir.path().join("bound");
+    assert!(fixture.run(&bound, &[]).status.success());
+    let built = tree(&bound);
+    let _bound = match SmallDisk::bind(&bound) {
+        Ok(bound) => bound,
+        Err(why) => return skipped("the bind mount case", &format!("cannot bind: {why}")),
+    };
+    refused(&bound);
+    assert!(tree(&bound) == built, "the output changed");
+    fixture.assert_output_unchanged_except(&["bound", "disk"]);
+}
+
 #[test]
 fn an_output_folder_under_a_file_is_an_error_naming_it() {
     let fixture = Fixture::new();
@@ -936,7 +1348,8 @@ fn an_unwritable_output_folder_fails_the_build_and_keeps_the_previous_output() {
         "content/articles/b.md",
         ARTICLE_A.replace("Article A", "Article B"),
     );
-    // The build writes its new output beside the old one: in the folder that holds it.
+    // The build writes its new output beside the old one, in the folder that holds it, and
+    // first its lock file.
     let Some(_guard) = Unwritable::make(fixture.dir.path()) else {
         return skipped(
             "the unwritable output test",
@@ -947,8 +1360,8 @@ fn an_unwritable_output_folder_fails_the_build_and_keeps_the_previous_output() {
     let problem = problems
         .errors
         .iter()
-        .find(|problem| problem.message.contains(".public.aimsite-new"))
-        .unwrap_or_else(|| panic!("the error names no folder:\n{}", problems.stderr));
+        .find(|problem| problem.message.contains(".public.aimsite-lock"))
+        .unwrap_or_else(|| panic!("the error names no file:\n{}", problems.stderr));
     assert!(
         problem.text.contains("ermi") || problem.text.contains("not permitted"),
         "{}",

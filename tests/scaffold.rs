@@ -208,3 +208,45 @@ fn the_date_of_a_new_article_is_today() {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.contains("\ndate = 2024-02-29\n"), "{text}");
 }
+
+/// Regression: a work folder beside the output (`.public.aimsite-new`), committed to a site's
+/// repository as a symbolic link, had builds delete what it pointed to. `init` keeps the output
+/// and the work folders out of the repository; a `.gitignore` already there is kept.
+#[test]
+fn init_keeps_the_output_and_its_work_folders_out_of_git() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("new-site");
+    assert!(init(&dir).status.success());
+    let ignored = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
+    let git = |args: &[&str]| Command::new("git").arg("-C").arg(&dir).args(args).output();
+    if git(&["init", "--quiet"]).is_ok_and(|output| output.status.success()) {
+        for path in [
+            "public/index.html",
+            ".public.aimsite-new/index.html",
+            ".public.aimsite-old",
+            ".public.aimsite-lock",
+        ] {
+            let check = git(&["check-ignore", "--quiet", "--no-index", path]).unwrap();
+            assert!(check.status.success(), "{path} is not ignored:\n{ignored}");
+        }
+        let check = git(&["check-ignore", "--quiet", "--no-index", "content/_index.md"]).unwrap();
+        assert!(
+            !check.status.success(),
+            "the sources are ignored:\n{ignored}"
+        );
+    } else {
+        println!("note: git is not available; checked the patterns only");
+    }
+    for pattern in ["/public/", "/.public.aimsite-*"] {
+        assert!(ignored.lines().any(|line| line == pattern), "{ignored}");
+    }
+
+    let cloned = tempfile::tempdir().unwrap();
+    std::fs::write(cloned.path().join(".gitignore"), "mine\n").unwrap();
+    let output = init(cloned.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(cloned.path().join(".gitignore")).unwrap(),
+        "mine\n"
+    );
+}

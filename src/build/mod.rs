@@ -185,6 +185,15 @@ pub struct Leftovers {
 /// Builds the site into its output folder, replacing the previous output only on success.
 /// Pages are written as they are rendered, so memory does not grow with the pages' HTML.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
+    build_noting_waits(options, &mut |_| {})
+}
+
+/// Like `build`; `on_wait` hears of it when the build must first wait for another one writing
+/// into the same output.
+pub fn build_noting_waits(
+    options: &BuildOptions,
+    on_wait: &mut dyn FnMut(output::Waiting),
+) -> Result<BuildReport, Error> {
     let output = output::check_output_folder(
         &options.root,
         &options.output_folder(),
@@ -195,7 +204,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
             config::SETTINGS_FILE,
         ],
     )?;
-    let staging = output::Staging::begin(&output)?;
+    let staging = output::Staging::begin(&output, on_wait)?;
     let write_error = std::sync::Mutex::new(None);
     let rendered = run(options, None, &|file| {
         if let Err(error) = staging.write(&file) {

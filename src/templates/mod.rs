@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use tera::{Context, Kwargs, State, Tera, Value};
 
-use crate::content::{SourceKind, files_below};
+use crate::content::{SourceKind, Unreadable, files_below, read_source, source_folder};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::RenderedMarkdown;
 use crate::memo::Memo;
@@ -151,8 +151,14 @@ pub fn load(root: &Path, built_ins: &BuiltIns) -> Result<Templates, Diagnostics>
         sources.insert(name.to_string(), text);
     }
     let mut site_sources = Vec::new();
-    let dir = root.join(TEMPLATES_DIR);
-    if dir.is_dir() {
+    let dir = match source_folder(root, TEMPLATES_DIR) {
+        Ok(dir) => dir,
+        Err(problem) => {
+            problems.push(*problem);
+            None
+        }
+    };
+    if let Some(dir) = dir {
         for entry in files_below(&dir) {
             let path = match entry {
                 Ok(path) => path,
@@ -169,7 +175,7 @@ pub fn load(root: &Path, built_ins: &BuiltIns) -> Result<Templates, Diagnostics>
                 .collect::<Vec<_>>()
                 .join("/");
             let display_path = Path::new(TEMPLATES_DIR).join(&name);
-            match std::fs::read(&path).map(String::from_utf8) {
+            match read_source(&path).map(String::from_utf8) {
                 Ok(Ok(text)) => {
                     if sources.get(&name) != Some(&text) {
                         site_sources.push((display_path.clone(), text.clone()));
@@ -178,10 +184,11 @@ pub fn load(root: &Path, built_ins: &BuiltIns) -> Result<Templates, Diagnostics>
                     origins.insert(name, display_path);
                 }
                 Ok(Err(error)) => problems.push(crate::content::not_utf8(&display_path, &error)),
-                Err(error) => problems.push(
+                Err(Unreadable::Io(error)) => problems.push(
                     Diagnostic::error(&display_path, format!("cannot read the template: {error}"))
                         .with_help("check that the file exists and that you may read it"),
                 ),
+                Err(unreadable) => problems.push(unreadable.diagnostic(&display_path)),
             }
         }
     }
