@@ -52,7 +52,7 @@ impl CheckReport {
     }
 
     pub fn warnings(&self) -> usize {
-        self.problems.iter().filter(|d| !d.is_error()).count()
+        self.problems.warning_count()
     }
 
     /// One line that says what was checked and what was found.

@@ -603,6 +603,67 @@ fn stale_files_do_not_survive_a_successful_build() {
 }
 
 #[test]
+fn control_characters_from_the_sources_are_shown_escaped() {
+    // ESC would let a page's text clear the terminal or recolour what follows, BEL ring it.
+    // They are shown escaped, in the message and in the excerpt.
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/privacy.md",
+        format!("{PRIVACY}\nSee [x](<@/gone\u{1b}[2J\u{7}.md>).\n"),
+    );
+    let problems = fixture.rejected();
+    let problem = problems.at("content/privacy.md", 7);
+    problem.says("gone\\u{1b}[2J\\u{7}.md");
+    assert!(
+        !problems.stderr.contains(['\u{1b}', '\u{7}']),
+        "{:?}",
+        problems.stderr
+    );
+    // The caret still sits under the link.
+    let lines: Vec<&str> = problem.text.lines().collect();
+    let excerpt = lines
+        .iter()
+        .find(|line| line.starts_with("7 |"))
+        .expect("excerpt");
+    let caret = lines.iter().find(|line| line.contains('^')).expect("caret");
+    assert_eq!(caret.find('^'), excerpt.find("[x]"), "{}", problem.text);
+    assert_eq!(
+        caret.trim_end().len(),
+        excerpt.find(").").map(|at| at + 1).unwrap_or(0)
+    );
+}
+
+#[test]
+fn many_problems_of_one_kind_in_one_file_are_counted_not_all_shown() {
+    // 100,000 broken links on one line printed 38 MB of diagnostics.
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/privacy.md",
+        format!("{PRIVACY}\n{}\n", "[x](@/missing.md) ".repeat(100_000)),
+    );
+    let problems = fixture.rejected();
+    assert_eq!(problems.errors.len(), 10, "{}", problems.stderr);
+    problems.at("content/privacy.md", 7).says("missing.md");
+    assert!(
+        problems
+            .stderr
+            .contains("99,990 more like this in this file not shown"),
+        "{}",
+        problems.stderr
+    );
+    assert!(
+        problems.stderr.contains("build failed: 100000 errors"),
+        "{}",
+        problems.stderr
+    );
+    assert!(
+        problems.stderr.len() < 10_000,
+        "{} bytes",
+        problems.stderr.len()
+    );
+}
+
+#[test]
 fn diagnostics_parser_reads_the_documented_format() {
     let stderr = "error: unknown key `titel`\n  --> content/articles/a.md:2:1\n  |\n2 | titel = \"x\"\n  | ^^^^^\n  = help: did you mean `title`?\n\nerror: clash\n  --> content/b.md\n\nbuild failed: 2 errors\n";
     let problems = Problems::parse(stderr);
