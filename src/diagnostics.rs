@@ -243,7 +243,7 @@ fn printable(text: &str) -> Cow<'_, str> {
 }
 
 /// `99,990`: a count as people read it.
-fn thousands(count: usize) -> String {
+pub fn thousands(count: usize) -> String {
     let digits = count.to_string();
     let mut shown = String::with_capacity(digits.len() + digits.len() / 3);
     for (index, digit) in digits.chars().enumerate() {

@@ -6,6 +6,9 @@
 mod fixture;
 
 use std::fs;
+use std::io::Read as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use fixture::*;
 
@@ -296,6 +299,85 @@ fn an_unknown_filter_fails_the_build() {
         "{}",
         problems.stderr
     );
+}
+
+/// Like `Fixture::rejected`, but a build still running after `HANG` is killed and fails the
+/// test rather than stalling the suite (generous: debug build, shared machine).
+fn rejected_before_hang(fixture: &Fixture) -> Problems {
+    const HANG: Duration = Duration::from_secs(120);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aimsite"))
+        .arg("build")
+        .arg("--root")
+        .arg(&fixture.root)
+        .arg("--output")
+        .arg(&fixture.out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run aimsite");
+    let mut stderr = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > HANG {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the build still ran after {HANG:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stderr = reader.join().expect("stderr reader");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    fixture.assert_output_unchanged();
+    Problems::parse(&stderr)
+}
+
+#[test]
+fn nested_loops_that_would_run_for_hours_fail_their_page() {
+    // 10,000,000,000 turns that write nothing: `range()` counts what it makes for a page.
+    let fixture = Fixture::new();
+    fixture.write(
+        "templates/page.html",
+        page_template(
+            "<h1>{{ page.title }}</h1>",
+            "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}",
+        ),
+    );
+    let problems = rejected_before_hang(&fixture);
+    let problem = problems.at("templates/page.html", 4);
+    problem
+        .says("content/privacy.md")
+        .says("`page.html`")
+        .says("range()");
+    assert!(problem.help().contains("loop"), "{}", problem.text);
+}
+
+#[test]
+fn a_component_that_calls_itself_ten_times_at_every_level_fails_its_page() {
+    // 10^18 calls, each writing a kilobyte: the page's writer stops it.
+    let fixture = Fixture::new();
+    let kilobyte = "x".repeat(1024);
+    fixture.write(
+        "templates/page.html",
+        format!(
+            "{{% component tree(n: integer) %}}<p>{kilobyte}</p>{{% if n < 18 %}}\
+             {{% for i in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] %}}{{{{ <tree n={{n + 1}} /> }}}}\
+             {{% endfor %}}{{% endif %}}{{% endcomponent tree %}}\n\
+             {{% extends \"base.html\" %}}\n{{% block main %}}{{{{ <tree n={{1}} /> }}}}\
+             {{% endblock main %}}\n"
+        ),
+    );
+    let problems = rejected_before_hang(&fixture);
+    let problem = problems.in_file("templates/page.html");
+    problem.says("content/privacy.md").says("`page.html`");
+    assert!(problem.help().contains("recursion"), "{}", problem.text);
 }
 
 // ---------------------------------------------------------------------------------------------
