@@ -276,31 +276,29 @@ pub fn body_needed_later(markdown: &RenderedMarkdown) -> bool {
 }
 
 /// Puts each page's rendered Markdown into the site and checks the `#fragment` of every link
-/// between pages; gives the site, or every problem found.
+/// between pages, adding what it finds to `problems`. The site is whole either way, so that
+/// `check` can go on to read its pages and report everything in one run.
 ///
 /// `raw_ids`: each page's `linked_raw_ids`, found while its HTML was at hand.
 pub fn assemble(
     mut site: Site,
     sources: Vec<SourcePage>,
     rendered: Vec<(Arc<RenderedMarkdown>, HashSet<String>)>,
-    mut problems: Diagnostics,
-) -> Result<Site, Diagnostics> {
+    problems: &mut Diagnostics,
+) -> Site {
     let mut raw_ids = Vec::with_capacity(rendered.len());
     for (page, (markdown, ids)) in site.pages.iter_mut().zip(rendered) {
         page.markdown = markdown;
         raw_ids.push(ids);
     }
-    check_fragments(&sources, &site.pages, &raw_ids, &mut problems);
+    check_fragments(&sources, &site.pages, &raw_ids, problems);
     // Tens of thousands of small values on a large site, mostly made on the other threads:
     // freed there, in parallel, rather than one by one on this one before the lists start.
     rayon::join(
         || sources.into_par_iter().with_max_len(64).for_each(drop),
         || drop(raw_ids),
     );
-    if problems.has_errors() {
-        return Err(problems);
-    }
-    Ok(site)
+    site
 }
 
 /// A body's rendered Markdown as the memo keeps it: the body, every `@/` link target looked
