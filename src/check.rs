@@ -22,8 +22,9 @@ use crate::build::{self, BuildOptions};
 use crate::config::SETTINGS_FILE;
 use crate::content::{self, SourceKind, SourcePage};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity, counted};
+use crate::markdown;
 use crate::output::{Contents, OutputFile};
-use crate::site::{Page, Site};
+use crate::site::{self, Page, Site};
 use crate::templates;
 
 /// The longest description search engines show in full.
@@ -337,17 +338,21 @@ impl<'a> Checker<'a> {
         let output = page.output_file();
         let mut found: Vec<(Range<usize>, Found)> = Vec::new();
         let mut open_image: Option<(Range<usize>, String, String)> = None;
-        for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
+        let base_path = self.site.settings.base_url.path.as_str();
+        for (event, range) in Parser::new_ext(body, markdown::options()).into_offset_iter() {
             match event {
                 Event::Start(Tag::Heading { level, .. }) => {
                     found.push((range, Found::Heading(level as u8)));
                 }
+                // Read as the page has them: root-relative ones under the base path.
                 Event::Start(Tag::Link { dest_url, .. }) => {
-                    found.push((range, Found::Reference(dest_url.to_string())));
+                    let url = markdown::with_base_path(dest_url, base_path);
+                    found.push((range, Found::Reference(url.to_string())));
                 }
                 Event::Start(Tag::Image { dest_url, .. }) => {
-                    found.push((range.clone(), Found::Reference(dest_url.to_string())));
-                    open_image = Some((range, dest_url.to_string(), String::new()));
+                    let url = markdown::with_base_path(dest_url, base_path).to_string();
+                    found.push((range.clone(), Found::Reference(url.clone())));
+                    open_image = Some((range, url, String::new()));
                 }
                 Event::Text(text) | Event::Code(text) => {
                     if let Some((_, _, alt)) = &mut open_image {
@@ -432,7 +437,7 @@ impl<'a> Checker<'a> {
             .pages
             .get(file)
             .is_some_and(|page| page.ids.contains(&fragment));
-        if has_id || fragment == "top" {
+        if has_id || site::is_top_of_page(&fragment) {
             return None;
         }
         Some((

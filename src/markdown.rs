@@ -561,7 +561,7 @@ fn link_problem(source: &str, kind: LinkProblemKind, link: usize) -> LinkProblem
 
 /// A root-relative URL (`/about/`) with the base path in front (`/aimtowin/about/`); other URLs
 /// as they are.
-fn with_base_path<'a>(url: CowStr<'a>, base_path: &str) -> CowStr<'a> {
+pub fn with_base_path<'a>(url: CowStr<'a>, base_path: &str) -> CowStr<'a> {
     let is_root_relative = url.starts_with('/') && !url.starts_with("//");
     if base_path == "/" || !is_root_relative || url.starts_with(base_path) {
         return url;

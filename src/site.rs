@@ -275,6 +275,12 @@ pub fn body_needed_later(markdown: &RenderedMarkdown) -> bool {
     markdown.links.iter().any(|link| link.fragment.is_some())
 }
 
+/// `#` and `#top` lead to the top of any page: browsers scroll there without an element of
+/// that id.
+pub fn is_top_of_page(fragment: &str) -> bool {
+    fragment.is_empty() || fragment.eq_ignore_ascii_case("top")
+}
+
 /// Puts each page's rendered Markdown into the site and checks the `#fragment` of every link
 /// between pages, adding what it finds to `problems`. The site is whole either way, so that
 /// `check` can go on to read its pages and report everything in one run.
@@ -523,7 +529,7 @@ fn check_fragments(
                 .or_insert_with(|| target_page.heading_ids());
             let is_heading = ids.contains(fragment.as_str());
             let is_raw_html_id = target == page.source && raw_ids.contains(fragment);
-            if fragment.is_empty() || is_heading || is_raw_html_id {
+            if is_top_of_page(fragment) || is_heading || is_raw_html_id {
                 continue;
             }
             let candidates = ids.iter().copied();

@@ -522,6 +522,17 @@ fn a_csp_source_that_allows_every_site_is_refused_at_its_line() {
 }
 
 #[test]
+fn a_base_url_that_is_not_a_well_formed_url_is_refused() {
+    // Escaped in HTML, it would still be written raw into _headers and robots.txt.
+    let fixture = Fixture::new();
+    fixture.write(
+        "site.toml",
+        "title = \"Fixture\"\nbase_url = \"https://aimtowin.test/\\\"><script>alert(1)</script>\"\n",
+    );
+    fixture.rejected().at("site.toml", 2).help();
+}
+
+#[test]
 fn invalid_toml_in_site_toml_is_located() {
     let fixture = Fixture::new();
     fixture.write("site.toml", BROKEN_SETTINGS);

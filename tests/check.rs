@@ -352,3 +352,49 @@ fn drafts_are_checked_only_when_asked() {
     ));
     assert!(has_error(&report, "content/articles/draft.md:2", "no date"));
 }
+
+#[test]
+fn root_relative_links_and_top_are_read_as_the_built_page_has_them() {
+    let site = new_site();
+    let root = site.path();
+    let settings = root.join("site.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(
+        &settings,
+        text.replace(
+            "base_url = \"https://www.example.com/\"",
+            "base_url = \"https://www.example.com/aimtowin/\"",
+        ),
+    )
+    .unwrap();
+    let article = root.join("content/articles/welcome.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(
+        &article,
+        format!("{text}\nSee [the articles](/articles/) or go [back up](#top).\n"),
+    )
+    .unwrap();
+    // The build puts the base path in front of `/articles/`; `#top` is the top of any page.
+    let output = aimsite(&["build", "--root", root.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = check_site(root);
+    assert!(errors(&report).is_empty(), "{:#?}", errors(&report));
+
+    // A root-relative link to nothing is still found, at its line.
+    std::fs::write(&article, format!("{text}\nSee [nothing](/nowhere/).\n")).unwrap();
+    let lines = text.lines().count() + 2;
+    let report = check_site(root);
+    assert!(
+        has_error(
+            &report,
+            &format!("content/articles/welcome.md:{lines}"),
+            "/aimtowin/nowhere/"
+        ),
+        "{:#?}",
+        errors(&report)
+    );
+}
