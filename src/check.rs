@@ -53,7 +53,7 @@ impl CheckReport {
     }
 
     pub fn warnings(&self) -> usize {
-        self.problems.iter().filter(|d| !d.is_error()).count()
+        self.problems.warning_count()
     }
 
     /// One line that says what was checked and what was found.
@@ -117,7 +117,7 @@ pub fn run(options: &CheckOptions) -> Result<CheckReport, Error> {
         pages,
         strict: options.strict,
     };
-    let rendered = match build::render(&build_options) {
+    let rendered = match build::render_reporting_all(&build_options) {
         Ok(rendered) => rendered,
         Err(Error::Sources(problems)) => return Ok(report(problems, None)),
         Err(error) => return Err(error),
@@ -279,6 +279,8 @@ struct Checker<'a> {
     pages: BTreeMap<&'a str, PageHtml>,
     sources: &'a HashMap<&'a str, &'a SourcePage>,
     templates: &'a [(PathBuf, String)],
+    /// `fragments_checked_by_the_build`.
+    build_checked: HashSet<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -305,13 +307,14 @@ impl<'a> Checker<'a> {
             pages,
             sources,
             templates,
+            build_checked: fragments_checked_by_the_build(site),
         }
     }
 
     fn check(&self, problems: &mut Diagnostics) {
         // What the Markdown pass reported (`link URL` or `image SRC`), so that the HTML pass does
         // not report it again, on the page or in the summaries that lists show of it.
-        let mut reported: HashSet<String> = HashSet::new();
+        let mut reported: HashSet<String> = self.build_checked.clone();
         for page in &self.site.pages {
             if let Some(source) = self.sources.get(page.source.as_str()) {
                 self.check_markdown(page, source, problems, &mut reported);
@@ -389,6 +392,9 @@ impl<'a> Checker<'a> {
                             ));
                         warning.severity = Severity::Warning;
                         problems.push(warning);
+                    }
+                    if self.build_checked.contains(&format!("link {url}")) {
+                        continue;
                     }
                     let problem = self.broken_reference(&output, &url);
                     if problem.is_some() {
@@ -651,6 +657,34 @@ impl<'a> Checker<'a> {
             None => Diagnostic::error(templates::TEMPLATES_DIR, message),
         }
     }
+}
+
+/// The `#fragment` links written in Markdown (`@/page.md#id`, `#id`), as `link URL` of
+/// their URL in the HTML: the build checked them against the headings of their target, and
+/// reported those that name none at their line.
+fn fragments_checked_by_the_build(site: &Site) -> HashSet<String> {
+    let url_of: HashMap<&str, String> = site
+        .pages
+        .iter()
+        .map(|page| (page.source.as_str(), site.url(&page.path)))
+        .collect();
+    let mut checked = HashSet::new();
+    for page in &site.pages {
+        for link in &page.markdown.links {
+            let Some(fragment) = &link.fragment else {
+                continue;
+            };
+            let url = match &link.source {
+                None => format!("#{fragment}"),
+                Some(target) => match url_of.get(target.as_str()) {
+                    Some(url) => format!("{url}#{fragment}"),
+                    None => continue,
+                },
+            };
+            checked.insert(format!("link {url}"));
+        }
+    }
+    checked
 }
 
 fn heading_skip(previous: u8, level: u8) -> (String, String) {

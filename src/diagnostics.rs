@@ -3,11 +3,13 @@
 //! Every stage collects `Diagnostic`s instead of stopping at the first problem, so one build
 //! reports everything that is wrong at once.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Error,
     Warning,
@@ -31,6 +33,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The line the problem is on, and how many characters of it to underline.
     excerpt: Option<Excerpt>,
+    /// How many more problems of the same kind in the same file this one stands for, left out
+    /// of the report (`Diagnostics::sorted`).
+    left_out: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +100,7 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             excerpt: None,
+            left_out: 0,
         }
     }
 
@@ -111,17 +117,21 @@ impl Diagnostic {
     }
 
     /// Points the diagnostic at a byte range of the file's text.
-    pub fn at(mut self, text: &str, span: Range<usize>) -> Self {
+    pub fn at(self, text: &str, span: Range<usize>) -> Self {
+        self.at_located(&mut Locator::new(text), span)
+    }
+
+    /// Like `at`, through a `Locator` kept for many problems in one text.
+    pub fn at_located(mut self, locator: &mut Locator<'_>, span: Range<usize>) -> Self {
+        let text = locator.text;
         let start = floor_char_boundary(text, span.start.min(text.len()));
-        let location = locate(text, start);
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let end = floor_char_boundary(text, span.end.clamp(start, line_end));
+        let (location, line) = locator.locate(start);
+        let end = floor_char_boundary(text, span.end.clamp(start, line.end));
         let underline = text[start..end].chars().count().max(1);
         self.location = Some(location);
         self.excerpt = Some(Excerpt::around(
-            &text[line_start..start],
-            &text[start..line_end],
+            &text[line.start..start],
+            &text[start..line.end],
             underline,
         ));
         self
@@ -144,8 +154,8 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        writeln!(f, "{label}: {}", self.message)?;
-        let file = self.file.display();
+        writeln!(f, "{label}: {}", printable(&self.message))?;
+        let file = printable(&self.file.to_string_lossy()).into_owned();
         match self.location {
             Some(Location { line, column }) => writeln!(f, "  --> {file}:{line}:{column}")?,
             None => writeln!(f, "  --> {file}")?,
@@ -157,20 +167,92 @@ impl fmt::Display for Diagnostic {
             let gutter = " ".repeat(number.len());
             help_indent = format!("{gutter} ");
             writeln!(f, "{gutter} |")?;
-            writeln!(f, "{number} | {}", excerpt.text)?;
-            let indent: String = excerpt
-                .text
-                .chars()
-                .take(excerpt.column - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            writeln!(f, "{gutter} | {indent}{}", "^".repeat(excerpt.underline))?;
+            writeln!(f, "{number} | {}", printable(&excerpt.text))?;
+            writeln!(f, "{gutter} | {}", excerpt.caret())?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "{help_indent}= help: {help}")?;
+            writeln!(f, "{help_indent}= help: {}", printable(help))?;
+        }
+        if self.left_out > 0 {
+            writeln!(
+                f,
+                "{help_indent}= note: {} more like this in this file not shown",
+                thousands(self.left_out)
+            )?;
         }
         Ok(())
     }
+}
+
+impl Excerpt {
+    /// The line under the excerpt: white space up to the problem, then `^` under it, each as
+    /// wide as `printable` shows the characters above it (a tab stays a tab).
+    fn caret(&self) -> String {
+        let mut chars = self.text.chars();
+        let mut line = String::new();
+        for c in chars.by_ref().take(self.column - 1) {
+            match c {
+                '\t' => line.push('\t'),
+                c => line.extend(std::iter::repeat_n(' ', shown_width(c))),
+            }
+        }
+        let (mut width, mut underlined) = (0, 0);
+        for c in chars.take(self.underline) {
+            width += shown_width(c);
+            underlined += 1;
+        }
+        // The underline may run past the end of a cut line.
+        width += self.underline - underlined;
+        line.extend(std::iter::repeat_n('^', width));
+        line
+    }
+}
+
+/// Whether a terminal would act on a character rather than show it: ESC starts escape
+/// sequences, a carriage return goes back over the line, bidirectional controls reorder what
+/// follows. Text from the sources is printed with these escaped (`\u{1b}`); line breaks and
+/// tabs are kept.
+fn acts_on_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// How many characters `printable` shows for one character.
+fn shown_width(c: char) -> usize {
+    if acts_on_terminal(c) {
+        c.escape_unicode().len()
+    } else {
+        1
+    }
+}
+
+/// Text as a terminal may print it: `acts_on_terminal` characters escaped.
+fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(acts_on_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if acts_on_terminal(c) {
+            shown.extend(c.escape_unicode());
+        } else {
+            shown.push(c);
+        }
+    }
+    Cow::Owned(shown)
+}
+
+/// `99,990`: a count as people read it.
+pub fn thousands(count: usize) -> String {
+    let digits = count.to_string();
+    let mut shown = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            shown.push(',');
+        }
+        shown.push(digit);
+    }
+    shown
 }
 
 /// Every problem of one build, errors first, each file's in order of position.
@@ -190,12 +272,22 @@ impl Diagnostics {
         self.0.iter().any(Diagnostic::is_error)
     }
 
+    /// Errors found, those left out of the report (`sorted`) included.
     pub fn error_count(&self) -> usize {
-        self.0.iter().filter(|d| d.is_error()).count()
+        self.0
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| 1 + d.left_out)
+            .sum()
     }
 
+    /// Warnings found, those left out of the report included.
     pub fn warning_count(&self) -> usize {
-        self.0.len() - self.error_count()
+        self.0
+            .iter()
+            .filter(|d| !d.is_error())
+            .map(|d| 1 + d.left_out)
+            .sum()
     }
 
     /// `2 errors, 1 warning`.
@@ -215,13 +307,34 @@ impl Diagnostics {
         self.0.is_empty()
     }
 
-    /// Sorts into a stable order so that the same sources always give the same report.
+    /// Sorts into a stable order so that the same sources always give the same report, and
+    /// keeps the first `SHOWN_PER_KIND` problems of each kind in each file: the one that
+    /// stands for the rest says how many more there are. A hundred thousand broken links on
+    /// one line would otherwise print tens of megabytes.
     pub fn sorted(mut self) -> Self {
         self.0.sort_by(|a, b| {
             (a.severity, &a.file, a.location, &a.message)
                 .cmp(&(b.severity, &b.file, b.location, &b.message))
         });
         self.0.dedup();
+        let mut shown: HashMap<(Severity, PathBuf, String), (usize, usize)> = HashMap::new();
+        let mut kept: Vec<Diagnostic> = Vec::with_capacity(self.0.len());
+        for diagnostic in self.0 {
+            let kind = (
+                diagnostic.severity,
+                diagnostic.file.clone(),
+                kind_of(&diagnostic.message),
+            );
+            let (count, last) = shown.entry(kind).or_insert((0, 0));
+            if *count < SHOWN_PER_KIND {
+                *count += 1;
+                *last = kept.len();
+                kept.push(diagnostic);
+            } else {
+                kept[*last].left_out += 1 + diagnostic.left_out;
+            }
+        }
+        self.0 = kept;
         self
     }
 
@@ -251,12 +364,78 @@ impl fmt::Display for Diagnostics {
     }
 }
 
+/// How many problems of one kind in one file a report shows.
+pub const SHOWN_PER_KIND: usize = 10;
+
+/// What a message says, without what it quotes: "`#a` is not a heading of `content/b.md`" is
+/// of the kind "`…` is not a heading of `…`".
+fn kind_of(message: &str) -> String {
+    let mut kind = String::with_capacity(message.len());
+    for (index, part) in message.split('`').enumerate() {
+        kind.push_str(if index % 2 == 0 { part } else { "…" });
+        kind.push('`');
+    }
+    kind
+}
+
 /// `1 page`, `2 pages`: a count with its noun, which takes an `s` when it is not one.
 pub fn counted(count: usize, noun: &str) -> String {
     match count {
         1 => format!("1 {noun}"),
         _ => format!("{count} {noun}s"),
     }
+}
+
+/// Finds the line and column of offsets in one text. Offsets given in increasing order are
+/// found from the last one, so locating many problems on one long line (a paragraph of
+/// megabytes with a hundred thousand broken links) takes time that grows with the text, not
+/// with the text times the problems.
+pub struct Locator<'t> {
+    text: &'t str,
+    /// The last offset located, on `line`, at `column`.
+    offset: usize,
+    line: Range<usize>,
+    location: Location,
+}
+
+impl<'t> Locator<'t> {
+    pub fn new(text: &'t str) -> Self {
+        Locator {
+            text,
+            offset: 0,
+            line: 0..line_end(text, 0),
+            location: Location { line: 1, column: 1 },
+        }
+    }
+
+    /// The location of `offset` (a character boundary) and the byte range of its line,
+    /// without the line break.
+    fn locate(&mut self, offset: usize) -> (Location, Range<usize>) {
+        if offset < self.offset {
+            *self = Locator::new(self.text);
+        }
+        let passed = &self.text[self.offset..offset];
+        match passed.rfind('\n') {
+            Some(last_break) => {
+                let start = self.offset + last_break + 1;
+                self.location = Location {
+                    line: self.location.line + passed.matches('\n').count(),
+                    column: self.text[start..offset].chars().count() + 1,
+                };
+                self.line = start..line_end(self.text, offset);
+            }
+            None => self.location.column += passed.chars().count(),
+        }
+        self.offset = offset;
+        (self.location, self.line.clone())
+    }
+}
+
+/// Where the line holding `offset` ends: its line break, or the end of the text.
+fn line_end(text: &str, offset: usize) -> usize {
+    text[offset..]
+        .find('\n')
+        .map_or(text.len(), |at| offset + at)
 }
 
 /// The line and column of a byte offset in `text`.
@@ -474,6 +653,21 @@ mod tests {
     }
 
     #[test]
+    fn a_locator_finds_what_locate_finds_in_any_order() {
+        let text = "ab\nçd\n\nlong line é here\nlast";
+        let offsets: Vec<usize> = (0..=text.len())
+            .filter(|&offset| text.is_char_boundary(offset))
+            .collect();
+        let mut locator = Locator::new(text);
+        for &offset in offsets.iter().chain(offsets.iter().rev()).chain(&offsets) {
+            let (location, line) = locator.locate(offset);
+            assert_eq!(location, locate(text, offset), "{offset}");
+            let line_start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
+            assert_eq!(line, line_start..line_end(text, offset), "{offset}");
+        }
+    }
+
+    #[test]
     fn toml_syntax_errors_are_said_in_an_authors_words() {
         let problem = |text: &str| {
             let error = text.parse::<toml::Table>().unwrap_err();
@@ -526,6 +720,69 @@ mod tests {
             shown,
             "error: unknown key `titel`\n  --> content/a.md:2:1\n  |\n2 | titel = \"x\"\n  | ^^^^^\n  = help: did you mean `title`?\n"
         );
+    }
+
+    #[test]
+    fn characters_a_terminal_acts_on_are_shown_escaped() {
+        let text = "+++\ntitle = \"\u{1b}[2J\tA\u{202e}B\"\n+++\n";
+        let start = text.find("A").unwrap();
+        let shown = Diagnostic::error("content/a\u{1b}.md", "title `\u{1b}[2J\tA` is odd\r")
+            .with_help("remove \u{7}")
+            .at(text, start..start + 4)
+            .to_string();
+        assert!(
+            !shown.contains(['\u{1b}', '\r', '\u{7}', '\u{202e}']),
+            "{shown:?}"
+        );
+        assert_eq!(
+            shown,
+            "error: title `\\u{1b}[2J\tA` is odd\\u{d}\n  --> content/a\\u{1b}.md:2:15\n  |\n\
+             2 | title = \"\\u{1b}[2J\tA\\u{202e}B\"\n  |                   \t^^^^^^^^^\n\
+             \x20 = help: remove \\u{7}\n"
+        );
+    }
+
+    #[test]
+    fn a_report_shows_a_few_problems_of_each_kind_in_each_file() {
+        let mut problems = Diagnostics::default();
+        let text = "[x](#a) ".repeat(25);
+        for index in 0..25 {
+            let message = format!("`#a{index}` is not a heading of `content/b.md`");
+            problems.push(
+                Diagnostic::error("content/a.md", message).at(&text, index * 8..index * 8 + 7),
+            );
+        }
+        problems.push(Diagnostic::error("content/a.md", "another kind"));
+        problems.push(Diagnostic::warning("content/a.md", "`x` is a placeholder"));
+        problems.push(Diagnostic::error(
+            "content/c.md",
+            "`#a` is not a heading of `content/b.md`",
+        ));
+        let problems = problems.sorted();
+        assert_eq!(problems.error_count(), 27);
+        assert_eq!(problems.warning_count(), 1);
+        assert_eq!(problems.iter().count(), SHOWN_PER_KIND + 3);
+        let shown = problems.to_string();
+        assert_eq!(
+            shown.matches("is not a heading").count(),
+            SHOWN_PER_KIND + 1
+        );
+        assert_eq!(shown.matches("more like this").count(), 1);
+        assert!(
+            shown.contains("= note: 15 more like this in this file not shown"),
+            "{shown}"
+        );
+        assert!(shown.ends_with("build failed: 27 errors"), "{shown}");
+        // Sorting a report again changes nothing.
+        assert_eq!(problems.clone().sorted().to_string(), shown);
+    }
+
+    #[test]
+    fn counts_are_shown_with_thousands_separated() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(99_990), "99,990");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::assets::{self, Asset, AssetUrls};
 use crate::config::{MenuTarget, Settings};
 use crate::content::{LoadedContent, MAX_NAME_BYTES, SourceKind, SourcePage};
 use crate::date::PageDate;
-use crate::diagnostics::{Diagnostic, Diagnostics, closest};
+use crate::diagnostics::{Diagnostic, Diagnostics, Locator, closest};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 use crate::memo::Memo;
 
@@ -254,11 +254,13 @@ pub fn render_markdown(
             (Arc::new(markdown), problems)
         }
     };
-    let mut spans = None;
+    let mut links_of = LinkLocator::new(source);
     let mut problems: Vec<Diagnostic> = link_problems
         .into_iter()
         .map(|problem| {
-            link_error(source, &mut spans, problem.link, problem.message).with_help(problem.help)
+            links_of
+                .error(problem.link, problem.message)
+                .with_help(problem.help)
         })
         .collect();
     if markdown.has_script && !scripts_allowed {
@@ -280,31 +282,29 @@ pub fn is_top_of_page(fragment: &str) -> bool {
 }
 
 /// Puts each page's rendered Markdown into the site and checks the `#fragment` of every link
-/// between pages; gives the site, or every problem found.
+/// between pages, adding what it finds to `problems`. The site is whole either way, so that
+/// `check` can go on to read its pages and report everything in one run.
 ///
 /// `raw_ids`: each page's `linked_raw_ids`, found while its HTML was at hand.
 pub fn assemble(
     mut site: Site,
     sources: Vec<SourcePage>,
     rendered: Vec<(Arc<RenderedMarkdown>, HashSet<String>)>,
-    mut problems: Diagnostics,
-) -> Result<Site, Diagnostics> {
+    problems: &mut Diagnostics,
+) -> Site {
     let mut raw_ids = Vec::with_capacity(rendered.len());
     for (page, (markdown, ids)) in site.pages.iter_mut().zip(rendered) {
         page.markdown = markdown;
         raw_ids.push(ids);
     }
-    check_fragments(&sources, &site.pages, &raw_ids, &mut problems);
+    check_fragments(&sources, &site.pages, &raw_ids, problems);
     // Tens of thousands of small values on a large site, mostly made on the other threads:
     // freed there, in parallel, rather than one by one on this one before the lists start.
     rayon::join(
         || sources.into_par_iter().with_max_len(64).for_each(drop),
         || drop(raw_ids),
     );
-    if problems.has_errors() {
-        return Err(problems);
-    }
-    Ok(site)
+    site
 }
 
 /// A body's rendered Markdown as the memo keeps it: the body, every `@/` link target looked
@@ -508,7 +508,7 @@ fn check_fragments(
     // named.
     let mut heading_ids: AHashMap<&str, AHashSet<&str>> = AHashMap::new();
     for ((source, page), raw_ids) in sources.iter().zip(pages).zip(raw_ids) {
-        let mut spans = None;
+        let mut links_of = LinkLocator::new(source);
         for link in &page.markdown.links {
             let Some(fragment) = &link.fragment else {
                 continue;
@@ -538,13 +538,11 @@ fn check_fragments(
                 None => "link to the id of a heading in that page".into(),
             };
             let message = format!("`#{fragment}` is not a heading of `content/{target}`");
-            problems.push(link_error(source, &mut spans, link.link, message).with_help(help));
+            problems.push(links_of.error(link.link, message).with_help(help));
         }
     }
 }
 
-/// A diagnostic at the `link`th link of `source`'s body (`InternalLink::link`). `spans` holds
-/// the body's link spans, found when the first diagnostic asks for them: few pages have one.
 /// A script in Markdown would run on the page with nothing but its hash to vouch for it: the
 /// policy lets it through because aimsite put it there.
 fn script_problems(source: &SourcePage) -> Vec<Diagnostic> {
@@ -562,14 +560,35 @@ fn script_problems(source: &SourcePage) -> Vec<Diagnostic> {
         .collect()
 }
 
-fn link_error(
-    source: &SourcePage,
-    spans: &mut Option<Vec<Range<usize>>>,
-    link: usize,
-    message: String,
-) -> Diagnostic {
-    let spans = spans.get_or_insert_with(|| markdown::link_spans(source.body()));
-    source.body_error(spans.get(link).cloned().unwrap_or_default(), message)
+/// Diagnostics at the links of one source's body (`InternalLink::link`). The body's link spans
+/// are found when the first diagnostic asks for them (few pages have one), and the links are
+/// located one after the other rather than each from the start of the file.
+struct LinkLocator<'s> {
+    source: &'s SourcePage,
+    spans: Option<(Vec<Range<usize>>, Locator<'s>)>,
+}
+
+impl<'s> LinkLocator<'s> {
+    fn new(source: &'s SourcePage) -> Self {
+        LinkLocator {
+            source,
+            spans: None,
+        }
+    }
+
+    /// A diagnostic at the `link`th link of the body.
+    fn error(&mut self, link: usize, message: String) -> Diagnostic {
+        let source = self.source;
+        let (spans, locator) = self.spans.get_or_insert_with(|| {
+            (
+                markdown::link_spans(source.body()),
+                Locator::new(&source.text),
+            )
+        });
+        let span = spans.get(link).cloned().unwrap_or_default();
+        let span = span.start + source.body_start..span.end + source.body_start;
+        Diagnostic::error(&source.display_path, message).at_located(locator, span)
+    }
 }
 
 /// The `id="..."` values in a page's HTML (its raw HTML, since headings are counted apart) that

@@ -6,6 +6,9 @@
 mod fixture;
 
 use std::fs;
+use std::io::Read as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use fixture::*;
 
@@ -296,6 +299,85 @@ fn an_unknown_filter_fails_the_build() {
         "{}",
         problems.stderr
     );
+}
+
+/// Like `Fixture::rejected`, but a build still running after `HANG` is killed and fails the
+/// test rather than stalling the suite (generous: debug build, shared machine).
+fn rejected_before_hang(fixture: &Fixture) -> Problems {
+    const HANG: Duration = Duration::from_secs(120);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aimsite"))
+        .arg("build")
+        .arg("--root")
+        .arg(&fixture.root)
+        .arg("--output")
+        .arg(&fixture.out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run aimsite");
+    let mut stderr = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > HANG {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the build still ran after {HANG:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stderr = reader.join().expect("stderr reader");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    fixture.assert_output_unchanged();
+    Problems::parse(&stderr)
+}
+
+#[test]
+fn nested_loops_that_would_run_for_hours_fail_their_page() {
+    // 10,000,000,000 turns that write nothing: `range()` counts what it makes for a page.
+    let fixture = Fixture::new();
+    fixture.write(
+        "templates/page.html",
+        page_template(
+            "<h1>{{ page.title }}</h1>",
+            "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}",
+        ),
+    );
+    let problems = rejected_before_hang(&fixture);
+    let problem = problems.at("templates/page.html", 4);
+    problem
+        .says("content/privacy.md")
+        .says("`page.html`")
+        .says("range()");
+    assert!(problem.help().contains("loop"), "{}", problem.text);
+}
+
+#[test]
+fn a_component_that_calls_itself_ten_times_at_every_level_fails_its_page() {
+    // 10^18 calls, each writing a kilobyte: the page's writer stops it.
+    let fixture = Fixture::new();
+    let kilobyte = "x".repeat(1024);
+    fixture.write(
+        "templates/page.html",
+        format!(
+            "{{% component tree(n: integer) %}}<p>{kilobyte}</p>{{% if n < 18 %}}\
+             {{% for i in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] %}}{{{{ <tree n={{n + 1}} /> }}}}\
+             {{% endfor %}}{{% endif %}}{{% endcomponent tree %}}\n\
+             {{% extends \"base.html\" %}}\n{{% block main %}}{{{{ <tree n={{1}} /> }}}}\
+             {{% endblock main %}}\n"
+        ),
+    );
+    let problems = rejected_before_hang(&fixture);
+    let problem = problems.in_file("templates/page.html");
+    problem.says("content/privacy.md").says("`page.html`");
+    assert!(problem.help().contains("recursion"), "{}", problem.text);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -611,6 +693,67 @@ fn stale_files_do_not_survive_a_successful_build() {
     assert!(!files.contains_key("left-over.html"), "{:?}", names(&files));
     assert!(files.contains_key("articles/a/index.html"));
     assert!(files.contains_key(".aimsite-output"));
+}
+
+#[test]
+fn control_characters_from_the_sources_are_shown_escaped() {
+    // ESC would let a page's text clear the terminal or recolour what follows, BEL ring it.
+    // They are shown escaped, in the message and in the excerpt.
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/privacy.md",
+        format!("{PRIVACY}\nSee [x](<@/gone\u{1b}[2J\u{7}.md>).\n"),
+    );
+    let problems = fixture.rejected();
+    let problem = problems.at("content/privacy.md", 7);
+    problem.says("gone\\u{1b}[2J\\u{7}.md");
+    assert!(
+        !problems.stderr.contains(['\u{1b}', '\u{7}']),
+        "{:?}",
+        problems.stderr
+    );
+    // The caret still sits under the link.
+    let lines: Vec<&str> = problem.text.lines().collect();
+    let excerpt = lines
+        .iter()
+        .find(|line| line.starts_with("7 |"))
+        .expect("excerpt");
+    let caret = lines.iter().find(|line| line.contains('^')).expect("caret");
+    assert_eq!(caret.find('^'), excerpt.find("[x]"), "{}", problem.text);
+    assert_eq!(
+        caret.trim_end().len(),
+        excerpt.find(").").map(|at| at + 1).unwrap_or(0)
+    );
+}
+
+#[test]
+fn many_problems_of_one_kind_in_one_file_are_counted_not_all_shown() {
+    // 100,000 broken links on one line printed 38 MB of diagnostics.
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/privacy.md",
+        format!("{PRIVACY}\n{}\n", "[x](@/missing.md) ".repeat(100_000)),
+    );
+    let problems = fixture.rejected();
+    assert_eq!(problems.errors.len(), 10, "{}", problems.stderr);
+    problems.at("content/privacy.md", 7).says("missing.md");
+    assert!(
+        problems
+            .stderr
+            .contains("99,990 more like this in this file not shown"),
+        "{}",
+        problems.stderr
+    );
+    assert!(
+        problems.stderr.contains("build failed: 100000 errors"),
+        "{}",
+        problems.stderr
+    );
+    assert!(
+        problems.stderr.len() < 10_000,
+        "{} bytes",
+        problems.stderr.len()
+    );
 }
 
 #[test]

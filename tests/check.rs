@@ -260,6 +260,45 @@ fn build_errors_are_reported_with_their_line_and_fail() {
 }
 
 #[test]
+fn broken_links_and_fragments_do_not_hide_what_check_finds_in_the_pages() {
+    // A fragment or `@/` link the build rejects used to stop the check before it read the
+    // pages, so that fixing it revealed more problems on the next run.
+    let site = new_site();
+    let root = site.path();
+    std::fs::write(
+        root.join("content/about.md"),
+        "+++\ntitle = \"About\"\ndescription = \"Who we are.\"\n+++\n\n\
+         See [a](@/articles/welcome.md#no-such-heading).\n\n\
+         See [b](@/missing.md).\n\n\
+         See [c](/no-such-page/).\n\n\
+         See [d](#nowhere).\n\n\
+         ![](/favicon.svg)\n",
+    )
+    .unwrap();
+    let report = check_site(root);
+    let file = "content/about.md";
+    for (line, message) in [
+        (6, "`#no-such-heading` is not a heading"),
+        (8, "`content/missing.md`, which does not exist"),
+        (10, "`/no-such-page/` leads to no page"),
+        (12, "`#nowhere` is not a heading"),
+        (14, "the image has no alt text"),
+    ] {
+        assert!(
+            has_error(&report, &format!("{file}:{line}"), message),
+            "no `{message}` at line {line} in {:#?}",
+            errors(&report)
+        );
+    }
+    assert!(report.pages.is_some(), "{}", report.summary());
+    // Each problem once: the build's fragment checks are not repeated by check's own.
+    assert_eq!(errors(&report).len(), 5, "{:#?}", errors(&report));
+    assert!(!report.passed());
+    let output = aimsite(&["check", "--root", root.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
 fn json_output_lists_every_problem_for_machines() {
     let site = new_site();
     let root = site.path();

@@ -103,6 +103,7 @@ pub struct RenderedSite {
     pub files: Vec<OutputFile>,
     /// HTML pages among `files`.
     pub pages: usize,
+    /// The warnings; from `render_reporting_all`, the errors too.
     pub warnings: Diagnostics,
     pub timings: Timings,
     /// The assembled site the files were rendered from (`check` reads it). Without memos, the
@@ -206,7 +207,7 @@ pub fn build_noting_waits(
     )?;
     let staging = output::Staging::begin(&output, on_wait)?;
     let write_error = std::sync::Mutex::new(None);
-    let rendered = run(options, None, &|file| {
+    let rendered = run(options, None, Mode::StopAtErrors, &|file| {
         if let Err(error) = staging.write(&file) {
             write_error
                 .lock()
@@ -244,18 +245,29 @@ pub fn build_noting_waits(
 
 /// Loads and renders the whole site in memory; writes nothing.
 pub fn render(options: &BuildOptions) -> Result<RenderedSite, Error> {
-    render_with(options, None)
+    render_with(options, None, Mode::StopAtErrors)
 }
 
 /// Like `render`, but redoes only the work whose inputs changed since `memos` were filled.
 /// Gives the same files as `render`.
 pub fn render_memoised(options: &BuildOptions, memos: &mut Memos) -> Result<RenderedSite, Error> {
-    render_with(options, Some(memos))
+    render_with(options, Some(memos), Mode::StopAtErrors)
 }
 
-fn render_with(options: &BuildOptions, memos: Option<&mut Memos>) -> Result<RenderedSite, Error> {
+/// Like `render`, but a site whose pages all render despite problems in their Markdown (broken
+/// links and fragments) is given with those problems among its `warnings`, so that `check`
+/// reads its pages and reports everything in one run.
+pub fn render_reporting_all(options: &BuildOptions) -> Result<RenderedSite, Error> {
+    render_with(options, None, Mode::ReportAll)
+}
+
+fn render_with(
+    options: &BuildOptions,
+    memos: Option<&mut Memos>,
+    mode: Mode,
+) -> Result<RenderedSite, Error> {
     let files = output::Collected::default();
-    let rendered = run(options, memos, &|file| files.push(file))?;
+    let rendered = run(options, memos, mode, &|file| files.push(file))?;
     Ok(RenderedSite {
         files: files.into_sorted(),
         pages: rendered.pages,
@@ -263,6 +275,15 @@ fn render_with(options: &BuildOptions, memos: Option<&mut Memos>) -> Result<Rend
         timings: rendered.timings,
         site: rendered.site,
     })
+}
+
+/// Whether a site with problems in its sources is rendered as far as it can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Stop once the build cannot succeed: `build`, `serve`.
+    StopAtErrors,
+    /// Render every file the problems allow, and give them with the problems (`check`).
+    ReportAll,
 }
 
 /// What `run` made, besides the files it handed on.
@@ -283,6 +304,7 @@ struct Rendered {
 fn run(
     options: &BuildOptions,
     mut memos: Option<&mut Memos>,
+    mode: Mode,
     sink: &(dyn Fn(OutputFile) + Sync),
 ) -> Result<Rendered, Error> {
     check_root(&options.root)?;
@@ -341,17 +363,21 @@ fn run(
         finish: &finish,
     };
     let outcomes = timings.measure("pages", || stages.render_all(&mut plan.sources));
+    let mut every_page_rendered = templates.is_some();
     let rendered = outcomes
         .into_iter()
         .map(|outcome| {
             problems.extend(outcome.problems);
+            every_page_rendered &= !outcome.template_failed;
             (outcome.markdown, outcome.raw_ids)
         })
         .collect();
     let site::Plan { site, sources, .. } = plan;
-    let site = site::assemble(site, sources, rendered, problems.clone())
-        .map_err(|problems| Error::Sources(problems.sorted()))?;
-    let Some(templates) = templates.filter(|_| !problems.has_errors()) else {
+    let site = site::assemble(site, sources, rendered, &mut problems);
+    // What `check` reads of the pages is whole once every page is rendered: problems found in
+    // their Markdown (links, fragments) need not keep it from reading them.
+    let go_on = !problems.has_errors() || (mode == Mode::ReportAll && every_page_rendered);
+    let Some(templates) = templates.filter(|_| go_on) else {
         return Err(Error::Sources(problems.sorted()));
     };
     let page_memo = memos.map(|memos| &memos.pages);
@@ -361,7 +387,7 @@ fn run(
         })
         .map_err(|found| {
             problems.extend(found);
-            Error::Sources(problems.clone().sorted())
+            Error::Sources(std::mem::take(&mut problems).sorted())
         })?;
     finisher
         .site_files(&site)

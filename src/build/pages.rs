@@ -40,6 +40,8 @@ pub struct PageOutcome {
     /// The `id`s of the page's raw HTML that its own links name (`site::linked_raw_ids`),
     /// found while its HTML is at hand.
     pub raw_ids: HashSet<String>,
+    /// Whether putting the page into its template failed, so that its file is missing.
+    pub template_failed: bool,
 }
 
 impl PageStages<'_> {
@@ -62,6 +64,7 @@ impl PageStages<'_> {
                 markdown: Arc::default(),
                 problems: vec![*problem],
                 raw_ids: HashSet::new(),
+                template_failed: false,
             };
         }
         // Markdown.
@@ -79,12 +82,16 @@ impl PageStages<'_> {
         let raw_ids = site::linked_raw_ids(&source.source, &markdown);
         // Template, finish, write.
         let page = &self.site.pages[index];
+        let mut template_failed = false;
         if let Some(templates) = self.templates
             && templates::renders_early(page)
         {
             match templates::render_page(self.site, templates, index, &markdown, self.page_memo) {
                 Ok(files) => files.into_iter().for_each(self.finish),
-                Err(found) => problems.extend(found),
+                Err(found) => {
+                    problems.extend(found);
+                    template_failed = true;
+                }
             }
             self.free_html(index, &mut markdown);
         }
@@ -97,6 +104,7 @@ impl PageStages<'_> {
             markdown,
             problems,
             raw_ids,
+            template_failed,
         }
     }
 

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use rayon::prelude::*;
 use tera::{Context, Kwargs, State, Tera, Value};
@@ -15,6 +16,7 @@ use crate::memo::Memo;
 use crate::output::OutputFile;
 use crate::site::{self, Page, Site};
 
+use budget::{Exceeded, Limits, PageWriter, RangeGuard};
 use context::{
     ArticleContext, EPOCH, FeedContext, FeedEntry, PageContext, Shared, SiteContext, TagContext,
     TagLinks, sitemap_entries,
@@ -200,6 +202,7 @@ pub fn load(root: &Path, built_ins: &BuiltIns) -> Result<Templates, Diagnostics>
     // Registered now so that templates using them load; `render` gives them the site's values.
     register_asset_function(&mut tera, "/".to_string());
     tera.register_filter("safe", safe);
+    tera.register_function("range", budget::range);
     let mut names: Vec<&String> = sources.keys().collect();
     names.sort();
     if let Err(error) = tera.add_raw_templates(
@@ -452,18 +455,79 @@ fn render_prepared(
     templates: &Templates,
     prepared: &Prepared<'_>,
 ) -> Result<String, Vec<Diagnostic>> {
-    let mut page = Vec::with_capacity(prepared.capacity);
-    templates
+    render_within(templates, prepared, &Limits::PAGE)
+}
+
+/// Renders a page within `limits`: past one, the page fails with an error naming the template
+/// and the page.
+fn render_within(
+    templates: &Templates,
+    prepared: &Prepared<'_>,
+    limits: &Limits,
+) -> Result<String, Vec<Diagnostic>> {
+    let started = Instant::now();
+    let range_budget = RangeGuard::start(limits, started);
+    let mut page = PageWriter::new(prepared.capacity, *limits, started);
+    let rendered = templates
         .tera
-        .render_to(prepared.template, &prepared.context, &mut page)
-        .and_then(|()| into_text(page))
-        .map_err(|error| {
+        .render_to(prepared.template, &prepared.context, &mut page);
+    let exceeded = page.exceeded.or_else(|| range_budget.exceeded());
+    drop(range_budget);
+    match (rendered, exceeded) {
+        (Ok(()), _) => into_text(page.bytes).map_err(|error| {
             template_diagnostics(
                 &error,
                 &templates.origins,
                 Some((prepared.template, prepared.source)),
             )
-        })
+        }),
+        (Err(error), Some(exceeded)) => Err(vec![over_budget(
+            templates, prepared, &error, exceeded, limits,
+        )]),
+        (Err(error), None) => Err(template_diagnostics(
+            &error,
+            &templates.origins,
+            Some((prepared.template, prepared.source)),
+        )),
+    }
+}
+
+/// The error of a page that went past its budget: at the `range()` call that did, when it was
+/// one, else naming the template the page is rendered with.
+fn over_budget(
+    templates: &Templates,
+    prepared: &Prepared<'_>,
+    error: &tera::Error,
+    exceeded: Exceeded,
+    limits: &Limits,
+) -> Diagnostic {
+    let page = prepared.source.map_or_else(
+        || prepared.path.clone(),
+        |source| source.display().to_string(),
+    );
+    let message = format!(
+        "rendering `{page}` with the template `{}` {}",
+        prepared.template,
+        exceeded.said(limits)
+    );
+    let help = "a loop or a component that calls itself runs far longer than a page needs: \
+                make the loop shorter, or the recursion stop sooner";
+    let origin = |name: &str| {
+        templates
+            .origins
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Path::new(TEMPLATES_DIR).join(name))
+    };
+    match error.kind() {
+        tera::ErrorKind::RenderingError(report) => {
+            let span = report.span();
+            Diagnostic::error(origin(report.filename()), message)
+                .at_location(span.start_line, span.start_col + 1)
+        }
+        _ => Diagnostic::error(origin(prepared.template), message),
+    }
+    .with_help(help)
 }
 
 /// What Tera wrote, as text: UTF-8 unless a function or filter wrote other bytes.
@@ -870,6 +934,7 @@ impl<'s> Job<'s> {
     }
 }
 
+mod budget;
 mod context;
 mod source;
 
