@@ -19,6 +19,9 @@ mod support;
 use support::ms;
 
 const ROUNDS: usize = 7;
+
+/// An edit: its name, the event it must bring, and how round N writes it.
+type Edit<'a> = (&'static str, &'static str, Box<dyn Fn(usize) + 'a>);
 /// Between two edits: longer than any quiet period, so that each edit is a rebuild of its own.
 const PAUSE: Duration = Duration::from_millis(400);
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -62,7 +65,7 @@ fn measure(name: &str, articles: usize) {
         _ => root.join("content/articles/generated-00042.md"),
     };
     let original = std::fs::read_to_string(&edited).expect("the edited article");
-    let edits: [(&str, &str, Box<dyn Fn(usize)>); 4] = [
+    let edits: [Edit; 4] = [
         (
             "body",
             "reload",
