@@ -100,12 +100,23 @@ fn a_text_without_its_closing_quote_is_pointed_at() {
 }
 
 #[test]
-fn a_site_that_does_not_build_is_not_checked_page_by_page() {
+fn check_shows_a_broken_link_and_the_pages_problems_in_one_run() {
     let site = small_site();
     write(
         site.path(),
         "content/articles/second.md",
         "+++\ntitle = \"Second\"\ndescription = \"Links.\"\n+++\n\nSee [the first](@/articles/frist.md).\n",
+    );
+    insta::assert_snapshot!(transcript(site.path(), &["check"]));
+}
+
+#[test]
+fn a_site_that_does_not_build_is_not_checked_page_by_page() {
+    let site = small_site();
+    write(
+        site.path(),
+        "content/articles/second.md",
+        "+++\ntitle = \"Second\"\ntemplate = \"missing.html\"\n+++\n\nText.\n",
     );
     insta::assert_snapshot!(transcript(site.path(), &["check"]));
 }
