@@ -40,8 +40,15 @@ use request::Route;
 
 /// The live-reload script, served at `/__aimsite/livereload.js`.
 const LIVE_RELOAD_JS: &str = include_str!("serve/livereload.js");
-/// A burst of saves within this long of each other makes one rebuild.
+/// One save settles within this long: an editor's write, or its temporary file renamed over
+/// the page, arrives as a few events microseconds apart. An author's save is rebuilt at once.
+const SETTLE: Duration = Duration::from_millis(5);
+/// Once more files change than one save touches, a burst is under way (a `git checkout`, a
+/// search and replace across files): it makes one rebuild, once this long passes without a
+/// change.
 const QUIET: Duration = Duration::from_millis(60);
+/// The files one save may touch: the page, and the temporary file an editor renames over it.
+const FILES_OF_ONE_SAVE: usize = 2;
 /// A rebuild starts at the latest this long after the first change of a burst.
 const MOST_WAIT: Duration = Duration::from_millis(500);
 
@@ -532,24 +539,38 @@ fn builder_loop(
     inbox: Receiver<Message>,
     mut watch: SourceWatch,
 ) {
-    while let Ok(Message::Changed(mut paths)) = inbox.recv() {
-        let deadline = Instant::now() + MOST_WAIT;
-        loop {
-            let wait = QUIET.min(deadline.saturating_duration_since(Instant::now()));
-            match inbox.recv_timeout(wait) {
-                Ok(Message::Changed(more)) => paths.extend(more),
-                Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => return,
-                Err(RecvTimeoutError::Timeout) => break,
-            }
-            if Instant::now() >= deadline {
-                break;
-            }
-        }
+    while let Ok(Message::Changed(paths)) = inbox.recv() {
+        let Some(paths) = settled(&inbox, paths) else {
+            return;
+        };
         // Before the build reads the folders, so that no change after it goes unseen. A folder
         // that cannot be watched now (gone again already) is watched when it next appears.
         let _ = watch.refresh(&paths);
         rebuild(shared, options, &mut memos, &paths);
     }
+}
+
+/// The changes of one save, or of a whole burst, once they have settled; `None` when the
+/// server stops meanwhile.
+fn settled(inbox: &Receiver<Message>, mut paths: Vec<PathBuf>) -> Option<Vec<PathBuf>> {
+    let deadline = Instant::now() + MOST_WAIT;
+    loop {
+        let quiet = if is_burst(&paths) { QUIET } else { SETTLE };
+        let wait = quiet.min(deadline.saturating_duration_since(Instant::now()));
+        match inbox.recv_timeout(wait) {
+            Ok(Message::Changed(more)) => paths.extend(more),
+            Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => return None,
+            Err(RecvTimeoutError::Timeout) => return Some(paths),
+        }
+        if Instant::now() >= deadline {
+            return Some(paths);
+        }
+    }
+}
+
+/// Whether the changes are more than one save makes; lost events (no paths) may be anything.
+fn is_burst(paths: &[PathBuf]) -> bool {
+    paths.is_empty() || paths.iter().collect::<HashSet<_>>().len() > FILES_OF_ONE_SAVE
 }
 
 /// Builds, swaps the new site in, and tells open pages what changed.
@@ -853,6 +874,39 @@ fn not_built_page(problems: &str, generation: u64) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_save_is_not_a_burst_and_many_files_are() {
+        let page = PathBuf::from("/site/content/a.md");
+        let renamed = PathBuf::from("/site/content/a.md.tmp");
+        assert!(!is_burst(&[page.clone(), page.clone(), renamed.clone()]));
+        let others = (0..3).map(|n| PathBuf::from(format!("/site/content/{n}.md")));
+        assert!(is_burst(&others.collect::<Vec<_>>()));
+        // Lost events: anything may have changed.
+        assert!(is_burst(&[]));
+    }
+
+    #[test]
+    fn changes_waiting_together_make_one_rebuild() {
+        let (sender, inbox) = std::sync::mpsc::channel();
+        let files: Vec<PathBuf> = (0..5)
+            .map(|n| PathBuf::from(format!("/site/content/{n}.md")))
+            .collect();
+        for file in &files[1..] {
+            sender.send(Message::Changed(vec![file.clone()])).unwrap();
+        }
+        let settled = settled(&inbox, vec![files[0].clone()]).expect("not stopped");
+        assert_eq!(settled, files);
+        // One save alone settles by itself, and a stop ends the wait.
+        let one = settled_or_stop(&inbox, &files[0]);
+        assert_eq!(one, Some(vec![files[0].clone()]));
+        sender.send(Message::Stop).unwrap();
+        assert_eq!(settled_or_stop(&inbox, &files[0]), None);
+    }
+
+    fn settled_or_stop(inbox: &Receiver<Message>, file: &Path) -> Option<Vec<PathBuf>> {
+        settled(inbox, vec![file.to_path_buf()])
+    }
 
     #[test]
     fn only_source_files_are_watched() {
