@@ -70,13 +70,7 @@ pub fn prepare(static_files: Vec<Asset>, minify: bool) -> (Vec<Asset>, AssetUrls
         if minify {
             file.contents = minified(&file.output_path, file.contents);
         }
-        let bytes = match &file.contents {
-            Contents::Embedded(bytes) => Some(*bytes),
-            Contents::Loaded(bytes) => Some(&bytes[..]),
-            Contents::Text(text) => Some(text.as_bytes()),
-            Contents::CopyOf(_) => None,
-        };
-        let output = match bytes {
+        let output = match file.contents.bytes() {
             Some(bytes) if is_fingerprinted(&file.output_path) => {
                 let fingerprinted = fingerprinted_path(&file.output_path, bytes);
                 files.push(Asset {

@@ -70,7 +70,7 @@ impl FinishMemo {
 pub struct FinishedPage {
     rendered: String,
     hashes: Vec<(CodeKind, String)>,
-    finished: String,
+    finished: Arc<[u8]>,
 }
 
 impl Finisher {
@@ -90,7 +90,8 @@ impl Finisher {
     }
 
     /// Finishes one rendered file; files other than HTML pass through. Through `memo`, a page
-    /// rendered as in the last build is not finished again.
+    /// rendered as in the last build is not finished again, and its finished HTML is shared
+    /// with the memo, not copied.
     pub fn finish(&self, mut file: OutputFile, memo: Option<&FinishMemo>) -> OutputFile {
         let Contents::Text(text) = &mut file.contents else {
             return file;
@@ -98,40 +99,51 @@ impl Finisher {
         if !is_html(&file.path) {
             return file;
         }
-        let page = match memo {
+        let rendered = std::mem::take(text);
+        file.contents = match memo {
             Some(memo) => {
-                let rendered = std::mem::take(text);
-                memo.pages
-                    .get_or(
-                        &file.path,
-                        |cached| cached.rendered == rendered,
-                        || self.finish_page(rendered.clone(), true),
-                    )
-                    .0
+                let (page, _) = memo.pages.get_or(
+                    &file.path,
+                    |cached| cached.rendered == rendered,
+                    || {
+                        let (finished, hashes) = self.finish_html(rendered.clone());
+                        FinishedPage {
+                            rendered: rendered.clone(),
+                            hashes,
+                            finished: Arc::from(finished.into_bytes()),
+                        }
+                    },
+                );
+                self.found(&file.path, &page.hashes);
+                Contents::Loaded(Arc::clone(&page.finished))
             }
-            None => Arc::new(self.finish_page(std::mem::take(text), false)),
+            None => {
+                let (finished, hashes) = self.finish_html(rendered);
+                self.found(&file.path, &hashes);
+                Contents::Text(finished)
+            }
         };
+        file
+    }
+
+    /// Notes a finished page and the hashes of its inline code, for `site_files`.
+    fn found(&self, path: &str, hashes: &[(CodeKind, String)]) {
         let mut found = self
             .found
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (kind, hash) in &page.hashes {
+        for (kind, hash) in hashes {
             found.hashes.entry(*kind).or_default().insert(hash.clone());
         }
-        found.html_paths.push(file.path.clone());
-        *text = Arc::try_unwrap(page)
-            .map(|page| page.finished)
-            .unwrap_or_else(|shared| shared.finished.clone());
-        file
+        found.html_paths.push(path.to_string());
     }
 
-    /// Minifies, finds the inline code and puts the policy in; keeps the rendered HTML only
-    /// when the page goes into the memo.
-    fn finish_page(&self, rendered: String, keep_rendered: bool) -> FinishedPage {
-        let (mut finished, rendered) = match (self.minify, keep_rendered) {
-            (true, _) => (minify_html(&rendered), keep_rendered.then_some(rendered)),
-            (false, true) => (rendered.clone(), Some(rendered)),
-            (false, false) => (rendered, None),
+    /// Minifies, finds the inline code and puts the policy in: the finished page and the
+    /// hashes of its inline code.
+    fn finish_html(&self, rendered: String) -> (String, Vec<(CodeKind, String)>) {
+        let mut finished = match self.minify {
+            true => minify_html(&rendered),
+            false => rendered,
         };
         let hashes: Vec<(CodeKind, String)> = html::inline_code(&finished)
             .into_iter()
@@ -151,11 +163,7 @@ impl Finisher {
             };
             finished.insert_str(offset, meta);
         }
-        FinishedPage {
-            rendered: rendered.unwrap_or_default(),
-            hashes,
-            finished,
-        }
+        (finished, hashes)
     }
 
     /// `_headers` and `_redirects`, once every page is finished.

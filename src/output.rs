@@ -36,6 +36,28 @@ pub struct OutputFile {
     pub contents: Contents,
 }
 
+impl Contents {
+    /// The bytes, when they are in memory (a copied file is read only when it is written).
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Contents::Text(text) => Some(text.as_bytes()),
+            Contents::Embedded(bytes) => Some(bytes),
+            Contents::Loaded(bytes) => Some(bytes),
+            Contents::CopyOf(_) => None,
+        }
+    }
+
+    /// Whether two contents make the same file: the same bytes (shared ones compared by
+    /// address first, so that a page a rebuild reused costs nothing), or copies of one source.
+    pub fn same_as(&self, other: &Contents) -> bool {
+        match (self, other) {
+            (Contents::Loaded(a), Contents::Loaded(b)) if std::sync::Arc::ptr_eq(a, b) => true,
+            (Contents::CopyOf(a), Contents::CopyOf(b)) => a == b,
+            _ => matches!((self.bytes(), other.bytes()), (Some(a), Some(b)) if a == b),
+        }
+    }
+}
+
 impl OutputFile {
     pub fn text(path: String, text: String) -> Self {
         OutputFile {

@@ -675,7 +675,7 @@ fn classify(
     let files_differ = old.len() != new.len()
         || new.iter().any(|(path, contents)| {
             old.get(path)
-                .is_none_or(|previous| !same_contents(previous, contents))
+                .is_none_or(|previous| !previous.same_as(contents))
         });
     // Only files that are copied as they are can change without the site's files changing.
     let only_built_sources = changed.iter().all(|path| {
@@ -687,16 +687,6 @@ fn classify(
         Change::Reload
     } else {
         Change::Nothing
-    }
-}
-
-fn same_contents(a: &Contents, b: &Contents) -> bool {
-    match (a, b) {
-        (Contents::Text(a), Contents::Text(b)) => a == b,
-        (Contents::Embedded(a), Contents::Embedded(b)) => a == b,
-        (Contents::Loaded(a), Contents::Loaded(b)) => Arc::ptr_eq(a, b) || a == b,
-        (Contents::CopyOf(a), Contents::CopyOf(b)) => a == b,
-        _ => false,
     }
 }
 
@@ -824,6 +814,12 @@ fn file_response(status: u16, path: &str, contents: &Contents, generation: u64) 
         Contents::Text(text) if is_html => bytes_response(
             status,
             request::with_live_reload(text, generation).into_bytes(),
+            path,
+        ),
+        // A page a rebuild shares with the memo: pages are always UTF-8.
+        Contents::Loaded(bytes) if is_html => bytes_response(
+            status,
+            request::with_live_reload(&String::from_utf8_lossy(bytes), generation).into_bytes(),
             path,
         ),
         Contents::Text(text) => bytes_response(status, text.clone().into_bytes(), path),
