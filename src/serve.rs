@@ -13,7 +13,7 @@ mod events;
 mod http;
 mod request;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -37,6 +37,9 @@ use crate::templates::TEMPLATES_DIR;
 
 use http::{Body, HttpServer, Method, Request, Response};
 use request::Route;
+
+/// The files of a build being served, by path (ahash: every rebuild fills and compares it).
+type SiteFiles = ahash::AHashMap<String, Contents>;
 
 /// The live-reload script, served at `/__aimsite/livereload.js`.
 const LIVE_RELOAD_JS: &str = include_str!("serve/livereload.js");
@@ -210,7 +213,7 @@ struct Snapshot {
     /// Counts builds that changed the site; pages carry it, so a page that missed a reload
     /// event still learns it is out of date when its stream connects.
     generation: u64,
-    files: Arc<HashMap<String, Contents>>,
+    files: Arc<SiteFiles>,
     asset_urls: Arc<AssetUrls>,
     /// False until the first build succeeds.
     built: bool,
@@ -581,7 +584,7 @@ fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: 
         Ok(rendered) => {
             let pages = rendered.pages;
             let file_count = rendered.files.len();
-            let files: HashMap<String, Contents> = rendered
+            let files: SiteFiles = rendered
                 .files
                 .into_iter()
                 .map(|file| (file.path, file.contents))
@@ -659,8 +662,8 @@ fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: 
 /// What open pages must do after a rebuild: swap stylesheets when only CSS sources changed,
 /// reload when any file of the site changed (or a copied file's source did), else nothing.
 fn classify(
-    old: &HashMap<String, Contents>,
-    new: &HashMap<String, Contents>,
+    old: &SiteFiles,
+    new: &SiteFiles,
     changed: &[PathBuf],
     root: &Path,
 ) -> Change {
@@ -921,7 +924,7 @@ mod tests {
     fn changes_are_classified() {
         let root = Path::new("/site");
         let files = |text: &str| {
-            HashMap::from([("index.html".to_string(), Contents::Text(text.to_string()))])
+            SiteFiles::from_iter([("index.html".to_string(), Contents::Text(text.to_string()))])
         };
         let css = [PathBuf::from("/site/static/style.css")];
         assert_eq!(classify(&files("a"), &files("b"), &css, root), Change::Css);
