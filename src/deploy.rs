@@ -68,9 +68,9 @@ impl FinishMemo {
 
 #[derive(Debug, Clone)]
 pub struct FinishedPage {
-    rendered: String,
+    rendered: Arc<str>,
     hashes: Vec<(CodeKind, String)>,
-    finished: Arc<[u8]>,
+    finished: Arc<str>,
 }
 
 impl Finisher {
@@ -93,37 +93,48 @@ impl Finisher {
     /// rendered as in the last build is not finished again, and its finished HTML is shared
     /// with the memo, not copied.
     pub fn finish(&self, mut file: OutputFile, memo: Option<&FinishMemo>) -> OutputFile {
-        let Contents::Text(text) = &mut file.contents else {
-            return file;
-        };
         if !is_html(&file.path) {
             return file;
         }
-        let rendered = std::mem::take(text);
-        file.contents = match memo {
-            Some(memo) => {
+        file.contents = match (
+            std::mem::replace(&mut file.contents, Contents::Embedded(&[])),
+            memo,
+        ) {
+            (Contents::Text(rendered), None) => self.finish_unshared(&file.path, rendered),
+            (Contents::Shared(rendered), None) => {
+                self.finish_unshared(&file.path, rendered.to_string())
+            }
+            (Contents::Shared(rendered), Some(memo)) => {
                 let (page, _) = memo.pages.get_or(
                     &file.path,
-                    |cached| cached.rendered == rendered,
+                    |cached| {
+                        Arc::ptr_eq(&cached.rendered, &rendered) || cached.rendered == rendered
+                    },
                     || {
-                        let (finished, hashes) = self.finish_html(rendered.clone());
+                        let (finished, hashes) = self.finish_html(rendered.to_string());
                         FinishedPage {
-                            rendered: rendered.clone(),
+                            rendered: Arc::clone(&rendered),
                             hashes,
-                            finished: Arc::from(finished.into_bytes()),
+                            finished: Arc::from(finished),
                         }
                     },
                 );
                 self.found(&file.path, &page.hashes);
-                Contents::Loaded(Arc::clone(&page.finished))
+                Contents::Shared(Arc::clone(&page.finished))
             }
-            None => {
-                let (finished, hashes) = self.finish_html(rendered);
-                self.found(&file.path, &hashes);
-                Contents::Text(finished)
+            (Contents::Text(rendered), Some(memo)) => {
+                return self.finish(OutputFile::shared(file.path, rendered), Some(memo));
             }
+            // A file the templates did not render (a page of static/) is published as it is.
+            (contents, _) => contents,
         };
         file
+    }
+
+    fn finish_unshared(&self, path: &str, rendered: String) -> Contents {
+        let (finished, hashes) = self.finish_html(rendered);
+        self.found(path, &hashes);
+        Contents::Text(finished)
     }
 
     /// Notes a finished page and the hashes of its inline code, for `site_files`.

@@ -21,6 +21,9 @@ const MARKER_TEXT: &str = "This folder is written by aimsite and replaced on eve
 #[derive(Debug, Clone)]
 pub enum Contents {
     Text(String),
+    /// Text a memo keeps too (`serve`): shared, so that a rebuild neither copies nor compares
+    /// the pages it reused.
+    Shared(std::sync::Arc<str>),
     /// Built into the binary.
     Embedded(&'static [u8]),
     /// Read while loading, shared between the file and its fingerprinted copy.
@@ -41,6 +44,7 @@ impl Contents {
     pub fn bytes(&self) -> Option<&[u8]> {
         match self {
             Contents::Text(text) => Some(text.as_bytes()),
+            Contents::Shared(text) => Some(text.as_bytes()),
             Contents::Embedded(bytes) => Some(bytes),
             Contents::Loaded(bytes) => Some(bytes),
             Contents::CopyOf(_) => None,
@@ -52,6 +56,7 @@ impl Contents {
     pub fn same_as(&self, other: &Contents) -> bool {
         match (self, other) {
             (Contents::Loaded(a), Contents::Loaded(b)) if std::sync::Arc::ptr_eq(a, b) => true,
+            (Contents::Shared(a), Contents::Shared(b)) if std::sync::Arc::ptr_eq(a, b) => true,
             (Contents::CopyOf(a), Contents::CopyOf(b)) => a == b,
             _ => matches!((self.bytes(), other.bytes()), (Some(a), Some(b)) if a == b),
         }
@@ -63,6 +68,13 @@ impl OutputFile {
         OutputFile {
             path,
             contents: Contents::Text(text),
+        }
+    }
+
+    pub fn shared(path: String, text: impl Into<std::sync::Arc<str>>) -> Self {
+        OutputFile {
+            path,
+            contents: Contents::Shared(text.into()),
         }
     }
 }
@@ -466,11 +478,9 @@ impl Staging {
             fs::create_dir_all(folder)
                 .with_context(|| format!("cannot create `{}`", folder.display()))?;
         }
-        let written = match &file.contents {
-            Contents::Text(text) => fs::write(&path, text),
-            Contents::Embedded(bytes) => fs::write(&path, bytes),
-            Contents::Loaded(bytes) => fs::write(&path, bytes),
-            Contents::CopyOf(source) => fs::copy(source, &path).map(|_| ()),
+        let written = match (&file.contents, file.contents.bytes()) {
+            (Contents::CopyOf(source), _) => fs::copy(source, &path).map(|_| ()),
+            (_, bytes) => fs::write(&path, bytes.unwrap_or_default()),
         };
         written.with_context(|| format!("cannot write `{}`", path.display()))
     }

@@ -661,12 +661,7 @@ fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: 
 
 /// What open pages must do after a rebuild: swap stylesheets when only CSS sources changed,
 /// reload when any file of the site changed (or a copied file's source did), else nothing.
-fn classify(
-    old: &SiteFiles,
-    new: &SiteFiles,
-    changed: &[PathBuf],
-    root: &Path,
-) -> Change {
+fn classify(old: &SiteFiles, new: &SiteFiles, changed: &[PathBuf], root: &Path) -> Change {
     let is_css = |path: &PathBuf| {
         path.extension()
             .is_some_and(|extension| extension.eq_ignore_ascii_case("css"))
@@ -819,13 +814,13 @@ fn file_response(status: u16, path: &str, contents: &Contents, generation: u64) 
             request::with_live_reload(text, generation).into_bytes(),
             path,
         ),
-        // A page a rebuild shares with the memo: pages are always UTF-8.
-        Contents::Loaded(bytes) if is_html => bytes_response(
+        Contents::Shared(text) if is_html => bytes_response(
             status,
-            request::with_live_reload(&String::from_utf8_lossy(bytes), generation).into_bytes(),
+            request::with_live_reload(text, generation).into_bytes(),
             path,
         ),
         Contents::Text(text) => bytes_response(status, text.clone().into_bytes(), path),
+        Contents::Shared(text) => bytes_response(status, text.as_bytes().to_vec(), path),
         Contents::Embedded(bytes) => bytes_response(status, bytes.to_vec(), path),
         Contents::Loaded(bytes) => body_response(status, Body::Shared(bytes.clone()), path),
         Contents::CopyOf(source) => {

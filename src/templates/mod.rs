@@ -13,7 +13,7 @@ use crate::content::{SourceKind, Unreadable, files_below, read_source, source_fo
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::RenderedMarkdown;
 use crate::memo::Memo;
-use crate::output::OutputFile;
+use crate::output::{Contents, OutputFile};
 use crate::site::{self, Page, Site};
 
 use budget::{Exceeded, Limits, PageWriter, RangeGuard};
@@ -423,24 +423,18 @@ pub fn render_page(
     let mut problems = Vec::new();
     for job in std::iter::once(Job::Content(index)).chain(aliases) {
         let path = job.path(site);
-        let render = || {
-            let prepared = job.prepare(site, &no_lists, &templates.shared, Some(markdown));
-            render_prepared(templates, &prepared).map(|html| CachedPage {
-                context: None,
-                html,
-                page: rendered.clone(),
-            })
-        };
-        let result = match memo {
-            Some(memo) => memo.pages.try_get_or(
-                &path,
-                |cached| cached.page.is_some() && cached.page == rendered,
-                render,
-            ),
-            None => render().map(Arc::new),
-        };
-        match result {
-            Ok(cached) => files.push(OutputFile::text(path, unshared_html(cached))),
+        let contents = memoised(
+            memo,
+            &path,
+            |cached| cached.page.is_some() && cached.page == rendered,
+            || {
+                let prepared = job.prepare(site, &no_lists, &templates.shared, Some(markdown));
+                render_prepared(templates, &prepared)
+            },
+            || (None, rendered.clone()),
+        );
+        match contents {
+            Ok(contents) => files.push(OutputFile { path, contents }),
             Err(found) => problems.extend(found),
         }
     }
@@ -589,27 +583,17 @@ pub fn render_lists(
         .with_max_len(1)
         .map(|job| {
             let prepared = job.prepare(site, &lists, &templates.shared, None);
-            let render = || {
-                render_prepared(templates, &prepared).map(|html| CachedPage {
-                    context: Some(prepared.context.clone()),
-                    html,
-                    page: None,
-                })
-            };
-            let result = match memo {
-                Some(memo) => memo.pages.try_get_or(
-                    &prepared.path,
-                    |cached| cached.context.as_ref() == Some(&prepared.context),
-                    render,
-                ),
-                None => render().map(Arc::new),
-            };
-            match result {
-                Ok(cached) => {
-                    sink(OutputFile::text(
-                        prepared.path.clone(),
-                        unshared_html(cached),
-                    ));
+            let contents = memoised(
+                memo,
+                &prepared.path,
+                |cached| cached.context.as_ref() == Some(&prepared.context),
+                || render_prepared(templates, &prepared),
+                || (Some(prepared.context.clone()), None),
+            );
+            match contents {
+                Ok(contents) => {
+                    let path = prepared.path.clone();
+                    sink(OutputFile { path, contents });
                     Vec::new()
                 }
                 Err(problems) => problems,
@@ -675,18 +659,36 @@ impl PageMemo {
     }
 }
 
-/// A page's HTML, taken when no memo shares it, else copied.
-fn unshared_html(page: Arc<CachedPage>) -> String {
-    Arc::try_unwrap(page)
-        .map(|page| page.html)
-        .unwrap_or_else(|shared| shared.html.clone())
+/// A page's HTML: rendered; or, through `memo`, the last build's while `still_good` says so,
+/// shared with the memo rather than copied (`inputs` are what the memo compares next time).
+fn memoised(
+    memo: Option<&PageMemo>,
+    path: &str,
+    still_good: impl FnOnce(&CachedPage) -> bool,
+    render: impl FnOnce() -> Result<String, Vec<Diagnostic>>,
+    inputs: impl FnOnce() -> (Option<Context>, Option<Page>),
+) -> Result<Contents, Vec<Diagnostic>> {
+    let Some(memo) = memo else {
+        return render().map(Contents::Text);
+    };
+    let make = || {
+        let html = render()?;
+        let (context, page) = inputs();
+        Ok(CachedPage {
+            context,
+            html: Arc::from(html),
+            page,
+        })
+    };
+    memo.pages
+        .try_get_or(path, still_good, make)
+        .map(|cached| Contents::Shared(Arc::clone(&cached.html)))
 }
 
-#[derive(Clone)]
 pub struct CachedPage {
     /// For the files of `render_lists`: the context it was rendered with.
     context: Option<Context>,
-    html: String,
+    html: Arc<str>,
     /// For an article or page and its redirects: the page it was rendered from.
     page: Option<Page>,
 }
