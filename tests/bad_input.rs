@@ -6,9 +6,6 @@
 mod fixture;
 
 use std::fs;
-use std::io::Read as _;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use fixture::*;
 
@@ -302,39 +299,11 @@ fn an_unknown_filter_fails_the_build() {
 }
 
 /// Like `Fixture::rejected`, but a build still running after `HANG` is killed and fails the
-/// test rather than stalling the suite (generous: debug build, shared machine).
+/// test rather than stalling the suite.
 fn rejected_before_hang(fixture: &Fixture) -> Problems {
-    const HANG: Duration = Duration::from_secs(120);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aimsite"))
-        .arg("build")
-        .arg("--root")
-        .arg(&fixture.root)
-        .arg("--output")
-        .arg(&fixture.out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot run aimsite");
-    let mut stderr = child.stderr.take().expect("piped");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > HANG {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the build still ran after {HANG:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let stderr = reader.join().expect("stderr reader");
-    assert_eq!(status.code(), Some(1), "{stderr}");
+    let output = run_bounded(fixture, &fixture.out);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
     fixture.assert_output_unchanged();
     Problems::parse(&stderr)
 }

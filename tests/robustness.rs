@@ -19,10 +19,10 @@ mod fixture;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead as _, Read as _};
+use std::io::BufRead as _;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
@@ -36,61 +36,6 @@ use scraper::Html;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// How long a build may take before it counts as hung (generous: debug build, shared machine).
-const HANG: Duration = Duration::from_secs(120);
-
-/// Runs `aimsite build` and kills it if it takes longer than `HANG`, so that a hang fails the
-/// test instead of stalling the suite.
-fn run_bounded(fixture: &Fixture, output: &Path) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_aimsite"));
-    command
-        .arg("build")
-        .arg("--root")
-        .arg(&fixture.root)
-        .arg("--output")
-        .arg(output);
-    bounded(command)
-}
-
-/// Runs a command of aimsite, killing it if it takes longer than `HANG`.
-fn bounded(mut command: Command) -> Output {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot run aimsite");
-    // Read both pipes on threads so that a chatty build cannot block on a full pipe.
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stdout.read_to_end(&mut bytes);
-        bytes
-    });
-    let err = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stderr.read_to_end(&mut bytes);
-        bytes
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > HANG {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the build hung: still running after {HANG:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().expect("stdout reader"),
-        stderr: err.join().expect("stderr reader"),
-    }
-}
 
 /// Like `Fixture::rejected`, with the hang guard: status 1, nothing on stdout, the previous
 /// output untouched, at least one `error:` block.

@@ -672,7 +672,11 @@ fn assert_same_files(
     };
     assert_eq!(paths(cached), paths(full), "{step}: different files");
     for (a, b) in cached.iter().zip(full) {
-        assert!(a.contents.same_as(&b.contents), "{step}: {} differs", a.path);
+        assert!(
+            a.contents.same_as(&b.contents),
+            "{step}: {} differs",
+            a.path
+        );
     }
 }
 
