@@ -63,21 +63,24 @@ pub fn inline_code(html: &str) -> Vec<InlineCode> {
     found
 }
 
+/// Whether the `<` at `at` starts a tag named `name`, in any case: the name is followed by
+/// white space, `>`, `/` or the end.
+pub fn tag_starts_at(bytes: &[u8], at: usize, name: &[u8]) -> bool {
+    let end = at + 1 + name.len();
+    bytes
+        .get(at + 1..end)
+        .is_some_and(|candidate| candidate.eq_ignore_ascii_case(name))
+        && bytes
+            .get(end)
+            .is_none_or(|next| next.is_ascii_whitespace() || matches!(next, b'>' | b'/'))
+}
+
 /// The offsets of `<script` and `<style`, in any case and followed by the end of the name, in
 /// order.
 fn code_element_starts(html: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = html.as_bytes();
     let is_code_tag = move |&start: &usize| {
-        let name_is = |tag: &[u8]| {
-            let end = start + 1 + tag.len();
-            bytes
-                .get(start + 1..end)
-                .is_some_and(|candidate| candidate.eq_ignore_ascii_case(tag))
-                && bytes
-                    .get(end)
-                    .is_none_or(|next| next.is_ascii_whitespace() || matches!(next, b'>' | b'/'))
-        };
-        name_is(b"script") || name_is(b"style")
+        tag_starts_at(bytes, start, b"script") || tag_starts_at(bytes, start, b"style")
     };
     // Both tag names start with `s`: `<s` and `<S` are each searched for once, with the SIMD
     // searcher, and the two lists merged.

@@ -116,15 +116,7 @@ fn may_hold_raw_text(body: &str) -> bool {
 /// Where `<NAME` begins in `html` as a tag, in any case.
 fn opens(html: &str, name: &[u8]) -> Option<usize> {
     let bytes = html.as_bytes();
-    memchr::memchr_iter(b'<', bytes).find(|&at| {
-        let after = at + 1 + name.len();
-        bytes
-            .get(at + 1..after)
-            .is_some_and(|candidate| candidate.eq_ignore_ascii_case(name))
-            && bytes
-                .get(after)
-                .is_none_or(|next| next.is_ascii_whitespace() || b"/>".contains(next))
-    })
+    memchr::memchr_iter(b'<', bytes).find(|&at| crate::html::tag_starts_at(bytes, at, name))
 }
 
 /// Keeps the content of a `<script>` or `<style>` written inline in a paragraph as the author
