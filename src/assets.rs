@@ -52,6 +52,11 @@ impl AssetUrls {
         self.0.get(path.trim_start_matches('/')).map(String::as_str)
     }
 
+    /// Takes in the names of `other`, which win.
+    pub fn extend(&mut self, other: AssetUrls) {
+        self.0.extend(other.0);
+    }
+
     /// The output paths of every fingerprinted copy.
     pub fn fingerprinted(&self) -> impl Iterator<Item = &str> {
         self.0

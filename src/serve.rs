@@ -220,6 +220,8 @@ struct Snapshot {
     /// The warnings of the last build that succeeded, as shown.
     warnings: Arc<str>,
     failure: Option<Arc<Failure>>,
+    /// Whether the last build that succeeded minified its files (`minify` in `site.toml`).
+    minify: bool,
 }
 
 /// A failed build, ready to show.
@@ -293,12 +295,13 @@ impl Server {
                 built: false,
                 warnings: Arc::from(""),
                 failure: None,
+                minify: false,
             })),
             clients: events::Clients::default(),
             report: Box::new(report),
         });
         let mut memos = Memos::default();
-        rebuild(&shared, &build_options, &mut memos, &[]);
+        rebuild(&shared, &build_options, &mut memos, &[], false);
 
         let (messages, inbox) = mpsc::channel();
         let watch = SourceWatch::start(&root, messages.clone())?;
@@ -549,7 +552,8 @@ fn builder_loop(
         // Before the build reads the folders, so that no change after it goes unseen. A folder
         // that cannot be watched now (gone again already) is watched when it next appears.
         let _ = watch.refresh(&paths);
-        rebuild(shared, options, &mut memos, &paths);
+        let swapped = swap_stylesheets_first(shared, &options.root, &paths);
+        rebuild(shared, options, &mut memos, &paths, swapped);
     }
 }
 
@@ -577,7 +581,15 @@ fn is_burst(paths: &[PathBuf]) -> bool {
 }
 
 /// Builds, swaps the new site in, and tells open pages what changed.
-fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: &[PathBuf]) {
+///
+/// `swapped`: open pages were already told of the stylesheets (`swap_stylesheets_first`).
+fn rebuild(
+    shared: &Shared,
+    options: &BuildOptions,
+    memos: &mut Memos,
+    changed: &[PathBuf],
+    swapped: bool,
+) {
     let started = Instant::now();
     let old = shared.snapshot();
     match build::render_memoised(options, memos) {
@@ -609,6 +621,7 @@ fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: 
                 built: true,
                 warnings,
                 failure: None,
+                minify: rendered.site.settings.minify,
             });
             if old.failure.is_some() {
                 shared.clients.broadcast(&events::message("ok", "{}"));
@@ -617,6 +630,8 @@ fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: 
                 Change::First | Change::Reload => {
                     shared.clients.broadcast(&events::message("reload", "{}"))
                 }
+                // The stylesheets the pages were told of are those the build made.
+                Change::Css if swapped && styles.is_empty() => {}
                 Change::Css => shared
                     .clients
                     .broadcast(&events::message("css", &css_event(&styles))),
@@ -650,6 +665,7 @@ fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: 
                 built: old.built,
                 warnings: old.warnings.clone(),
                 failure: Some(failure.clone()),
+                minify: old.minify,
             });
             shared
                 .clients
@@ -662,11 +678,8 @@ fn rebuild(shared: &Shared, options: &BuildOptions, memos: &mut Memos, changed: 
 /// What open pages must do after a rebuild: swap stylesheets when only CSS sources changed,
 /// reload when any file of the site changed (or a copied file's source did), else nothing.
 fn classify(old: &SiteFiles, new: &SiteFiles, changed: &[PathBuf], root: &Path) -> Change {
-    let is_css = |path: &PathBuf| {
-        path.extension()
-            .is_some_and(|extension| extension.eq_ignore_ascii_case("css"))
-            && !path.starts_with(root.join(TEMPLATES_DIR))
-    };
+    let is_css =
+        |path: &PathBuf| is_stylesheet(path) && !path.starts_with(root.join(TEMPLATES_DIR));
     if !changed.is_empty() && changed.iter().all(is_css) {
         return Change::Css;
     }
@@ -686,6 +699,69 @@ fn classify(old: &SiteFiles, new: &SiteFiles, changed: &[PathBuf], root: &Path) 
     } else {
         Change::Nothing
     }
+}
+
+fn is_stylesheet(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("css"))
+}
+
+/// A change to stylesheets alone reaches open pages before the pages are rebuilt, at any size
+/// of site: each changed stylesheet is minified and fingerprinted as the build does it, served
+/// beside the old ones, and the pages told to swap. The rebuild that follows brings the pages
+/// that name the new files. Gives whether it did so.
+fn swap_stylesheets_first(shared: &Shared, root: &Path, changed: &[PathBuf]) -> bool {
+    let old = shared.snapshot();
+    let static_dir = root.join(STATIC_DIR);
+    let only_stylesheets = !changed.is_empty()
+        && changed
+            .iter()
+            .all(|path| is_stylesheet(path) && path.starts_with(&static_dir));
+    if !old.built || old.failure.is_some() || !only_stylesheets {
+        return false;
+    }
+    let mut stylesheets = Vec::new();
+    for path in changed.iter().collect::<HashSet<_>>() {
+        // Gone or unreadable: the rebuild says what is wrong.
+        let Ok(bytes) = crate::content::read_source(path) else {
+            return false;
+        };
+        let Ok(relative) = path.strip_prefix(&static_dir) else {
+            return false;
+        };
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        stylesheets.push(crate::assets::Asset {
+            contents: Contents::Loaded(Arc::from(bytes)),
+            display_path: Path::new(STATIC_DIR).join(&relative),
+            output_path: relative,
+        });
+    }
+    let (files, urls) = crate::assets::prepare(stylesheets, old.minify);
+    let mut asset_urls = (*old.asset_urls).clone();
+    asset_urls.extend(urls);
+    let styles = stylesheet_renames(&old.asset_urls, &asset_urls, root, changed);
+    if styles.is_empty() {
+        return false;
+    }
+    let mut site_files = (*old.files).clone();
+    site_files.extend(
+        files
+            .into_iter()
+            .map(|file| (file.output_path, file.contents)),
+    );
+    shared.replace(Snapshot {
+        generation: old.generation + 1,
+        files: Arc::new(site_files),
+        asset_urls: Arc::new(asset_urls),
+        built: true,
+        warnings: old.warnings.clone(),
+        failure: None,
+        minify: old.minify,
+    });
+    shared
+        .clients
+        .broadcast(&events::message("css", &css_event(&styles)));
+    true
 }
 
 /// Old and new URL of each stylesheet whose fingerprinted name changed with its content.

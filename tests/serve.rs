@@ -439,6 +439,42 @@ fn a_stylesheet_change_swaps_stylesheets_without_a_reload() {
 }
 
 #[test]
+fn a_stylesheet_reaches_the_page_before_the_rebuild_and_the_rebuild_agrees() {
+    // With minify on, the stylesheet sent first must be the one the build makes.
+    let site = new_site();
+    let settings = site.path().join("site.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(&settings, format!("minify = true\n{text}")).unwrap();
+    let server = start(site.path());
+    let page = get(server.addr(), "/");
+    let events = EventStream::connect(server.addr(), generation(&page.body));
+    let style = site.path().join("static/style.css");
+    let css = std::fs::read_to_string(&style).unwrap();
+    std::fs::write(&style, format!("{css}\n.first-rule {{ color: red; }}\n")).unwrap();
+    let data = events.wait_for("css");
+    let change: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let renamed = change["styles"][0][1].as_str().unwrap().to_string();
+    let answer = get(server.addr(), &renamed);
+    assert_eq!(answer.status, 200, "{data}");
+    // Minified, as the build minifies it.
+    assert!(answer.body.contains(".first-rule{color:red;}"), "{}", answer.body);
+    // The rebuild's pages name the same file, and open pages are told nothing more.
+    let deadline = Instant::now() + PATIENCE;
+    while !get(server.addr(), "/").body.contains(&renamed) {
+        assert!(Instant::now() < deadline, "the pages never named {renamed}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let page = get(server.addr(), "/articles/welcome/");
+    assert!(page.body.contains(&renamed));
+    // A change after it is still sent: nothing was left waiting in between.
+    std::fs::write(&style, format!("{css}\n.second-rule {{ color: blue; }}\n")).unwrap();
+    let data = events.wait_for("css");
+    let change: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(change["styles"][0][0].as_str(), Some(renamed.as_str()), "{data}");
+    server.stop();
+}
+
+#[test]
 fn many_concurrent_requests_are_all_answered() {
     let site = new_site();
     let server = start(site.path());
