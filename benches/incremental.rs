@@ -141,6 +141,10 @@ fn assert_same_files(cached: &RenderedSite, scratch: &RenderedSite) {
     assert_eq!(cached.files.len(), scratch.files.len(), "file count");
     for (a, b) in cached.files.iter().zip(&scratch.files) {
         assert_eq!(a.path, b.path);
-        assert!(a.contents.same_as(&b.contents), "{} differs between a cached and a full build", a.path);
+        assert!(
+            a.contents.same_as(&b.contents),
+            "{} differs between a cached and a full build",
+            a.path
+        );
     }
 }

@@ -22,8 +22,9 @@ const ROUNDS: usize = 7;
 
 /// An edit: its name, the event it must bring, and how round N writes it.
 type Edit<'a> = (&'static str, &'static str, Box<dyn Fn(usize) + 'a>);
-/// Between two edits: longer than any quiet period, so that each edit is a rebuild of its own.
-const PAUSE: Duration = Duration::from_millis(400);
+/// Between two edits, once the server has finished the last rebuild: longer than any quiet
+/// period, so that each edit is a rebuild of its own, from an idle server.
+const PAUSE: Duration = Duration::from_millis(200);
 const PATIENCE: Duration = Duration::from_secs(60);
 
 const THEME_ARTICLE: &str = include_str!("../src/theme/templates/article.html");
@@ -109,10 +110,12 @@ fn measure(name: &str, articles: usize) {
         for round in 1..=ROUNDS {
             std::thread::sleep(PAUSE);
             events.drain();
+            server.drain();
             let start = Instant::now();
             write(round);
             events.wait_for(event);
             times.push(start.elapsed());
+            server.wait_for_rebuild();
         }
         let first = times[0];
         times.sort();
@@ -157,6 +160,8 @@ fn full_build(root: &Path, output: &Path) -> Duration {
 struct Server {
     child: Child,
     address: String,
+    /// What serve prints, line by line.
+    lines: mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -180,8 +185,34 @@ impl Server {
             })
             .expect("serve says where it listens");
         // Keep reading, so that serve never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Server { child, address }
+        let (sender, printed) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        Server {
+            child,
+            address,
+            lines: printed,
+        }
+    }
+
+    fn drain(&self) {
+        while self.lines.try_recv().is_ok() {}
+    }
+
+    /// Waits until serve says it has rebuilt (a stylesheet's event comes before the rebuild).
+    fn wait_for_rebuild(&self) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.starts_with("Rebuilt") => return,
+                Ok(_) => {}
+                Err(_) => panic!("serve did not say it rebuilt within {PATIENCE:?}"),
+            }
+        }
     }
 }
 
