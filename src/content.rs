@@ -1,6 +1,7 @@
 //! Loads `content/`: every Markdown file split into its front matter and body, and every other
 //! file as an asset to copy. This and `config`/`templates` are the only stages that read sources.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -113,13 +114,13 @@ pub struct LoadedContent {
 
 /// Reads every file below `ROOT/content`, in a stable order.
 pub fn load(root: &Path) -> (LoadedContent, Diagnostics) {
-    load_with(root, None, Bodies::Keep)
+    load_with(root, None, None, Bodies::Keep)
 }
 
 /// Like `load`, but keeps only each page's front matter: its body is read again when it is
 /// rendered (`reload_body`), so that a large site's text is never all in memory at once.
 pub fn load_front_matter(root: &Path) -> (LoadedContent, Diagnostics) {
-    load_with(root, None, Bodies::Release)
+    load_with(root, None, None, Bodies::Release)
 }
 
 /// Whether a load keeps the pages' bodies.
@@ -180,14 +181,23 @@ impl FileStamp {
 }
 
 /// Like `load`, but parses only the files whose text differs from the last load's (`memo`).
-pub fn load_memoised(root: &Path, memo: &mut Memo<CachedSource>) -> (LoadedContent, Diagnostics) {
+///
+/// `reported`: the files and folders the watcher reported changed since the last load (`serve`);
+/// a file below none of them is taken from the memo without being looked at. `None` when events
+/// may have been lost: every file is looked at.
+pub fn load_memoised(
+    root: &Path,
+    memo: &mut Memo<CachedSource>,
+    reported: Option<&HashSet<PathBuf>>,
+) -> (LoadedContent, Diagnostics) {
     memo.start();
-    load_with(root, Some(memo), Bodies::Keep)
+    load_with(root, Some(memo), reported, Bodies::Keep)
 }
 
 fn load_with(
     root: &Path,
     memo: Option<&Memo<CachedSource>>,
+    reported: Option<&HashSet<PathBuf>>,
     bodies: Bodies,
 ) -> (LoadedContent, Diagnostics) {
     let mut loaded = LoadedContent::default();
@@ -221,7 +231,7 @@ fn load_with(
             let relative = relative_source(&dir, entry);
             let display_path = Path::new(CONTENT_DIR).join(&relative);
             relative.ends_with(".md").then(|| {
-                let read = read_page(entry, relative, display_path, memo, bodies);
+                let read = read_page(entry, relative, display_path, memo, reported, bodies);
                 read.map(|mut page| {
                     if bodies == Bodies::Release {
                         page.release_body();
@@ -532,11 +542,19 @@ fn read_page(
     source: String,
     display_path: PathBuf,
     memo: Option<&Memo<CachedSource>>,
+    reported: Option<&HashSet<PathBuf>>,
     bodies: Bodies,
 ) -> ParsedPage {
+    let cached = memo.and_then(|memo| memo.previous(&source));
+    // Every change makes an event, so a file the watcher did not report is as it was.
+    if let (Some(memo), Some(cached), Some(reported)) = (memo, cached, reported)
+        && !path.ancestors().any(|changed| reported.contains(changed))
+    {
+        memo.keep(&source, Arc::clone(cached));
+        return Ok(cached.page.clone());
+    }
     let read_at = std::time::SystemTime::now();
     let stamp = memo.and_then(|_| FileStamp::of(path));
-    let cached = memo.and_then(|memo| memo.previous(&source));
     let keep = |page: &SourcePage, stamp: Option<FileStamp>| {
         if let Some(memo) = memo {
             let cached = CachedSource {

@@ -97,7 +97,20 @@ pub enum Notice {
     BrowserNotOpened {
         error: String,
     },
+    /// The next rebuild looks at every source, since some changes may have made no event.
+    LookingAtEverything {
+        why: Unseen,
+    },
     Stopped,
+}
+
+/// Why changes may have gone unseen by the watcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unseen {
+    /// The system's queue of file events overflowed, or the watcher failed.
+    LostEvents,
+    /// A source folder appeared, or came back, before it was watched.
+    FolderWatchedAnew,
 }
 
 /// Where a notice is printed: problems go to standard error, like every command's.
@@ -150,6 +163,16 @@ impl Notice {
                 vec![(
                     Stream::Err,
                     format!("warning: cannot open a browser: {error}"),
+                )]
+            }
+            Notice::LookingAtEverything { why } => {
+                let why = match why {
+                    Unseen::LostEvents => "some file events were lost",
+                    Unseen::FolderWatchedAnew => "a source folder is watched anew",
+                };
+                vec![(
+                    Stream::Err,
+                    format!("note: {why}; every source is read again"),
                 )]
             }
             Notice::Stopped => vec![(Stream::Out, "Stopped.".into())],
@@ -463,8 +486,9 @@ impl SourceWatch {
     /// Follows what happened to the source folders themselves. A folder deleted or moved away
     /// takes its watch with it, and one created or moved back in has none yet: each source
     /// folder named in `changed` is watched anew if it exists. An empty `changed` (events were
-    /// lost) renews them all.
-    fn refresh(&mut self, changed: &[PathBuf]) -> Result<(), ServeError> {
+    /// lost) renews them all. Gives whether a folder is watched anew: changes in it before
+    /// then made no event.
+    fn refresh(&mut self, changed: &[PathBuf]) -> Result<bool, ServeError> {
         use notify::Watcher;
         let renewed: Vec<PathBuf> = if changed.is_empty() {
             self.folders.iter().cloned().collect()
@@ -483,9 +507,11 @@ impl SourceWatch {
         self.add_folders()
     }
 
-    /// Watches the source folders that exist and are not watched yet.
-    fn add_folders(&mut self) -> Result<(), ServeError> {
+    /// Watches the source folders that exist and are not watched yet; gives whether there
+    /// were any.
+    fn add_folders(&mut self) -> Result<bool, ServeError> {
         use notify::{RecursiveMode, Watcher};
+        let mut added = false;
         for folder in SOURCE_FOLDERS {
             let path = self.root.join(folder);
             if path.is_dir() && !self.folders.contains(&path) {
@@ -493,9 +519,10 @@ impl SourceWatch {
                     .watch(&path, RecursiveMode::Recursive)
                     .map_err(|e| ServeError::Watch(format!("{}: {e}", path.display())))?;
                 self.folders.insert(path);
+                added = true;
             }
         }
-        Ok(())
+        Ok(added)
     }
 }
 
@@ -551,7 +578,19 @@ fn builder_loop(
         };
         // Before the build reads the folders, so that no change after it goes unseen. A folder
         // that cannot be watched now (gone again already) is watched when it next appears.
-        let _ = watch.refresh(&paths);
+        let watched_anew = watch.refresh(&paths).unwrap_or(true);
+        match (paths.is_empty(), watched_anew) {
+            (false, false) => memos.only_changed(paths.iter().cloned()),
+            (lost, _) => {
+                memos.anything_changed();
+                (shared.report)(Notice::LookingAtEverything {
+                    why: match lost {
+                        true => Unseen::LostEvents,
+                        false => Unseen::FolderWatchedAnew,
+                    },
+                });
+            }
+        }
         let swapped = swap_stylesheets_first(shared, &options.root, &paths);
         rebuild(shared, options, &mut memos, &paths, swapped);
     }

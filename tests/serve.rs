@@ -457,7 +457,11 @@ fn a_stylesheet_reaches_the_page_before_the_rebuild_and_the_rebuild_agrees() {
     let answer = get(server.addr(), &renamed);
     assert_eq!(answer.status, 200, "{data}");
     // Minified, as the build minifies it.
-    assert!(answer.body.contains(".first-rule{color:red;}"), "{}", answer.body);
+    assert!(
+        answer.body.contains(".first-rule{color:red;}"),
+        "{}",
+        answer.body
+    );
     // The rebuild's pages name the same file, and open pages are told nothing more.
     let deadline = Instant::now() + PATIENCE;
     while !get(server.addr(), "/").body.contains(&renamed) {
@@ -470,7 +474,11 @@ fn a_stylesheet_reaches_the_page_before_the_rebuild_and_the_rebuild_agrees() {
     std::fs::write(&style, format!("{css}\n.second-rule {{ color: blue; }}\n")).unwrap();
     let data = events.wait_for("css");
     let change: serde_json::Value = serde_json::from_str(&data).unwrap();
-    assert_eq!(change["styles"][0][0].as_str(), Some(renamed.as_str()), "{data}");
+    assert_eq!(
+        change["styles"][0][0].as_str(),
+        Some(renamed.as_str()),
+        "{data}"
+    );
     server.stop();
 }
 
@@ -573,20 +581,38 @@ fn drafts_are_served_only_when_asked() {
     server.stop();
 }
 
-/// Every kind of edit a rebuild meets, each checked against a build from scratch.
+/// Every kind of edit a rebuild meets, each checked against a build from scratch: once with
+/// every file looked at, once told only what changed, as `serve`'s watcher tells it.
 #[test]
 fn cached_rebuilds_give_the_files_of_a_full_build() {
+    cached_rebuilds_match_full_builds(false);
+}
+
+#[test]
+fn rebuilds_told_what_changed_give_the_files_of_a_full_build() {
+    cached_rebuilds_match_full_builds(true);
+}
+
+fn cached_rebuilds_match_full_builds(told_what_changed: bool) {
     let site = new_site();
     let root = site.path();
     let options = BuildOptions::new(root);
     let mut cache = Memos::default();
-    let write = |path: &str, text: &str| std::fs::write(root.join(path), text).unwrap();
+    let touched = std::cell::RefCell::new(Vec::new());
+    let write = |path: &str, text: &str| {
+        std::fs::write(root.join(path), text).unwrap();
+        touched.borrow_mut().push(root.join(path));
+    };
     let edit = |path: &str, from: &str, to: &str| {
         let text = std::fs::read_to_string(root.join(path)).unwrap();
         assert!(text.contains(from), "{path} has no `{from}`");
-        std::fs::write(root.join(path), text.replacen(from, to, 1)).unwrap();
+        write(path, &text.replacen(from, to, 1));
     };
     let check = |cache: &mut Memos, step: &str| {
+        let changed = std::mem::take(&mut *touched.borrow_mut());
+        if told_what_changed && step != "first build" {
+            cache.only_changed(changed);
+        }
         let cached = build::render_memoised(&options, cache);
         let full = build::render(&options);
         match (cached, full) {
@@ -660,6 +686,9 @@ fn cached_rebuilds_give_the_files_of_a_full_build() {
     );
     check(&mut cache, "stylesheet changed");
     std::fs::remove_file(root.join("content/articles/welcome.md")).unwrap();
+    touched
+        .borrow_mut()
+        .push(root.join("content/articles/welcome.md"));
     check(&mut cache, "article deleted, a link to it breaks");
     edit(
         "content/articles/second.md",
@@ -672,6 +701,43 @@ fn cached_rebuilds_give_the_files_of_a_full_build() {
         "",
     );
     check(&mut cache, "fixed again");
+}
+
+/// Told what changed, a rebuild does not look at the other files: one edited behind the
+/// watcher's back is not seen, until events are lost and every file is looked at again.
+#[test]
+fn a_rebuild_told_what_changed_looks_at_nothing_else() {
+    let site = new_site();
+    let root = site.path();
+    let options = BuildOptions::new(root);
+    let mut cache = Memos::default();
+    build::render_memoised(&options, &mut cache).unwrap();
+    let article = root.join("content/articles/welcome.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(
+        &article,
+        text.replace("first article", "UNREPORTED article"),
+    )
+    .unwrap();
+    let page_text = |rendered: &build::RenderedSite| {
+        let page = rendered
+            .files
+            .iter()
+            .find(|file| file.path == "articles/welcome/index.html")
+            .unwrap();
+        String::from_utf8_lossy(page.contents.bytes().expect("in memory")).into_owned()
+    };
+    cache.only_changed([root.join("content/privacy.md")]);
+    let rendered = build::render_memoised(&options, &mut cache).unwrap();
+    assert!(page_text(&rendered).contains("This is the first article"));
+    // A folder reported covers the files below it.
+    cache.only_changed([root.join("content/articles")]);
+    let rendered = build::render_memoised(&options, &mut cache).unwrap();
+    assert!(page_text(&rendered).contains("This is the UNREPORTED article"));
+    std::fs::write(&article, text.replace("first article", "LOST article")).unwrap();
+    cache.anything_changed();
+    let rendered = build::render_memoised(&options, &mut cache).unwrap();
+    assert!(page_text(&rendered).contains("This is the LOST article"));
 }
 
 /// Files written long enough ago are trusted by their size, times and inode; an edit of the

@@ -7,6 +7,7 @@
 
 mod pages;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -118,10 +119,26 @@ pub struct RenderedSite {
 /// keeps them across its rebuilds.
 #[derive(Default)]
 pub struct Memos {
+    /// What the watcher reported changed since the last build; `None`: anything may have.
+    reported: Option<HashSet<PathBuf>>,
     content: Memo<content::CachedSource>,
     markdown: Memo<CachedMarkdown>,
     pages: PageMemo,
     finished: FinishMemo,
+}
+
+impl Memos {
+    /// Tells the next build which files and folders changed since the last (what `serve`'s
+    /// watcher reported): content files below none of them are taken as they were, without
+    /// being looked at. Without it, or after `anything_changed`, every file is looked at.
+    pub fn only_changed(&mut self, paths: impl IntoIterator<Item = PathBuf>) {
+        self.reported = Some(paths.into_iter().collect());
+    }
+
+    /// Every file is looked at by the next build, as after lost events.
+    pub fn anything_changed(&mut self) {
+        self.reported = None;
+    }
 }
 
 /// How long each phase of a build took, in order.
@@ -309,7 +326,9 @@ fn run(
 ) -> Result<Rendered, Error> {
     check_root(&options.root)?;
     let mut timings = Timings::default();
-    let content_memo = memos.as_deref_mut().map(|memos| &mut memos.content);
+    let content_memo = memos
+        .as_deref_mut()
+        .map(|memos| (&mut memos.content, memos.reported.take()));
     let Loaded {
         sources,
         mut templates,
@@ -451,7 +470,10 @@ struct Loaded {
 
 /// Reads settings, content, static files and templates, collecting every problem, and lets the
 /// features check what was read.
-fn load(options: &BuildOptions, content_memo: Option<&mut Memo<content::CachedSource>>) -> Loaded {
+fn load(
+    options: &BuildOptions,
+    content_memo: Option<(&mut Memo<content::CachedSource>, Option<HashSet<PathBuf>>)>,
+) -> Loaded {
     let root = &options.root;
     let mut problems = Diagnostics::default();
     let sections = feature::sections(FEATURES);
@@ -469,7 +491,7 @@ fn load(options: &BuildOptions, content_memo: Option<&mut Memo<content::CachedSo
         .as_ref()
         .map(|settings| Features::configure(FEATURES, settings, &mut problems));
     let (content, content_problems) = match content_memo {
-        Some(memo) => content::load_memoised(root, memo),
+        Some((memo, reported)) => content::load_memoised(root, memo, reported.as_ref()),
         // Bodies are read again as they are rendered, so that they are not all in memory.
         None => content::load_front_matter(root),
     };
