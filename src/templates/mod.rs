@@ -413,11 +413,14 @@ pub fn render_page(
     };
     let page = &site.pages[index];
     // An article or page depends only on itself and what every page depends on (see
-    // `PageContext::from_page`): an unchanged one is reused without making its context.
-    let rendered = memo.map(|_| Page {
-        markdown: markdown.clone(),
-        ..page.clone()
-    });
+    // `PageContext::from_page`): an unchanged one is reused without making its context, or
+    // even a copy of the page.
+    let made_from_this = |cached: &CachedPage| {
+        cached.page.as_ref().is_some_and(|(cached_page, cached_markdown)| {
+            cached_page == page
+                && (Arc::ptr_eq(cached_markdown, markdown) || cached_markdown == markdown)
+        })
+    };
     let aliases = page.aliases.iter().map(|alias| Job::Alias(index, alias));
     let mut files = Vec::with_capacity(1 + page.aliases.len());
     let mut problems = Vec::new();
@@ -426,12 +429,12 @@ pub fn render_page(
         let contents = memoised(
             memo,
             &path,
-            |cached| cached.page.is_some() && cached.page == rendered,
+            made_from_this,
             || {
                 let prepared = job.prepare(site, &no_lists, &templates.shared, Some(markdown));
                 render_prepared(templates, &prepared)
             },
-            || (None, rendered.clone()),
+            || (None, Some((page.clone(), Arc::clone(markdown)))),
         );
         match contents {
             Ok(contents) => files.push(OutputFile { path, contents }),
@@ -666,7 +669,7 @@ fn memoised(
     path: &str,
     still_good: impl FnOnce(&CachedPage) -> bool,
     render: impl FnOnce() -> Result<String, Vec<Diagnostic>>,
-    inputs: impl FnOnce() -> (Option<Context>, Option<Page>),
+    inputs: impl FnOnce() -> (Option<Context>, Option<(Page, Arc<RenderedMarkdown>)>),
 ) -> Result<Contents, Vec<Diagnostic>> {
     let Some(memo) = memo else {
         return render().map(Contents::Text);
@@ -689,8 +692,9 @@ pub struct CachedPage {
     /// For the files of `render_lists`: the context it was rendered with.
     context: Option<Context>,
     html: Arc<str>,
-    /// For an article or page and its redirects: the page it was rendered from.
-    page: Option<Page>,
+    /// For an article or page and its redirects: the page it was rendered from (as the plan
+    /// has it, without its Markdown) and its Markdown.
+    page: Option<(Page, Arc<RenderedMarkdown>)>,
 }
 
 /// What every page's rendering depends on besides its own context. Whatever `bind_site` gives
