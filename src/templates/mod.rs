@@ -416,10 +416,13 @@ pub fn render_page(
     // `PageContext::from_page`): an unchanged one is reused without making its context, or
     // even a copy of the page.
     let made_from_this = |cached: &CachedPage| {
-        cached.page.as_ref().is_some_and(|(cached_page, cached_markdown)| {
-            cached_page == page
-                && (Arc::ptr_eq(cached_markdown, markdown) || cached_markdown == markdown)
-        })
+        cached
+            .page
+            .as_ref()
+            .is_some_and(|(cached_page, cached_markdown)| {
+                cached_page == page
+                    && (Arc::ptr_eq(cached_markdown, markdown) || cached_markdown == markdown)
+            })
     };
     let aliases = page.aliases.iter().map(|alias| Job::Alias(index, alias));
     let mut files = Vec::with_capacity(1 + page.aliases.len());
