@@ -86,17 +86,27 @@ pub fn options() -> Options {
 
 /// Renders a Markdown body.
 pub fn render(body: &str, links: &dyn ResolveSource) -> (RenderedMarkdown, Vec<LinkProblem>) {
-    let mut renderer = Renderer::new(links, body);
     if may_hold_raw_text(body) {
-        // Offsets cost time, so they are tracked only where a script or style may be inline.
-        let mut raw = RawText::default();
-        for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
-            if let Some(event) = raw.verbatim(event, &body[range]) {
-                renderer.push(event);
-            }
-        }
-    } else {
-        for event in Parser::new_ext(body, options()) {
+        return render_keeping_raw_text(body, links);
+    }
+    let mut renderer = Renderer::new(links, body);
+    for event in Parser::new_ext(body, options()) {
+        renderer.push(event);
+    }
+    renderer.finish()
+}
+
+/// `render` for a body where a script or style may be inline. Offsets cost time, so they are
+/// tracked only here; kept apart so that the common loop stays as the compiler made it.
+#[inline(never)]
+fn render_keeping_raw_text(
+    body: &str,
+    links: &dyn ResolveSource,
+) -> (RenderedMarkdown, Vec<LinkProblem>) {
+    let mut renderer = Renderer::new(links, body);
+    let mut raw = RawText::default();
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        if let Some(event) = raw.verbatim(event, &body[range]) {
             renderer.push(event);
         }
     }
@@ -521,16 +531,23 @@ impl<'a, 'r> Renderer<'a, 'r> {
 /// (`javascript:`, `vbscript:`, `data:`), read as a browser reads it: tabs and line breaks
 /// dropped, leading spaces and control characters ignored, in any case.
 fn unsafe_scheme(dest: &str) -> Option<&'static str> {
+    // Most links start with `h`, `/`, `#` or `@`: only the first letter is looked at for them.
+    let first = dest
+        .bytes()
+        .find(|byte| !(byte.is_ascii_control() || *byte == b' '))?;
+    if !matches!(first.to_ascii_lowercase(), b'j' | b'v' | b'd') {
+        return None;
+    }
     let (scheme, _) = dest.split_once(':')?;
-    let scheme: String = scheme
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .skip_while(|c| c.is_ascii_control() || *c == ' ')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    // Without allocating: this runs for every link of every page.
+    let letters = scheme
+        .bytes()
+        .filter(|byte| !matches!(byte, b'\t' | b'\n' | b'\r'))
+        .skip_while(|byte| byte.is_ascii_control() || *byte == b' ')
+        .map(|byte| byte.to_ascii_lowercase());
     ["javascript", "vbscript", "data"]
         .into_iter()
-        .find(|unsafe_scheme| scheme == *unsafe_scheme)
+        .find(|unsafe_scheme| letters.clone().eq(unsafe_scheme.bytes()))
 }
 
 fn link_problem(source: &str, kind: LinkProblemKind, link: usize) -> LinkProblem {

@@ -101,11 +101,14 @@ fn past_budget() -> io::Error {
 }
 
 impl Write for PageWriter {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.write_all(buf)?;
         Ok(buf.len())
     }
 
+    // Tera writes a page in many small pieces: this must stay as cheap as writing to a `Vec`.
+    #[inline]
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         if self.exceeded.is_some() {
             return Err(past_budget());
