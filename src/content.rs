@@ -286,32 +286,49 @@ pub fn load_static(root: &Path) -> (Vec<Asset>, Diagnostics) {
         }
     };
     for entry in files_below(&dir) {
-        match entry {
-            Ok(path) => {
-                let output_path = relative_source(&dir, &path);
-                let display_path = Path::new(STATIC_DIR).join(&output_path);
-                // Files that get a content hash are read now: the hash needs their bytes.
-                let contents = if assets::is_fingerprinted(&output_path) {
-                    match read_source(&path) {
-                        Ok(bytes) => Contents::Loaded(bytes.into()),
-                        Err(error) => {
-                            problems.push(error.diagnostic(&display_path));
-                            continue;
-                        }
-                    }
-                } else {
-                    Contents::CopyOf(path)
-                };
-                files.push(Asset {
-                    contents,
-                    display_path,
-                    output_path,
-                });
-            }
+        match entry.map(|path| static_file(&dir, path)) {
+            Ok(Ok(asset)) => files.push(asset),
+            Ok(Err(problem)) => problems.push(*problem),
             Err(problem) => problems.push(problem),
         }
     }
     (files, problems)
+}
+
+/// Some files of `static/`, read as `load_static` reads them: for `serve`, which sends a changed
+/// stylesheet ahead of its rebuild. `None` when one of them leads out of the site's folder
+/// through a link, or cannot be read: the rebuild says what is wrong.
+pub fn load_static_files(root: &Path, paths: &[PathBuf]) -> Option<Vec<Asset>> {
+    let dir = root.join(STATIC_DIR);
+    let real_root = std::fs::canonicalize(root).ok()?;
+    paths
+        .iter()
+        .map(|path| {
+            let inside = std::fs::canonicalize(path).ok()?.starts_with(&real_root);
+            inside
+                .then(|| static_file(&dir, path.clone()).ok())
+                .flatten()
+        })
+        .collect()
+}
+
+/// One file of `static/`: a file that gets a content hash is read now (the hash needs its
+/// bytes); any other is copied when the site is written.
+fn static_file(dir: &Path, path: PathBuf) -> Result<Asset, Box<Diagnostic>> {
+    let output_path = relative_source(dir, &path);
+    let display_path = Path::new(STATIC_DIR).join(&output_path);
+    let contents = if assets::is_fingerprinted(&output_path) {
+        let bytes =
+            read_source(&path).map_err(|error| Box::new(error.diagnostic(&display_path)))?;
+        Contents::Loaded(bytes.into())
+    } else {
+        Contents::CopyOf(path)
+    };
+    Ok(Asset {
+        contents,
+        display_path,
+        output_path,
+    })
 }
 
 /// The files of a folder in name order, leaving out hidden ones, with loops, unreadable

@@ -759,26 +759,16 @@ fn swap_stylesheets_first(shared: &Shared, root: &Path, changed: &[PathBuf]) -> 
     if !old.built || old.failure.is_some() || !only_stylesheets {
         return false;
     }
-    let mut stylesheets = Vec::new();
-    for path in changed.iter().collect::<HashSet<_>>() {
-        // Gone or unreadable: the rebuild says what is wrong.
-        let Ok(bytes) = crate::content::read_source(path) else {
-            return false;
-        };
-        let Ok(relative) = path.strip_prefix(&static_dir) else {
-            return false;
-        };
-        let relative = relative.to_string_lossy().replace('\\', "/");
-        stylesheets.push(crate::assets::Asset {
-            contents: Contents::Loaded(Arc::from(bytes)),
-            display_path: Path::new(STATIC_DIR).join(&relative),
-            output_path: relative,
-        });
-    }
+    let mut changed = changed.to_vec();
+    changed.sort();
+    changed.dedup();
+    let Some(stylesheets) = crate::content::load_static_files(root, &changed) else {
+        return false;
+    };
     let (files, urls) = crate::assets::prepare(stylesheets, old.minify);
     let mut asset_urls = (*old.asset_urls).clone();
     asset_urls.extend(urls);
-    let styles = stylesheet_renames(&old.asset_urls, &asset_urls, root, changed);
+    let styles = stylesheet_renames(&old.asset_urls, &asset_urls, root, &changed);
     if styles.is_empty() {
         return false;
     }

@@ -482,6 +482,27 @@ fn a_stylesheet_reaches_the_page_before_the_rebuild_and_the_rebuild_agrees() {
     server.stop();
 }
 
+/// A stylesheet that becomes a link to a file outside the site is never sent ahead of the
+/// rebuild, which refuses it.
+#[test]
+fn a_stylesheet_linked_from_outside_the_site_is_never_served() {
+    let site = new_site();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.css");
+    std::fs::write(&secret, ".secret { content: \"SECRET\" }\n").unwrap();
+    let server = start(site.path());
+    let page = get(server.addr(), "/");
+    let events = EventStream::connect(server.addr(), generation(&page.body));
+    // Renamed over the stylesheet in one step, as an editor saves: one change, not two.
+    let link = site.path().join("static/.style.css.link");
+    std::os::unix::fs::symlink(&secret, &link).unwrap();
+    std::fs::rename(&link, site.path().join("static/style.css")).unwrap();
+    let first = events.wait_for_line(|line| line.starts_with("event:"));
+    assert_eq!(first, "event: error");
+    assert!(!get(server.addr(), "/style.css").body.contains("SECRET"));
+    server.stop();
+}
+
 #[test]
 fn many_concurrent_requests_are_all_answered() {
     let site = new_site();
