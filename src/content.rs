@@ -66,8 +66,9 @@ pub struct SourcePage {
     pub kind: SourceKind,
     pub front: FrontMatter,
     /// The whole file, so that any span in it can be located; only up to the body while the
-    /// body is released.
-    pub text: String,
+    /// body is released. Shared, so that `serve`'s memo hands an unchanged page on without
+    /// copying its text (an `Arc<String>`, not `Arc<str>`, so that a file read is not copied).
+    pub text: Arc<String>,
     /// Where the Markdown body starts in `text`.
     pub body_start: usize,
     /// Where the front matter's TOML starts in `text`; front matter spans are relative to it.
@@ -86,8 +87,9 @@ impl SourcePage {
     /// Frees the body once it is rendered and no diagnostic can point into it any more; the
     /// front matter stays, for diagnostics about it.
     pub fn release_body(&mut self) {
-        self.text.truncate(self.body_start);
-        self.text.shrink_to_fit();
+        let text = Arc::make_mut(&mut self.text);
+        text.truncate(self.body_start);
+        text.shrink_to_fit();
         self.body_released = true;
     }
 
@@ -598,15 +600,15 @@ fn read_page(
     let bytes = read.map_err(|error| vec![error.diagnostic(&display_path)])?;
     let text = String::from_utf8(bytes).map_err(|error| vec![not_utf8(&display_path, &error)])?;
     if let Some(CachedSource { page, .. }) = cached.map(|cached| &**cached)
-        && page.text == text
+        && *page.text == text
     {
-        // Unchanged: the parse is reused, with the text just read.
+        // Unchanged: the parse is reused, and its text, which is the same.
         let page = SourcePage {
             source,
             display_path,
             kind: page.kind,
             front: page.front.clone(),
-            text,
+            text: Arc::clone(&page.text),
             body_start: page.body_start,
             front_start: page.front_start,
             file: path.to_path_buf(),
@@ -689,7 +691,7 @@ pub fn reload_body(page: &mut SourcePage) -> Result<(), Box<Diagnostic>> {
             .with_help("build again"),
         ));
     }
-    page.text = text;
+    page.text = Arc::new(text);
     page.body_released = false;
     Ok(())
 }
@@ -731,7 +733,7 @@ pub fn parse_page(
         source,
         display_path,
         front,
-        text,
+        text: Arc::new(text),
         body_start,
         front_start,
         file: PathBuf::new(),
