@@ -24,7 +24,7 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aimsite::Error;
 use aimsite::build::{self, BuildOptions};
@@ -1019,17 +1019,7 @@ fn wait_for_line(lines: &Receiver<String>, words: &str) -> String {
 
 /// Waits for a build and asserts it succeeded; kills it after `HANG`.
 fn finished_ok(mut child: std::process::Child, lines: Receiver<String>) {
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > HANG {
-            let _ = child.kill();
-            panic!("the build hung");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_bounded(&mut child);
     let stderr: Vec<String> = lines.try_iter().collect();
     assert!(status.success(), "the build failed:\n{}", stderr.join("\n"));
 }
