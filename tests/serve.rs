@@ -761,6 +761,34 @@ fn a_rebuild_told_what_changed_looks_at_nothing_else() {
     assert!(page_text(&rendered).contains("This is the LOST article"));
 }
 
+/// What the watcher told a build that failed before it read the content is kept for the next.
+#[test]
+fn changes_told_to_a_build_that_failed_early_are_not_forgotten() {
+    let site = new_site();
+    let root = site.path();
+    let options = BuildOptions::new(root);
+    let mut cache = Memos::default();
+    build::render_memoised(&options, &mut cache).unwrap();
+    let article = root.join("content/articles/welcome.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, text.replace("first article", "KEPT article")).unwrap();
+    let settings = root.join("site.toml");
+    let kept = std::fs::read_to_string(&settings).unwrap();
+    std::fs::remove_file(&settings).unwrap();
+    cache.only_changed([article.clone(), settings.clone()]);
+    assert!(build::render_memoised(&options, &mut cache).is_err());
+    std::fs::write(&settings, kept).unwrap();
+    cache.only_changed([settings]);
+    let rendered = build::render_memoised(&options, &mut cache).unwrap();
+    let page = rendered
+        .files
+        .iter()
+        .find(|file| file.path == "articles/welcome/index.html")
+        .unwrap();
+    let html = String::from_utf8_lossy(page.contents.bytes().expect("in memory"));
+    assert!(html.contains("This is the KEPT article"));
+}
+
 /// Files written long enough ago are trusted by their size, times and inode; an edit of the
 /// same length is still seen.
 #[test]

@@ -119,25 +119,42 @@ pub struct RenderedSite {
 /// keeps them across its rebuilds.
 #[derive(Default)]
 pub struct Memos {
-    /// What the watcher reported changed since the last build; `None`: anything may have.
-    reported: Option<HashSet<PathBuf>>,
+    /// What changed since the last build that loaded the content, as far as anyone said.
+    reported: Reported,
     content: Memo<content::CachedSource>,
     markdown: Memo<CachedMarkdown>,
     pages: PageMemo,
     finished: FinishMemo,
 }
 
+/// What changed since the last build that loaded the content.
+#[derive(Default)]
+enum Reported {
+    /// Nobody said: every file is looked at (its size, times and inode decide).
+    #[default]
+    Unknown,
+    /// Only these files and folders.
+    Only(HashSet<PathBuf>),
+    /// Anything may have: every file is looked at.
+    Anything,
+}
+
 impl Memos {
-    /// Tells the next build which files and folders changed since the last (what `serve`'s
-    /// watcher reported): content files below none of them are taken as they were, without
-    /// being looked at. Without it, or after `anything_changed`, every file is looked at.
+    /// Tells the next build which files and folders changed (what `serve`'s watcher reported),
+    /// adding to what was told since the last build that loaded the content (a build that
+    /// failed before then did not use it): content files below none of them are taken as they
+    /// were, without being looked at. Without it, every file is looked at.
     pub fn only_changed(&mut self, paths: impl IntoIterator<Item = PathBuf>) {
-        self.reported = Some(paths.into_iter().collect());
+        match &mut self.reported {
+            Reported::Unknown => self.reported = Reported::Only(paths.into_iter().collect()),
+            Reported::Only(reported) => reported.extend(paths),
+            Reported::Anything => {}
+        }
     }
 
-    /// Every file is looked at by the next build, as after lost events.
+    /// Every file is looked at by the next build that loads the content, as after lost events.
     pub fn anything_changed(&mut self) {
-        self.reported = None;
+        self.reported = Reported::Anything;
     }
 }
 
@@ -328,7 +345,7 @@ fn run(
     let mut timings = Timings::default();
     let content_memo = memos
         .as_deref_mut()
-        .map(|memos| (&mut memos.content, memos.reported.take()));
+        .map(|memos| (&mut memos.content, std::mem::take(&mut memos.reported)));
     let Loaded {
         sources,
         mut templates,
@@ -472,7 +489,7 @@ struct Loaded {
 /// features check what was read.
 fn load(
     options: &BuildOptions,
-    content_memo: Option<(&mut Memo<content::CachedSource>, Option<HashSet<PathBuf>>)>,
+    content_memo: Option<(&mut Memo<content::CachedSource>, Reported)>,
 ) -> Loaded {
     let root = &options.root;
     let mut problems = Diagnostics::default();
@@ -491,7 +508,10 @@ fn load(
         .as_ref()
         .map(|settings| Features::configure(FEATURES, settings, &mut problems));
     let (content, content_problems) = match content_memo {
-        Some((memo, reported)) => content::load_memoised(root, memo, reported.as_ref()),
+        Some((memo, Reported::Only(reported))) => {
+            content::load_memoised(root, memo, Some(&reported))
+        }
+        Some((memo, _)) => content::load_memoised(root, memo, None),
         // Bodies are read again as they are rendered, so that they are not all in memory.
         None => content::load_front_matter(root),
     };
