@@ -740,25 +740,27 @@ fn a_rebuild_told_what_changed_looks_at_nothing_else() {
         text.replace("first article", "UNREPORTED article"),
     )
     .unwrap();
-    let page_text = |rendered: &build::RenderedSite| {
-        let page = rendered
-            .files
-            .iter()
-            .find(|file| file.path == "articles/welcome/index.html")
-            .unwrap();
-        String::from_utf8_lossy(page.contents.bytes().expect("in memory")).into_owned()
-    };
     cache.only_changed([root.join("content/privacy.md")]);
     let rendered = build::render_memoised(&options, &mut cache).unwrap();
-    assert!(page_text(&rendered).contains("This is the first article"));
+    assert!(welcome_page(&rendered).contains("This is the first article"));
     // A folder reported covers the files below it.
     cache.only_changed([root.join("content/articles")]);
     let rendered = build::render_memoised(&options, &mut cache).unwrap();
-    assert!(page_text(&rendered).contains("This is the UNREPORTED article"));
+    assert!(welcome_page(&rendered).contains("This is the UNREPORTED article"));
     std::fs::write(&article, text.replace("first article", "LOST article")).unwrap();
     cache.anything_changed();
     let rendered = build::render_memoised(&options, &mut cache).unwrap();
-    assert!(page_text(&rendered).contains("This is the LOST article"));
+    assert!(welcome_page(&rendered).contains("This is the LOST article"));
+}
+
+/// The welcome article's page as a render made it.
+fn welcome_page(rendered: &build::RenderedSite) -> String {
+    let page = rendered
+        .files
+        .iter()
+        .find(|file| file.path == "articles/welcome/index.html")
+        .expect("the welcome article's page");
+    String::from_utf8_lossy(page.contents.bytes().expect("in memory")).into_owned()
 }
 
 /// What the watcher told a build that failed before it read the content is kept for the next.
@@ -780,12 +782,7 @@ fn changes_told_to_a_build_that_failed_early_are_not_forgotten() {
     std::fs::write(&settings, kept).unwrap();
     cache.only_changed([settings]);
     let rendered = build::render_memoised(&options, &mut cache).unwrap();
-    let page = rendered
-        .files
-        .iter()
-        .find(|file| file.path == "articles/welcome/index.html")
-        .unwrap();
-    let html = String::from_utf8_lossy(page.contents.bytes().expect("in memory"));
+    let html = welcome_page(&rendered);
     assert!(html.contains("This is the KEPT article"));
 }
 
@@ -804,12 +801,7 @@ fn settled_files_are_not_read_again_but_edits_are_seen() {
     let text = std::fs::read_to_string(&article).unwrap();
     std::fs::write(&article, text.replace("first article", "FIRST article")).unwrap();
     let rendered = build::render_memoised(&options, &mut cache).unwrap();
-    let page = rendered
-        .files
-        .iter()
-        .find(|file| file.path == "articles/welcome/index.html")
-        .unwrap();
-    let html = String::from_utf8_lossy(page.contents.bytes().expect("in memory"));
+    let html = welcome_page(&rendered);
     assert!(html.contains("This is the FIRST article"));
 }
 
