@@ -1125,6 +1125,15 @@ impl SmallDisk {
     }
 }
 
+impl SmallDisk {
+    /// A 1 MB tmpfs in the fixture's folder, or `None`, said, where mounting is not allowed.
+    fn mount_or_skip(fixture: &Fixture, test: &str) -> Option<SmallDisk> {
+        SmallDisk::mount(&fixture.dir.path().join("disk"), "1m")
+            .map_err(|why| skipped(test, &format!("cannot mount a tmpfs: {why}")))
+            .ok()
+    }
+}
+
 impl Drop for SmallDisk {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.path).status();
@@ -1134,14 +1143,8 @@ impl Drop for SmallDisk {
 #[test]
 fn a_full_disk_fails_the_build_cleanly_and_keeps_the_previous_output() {
     let fixture = Fixture::new();
-    let disk = match SmallDisk::mount(&fixture.dir.path().join("disk"), "1m") {
-        Ok(disk) => disk,
-        Err(why) => {
-            return skipped(
-                "the full disk test",
-                &format!("cannot mount a tmpfs: {why}"),
-            );
-        }
+    let Some(disk) = SmallDisk::mount_or_skip(&fixture, "the full disk test") else {
+        return;
     };
     let output = disk.path.join("public");
     let first = fixture.run(&output, &[]);
@@ -1189,14 +1192,8 @@ fn a_full_disk_fails_the_build_cleanly_and_keeps_the_previous_output() {
 #[test]
 fn an_output_folder_that_is_a_mount_point_is_refused_with_help() {
     let fixture = Fixture::new();
-    let disk = match SmallDisk::mount(&fixture.dir.path().join("disk"), "1m") {
-        Ok(disk) => disk,
-        Err(why) => {
-            return skipped(
-                "the mount point test",
-                &format!("cannot mount a tmpfs: {why}"),
-            );
-        }
+    let Some(disk) = SmallDisk::mount_or_skip(&fixture, "the mount point test") else {
+        return;
     };
     let refused = |output: &Path| {
         let result = fixture.run(output, &[]);
