@@ -52,7 +52,11 @@ impl Error {
 
 impl From<anyhow::Error> for Error {
     fn from(error: anyhow::Error) -> Self {
-        Error::Environment { error, help: None }
+        // An output refused once the build holds its lock says what to do as it would before.
+        let help = error
+            .downcast_ref::<crate::output::UnsafeOutput>()
+            .map(|refused| refused.help().into());
+        Error::Environment { error, help }
     }
 }
 

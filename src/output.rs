@@ -270,11 +270,13 @@ impl WorkFolders {
         })
     }
 
-    /// Refuses work folders that aimsite did not leave: a symbolic link there (committed with
-    /// the site, or planted) would have the build delete whatever it points to.
+    /// Refuses work folders that are no folder: a symbolic link there (committed with the site,
+    /// or planted) would have the build delete whatever it points to. Whether a folder there
+    /// was left by a build is decided under the output's lock (`recover`): before it, another
+    /// build may be making or removing it.
     fn check(&self) -> Result<(), UnsafeOutput> {
         for folder in [&self.previous, &self.staging] {
-            left_by_a_build(folder)?;
+            real_folder(folder)?;
         }
         Ok(())
     }
@@ -301,10 +303,8 @@ impl WorkFolders {
     }
 }
 
-/// Whether a work folder is there, refusing one that no build left. A build writes the marker
-/// first into a new folder and removes it last (`remove_folder`), so a folder it left, even
-/// when killed, is empty or holds the marker.
-fn left_by_a_build(folder: &Path) -> Result<bool, UnsafeOutput> {
+/// Whether a work folder is there, refusing anything there that is not a real folder.
+fn real_folder(folder: &Path) -> Result<bool, UnsafeOutput> {
     let in_the_way = |what| UnsafeOutput::WorkFolderInTheWay {
         path: folder.to_path_buf(),
         what,
@@ -320,6 +320,20 @@ fn left_by_a_build(folder: &Path) -> Result<bool, UnsafeOutput> {
     if !metadata.is_dir() {
         return Err(in_the_way("not a folder"));
     }
+    Ok(true)
+}
+
+/// Whether a work folder is there, refusing one that no build left. A build writes the marker
+/// first into a new folder and removes it last (`remove_folder`), so a folder it left, even
+/// when killed, is empty or holds the marker.
+fn left_by_a_build(folder: &Path) -> Result<bool, UnsafeOutput> {
+    if !real_folder(folder)? {
+        return Ok(false);
+    }
+    let in_the_way = |what| UnsafeOutput::WorkFolderInTheWay {
+        path: folder.to_path_buf(),
+        what,
+    };
     let marked = fs::symlink_metadata(folder.join(OUTPUT_MARKER)).is_ok_and(|m| m.is_file());
     let empty = fs::read_dir(folder).is_ok_and(|mut entries| entries.next().is_none());
     if marked || empty {
