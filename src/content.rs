@@ -137,7 +137,7 @@ enum Bodies {
 /// and inode are those it had when it was read is not even read again, unless it was written
 /// just before it was read (it might have changed again within the same clock tick, as git's
 /// "racily clean" files).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct CachedSource {
     page: SourcePage,
     /// The file's stamp when it was read, if it had settled by then.

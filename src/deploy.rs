@@ -66,7 +66,7 @@ impl FinishMemo {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct FinishedPage {
     rendered: Arc<str>,
     hashes: Vec<(CodeKind, String)>,
@@ -105,7 +105,7 @@ impl Finisher {
                 self.finish_unshared(&file.path, rendered.to_string())
             }
             (Contents::Shared(rendered), Some(memo)) => {
-                let (page, _) = memo.pages.get_or(
+                let page = memo.pages.get_or(
                     &file.path,
                     |cached| {
                         Arc::ptr_eq(&cached.rendered, &rendered) || cached.rendered == rendered

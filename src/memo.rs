@@ -28,13 +28,6 @@ impl<V> Default for Memo<V> {
     }
 }
 
-/// Whether a lookup reused an entry or made a new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Reused,
-    Made,
-}
-
 impl<V> Memo<V> {
     /// Starts a build: what the last one used becomes what this one may reuse.
     pub fn start(&mut self) {
@@ -54,13 +47,13 @@ impl<V> Memo<V> {
         key: &str,
         still_good: impl FnOnce(&V) -> bool,
         make: impl FnOnce() -> V,
-    ) -> (Arc<V>, Outcome) {
-        let (value, outcome) = match self.previous.get(key) {
-            Some(previous) if still_good(previous) => (Arc::clone(previous), Outcome::Reused),
-            _ => (Arc::new(make()), Outcome::Made),
+    ) -> Arc<V> {
+        let value = match self.previous.get(key) {
+            Some(previous) if still_good(previous) => Arc::clone(previous),
+            _ => Arc::new(make()),
         };
         self.keep(key, Arc::clone(&value));
-        (value, outcome)
+        value
     }
 
     /// Like `get_or`, for a `make` that may fail: what failed is not kept.
@@ -112,13 +105,15 @@ mod tests {
             memo.get_or(key, |(seen, _)| seen == text, || (text.into(), text.len()))
         };
         memo.start();
-        assert_eq!(length(&memo, "a", "one").1, Outcome::Made);
-        assert_eq!(length(&memo, "b", "two").1, Outcome::Made);
+        let made = length(&memo, "a", "one");
+        length(&memo, "b", "two");
         memo.start();
-        let (reused, outcome) = length(&memo, "a", "one");
-        assert_eq!((*reused).clone(), ("one".into(), 3));
-        assert_eq!(outcome, Outcome::Reused);
-        assert_eq!(length(&memo, "a", "three").1, Outcome::Made);
+        // Reused: the very entry the last build made.
+        let reused = length(&memo, "a", "one");
+        assert!(Arc::ptr_eq(&made, &reused));
+        assert_eq!(*reused, ("one".into(), 3));
+        let remade = length(&memo, "a", "three");
+        assert!(!Arc::ptr_eq(&reused, &remade));
         // `b` was not used by that build: it is gone from the next.
         memo.start();
         assert!(memo.previous("b").is_none());

@@ -4,8 +4,8 @@
 //! Threads: one per HTTP connection (`http`, with deadlines so a stalled client holds up only
 //! itself, and idle connections closed to make room; an open page's event stream keeps its
 //! connection's thread, and `events` caps the streams), the file watcher
-//! (notify), and one builder that debounces changes and rebuilds with a `RenderCache` (so a
-//! rebuild redoes only what changed). The site is an immutable `Snapshot` behind an
+//! (notify), and one builder that debounces changes and rebuilds with `build::Memos`, told what
+//! the watcher saw change (so a rebuild redoes only what changed). The site is an immutable `Snapshot` behind an
 //! `RwLock<Arc<_>>`: a rebuild swaps in a whole new one, so a request never sees a half-built
 //! site. Nothing is written to disk: `public/` is never touched.
 

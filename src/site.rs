@@ -242,7 +242,7 @@ pub fn render_markdown(
 ) -> PageMarkdown {
     let (markdown, link_problems) = match memo {
         Some(memo) => {
-            let (cached, _) = memo.get_or(
+            let cached = memo.get_or(
                 &source.source,
                 |cached| cached.is_still_good(source.body(), links),
                 || CachedMarkdown::render(source.body(), links),
@@ -309,7 +309,7 @@ pub fn assemble(
 
 /// A body's rendered Markdown as the memo keeps it: the body, every `@/` link target looked
 /// up with what it resolved to, and the result.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct CachedMarkdown {
     body: String,
     lookups: Vec<(String, Result<String, LinkProblemKind>)>,

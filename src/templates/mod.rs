@@ -569,7 +569,7 @@ pub fn render_lists(
             };
             match memo {
                 Some(memo) => {
-                    let (cached, _) = memo.summaries.get_or(
+                    let cached = memo.summaries.get_or(
                         &page.source,
                         |(cached, _)| cached == page,
                         || (page.clone(), summary()),
@@ -702,8 +702,6 @@ impl PageMemo {
     }
 }
 
-/// What a sitemap is made from besides the settings and templates (`SiteInputs`): each page's
-/// path, kind, template and dates, and each tag's articles.
 /// A page as the sitemap sees it: path, kind, template, date and date updated.
 type SitemapPage = (
     String,
@@ -713,7 +711,8 @@ type SitemapPage = (
     Option<PageDate>,
 );
 
-#[derive(PartialEq)]
+/// What a sitemap is made from besides the settings and templates (`SiteInputs`): each page's
+/// path, kind, template and dates, and each tag's articles.
 struct SitemapInputs {
     pages: Vec<SitemapPage>,
     tags: Vec<(String, Vec<usize>)>,
