@@ -41,16 +41,52 @@ pub struct FrontMatter {
     pub aliases: Vec<Spanned<String>>,
     /// The image for social previews: a path on the site or an absolute URL.
     pub image: Option<String>,
+    // The keys below apply only to a section's `_index.md` (`latest`, to the home page's):
+    // serde cannot flatten them into a struct of their own while refusing unknown keys.
+    /// What the section holds: `articles` (the default) or `pages`.
+    pub kind: Option<Spanned<SectionKind>>,
+    /// The order of its list: `date` (newest first), `weight` or `title`.
+    pub sort_by: Option<Spanned<SortBy>>,
+    /// How many entries each page of its list shows; all on one page when absent.
+    pub paginate_by: Option<Spanned<i64>>,
+    /// The template of its pages, instead of the kind's (`article.html`, `page.html`).
+    pub page_template: Option<Spanned<String>>,
+    /// The home page: how many of the newest articles it lists.
+    pub latest: Option<Spanned<i64>>,
 }
 
-/// What a content file becomes, decided by where it is.
+/// What a section holds, which decides its pages' kind and templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SectionKind {
+    /// Dated writing: in the feed, the tags and the home page's latest; `Article` markup.
+    #[default]
+    Articles,
+    /// Pages of any other kind, listed in the section only.
+    Pages,
+}
+
+/// The order of a section's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortBy {
+    /// Newest first; undated pages last.
+    Date,
+    /// Lightest first.
+    Weight,
+    /// Alphabetical.
+    Title,
+}
+
+/// What a content file becomes, decided by where it is and, for a page in a section, by the
+/// section's kind (`site::plan`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
     /// `content/_index.md`.
     Home,
-    /// `content/articles/_index.md`: title and intro of the article list.
-    ArticleList,
-    /// `content/articles/**/*.md`.
+    /// Any other `_index.md`: the title and introduction of its folder's section.
+    Section,
+    /// A page in a section of articles.
     Article,
     /// Any other Markdown file.
     Page,
@@ -747,13 +783,11 @@ pub fn parse_page(
     }
 }
 
+/// A file's kind as its name says it; whether a page is an article depends on its section.
 fn kind_of(source: &str) -> SourceKind {
     match source {
         "_index.md" => SourceKind::Home,
-        "articles/_index.md" => SourceKind::ArticleList,
-        _ if source.starts_with("articles/") && !source.ends_with("/_index.md") => {
-            SourceKind::Article
-        }
+        _ if source.ends_with("/_index.md") => SourceKind::Section,
         _ => SourceKind::Page,
     }
 }
@@ -859,6 +893,7 @@ fn validate_front_matter(page: &SourcePage) -> Vec<Diagnostic> {
             ));
         }
     }
+    problems.extend(section_front_problems(page));
     for tag in &front.tags {
         let slug = crate::markdown::slugify(tag.get_ref());
         if slug.is_empty() {
@@ -874,6 +909,44 @@ fn validate_front_matter(page: &SourcePage) -> Vec<Diagnostic> {
             problems.push(
                 page.front_error(tag.span(), message)
                     .with_help("shorten the tag"),
+            );
+        }
+    }
+    problems
+}
+
+/// A section's keys on a page that is no section, and counts below one.
+fn section_front_problems(page: &SourcePage) -> Vec<Diagnostic> {
+    let section = &page.front;
+    let mut problems = Vec::new();
+    let is_section = page.kind == SourceKind::Section;
+    let spans = [
+        ("kind", section.kind.as_ref().map(Spanned::span), is_section),
+        ("sort_by", section.sort_by.as_ref().map(Spanned::span), is_section),
+        ("paginate_by", section.paginate_by.as_ref().map(Spanned::span), is_section),
+        ("page_template", section.page_template.as_ref().map(Spanned::span), is_section),
+        ("latest", section.latest.as_ref().map(Spanned::span), page.kind == SourceKind::Home),
+    ];
+    for (key, span, allowed) in spans {
+        if let (Some(span), false) = (span, allowed) {
+            let (owner, help) = if key == "latest" {
+                ("the home page (`content/_index.md`)", "move it to content/_index.md, or remove it")
+            } else {
+                ("a section's `_index.md`", "move it to the `_index.md` of the folder it is about, or remove it")
+            };
+            problems.push(
+                page.front_error(span, format!("`{key}` only applies to {owner}"))
+                    .with_help(help),
+            );
+        }
+    }
+    for (key, count) in [("paginate_by", &section.paginate_by), ("latest", &section.latest)] {
+        if let Some(count) = count
+            && *count.get_ref() < 1
+        {
+            problems.push(
+                page.front_error(count.span(), format!("`{key}` must be at least 1"))
+                    .with_help(format!("write a number of entries, such as `{key} = 10`, or remove the key to show them all")),
             );
         }
     }
@@ -1158,9 +1231,9 @@ mod tests {
     #[test]
     fn kinds_follow_the_folder() {
         assert_eq!(kind_of("_index.md"), SourceKind::Home);
-        assert_eq!(kind_of("articles/_index.md"), SourceKind::ArticleList);
-        assert_eq!(kind_of("articles/2020/a.md"), SourceKind::Article);
+        assert_eq!(kind_of("articles/_index.md"), SourceKind::Section);
+        assert_eq!(kind_of("articles/2020/a.md"), SourceKind::Page);
         assert_eq!(kind_of("privacy.md"), SourceKind::Page);
-        assert_eq!(kind_of("about/_index.md"), SourceKind::Page);
+        assert_eq!(kind_of("about/_index.md"), SourceKind::Section);
     }
 }

@@ -13,16 +13,23 @@ use rayon::prelude::*;
 
 use crate::assets::{self, Asset, AssetUrls};
 use crate::config::{MenuTarget, Settings};
-use crate::content::{LoadedContent, MAX_NAME_BYTES, SourceKind, SourcePage};
+use crate::content::{LoadedContent, MAX_NAME_BYTES, SectionKind, SourceKind, SourcePage};
 use crate::date::PageDate;
 use crate::diagnostics::{Diagnostic, Diagnostics, Locator, closest};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 use crate::memo::Memo;
 
+mod sections;
+
+pub use sections::{Paging, Section};
+use sections::Membership;
+
 /// Paths the build generates itself, so that content cannot take them.
 pub const ARTICLES_PATH: &str = "articles/";
 pub const TAGS_PATH: &str = "tags/";
 pub const NOT_FOUND_FILE: &str = "404.html";
+/// How many of the newest articles the home page lists unless its `latest` says otherwise.
+pub const DEFAULT_HOME_LATEST: usize = 10;
 
 /// A published content page, rendered to HTML but not yet put into a template.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,8 +111,12 @@ pub struct Site {
     /// Indices into `pages`: the articles, newest first.
     pub articles: Vec<usize>,
     pub tags: Vec<Tag>,
-    /// Index into `pages` of `content/articles/_index.md`, when there is one.
-    pub article_list: Option<usize>,
+    /// Every folder's list of its pages (`sections`).
+    pub sections: Vec<Section>,
+    /// How tag pages are cut into pages (`[tags] paginate_by`).
+    pub tag_paging: Paging,
+    /// How many of the newest articles the home page lists (its `latest`).
+    pub home_latest: usize,
     /// Static files and content assets, written as they are.
     pub copies: Vec<Asset>,
     /// Where `asset()` finds each static file.
@@ -117,6 +128,11 @@ impl Site {
     pub fn url(&self, path: &str) -> String {
         // `concat`, not `format!`: this runs several times for every page.
         [self.settings.base_url.path.as_str(), path].concat()
+    }
+
+    /// The newest articles, as many as the home page lists.
+    pub fn home_latest(&self) -> &[usize] {
+        &self.articles[..self.home_latest.min(self.articles.len())]
     }
 
     /// `url(&tag_path(slug))` in one step: every page links its tags.
@@ -189,25 +205,42 @@ pub fn plan(sources: Sources) -> Plan {
         problems.extend(
             published
                 .iter()
-                .filter_map(|source| unknown_template(source, names)),
+                .flat_map(|source| unknown_templates(source, names)),
         );
     }
+    let membership = Membership::find(&published, &paths);
     let pages: Vec<Page> = published
         .par_iter()
         .zip(paths)
-        .map(|(source, path)| page_from_source(source, path))
+        .enumerate()
+        .map(|(index, (source, path))| {
+            let section = membership.of_page[index].map(|section| &membership.sections[section]);
+            let page_template = section
+                .and_then(|section| section.page)
+                .and_then(|page| published[page].front.page_template.as_ref())
+                .map(|template| template.get_ref().as_str());
+            let kind = membership.kind_of(index, source);
+            page_from_source(source, path, kind, page_template)
+        })
         .collect();
+    let sections = membership.into_sections(&pages, &published);
 
     let menu = resolve_menu(&settings, &resolver, &mut problems);
     let articles = sorted_articles(&pages);
     let tags = collect_tags(&pages, &articles);
-    let article_list = pages
-        .iter()
-        .position(|page| page.kind == SourceKind::ArticleList);
 
     let (static_files, asset_urls) = assets::prepare(static_files, settings.minify);
     let copies: Vec<Asset> = static_files.into_iter().chain(content.assets).collect();
-    check_output_paths(&pages, &tags, &copies, &mut problems);
+    let home_latest = published
+        .iter()
+        .find(|source| source.kind == SourceKind::Home)
+        .and_then(|home| home.front.latest.as_ref())
+        .and_then(|latest| usize::try_from(*latest.get_ref()).ok())
+        .unwrap_or(DEFAULT_HOME_LATEST);
+    let tag_paging = Paging {
+        per_page: settings.tags.paginate_by.map(usize::from),
+    };
+    check_output_paths(&pages, &sections, &tags, tag_paging, &copies, &mut problems);
     Plan {
         site: Site {
             settings,
@@ -215,7 +248,9 @@ pub fn plan(sources: Sources) -> Plan {
             pages,
             articles,
             tags,
-            article_list,
+            sections,
+            tag_paging,
+            home_latest,
             copies,
             asset_urls,
         },
@@ -394,7 +429,7 @@ impl ResolveSource for SourceUrls {
 /// The URL path of a page below the base path: folders as they are, the file name (or its
 /// slug) as the last part, always ending in `/`.
 fn url_path(page: &SourcePage) -> String {
-    if page.kind == SourceKind::ArticleList {
+    if page.source == "articles/_index.md" {
         return ARTICLES_PATH.to_string();
     }
     let mut parts: Vec<String> = page.source.split('/').map(url_segment).collect();
@@ -426,7 +461,13 @@ fn url_segment(name: &str) -> String {
 }
 
 /// A page as its front matter makes it; its Markdown comes later (`Plan::render_markdown`).
-fn page_from_source(source: &SourcePage, path: String) -> Page {
+/// `kind` and `page_template` come from its section.
+fn page_from_source(
+    source: &SourcePage,
+    path: String,
+    kind: SourceKind,
+    page_template: Option<&str>,
+) -> Page {
     let front = &source.front;
     let date = front
         .date
@@ -436,9 +477,11 @@ fn page_from_source(source: &SourcePage, path: String) -> Page {
         .updated
         .as_ref()
         .and_then(|date| PageDate::from_toml(date.get_ref()).ok());
-    let template = match &front.template {
-        Some(template) => template.get_ref().clone(),
-        None => default_template(source.kind).to_string(),
+    let template = match (&front.template, page_template) {
+        (Some(template), _) => template.get_ref().clone(),
+        (None, Some(template)) => template.to_string(),
+        (None, None) => default_template(kind, front.kind.as_ref().map(|kind| *kind.get_ref()))
+            .to_string(),
     };
     let mut tags: Vec<TagName> = Vec::new();
     for tag in &front.tags {
@@ -449,7 +492,7 @@ fn page_from_source(source: &SourcePage, path: String) -> Page {
         }
     }
     Page {
-        kind: source.kind,
+        kind,
         source: source.source.clone(),
         display_path: source.display_path.clone(),
         title: front.title.trim().to_string(),
@@ -485,10 +528,15 @@ pub fn alias_output_file(alias: &str) -> String {
     }
 }
 
-pub fn default_template(kind: SourceKind) -> &'static str {
+/// The template of a page of `kind` without one of its own; for a section's list, by what it
+/// holds.
+pub fn default_template(kind: SourceKind, holds: Option<SectionKind>) -> &'static str {
     match kind {
         SourceKind::Home => "home.html",
-        SourceKind::ArticleList => "articles.html",
+        SourceKind::Section => match holds.unwrap_or_default() {
+            SectionKind::Articles => "articles.html",
+            SectionKind::Pages => "section.html",
+        },
         SourceKind::Article => "article.html",
         SourceKind::Page => "page.html",
     }
@@ -622,17 +670,25 @@ fn id_values(html: &str) -> HashSet<&str> {
         .collect()
 }
 
-fn unknown_template(page: &SourcePage, templates: &HashSet<String>) -> Option<Diagnostic> {
-    let template = page.front.template.as_ref()?;
-    if templates.contains(template.get_ref()) {
-        return None;
-    }
-    let help = match closest(template.get_ref(), templates.iter().map(String::as_str)) {
-        Some(close) => format!("did you mean `{close}`?"),
-        None => "add the template to templates/ or use a built-in one, such as `page.html`".into(),
-    };
-    let message = format!("unknown template `{}`", template.get_ref());
-    Some(page.front_error(template.span(), message).with_help(help))
+/// The page's `template` and, for a section, `page_template`, where they name no template.
+fn unknown_templates<'p>(
+    page: &'p SourcePage,
+    templates: &'p HashSet<String>,
+) -> impl Iterator<Item = Diagnostic> + 'p {
+    let named = [&page.front.template, &page.front.page_template];
+    named.into_iter().flatten().filter_map(move |template| {
+        if templates.contains(template.get_ref()) {
+            return None;
+        }
+        let help = match closest(template.get_ref(), templates.iter().map(String::as_str)) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => {
+                "add the template to templates/ or use a built-in one, such as `page.html`".into()
+            }
+        };
+        let message = format!("unknown template `{}`", template.get_ref());
+        Some(page.front_error(template.span(), message).with_help(help))
+    })
 }
 
 fn resolve_menu(
@@ -728,7 +784,14 @@ fn collect_tags(pages: &[Page], articles: &[usize]) -> Vec<Tag> {
 
 /// Two sources that would write the same file are an error naming both; so is a page whose
 /// folder name (a source name transliterated, which can grow) is too long for file systems.
-fn check_output_paths(pages: &[Page], tags: &[Tag], copies: &[Asset], problems: &mut Diagnostics) {
+fn check_output_paths(
+    pages: &[Page],
+    sections: &[Section],
+    tags: &[Tag],
+    tag_paging: Paging,
+    copies: &[Asset],
+    problems: &mut Diagnostics,
+) {
     for page in pages {
         if let Some(name) = page
             .path
@@ -750,25 +813,33 @@ fn check_output_paths(pages: &[Page], tags: &[Tag], copies: &[Asset], problems: 
     }
     let mut owners: AHashMap<String, (String, Cow<'_, Path>)> =
         AHashMap::with_capacity(pages.len() + tags.len() + copies.len() + 3);
-    let generated = [
-        (format!("{ARTICLES_PATH}index.html"), "the article list"),
-        (format!("{TAGS_PATH}index.html"), "the tag list"),
-        (NOT_FOUND_FILE.to_string(), "the 404 page"),
+    let mut generated = vec![
+        (format!("{TAGS_PATH}index.html"), "the tag list".to_string()),
+        (NOT_FOUND_FILE.to_string(), "the 404 page".to_string()),
     ];
+    for section in sections {
+        let first = usize::from(section.page.is_some()) + 1;
+        let what = |number| match number {
+            1 => "the article list".to_string(),
+            _ => format!("page {number} of the list of `{}`", section.path),
+        };
+        generated.extend(
+            (first..=section.paging.count(section.pages.len()))
+                .map(|number| (Paging::path(&section.path, number) + "index.html", what(number))),
+        );
+    }
+    for tag in tags {
+        generated.extend((1..=tag_paging.count(tag.articles.len())).map(|number| {
+            let what = match number {
+                1 => format!("the page of tag `{}`", tag.name),
+                _ => format!("page {number} of the tag `{}`", tag.name),
+            };
+            (Paging::path(&tag.path(), number) + "index.html", what)
+        }));
+    }
     for (path, what) in generated {
         let owner = PathBuf::from(format!("({what}, generated)")).into();
         owners.insert(path.clone(), (path, owner));
-    }
-    for tag in tags {
-        let path = format!("{}index.html", tag.path());
-        let owner = PathBuf::from(format!("(the page of tag `{}`, generated)", tag.name)).into();
-        owners.insert(path.clone(), (path, owner));
-    }
-    let article_list_has_source = pages
-        .iter()
-        .any(|page| page.kind == SourceKind::ArticleList);
-    if article_list_has_source {
-        owners.remove(&format!("{ARTICLES_PATH}index.html"));
     }
     let aliases = pages.iter().flat_map(|page| {
         page.aliases

@@ -9,7 +9,8 @@ use super::WORDS_PER_MINUTE;
 use crate::content::SourceKind;
 use crate::date::PageDate;
 use crate::markdown::{RenderedMarkdown, TocEntry};
-use crate::site::{self, Page, Site, TagName};
+use crate::content::SectionKind;
+use crate::site::{self, Page, Paging, Site, TagName};
 
 pub const FEED_FILE: &str = "atom.xml";
 pub const SITEMAP_FILE: &str = "sitemap.xml";
@@ -84,21 +85,26 @@ pub(super) fn sitemap_entries(site: &Site, unlisted: &[&str]) -> Vec<SitemapEntr
         .filter(|page| !unlisted.contains(&page.template.as_str()))
         .map(|page| {
             let date = match page.kind {
-                SourceKind::Home | SourceKind::ArticleList => changed(page).max(newest),
+                SourceKind::Home | SourceKind::Section => changed(page).max(newest),
                 _ => changed(page).or(newest),
             };
             entry(&page.path, date)
         })
         .collect();
-    if site.article_list.is_none() {
-        entries.push(entry(site::ARTICLES_PATH, newest));
+    for section in &site.sections {
+        // The first page of a list is its `_index.md`'s, listed above, or made up.
+        let first = if section.page.is_some() { 2 } else { 1 };
+        let count = section.paging.count(section.pages.len());
+        let pages = (first..=count).map(|number| Paging::path(&section.path, number));
+        entries.extend(pages.map(|path| entry(&path, newest)));
     }
     entries.push(entry(site::TAGS_PATH, newest));
-    entries.extend(
-        site.tags
-            .iter()
-            .map(|tag| entry(&tag.path(), newest_of(&tag.articles))),
-    );
+    for tag in &site.tags {
+        let date = newest_of(&tag.articles);
+        let count = site.tag_paging.count(tag.articles.len());
+        let pages = (1..=count).map(|number| Paging::path(&tag.path(), number));
+        entries.extend(pages.map(|path| entry(&path, date)));
+    }
     entries.sort_by(|a, b| a.permalink.cmp(&b.permalink));
     entries
 }
@@ -287,7 +293,7 @@ impl<'a> PageContext<'a> {
         PageContext {
             kind: match page.kind {
                 SourceKind::Home => "home",
-                SourceKind::ArticleList => "articles",
+                SourceKind::Section => "section",
                 SourceKind::Article => "article",
                 SourceKind::Page => "page",
             },
@@ -317,6 +323,15 @@ impl<'a> PageContext<'a> {
         }
     }
 
+    /// The page at another path: a later page of its list.
+    pub(super) fn at(self, site: &Site, path: &str) -> Self {
+        PageContext {
+            url: site.url(path),
+            permalink: site.permalink(path),
+            ..self
+        }
+    }
+
     /// A page the build makes itself, such as a tag page.
     pub(super) fn generated(site: &'a Site, kind: &'a str, title: &'a str, path: String) -> Self {
         PageContext {
@@ -337,6 +352,71 @@ impl<'a> PageContext<'a> {
             source: String::new(),
             image: image_url(site, None),
             json_ld: None,
+        }
+    }
+}
+
+/// The section a list page shows.
+#[derive(Serialize)]
+pub(super) struct SectionContext<'a> {
+    title: &'a str,
+    url: String,
+    kind: &'static str,
+    /// How many pages it holds, on every page of its list.
+    count: usize,
+}
+
+impl<'a> SectionContext<'a> {
+    pub(super) fn new(site: &'a Site, section: &site::Section) -> Self {
+        SectionContext {
+            title: section.page.map_or(site::Section::GENERATED_TITLE, |index| {
+                site.pages[index].title.as_str()
+            }),
+            url: site.url(&section.path),
+            kind: match section.kind {
+                SectionKind::Articles => "articles",
+                SectionKind::Pages => "pages",
+            },
+            count: section.pages.len(),
+        }
+    }
+}
+
+/// Where a page of a paginated list is among the others.
+#[derive(Serialize)]
+pub(super) struct PaginatorContext {
+    /// This page's number, from 1.
+    number: usize,
+    /// How many pages the list fills.
+    pages: usize,
+    per_page: usize,
+    /// How many entries the whole list holds.
+    entries: usize,
+    first: String,
+    last: String,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+impl PaginatorContext {
+    pub(super) fn new(
+        site: &Site,
+        path: &str,
+        paging: Paging,
+        entries: usize,
+        number: usize,
+    ) -> Self {
+        let pages = paging.count(entries);
+        let url = |number| site.url(&Paging::path(path, number));
+        PaginatorContext {
+            number,
+            pages,
+            per_page: paging.per_page.unwrap_or(entries),
+            entries,
+            first: url(1),
+            last: url(pages),
+            previous: (number > 1).then(|| url(number - 1)),
+            next: (number < pages).then(|| url(number + 1)),
         }
     }
 }
@@ -420,7 +500,7 @@ fn structured_data(site: &Site, page: &Page, word_count: usize) -> Option<String
                 word_count,
             })
         }
-        SourceKind::ArticleList | SourceKind::Page => return None,
+        SourceKind::Section | SourceKind::Page => return None,
     };
     json.ok().map(script_safe_json)
 }

@@ -9,18 +9,20 @@ use std::time::Instant;
 use rayon::prelude::*;
 use tera::{Context, Kwargs, State, Tera, Value};
 
-use crate::content::{SourceKind, Unreadable, files_below, read_source, source_folder};
+use crate::content::{
+    SectionKind, SourceKind, Unreadable, files_below, read_source, source_folder,
+};
 use crate::date::PageDate;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::RenderedMarkdown;
 use crate::memo::Memo;
 use crate::output::{Contents, OutputFile};
-use crate::site::{self, Page, Site};
+use crate::site::{self, Page, Paging, Site};
 
 use budget::{Exceeded, Limits, PageWriter, RangeGuard};
 use context::{
-    ArticleContext, EPOCH, FeedContext, FeedEntry, PageContext, Shared, SiteContext, TagContext,
-    TagLinks, sitemap_entries,
+    ArticleContext, EPOCH, FeedContext, FeedEntry, PageContext, PaginatorContext, SectionContext,
+    Shared, SiteContext, TagContext, TagLinks, sitemap_entries,
 };
 pub use context::{FEED_FILE, SITEMAP_FILE, script_safe_json};
 use source::may_show_table_of_contents;
@@ -409,7 +411,6 @@ pub fn render_page(
     memo: Option<&PageMemo>,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let no_lists = Lists {
-        all_articles: Value::from(Vec::<Value>::new()),
         summaries: Vec::new(),
     };
     let page = &site.pages[index];
@@ -553,10 +554,14 @@ pub fn render_lists(
     memo: Option<&PageMemo>,
     sink: &(dyn Fn(OutputFile) + Sync),
 ) -> Result<Lists, Diagnostics> {
-    // Each article as lists show it; an unchanged article's value is the last build's, so that
+    // Each listed page as lists show it; an unchanged page's value is the last build's, so that
     // comparing the lists of two builds is cheap.
-    let summaries: Vec<Value> = site
-        .articles
+    let listed: Vec<usize> = site
+        .sections
+        .iter()
+        .flat_map(|section| section.pages.iter().copied())
+        .collect();
+    let summaries: Vec<Value> = listed
         .par_iter()
         .map(|&index| {
             let page = &site.pages[index];
@@ -581,8 +586,7 @@ pub fn render_lists(
         })
         .collect();
     let lists = Lists {
-        summaries: by_page(site, &summaries),
-        all_articles: Value::from(summaries),
+        summaries: by_page(site, &listed, summaries),
     };
     let results: Vec<Vec<Diagnostic>> = list_jobs(site)
         .par_iter()
@@ -631,16 +635,20 @@ pub fn render_lists(
 
 /// The files `render_lists` renders.
 fn list_jobs(site: &Site) -> Vec<Job<'_>> {
-    let listed = |page: &Page| !renders_early(page);
+    let listed = |page: &Page| !renders_early(page) && page.kind != SourceKind::Section;
     let mut jobs: Vec<Job> = (0..site.pages.len())
         .filter(|&index| listed(&site.pages[index]))
         .map(Job::Content)
         .collect();
-    if site.article_list.is_none() {
-        jobs.push(Job::ArticleList);
+    for (index, section) in site.sections.iter().enumerate() {
+        let count = section.paging.count(section.pages.len());
+        jobs.extend((1..=count).map(|number| Job::Section(index, number)));
     }
     jobs.push(Job::TagIndex);
-    jobs.extend((0..site.tags.len()).map(Job::Tag));
+    for (index, tag) in site.tags.iter().enumerate() {
+        let count = site.tag_paging.count(tag.articles.len());
+        jobs.extend((1..=count).map(|number| Job::Tag(index, number)));
+    }
     jobs.push(Job::NotFound);
     jobs.push(Job::Feed);
     jobs.push(Job::Sitemap);
@@ -649,7 +657,7 @@ fn list_jobs(site: &Site) -> Vec<Job<'_>> {
         .pages
         .iter()
         .enumerate()
-        .filter(|(_, page)| listed(page))
+        .filter(|(_, page)| !renders_early(page))
     {
         jobs.extend(page.aliases.iter().map(|alias| Job::Alias(index, alias)));
     }
@@ -716,6 +724,8 @@ type SitemapPage = (
 struct SitemapInputs {
     pages: Vec<SitemapPage>,
     tags: Vec<(String, Vec<usize>)>,
+    /// How many pages each list fills: each section's, and the tags' paging.
+    lists: (Vec<(String, usize)>, Paging),
 }
 
 impl SitemapInputs {
@@ -734,7 +744,16 @@ impl SitemapInputs {
                 .iter()
                 .map(|tag| (tag.slug.clone(), tag.articles.clone()))
                 .collect(),
+            lists: Self::lists_of(site),
         }
+    }
+
+    fn lists_of(site: &Site) -> (Vec<(String, usize)>, Paging) {
+        let sections = site.sections.iter().map(|section| {
+            let count = section.paging.count(section.pages.len());
+            (section.path.clone(), count)
+        });
+        (sections.collect(), site.tag_paging)
     }
 
     fn are_those_of(&self, site: &Site) -> bool {
@@ -757,6 +776,7 @@ impl SitemapInputs {
                 .iter()
                 .zip(&site.tags)
                 .all(|((slug, articles), tag)| *slug == tag.slug && *articles == tag.articles)
+            && self.lists == Self::lists_of(site)
     }
 }
 
@@ -843,26 +863,28 @@ fn register_asset_function(tera: &mut Tera, base_path: String) {
 /// them back: on a large site they are tens of thousands of small values, which take a while
 /// to free, and a build that ends the process need not free them one by one.
 pub struct Lists {
-    all_articles: Value,
-    /// By index into `site.pages`.
+    /// By index into `site.pages`: the value of each page a list shows.
     summaries: Vec<Option<Value>>,
 }
 
-/// Each article's summary (in `site.articles` order) at its page's index.
-fn by_page(site: &Site, summaries: &[Value]) -> Vec<Option<Value>> {
+/// Each listed page's summary at its page's index.
+fn by_page(site: &Site, listed: &[usize], summaries: Vec<Value>) -> Vec<Option<Value>> {
     let mut by_page = vec![None; site.pages.len()];
-    for (&index, summary) in site.articles.iter().zip(summaries) {
-        by_page[index] = Some(summary.clone());
+    for (&index, summary) in listed.iter().zip(summaries) {
+        by_page[index] = Some(summary);
     }
     by_page
 }
 
 /// One file to render.
 enum Job<'s> {
+    /// An article or a page, or the home page.
     Content(usize),
-    ArticleList,
+    /// Page `number` (from 1) of a section's list.
+    Section(usize, usize),
     TagIndex,
-    Tag(usize),
+    /// Page `number` (from 1) of a tag's list.
+    Tag(usize, usize),
     NotFound,
     Feed,
     Sitemap,
@@ -887,9 +909,11 @@ impl<'s> Job<'s> {
     fn path(&self, site: &Site) -> String {
         match *self {
             Job::Content(index) => site.pages[index].output_file(),
-            Job::ArticleList => format!("{}index.html", site::ARTICLES_PATH),
+            Job::Section(index, number) => {
+                Paging::path(&site.sections[index].path, number) + "index.html"
+            }
             Job::TagIndex => format!("{}index.html", site::TAGS_PATH),
-            Job::Tag(index) => format!("{}index.html", site.tags[index].path()),
+            Job::Tag(index, number) => Paging::path(&site.tags[index].path(), number) + "index.html",
             Job::NotFound => site::NOT_FOUND_FILE.into(),
             Job::Feed => FEED_FILE.into(),
             Job::Sitemap => SITEMAP_FILE.into(),
@@ -914,17 +938,45 @@ impl<'s> Job<'s> {
             Job::Content(index) => {
                 let page = &site.pages[index];
                 context.insert("page", &page_context(page));
-                if matches!(page.kind, SourceKind::Home | SourceKind::ArticleList) {
-                    context.insert_value("articles", lists.all_articles.clone());
+                if page.kind == SourceKind::Home {
+                    let latest = site.home_latest().iter();
+                    let latest = latest.filter_map(|&index| lists.summaries[index].clone());
+                    context.insert_value("articles", Value::from(latest.collect::<Vec<_>>()));
                 }
                 (&page.template, Some(page))
             }
-            Job::ArticleList => {
-                let path = site::ARTICLES_PATH.to_string();
-                let page = PageContext::generated(site, "articles", "Articles", path);
-                context.insert("page", &page);
-                context.insert_value("articles", lists.all_articles.clone());
-                ("articles.html", None)
+            Job::Section(index, number) => {
+                let section = &site.sections[index];
+                let path = Paging::path(&section.path, number);
+                let page = section.page.map(|index| &site.pages[index]);
+                let (page_context, template) = match page {
+                    Some(page) => (page_context(page).at(site, &path), page.template.as_str()),
+                    None => {
+                        let title = site::Section::GENERATED_TITLE;
+                        let template = site::default_template(SourceKind::Section, None);
+                        (PageContext::generated(site, "section", title, path), template)
+                    }
+                };
+                context.insert("page", &page_context);
+                context.insert("section", &SectionContext::new(site, section));
+                let entries = section.paging.slice(&section.pages, number).iter();
+                let entries = entries.filter_map(|&index| lists.summaries[index].clone());
+                let name = match section.kind {
+                    SectionKind::Articles => "articles",
+                    SectionKind::Pages => "pages",
+                };
+                context.insert_value(name, Value::from(entries.collect::<Vec<_>>()));
+                if section.paging.per_page.is_some() {
+                    let paginator = PaginatorContext::new(
+                        site,
+                        &section.path,
+                        section.paging,
+                        section.pages.len(),
+                        number,
+                    );
+                    context.insert("paginator", &paginator);
+                }
+                (template, page)
             }
             Job::TagIndex => {
                 let page =
@@ -938,18 +990,28 @@ impl<'s> Job<'s> {
                 context.insert("tags", &tags);
                 ("tags.html", None)
             }
-            Job::Tag(index) => {
+            Job::Tag(index, number) => {
                 let tag = &site.tags[index];
                 let title = format!("Articles tagged “{}”", tag.name);
-                let page = PageContext::generated(site, "tag", &title, tag.path());
-                let articles: Vec<Value> = tag
-                    .articles
-                    .iter()
+                let path = Paging::path(&tag.path(), number);
+                let page = PageContext::generated(site, "tag", &title, path);
+                let entries = site.tag_paging.slice(&tag.articles, number).iter();
+                let articles: Vec<Value> = entries
                     .filter_map(|&index| lists.summaries[index].clone())
                     .collect();
                 context.insert("page", &page);
                 context.insert("tag", &TagContext::new(site, tag));
                 context.insert_value("articles", Value::from(articles));
+                if site.tag_paging.per_page.is_some() {
+                    let paginator = PaginatorContext::new(
+                        site,
+                        &tag.path(),
+                        site.tag_paging,
+                        tag.articles.len(),
+                        number,
+                    );
+                    context.insert("paginator", &paginator);
+                }
                 ("tag.html", None)
             }
             Job::NotFound => {
@@ -1019,12 +1081,17 @@ impl<'s> Job<'s> {
             + match *self {
                 Job::Content(index) => {
                     let page = &site.pages[index];
-                    let lists = matches!(page.kind, SourceKind::Home | SourceKind::ArticleList);
+                    let lists = page.kind == SourceKind::Home;
                     fresh.unwrap_or(&page.markdown).html.len()
-                        + if lists { listing(&site.articles) } else { 0 }
+                        + if lists { listing(site.home_latest()) } else { 0 }
                 }
-                Job::ArticleList => listing(&site.articles),
-                Job::Tag(index) => listing(&site.tags[index].articles),
+                Job::Section(index, number) => {
+                    let section = &site.sections[index];
+                    listing(section.paging.slice(&section.pages, number))
+                }
+                Job::Tag(index, number) => {
+                    listing(site.tag_paging.slice(&site.tags[index].articles, number))
+                }
                 // The feed escapes its entries' HTML, which makes it about half as long again.
                 Job::Feed => feed_articles(site)
                     .map(|index| {

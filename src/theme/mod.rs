@@ -11,6 +11,7 @@ pub const TEMPLATES: &[BuiltInTemplate] = &[
     ("article.html", include_str!("templates/article.html")),
     ("page.html", include_str!("templates/page.html")),
     ("articles.html", include_str!("templates/articles.html")),
+    ("section.html", include_str!("templates/section.html")),
     ("tag.html", include_str!("templates/tag.html")),
     ("tags.html", include_str!("templates/tags.html")),
     ("404.html", include_str!("templates/404.html")),
@@ -21,6 +22,10 @@ pub const TEMPLATES: &[BuiltInTemplate] = &[
     (
         "partials/article-list.html",
         include_str!("templates/partials/article-list.html"),
+    ),
+    (
+        "partials/pagination.html",
+        include_str!("templates/partials/pagination.html"),
     ),
 ];
 
