@@ -922,17 +922,39 @@ fn section_front_problems(page: &SourcePage) -> Vec<Diagnostic> {
     let is_section = page.kind == SourceKind::Section;
     let spans = [
         ("kind", section.kind.as_ref().map(Spanned::span), is_section),
-        ("sort_by", section.sort_by.as_ref().map(Spanned::span), is_section),
-        ("paginate_by", section.paginate_by.as_ref().map(Spanned::span), is_section),
-        ("page_template", section.page_template.as_ref().map(Spanned::span), is_section),
-        ("latest", section.latest.as_ref().map(Spanned::span), page.kind == SourceKind::Home),
+        (
+            "sort_by",
+            section.sort_by.as_ref().map(Spanned::span),
+            is_section,
+        ),
+        (
+            "paginate_by",
+            section.paginate_by.as_ref().map(Spanned::span),
+            is_section,
+        ),
+        (
+            "page_template",
+            section.page_template.as_ref().map(Spanned::span),
+            is_section,
+        ),
+        (
+            "latest",
+            section.latest.as_ref().map(Spanned::span),
+            page.kind == SourceKind::Home,
+        ),
     ];
     for (key, span, allowed) in spans {
         if let (Some(span), false) = (span, allowed) {
             let (owner, help) = if key == "latest" {
-                ("the home page (`content/_index.md`)", "move it to content/_index.md, or remove it")
+                (
+                    "the home page (`content/_index.md`)",
+                    "move it to content/_index.md, or remove it",
+                )
             } else {
-                ("a section's `_index.md`", "move it to the `_index.md` of the folder it is about, or remove it")
+                (
+                    "a section's `_index.md`",
+                    "move it to the `_index.md` of the folder it is about, or remove it",
+                )
             };
             problems.push(
                 page.front_error(span, format!("`{key}` only applies to {owner}"))
@@ -940,7 +962,10 @@ fn section_front_problems(page: &SourcePage) -> Vec<Diagnostic> {
             );
         }
     }
-    for (key, count) in [("paginate_by", &section.paginate_by), ("latest", &section.latest)] {
+    for (key, count) in [
+        ("paginate_by", &section.paginate_by),
+        ("latest", &section.latest),
+    ] {
         if let Some(count) = count
             && *count.get_ref() < 1
         {
@@ -1049,7 +1074,7 @@ mod tests {
         let page = parse("+++\ntitle = \"A\"\ndate = 2020-02-10\n+++\n\nHello\n").unwrap();
         assert_eq!(page.front.title, "A");
         assert_eq!(page.body(), "\nHello\n");
-        assert_eq!(page.kind, SourceKind::Article);
+        assert_eq!(page.kind, SourceKind::Page);
     }
 
     #[test]

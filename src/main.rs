@@ -36,6 +36,9 @@ enum Command {
         /// Include pages marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Include pages dated after today, which are otherwise held back until their day.
+        #[arg(long)]
+        future: bool,
         /// Print how long each phase of the build took.
         #[arg(long)]
         timings: bool,
@@ -55,6 +58,9 @@ enum Command {
         /// Include pages marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Include pages dated after today, which are otherwise held back until their day.
+        #[arg(long)]
+        future: bool,
         /// Open the site in the default browser.
         #[arg(long)]
         open: bool,
@@ -68,6 +74,9 @@ enum Command {
         /// Include pages marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Include pages dated after today, which are otherwise held back until their day.
+        #[arg(long)]
+        future: bool,
         /// Fail on warnings too (such as placeholder settings).
         #[arg(long)]
         strict: bool,
@@ -132,6 +141,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             output,
             base_url,
             drafts,
+            future,
             timings,
         } => {
             let started = std::time::Instant::now();
@@ -140,6 +150,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 output,
                 base_url,
                 drafts,
+                future,
             };
             let report = build::build_noting_waits(&options, &mut |waiting| {
                 eprintln!("note: {waiting}");
@@ -158,6 +169,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             port,
             bind,
             drafts,
+            future,
             open,
         } => {
             let options = serve::ServeOptions {
@@ -165,6 +177,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 bind,
                 port,
                 drafts,
+                future,
             };
             serve::execute(&options, open, print_notice)?;
             Ok(ExitCode::SUCCESS)
@@ -172,12 +185,14 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         Command::Check {
             root,
             drafts,
+            future,
             strict,
             format,
         } => {
             let report = check::run(&check::CheckOptions {
                 root,
                 drafts,
+                future,
                 strict,
             })?;
             match format {

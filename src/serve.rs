@@ -62,6 +62,8 @@ pub struct ServeOptions {
     /// 0 lets the system choose a free port.
     pub port: u16,
     pub drafts: bool,
+    /// Show pages dated after today too.
+    pub future: bool,
 }
 
 impl ServeOptions {
@@ -71,6 +73,7 @@ impl ServeOptions {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 1111,
             drafts: false,
+            future: false,
         }
     }
 }
@@ -307,6 +310,7 @@ impl Server {
         let root = std::fs::canonicalize(&options.root).unwrap_or_else(|_| options.root.clone());
         let build_options = BuildOptions {
             drafts: options.drafts,
+            future: options.future,
             base_url: Some(url_of(addr)),
             ..BuildOptions::new(&root)
         };

@@ -21,8 +21,8 @@ use crate::memo::Memo;
 
 mod sections;
 
-pub use sections::{Paging, Section};
 use sections::Membership;
+pub use sections::{Paging, Section};
 
 /// Paths the build generates itself, so that content cannot take them.
 pub const ARTICLES_PATH: &str = "articles/";
@@ -117,6 +117,8 @@ pub struct Site {
     pub tag_paging: Paging,
     /// How many of the newest articles the home page lists (its `latest`).
     pub home_latest: usize,
+    /// The pages held back because they are dated after the build's day, with their dates.
+    pub scheduled: Vec<(PathBuf, PageDate)>,
     /// Static files and content assets, written as they are.
     pub copies: Vec<Asset>,
     /// Where `asset()` finds each static file.
@@ -154,6 +156,9 @@ pub struct Sources {
     /// The names of the templates, or `None` when they failed to load.
     pub templates: Option<HashSet<String>>,
     pub drafts: bool,
+    /// The last day whose pages are published: pages dated later are held back. `None`
+    /// publishes every date (`--future`).
+    pub publish_until: Option<jiff::civil::Date>,
 }
 
 /// The site as the sources' front matter makes it: every page with its URL, the article order,
@@ -176,6 +181,7 @@ pub fn plan(sources: Sources) -> Plan {
         static_files,
         templates,
         drafts,
+        publish_until,
     } = sources;
 
     let mut published = content.pages;
@@ -183,6 +189,14 @@ pub fn plan(sources: Sources) -> Plan {
     // Most builds have no draft to leave out, and then the pages stay where they are.
     if !drafts && published.iter().any(|page| page.front.draft) {
         (published, draft_sources) = published.into_iter().partition(|page| !page.front.draft);
+    }
+    let mut scheduled_sources = Vec::new();
+    if let Some(today) = publish_until
+        && published.iter().any(|page| is_after(page, today))
+    {
+        (scheduled_sources, published) = published
+            .into_iter()
+            .partition(|page| is_after(page, today));
     }
     // The steps over every page are parallel: on a large site, done on one thread, they left
     // the other idle for a good part of this stage.
@@ -198,6 +212,10 @@ pub fn plan(sources: Sources) -> Plan {
             .collect::<HashMap<_, _, ahash::RandomState>>()
             .into(),
         drafts: draft_sources.into_iter().map(|page| page.source).collect(),
+        scheduled: scheduled_sources
+            .iter()
+            .map(|page| page.source.clone())
+            .collect(),
         failed: content.failed,
         base_path: settings.base_url.path.clone(),
     };
@@ -251,6 +269,10 @@ pub fn plan(sources: Sources) -> Plan {
             sections,
             tag_paging,
             home_latest,
+            scheduled: scheduled_sources
+                .iter()
+                .filter_map(|page| Some((page.display_path.clone(), page_date(page)?)))
+                .collect(),
             copies,
             asset_urls,
         },
@@ -400,6 +422,7 @@ impl ResolveSource for RecordingResolver<'_> {
 pub struct SourceUrls {
     urls: AHashMap<String, String>,
     drafts: AHashSet<String>,
+    scheduled: AHashSet<String>,
     /// Files that failed to load: they exist, so links to them are not reported.
     failed: Vec<String>,
     base_path: String,
@@ -412,6 +435,9 @@ impl ResolveSource for SourceUrls {
         }
         if self.drafts.contains(source) {
             return Err(LinkProblemKind::Draft);
+        }
+        if self.scheduled.contains(source) {
+            return Err(LinkProblemKind::Scheduled);
         }
         if self.failed.iter().any(|failed| failed == source) {
             return Ok(String::new());
@@ -460,6 +486,18 @@ fn url_segment(name: &str) -> String {
     }
 }
 
+/// The date a page's front matter gives it, if valid.
+fn page_date(page: &SourcePage) -> Option<PageDate> {
+    let date = page.front.date.as_ref()?;
+    PageDate::from_toml(date.get_ref()).ok()
+}
+
+/// Whether a page is dated after `today`, so is not published yet. Only the day counts: a time
+/// or an offset in the date does not hold a page back within its day.
+fn is_after(page: &SourcePage, today: jiff::civil::Date) -> bool {
+    page_date(page).is_some_and(|date| date.date > today)
+}
+
 /// A page as its front matter makes it; its Markdown comes later (`Plan::render_markdown`).
 /// `kind` and `page_template` come from its section.
 fn page_from_source(
@@ -480,8 +518,9 @@ fn page_from_source(
     let template = match (&front.template, page_template) {
         (Some(template), _) => template.get_ref().clone(),
         (None, Some(template)) => template.to_string(),
-        (None, None) => default_template(kind, front.kind.as_ref().map(|kind| *kind.get_ref()))
-            .to_string(),
+        (None, None) => {
+            default_template(kind, front.kind.as_ref().map(|kind| *kind.get_ref())).to_string()
+        }
     };
     let mut tags: Vec<TagName> = Vec::new();
     for tag in &front.tags {
@@ -708,6 +747,7 @@ fn resolve_menu(
                     Err(kind) => {
                         let message = match kind {
                             LinkProblemKind::Draft => format!("the menu links to `content/{source}`, which is a draft"),
+                            LinkProblemKind::Scheduled => format!("the menu links to `content/{source}`, which is dated after today and not published yet"),
                             LinkProblemKind::Missing { .. } => {
                                 format!("the menu links to `content/{source}`, which does not exist")
                             }
@@ -824,8 +864,12 @@ fn check_output_paths(
             _ => format!("page {number} of the list of `{}`", section.path),
         };
         generated.extend(
-            (first..=section.paging.count(section.pages.len()))
-                .map(|number| (Paging::path(&section.path, number) + "index.html", what(number))),
+            (first..=section.paging.count(section.pages.len())).map(|number| {
+                (
+                    Paging::path(&section.path, number) + "index.html",
+                    what(number),
+                )
+            }),
         );
     }
     for tag in tags {

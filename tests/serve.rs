@@ -680,11 +680,58 @@ fn cached_rebuilds_match_full_builds(told_what_changed: bool) {
     edit(
         "content/articles/second.md",
         "date = 2020-03-01",
-        "date = 2030-03-01",
+        "date = 2025-03-01",
     );
     check(&mut cache, "article order changed");
+    write(
+        "content/articles/_index.md",
+        "+++\ntitle = \"Articles\"\npaginate_by = 1\n+++\n\nAll of them.\n",
+    );
+    check(&mut cache, "the articles paginated");
+    edit(
+        "content/articles/second.md",
+        "title = \"Second\"",
+        "title = \"Two\"",
+    );
+    check(&mut cache, "a title on the first page of the list edited");
+    edit(
+        "content/articles/_index.md",
+        "paginate_by = 1",
+        "paginate_by = 1\nsort_by = \"title\"",
+    );
+    check(&mut cache, "the list's order changed");
+    write(
+        "content/articles/later.md",
+        "+++\ntitle = \"Later\"\ndate = 2999-01-01\ntags = [\"news\"]\n+++\n\nLater.\n",
+    );
+    check(&mut cache, "a page dated after today added");
+    std::fs::create_dir_all(root.join("content/services")).unwrap();
+    touched.borrow_mut().push(root.join("content/services"));
+    write(
+        "content/services/_index.md",
+        "+++\ntitle = \"Services\"\nkind = \"pages\"\n+++\n",
+    );
+    write(
+        "content/services/one.md",
+        "+++\ntitle = \"One\"\n+++\n\nOne.\n",
+    );
+    check(&mut cache, "a section of pages added");
+    edit(
+        "content/services/_index.md",
+        "kind = \"pages\"",
+        "kind = \"articles\"",
+    );
+    check(&mut cache, "the section's kind changed");
     edit("site.toml", "title = \"My site\"", "title = \"Our site\"");
     check(&mut cache, "settings changed");
+    write(
+        "site.toml",
+        &format!(
+            "{}\n[tags]\npaginate_by = 1\n",
+            std::fs::read_to_string(root.join("site.toml")).unwrap()
+        ),
+    );
+    check(&mut cache, "tag pages paginated");
     write(
         "templates/article.html",
         &std::fs::read_to_string(root.join("templates/article.html"))

@@ -80,6 +80,8 @@ pub struct BuildOptions {
     pub output: Option<PathBuf>,
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Publish pages dated after today too (`--future`).
+    pub future: bool,
 }
 
 impl BuildOptions {
@@ -89,6 +91,7 @@ impl BuildOptions {
             output: None,
             base_url: None,
             drafts: false,
+            future: false,
         }
     }
 
@@ -182,20 +185,33 @@ pub struct BuildReport {
     pub files: usize,
     pub warnings: Diagnostics,
     pub timings: Timings,
+    /// The pages held back because they are dated after today, with their dates.
+    pub scheduled: Vec<(PathBuf, crate::date::PageDate)>,
     /// What the build made its files from.
     pub leftovers: Leftovers,
 }
 
 impl BuildReport {
-    /// One line that says what was built, in how long, and where.
+    /// A line that says what was built, in how long, and where; then the pages held back
+    /// until their day, one a line.
     pub fn summary(&self, elapsed: Duration) -> String {
-        format!(
+        let mut summary = format!(
             "Built {} ({}) in {} ms into {}",
             crate::diagnostics::counted(self.pages, "page"),
             crate::diagnostics::counted(self.files, "file"),
             elapsed.as_millis(),
             self.output.display()
-        )
+        );
+        if !self.scheduled.is_empty() {
+            summary.push_str(&format!(
+                "\nHeld back {} dated after today (`--future` publishes them):",
+                crate::diagnostics::counted(self.scheduled.len(), "page")
+            ));
+            for (path, date) in &self.scheduled {
+                summary.push_str(&format!("\n  {} ({})", path.display(), date.iso()));
+            }
+        }
+        summary
     }
 
     /// The time of each phase, one line each, in milliseconds.
@@ -270,6 +286,7 @@ pub fn build_noting_waits(
         files,
         warnings,
         timings,
+        scheduled: site.scheduled.clone(),
         leftovers: Leftovers {
             _site: site,
             _lists: lists,
@@ -544,6 +561,8 @@ fn load(
         static_files,
         templates: templates.as_ref().map(Templates::names),
         drafts: options.drafts,
+        // Read at each build, so that `serve` publishes a page on its day.
+        publish_until: (!options.future).then(crate::date::today),
     });
     Loaded {
         sources,

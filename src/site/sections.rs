@@ -89,7 +89,11 @@ impl Membership {
             sections.push(Section {
                 page: Some(index),
                 path: paths[index].clone(),
-                kind: front.kind.as_ref().map(|kind| *kind.get_ref()).unwrap_or_default(),
+                kind: front
+                    .kind
+                    .as_ref()
+                    .map(|kind| *kind.get_ref())
+                    .unwrap_or_default(),
                 pages: Vec::new(),
                 paging: Paging {
                     per_page: front

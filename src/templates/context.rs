@@ -6,10 +6,10 @@ use serde::Serialize;
 use tera::Value;
 
 use super::WORDS_PER_MINUTE;
+use crate::content::SectionKind;
 use crate::content::SourceKind;
 use crate::date::PageDate;
 use crate::markdown::{RenderedMarkdown, TocEntry};
-use crate::content::SectionKind;
 use crate::site::{self, Page, Paging, Site, TagName};
 
 pub const FEED_FILE: &str = "atom.xml";
@@ -369,9 +369,11 @@ pub(super) struct SectionContext<'a> {
 impl<'a> SectionContext<'a> {
     pub(super) fn new(site: &'a Site, section: &site::Section) -> Self {
         SectionContext {
-            title: section.page.map_or(site::Section::GENERATED_TITLE, |index| {
-                site.pages[index].title.as_str()
-            }),
+            title: section
+                .page
+                .map_or(site::Section::GENERATED_TITLE, |index| {
+                    site.pages[index].title.as_str()
+                }),
             url: site.url(&section.path),
             kind: match section.kind {
                 SectionKind::Articles => "articles",

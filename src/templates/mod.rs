@@ -913,7 +913,9 @@ impl<'s> Job<'s> {
                 Paging::path(&site.sections[index].path, number) + "index.html"
             }
             Job::TagIndex => format!("{}index.html", site::TAGS_PATH),
-            Job::Tag(index, number) => Paging::path(&site.tags[index].path(), number) + "index.html",
+            Job::Tag(index, number) => {
+                Paging::path(&site.tags[index].path(), number) + "index.html"
+            }
             Job::NotFound => site::NOT_FOUND_FILE.into(),
             Job::Feed => FEED_FILE.into(),
             Job::Sitemap => SITEMAP_FILE.into(),
@@ -954,7 +956,10 @@ impl<'s> Job<'s> {
                     None => {
                         let title = site::Section::GENERATED_TITLE;
                         let template = site::default_template(SourceKind::Section, None);
-                        (PageContext::generated(site, "section", title, path), template)
+                        (
+                            PageContext::generated(site, "section", title, path),
+                            template,
+                        )
                     }
                 };
                 context.insert("page", &page_context);
@@ -1083,7 +1088,11 @@ impl<'s> Job<'s> {
                     let page = &site.pages[index];
                     let lists = page.kind == SourceKind::Home;
                     fresh.unwrap_or(&page.markdown).html.len()
-                        + if lists { listing(site.home_latest()) } else { 0 }
+                        + if lists {
+                            listing(site.home_latest())
+                        } else {
+                            0
+                        }
                 }
                 Job::Section(index, number) => {
                     let section = &site.sections[index];
