@@ -190,6 +190,11 @@
     });
   }
 
+  // The room the page leaves below its end for the banner: its height, 0 while hidden.
+  new ResizeObserver(() => {
+    d.documentElement.style.setProperty('--consent-room', `${root.offsetHeight}px`);
+  }).observe(root);
+
   erase();
   run();
   if (!granted) show(false);
