@@ -397,3 +397,44 @@ fn printed_links_show_their_addresses() {
     );
     assert_eq!(anchor, "none", "a link to a heading prints its address");
 }
+
+/// Not a check: saves screenshots for review into the folder named by
+/// `AIMSITE_THEME_SCREENSHOTS`: at 390 x 844 and 1366 x 900, light and dark, the top of an
+/// article, the contact page, and the end of the privacy page scrolled down under the banner;
+/// and an article and the privacy page as printed (A4's width) from a dark screen.
+#[test]
+fn screenshots_for_review() {
+    let Some(folder) = std::env::var_os("AIMSITE_THEME_SCREENSHOTS") else {
+        return;
+    };
+    let Some((browser, site)) = browser_and_site() else {
+        return;
+    };
+    let folder = PathBuf::from(folder);
+    for (width, height) in [PHONE, LAPTOP] {
+        browser.set_window_size(width, height);
+        for dark in [false, true] {
+            emulate(&browser, "", dark);
+            let scheme = if dark { "dark" } else { "light" };
+            for (name, path) in [
+                ("article", "articles/leading-vs-managing/"),
+                ("contact", "contact/"),
+            ] {
+                open_fresh(&browser, &site.url(path));
+                browser.screenshot(folder.join(format!("{name}-{width}-{scheme}.png")));
+            }
+            open_fresh(&browser, &site.url("privacy/"));
+            browser.eval("window.scrollTo(0, document.scrollingElement.scrollHeight) || 1");
+            browser.screenshot(folder.join(format!("privacy-end-{width}-{scheme}.png")));
+        }
+    }
+    browser.set_window_size(794, 1123);
+    for (name, path) in [
+        ("article", "articles/leading-vs-managing/"),
+        ("privacy", "privacy/"),
+    ] {
+        open_fresh(&browser, &site.url(path));
+        emulate(&browser, "print", true);
+        browser.screenshot(folder.join(format!("{name}-print-from-dark.png")));
+    }
+}
