@@ -336,6 +336,14 @@ fn a_printed_article_is_the_article_alone_in_light_colours() {
                 json!([]),
                 "missing from print (dark: {dark}): {shown}"
             );
+            let room = text(
+                &browser,
+                "getComputedStyle(document.documentElement).paddingBottom",
+            );
+            assert_eq!(
+                room, "0px",
+                "the room left for the banner prints as a blank"
+            );
             let colours = browser.eval(
                 "(() => { const b = getComputedStyle(document.body);
                     const h = getComputedStyle(document.querySelector('.article h1'));
