@@ -197,6 +197,51 @@ fn serves_pages_with_the_live_reload_script_and_the_right_content_types() {
     server.stop();
 }
 
+/// The preview serves the stylesheets and scripts the build publishes: both minify them when
+/// `minify = true` in site.toml, and neither does without it (the default).
+#[test]
+fn serve_minifies_stylesheets_and_scripts_exactly_as_build_does() {
+    for minify in [false, true] {
+        let site = new_site();
+        if minify {
+            let settings = site.path().join("site.toml");
+            let text = std::fs::read_to_string(&settings).unwrap();
+            std::fs::write(&settings, format!("minify = true\n{text}")).unwrap();
+        }
+        support::write_file(
+            site.path().join("static/site.js"),
+            "// Says hello.\nfunction hello() {\n  return 'hello';\n}\n",
+        );
+        let out = tempfile::tempdir().unwrap();
+        let built = support::aimsite()
+            .args(["build", "--root"])
+            .arg(site.path())
+            .arg("--output")
+            .arg(out.path().join("public"))
+            .output()
+            .unwrap();
+        assert!(built.status.success(), "{built:?}");
+        let server = start(site.path());
+        for file in ["style.css", "site.js"] {
+            let published = std::fs::read_to_string(out.path().join("public").join(file));
+            let published = published.unwrap_or_else(|e| panic!("{file} was not built: {e}"));
+            let served = get(server.addr(), &format!("/{file}"));
+            assert_eq!(served.status, 200, "{file}");
+            assert!(
+                served.body == published,
+                "with minify = {minify}, serve's {file} is not the build's"
+            );
+            assert_eq!(
+                served.body.contains("\n  "),
+                !minify,
+                "with minify = {minify}, {file} is minified: {}",
+                &served.body[..served.body.len().min(200)]
+            );
+        }
+        server.stop();
+    }
+}
+
 #[test]
 fn missing_paths_get_the_404_page_with_status_404() {
     let site = new_site();
