@@ -967,3 +967,67 @@ fn the_command_stops_cleanly_on_sigterm() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|line| line == "Stopped."), "{rest:?}");
 }
+
+/// A title edit re-renders the article and the one page of each list that shows it (issue
+/// 20): the other pages of the list, and every other file, are reused.
+#[test]
+fn an_edit_renders_again_only_the_pages_of_the_lists_that_show_the_page() {
+    let site = new_site();
+    let root = site.path();
+    std::fs::write(
+        root.join("content/articles/_index.md"),
+        "+++\ntitle = \"Articles\"\npaginate_by = 10\n+++\n",
+    )
+    .unwrap();
+    let settings = std::fs::read_to_string(root.join("site.toml")).unwrap();
+    std::fs::write(
+        root.join("site.toml"),
+        format!("{settings}\n[tags]\npaginate_by = 10\n"),
+    )
+    .unwrap();
+    for day in 1..=28 {
+        std::fs::write(
+            root.join(format!("content/articles/day-{day:02}.md")),
+            format!(
+                "+++\ntitle = \"Day {day}\"\ndate = 2019-02-{day:02}\ntags = [\"daily\"]\n+++\n\nDay {day}.\n"
+            ),
+        )
+        .unwrap();
+    }
+    let options = BuildOptions::new(root);
+    let mut memos = Memos::default();
+    build::render_memoised(&options, &mut memos).unwrap();
+    assert!(
+        memos.pages_rendered().len() > 30,
+        "the first build renders every page"
+    );
+    build::render_memoised(&options, &mut memos).unwrap();
+    assert_eq!(
+        memos.pages_rendered(),
+        Vec::<String>::new(),
+        "nothing changed"
+    );
+
+    // Day 2 is the 28th newest of the daily articles: on the third page of both lists, and on
+    // neither the home page nor the feed.
+    let article = root.join("content/articles/day-02.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, text.replace("Day 2\"", "The second day\"")).unwrap();
+    memos.only_changed([article]);
+    let rendered = build::render_memoised(&options, &mut memos).unwrap();
+    assert_eq!(
+        memos.pages_rendered(),
+        [
+            "articles/day-02/index.html",
+            "articles/page/3/index.html",
+            "tags/daily/page/3/index.html",
+        ]
+    );
+    let list = rendered
+        .files
+        .iter()
+        .find(|file| file.path == "articles/page/3/index.html")
+        .expect("the third page of the list");
+    let list = String::from_utf8_lossy(list.contents.bytes().expect("in memory"));
+    assert!(list.contains("The second day"), "{list}");
+}

@@ -159,6 +159,11 @@ impl Memos {
     pub fn anything_changed(&mut self) {
         self.reported = Reported::Anything;
     }
+
+    /// The pages the last build put into their templates, sorted: the others it reused.
+    pub fn pages_rendered(&self) -> Vec<String> {
+        self.pages.rendered()
+    }
 }
 
 /// How long each phase of a build took, in order.

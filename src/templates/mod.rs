@@ -674,10 +674,13 @@ pub struct PageMemo {
     summaries: Memo<(Page, Value)>,
     /// What the sitemap in `pages` was made from.
     sitemap: std::sync::Mutex<Option<SitemapInputs>>,
+    /// The output paths of the files rendered by the current build, not reused.
+    rendered: std::sync::Mutex<Vec<String>>,
 }
 
 impl PageMemo {
     fn start(&mut self, inputs: SiteInputs) {
+        self.rendered_paths().clear();
         if self.inputs.as_ref() == Some(&inputs) {
             self.pages.start();
             self.summaries.start();
@@ -687,6 +690,19 @@ impl PageMemo {
             *self.sitemap_inputs() = None;
             self.inputs = Some(inputs);
         }
+    }
+
+    fn rendered_paths(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.rendered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The files the current (or last) build rendered rather than reused, sorted.
+    pub fn rendered(&self) -> Vec<String> {
+        let mut rendered = self.rendered_paths().clone();
+        rendered.sort();
+        rendered
     }
 
     fn sitemap_inputs(&self) -> std::sync::MutexGuard<'_, Option<SitemapInputs>> {
@@ -793,6 +809,7 @@ fn memoised(
         return render().map(Contents::Text);
     };
     let make = || {
+        memo.rendered_paths().push(path.to_string());
         let html = render()?;
         let (context, page) = inputs();
         Ok(CachedPage {
