@@ -385,3 +385,36 @@ fn a_page_dated_after_today_waits_for_its_day_unless_the_build_says_future() {
     let list = texts(&page(&fixture, "/articles/"), ".article-card__title");
     assert_eq!(list, ["Coming soon", "Article A"]);
 }
+
+#[test]
+fn the_home_page_sees_every_section_and_its_pages() {
+    let fixture = site_with_articles(12, "+++\ntitle = \"Articles\"\n+++\n", "");
+    fixture.write(
+        "content/services/_index.md",
+        "+++\ntitle = \"What we do\"\nkind = \"pages\"\n+++\n",
+    );
+    for (name, weight) in [("coaching", 2), ("workshops", 1)] {
+        fixture.write(
+            &format!("content/services/{name}.md"),
+            format!("+++\ntitle = \"{name}\"\nweight = {weight}\n+++\n\nAbout {name}.\n"),
+        );
+    }
+    fixture.write(
+        "templates/home.html",
+        "{% extends \"base.html\" %}{% block main %}\
+         {% set services = sections.services %}\
+         <h2 class=\"services\"><a href=\"{{ services.url }}\">{{ services.title }}</a> ({{ services.count }}, {{ services.kind }})</h2>\
+         {% for service in services.pages %}<p class=\"service\">{{ service.title }}</p>{% endfor %}\
+         <p class=\"articles\">{{ sections.articles.count }} articles, {{ sections.articles.pages | length }} shown</p>\
+         {% endblock main %}",
+    );
+    fixture.build_ok(&[]);
+    let home = page(&fixture, "/");
+    assert_eq!(texts(&home, "h2.services"), ["What we do (2, pages)"]);
+    assert_eq!(
+        attribute(&home, "h2.services a", "href").as_deref(),
+        Some("/services/")
+    );
+    assert_eq!(texts(&home, ".service"), ["workshops", "coaching"]);
+    assert_eq!(texts(&home, ".articles"), ["13 articles, 10 shown"]);
+}

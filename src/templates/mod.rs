@@ -633,6 +633,41 @@ pub fn render_lists(
     }
 }
 
+/// Each section as the home page sees it, by its folder (`services`, `articles/2020`): a
+/// section of articles with only its `latest` newest, so that the home page does not grow with
+/// them.
+fn home_sections(site: &Site, lists: &Lists) -> std::collections::BTreeMap<String, Value> {
+    site.sections
+        .iter()
+        .map(|section| {
+            let pages = match section.kind {
+                SectionKind::Articles => {
+                    &section.pages[..section.pages.len().min(site.home_latest)]
+                }
+                SectionKind::Pages => &section.pages[..],
+            };
+            let pages: Vec<Value> = pages
+                .iter()
+                .filter_map(|&index| lists.summaries[index].clone())
+                .collect();
+            let listing = HomeSection {
+                section: SectionContext::new(site, section),
+                pages: Value::from(pages),
+            };
+            let name = section.path.trim_end_matches('/').to_string();
+            (name, Value::from_serializable(&listing))
+        })
+        .collect()
+}
+
+/// A section on the home page: what a section's list sees as `section`, and its pages.
+#[derive(serde::Serialize)]
+struct HomeSection<'a> {
+    #[serde(flatten)]
+    section: SectionContext<'a>,
+    pages: Value,
+}
+
 /// The files `render_lists` renders.
 fn list_jobs(site: &Site) -> Vec<Job<'_>> {
     let listed = |page: &Page| !renders_early(page) && page.kind != SourceKind::Section;
@@ -961,6 +996,7 @@ impl<'s> Job<'s> {
                     let latest = site.home_latest().iter();
                     let latest = latest.filter_map(|&index| lists.summaries[index].clone());
                     context.insert_value("articles", Value::from(latest.collect::<Vec<_>>()));
+                    context.insert("sections", &home_sections(site, lists));
                 }
                 (&page.template, Some(page))
             }
