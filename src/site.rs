@@ -117,6 +117,8 @@ pub struct Site {
     pub tag_paging: Paging,
     /// How many of the newest articles the home page lists (its `latest`).
     pub home_latest: usize,
+    /// The files of `data/` (`data.NAME` in templates).
+    pub data: serde_json::Value,
     /// The pages held back because they are dated after the build's day, with their dates.
     pub scheduled: Vec<(PathBuf, PageDate)>,
     /// Static files and content assets, written as they are.
@@ -155,6 +157,8 @@ pub struct Sources {
     pub static_files: Vec<Asset>,
     /// The names of the templates, or `None` when they failed to load.
     pub templates: Option<HashSet<String>>,
+    /// The files of `data/`, for templates.
+    pub data: serde_json::Value,
     pub drafts: bool,
     /// The last day whose pages are published: pages dated later are held back. `None`
     /// publishes every date (`--future`).
@@ -180,6 +184,7 @@ pub fn plan(sources: Sources) -> Plan {
         content,
         static_files,
         templates,
+        data,
         drafts,
         publish_until,
     } = sources;
@@ -269,6 +274,7 @@ pub fn plan(sources: Sources) -> Plan {
             sections,
             tag_paging,
             home_latest,
+            data,
             scheduled: scheduled_sources
                 .iter()
                 .filter_map(|page| Some((page.display_path.clone(), page_date(page)?)))

@@ -792,6 +792,21 @@ fn cached_rebuilds_match_full_builds(told_what_changed: bool) {
     check(&mut cache, "a template that fails to render");
     write("templates/article.html", &article_template);
     check(&mut cache, "the template fixed");
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    touched.borrow_mut().push(root.join("data"));
+    write("data/firm.toml", "name = \"Aim\"\n");
+    write(
+        "templates/article.html",
+        &article_template.replace("<article", "<p>{{ data.firm.name }}</p><article"),
+    );
+    check(&mut cache, "a data file read by a template");
+    write("data/firm.toml", "name = \"Aim to Win\"\n");
+    check(&mut cache, "the data file edited");
+    write("data/firm.toml", "name = \"Aim\n");
+    check(&mut cache, "the data file broken");
+    write("data/firm.toml", "name = \"Aim\"\n");
+    write("templates/article.html", &article_template);
+    check(&mut cache, "the data file fixed");
     let css = std::fs::read_to_string(root.join("static/style.css")).unwrap();
     write(
         "static/style.css",

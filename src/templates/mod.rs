@@ -379,6 +379,7 @@ pub fn bind_site(
         .tera
         .global_context()
         .insert("site", &SiteContext::new(site, &features.values));
+    templates.tera.global_context().insert("data", &site.data);
     if let Some(memo) = memo {
         memo.start(SiteInputs::new(templates, site));
     }
