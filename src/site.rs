@@ -19,8 +19,10 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Locator, closest};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 use crate::memo::Memo;
 
+mod kinds;
 mod sections;
 
+pub use kinds::{Details, Event};
 use sections::Membership;
 pub use sections::{Paging, Section};
 
@@ -52,6 +54,10 @@ pub struct Page {
     /// Old paths below the base path (`old/path/`) that redirect here.
     pub aliases: Vec<String>,
     pub image: Option<String>,
+    /// What the section it belongs to holds, if it belongs to one.
+    pub section_kind: Option<SectionKind>,
+    /// Its person's, testimonial's or event's details.
+    pub details: Details,
 }
 
 impl Page {
@@ -163,6 +169,8 @@ pub struct Sources {
     /// The last day whose pages are published: pages dated later are held back. `None`
     /// publishes every date (`--future`).
     pub publish_until: Option<jiff::civil::Date>,
+    /// The day of the build, after which events are past.
+    pub today: jiff::civil::Date,
 }
 
 /// The site as the sources' front matter makes it: every page with its URL, the article order,
@@ -187,6 +195,7 @@ pub fn plan(sources: Sources) -> Plan {
         data,
         drafts,
         publish_until,
+        today,
     } = sources;
 
     let mut published = content.pages;
@@ -232,7 +241,7 @@ pub fn plan(sources: Sources) -> Plan {
         );
     }
     let membership = Membership::find(&published, &paths);
-    let pages: Vec<Page> = published
+    let made: Vec<(Page, Vec<Diagnostic>)> = published
         .par_iter()
         .zip(paths)
         .enumerate()
@@ -243,10 +252,23 @@ pub fn plan(sources: Sources) -> Plan {
                 .and_then(|page| published[page].front.page_template.as_ref())
                 .map(|template| template.get_ref().as_str());
             let kind = membership.kind_of(index, source);
-            page_from_source(source, path, kind, page_template)
+            let section_kind = membership.section_kind(index);
+            let mut page = page_from_source(source, path, kind, section_kind, page_template);
+            match kinds::details(source, section_kind) {
+                Ok(details) => {
+                    page.details = details;
+                    (page, Vec::new())
+                }
+                Err(found) => (page, found),
+            }
         })
         .collect();
-    let sections = membership.into_sections(&pages, &published);
+    let mut pages = Vec::with_capacity(made.len());
+    for (page, found) in made {
+        problems.extend(found);
+        pages.push(page);
+    }
+    let sections = membership.into_sections(&pages, &published, today);
 
     let menu = resolve_menu(&settings, &resolver, &mut problems);
     let articles = sorted_articles(&pages);
@@ -510,6 +532,7 @@ fn page_from_source(
     source: &SourcePage,
     path: String,
     kind: SourceKind,
+    section_kind: Option<SectionKind>,
     page_template: Option<&str>,
 ) -> Page {
     let front = &source.front;
@@ -524,9 +547,14 @@ fn page_from_source(
     let template = match (&front.template, page_template) {
         (Some(template), _) => template.get_ref().clone(),
         (None, Some(template)) => template.to_string(),
-        (None, None) => {
-            default_template(kind, front.kind.as_ref().map(|kind| *kind.get_ref())).to_string()
+        (None, None) => match (kind, section_kind) {
+            (SourceKind::Section, _) => {
+                Section::template_of(front.kind.as_ref().map(|kind| *kind.get_ref()))
+            }
+            (_, Some(section_kind)) => member_template(section_kind),
+            _ => default_template(kind),
         }
+        .to_string(),
     };
     let mut tags: Vec<TagName> = Vec::new();
     for tag in &front.tags {
@@ -561,6 +589,8 @@ fn page_from_source(
             .map(|alias| alias.get_ref().trim_start_matches('/').to_string())
             .collect(),
         image: front.image.clone(),
+        section_kind,
+        details: Details::None,
     }
 }
 
@@ -573,17 +603,24 @@ pub fn alias_output_file(alias: &str) -> String {
     }
 }
 
-/// The template of a page of `kind` without one of its own; for a section's list, by what it
-/// holds.
-pub fn default_template(kind: SourceKind, holds: Option<SectionKind>) -> &'static str {
+/// The template of a page of `kind` without one of its own, outside sections.
+pub fn default_template(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::Home => "home.html",
-        SourceKind::Section => match holds.unwrap_or_default() {
-            SectionKind::Articles => "articles.html",
-            SectionKind::Pages => "section.html",
-        },
+        SourceKind::Section => Section::template_of(None),
         SourceKind::Article => "article.html",
         SourceKind::Page => "page.html",
+    }
+}
+
+/// The template of a page in a section of `kind` without one of its own.
+fn member_template(kind: SectionKind) -> &'static str {
+    match kind {
+        SectionKind::Articles => "article.html",
+        SectionKind::People => "person.html",
+        SectionKind::Testimonials => "testimonial.html",
+        SectionKind::Events => "event.html",
+        SectionKind::Pages | SectionKind::Services => "page.html",
     }
 }
 
@@ -969,6 +1006,8 @@ mod tests {
             markdown: Arc::default(),
             aliases: Vec::new(),
             image: None,
+            section_kind: None,
+            details: Details::None,
         }
     }
 

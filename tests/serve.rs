@@ -767,6 +767,27 @@ fn cached_rebuilds_match_full_builds(told_what_changed: bool) {
         "kind = \"articles\"",
     );
     check(&mut cache, "the section's kind changed");
+    std::fs::create_dir_all(root.join("content/events")).unwrap();
+    touched.borrow_mut().push(root.join("content/events"));
+    write(
+        "content/events/_index.md",
+        "+++\ntitle = \"Events\"\nkind = \"events\"\n+++\n",
+    );
+    write(
+        "content/events/day.md",
+        "+++\ntitle = \"Day\"\nstart = 2999-01-01T10:00:00Z\nlocation = \"Hall\"\n+++\n\nA day.\n",
+    );
+    write(
+        "content/events/old.md",
+        "+++\ntitle = \"Old\"\nstart = 2001-01-01T10:00:00Z\nonline = true\n+++\n\nOld.\n",
+    );
+    check(&mut cache, "events added, one past");
+    edit(
+        "content/events/day.md",
+        "title = \"Day\"",
+        "title = \"A day\"",
+    );
+    check(&mut cache, "an event renamed");
     edit("site.toml", "title = \"My site\"", "title = \"Our site\"");
     check(&mut cache, "settings changed");
     write(

@@ -554,6 +554,7 @@ fn load(
             None
         }
     };
+    let today = crate::date::today();
     let data = data::load(root).unwrap_or_else(|data_problems| {
         problems.extend(data_problems);
         serde_json::Value::Null
@@ -574,7 +575,8 @@ fn load(
         data,
         drafts: options.drafts,
         // Read at each build, so that `serve` publishes a page on its day.
-        publish_until: (!options.future).then(crate::date::today),
+        publish_until: (!options.future).then_some(today),
+        today,
     });
     Loaded {
         sources,

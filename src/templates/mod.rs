@@ -392,9 +392,13 @@ pub fn renders_early(page: &Page) -> bool {
     matches!(page.kind, SourceKind::Article | SourceKind::Page)
 }
 
-/// The pages whose HTML the lists use after the pages are rendered: the feed's entries.
+/// The pages whose HTML the lists use after the pages are rendered: the feed's entries, and
+/// the testimonials, whose lists quote them whole.
 pub fn html_needed_later(site: &Site) -> HashSet<usize> {
-    feed_articles(site).collect()
+    let testimonials = site.pages.iter().enumerate().filter_map(|(index, page)| {
+        matches!(page.details, site::Details::Testimonial { .. }).then_some(index)
+    });
+    feed_articles(site).chain(testimonials).collect()
 }
 
 fn feed_articles(site: &Site) -> impl Iterator<Item = usize> + '_ {
@@ -625,6 +629,15 @@ pub fn render_lists(
             }
         })
         .collect();
+    for (page, event) in site.pages.iter().filter_map(|page| match &page.details {
+        site::Details::Event(event) => Some((page, event)),
+        _ => None,
+    }) {
+        sink(OutputFile {
+            path: kinds::calendar_path(page),
+            contents: Contents::Text(kinds::calendar(site, page, event)),
+        });
+    }
     let mut problems = Diagnostics::default();
     problems.extend(results.into_iter().flatten());
     if problems.has_errors() {
@@ -645,7 +658,7 @@ fn home_sections(site: &Site, lists: &Lists) -> std::collections::BTreeMap<Strin
                 SectionKind::Articles => {
                     &section.pages[..section.pages.len().min(site.home_latest)]
                 }
-                SectionKind::Pages => &section.pages[..],
+                _ => &section.pages[..],
             };
             let pages: Vec<Value> = pages
                 .iter()
@@ -1008,8 +1021,8 @@ impl<'s> Job<'s> {
                 let (page_context, template) = match page {
                     Some(page) => (page_context(page).at(site, &path), page.template.as_str()),
                     None => {
-                        let title = site::Section::GENERATED_TITLE;
-                        let template = site::default_template(SourceKind::Section, None);
+                        let title = section.generated_title;
+                        let template = section.template();
                         (
                             PageContext::generated(site, "section", title, path),
                             template,
@@ -1022,7 +1035,7 @@ impl<'s> Job<'s> {
                 let entries = entries.filter_map(|&index| lists.summaries[index].clone());
                 let name = match section.kind {
                     SectionKind::Articles => "articles",
-                    SectionKind::Pages => "pages",
+                    _ => "pages",
                 };
                 context.insert_value(name, Value::from(entries.collect::<Vec<_>>()));
                 if section.paging.per_page.is_some() {
@@ -1170,6 +1183,7 @@ impl<'s> Job<'s> {
 
 mod budget;
 mod context;
+mod kinds;
 mod source;
 
 #[cfg(test)]
