@@ -745,6 +745,18 @@ fn cached_rebuilds_match_full_builds(told_what_changed: bool) {
         "paginate_by = 1\nsort_by = \"title\"",
     );
     check(&mut cache, "the list's order changed");
+    edit(
+        "content/articles/_index.md",
+        "paginate_by = 1",
+        "paginate_by = 5",
+    );
+    check(&mut cache, "the list's pages made longer");
+    edit(
+        "content/articles/_index.md",
+        "title = \"Articles\"",
+        "title = \"Writing\"",
+    );
+    check(&mut cache, "the list's title changed");
     write(
         "content/articles/later.md",
         "+++\ntitle = \"Later\"\ndate = 2999-01-01\ntags = [\"news\"]\n+++\n\nLater.\n",
