@@ -213,13 +213,15 @@ pub struct LoadedContent {
 
 /// Reads every file below `ROOT/content`, in a stable order.
 pub fn load(root: &Path) -> (LoadedContent, Diagnostics) {
-    load_with(root, None, None, Bodies::Keep)
+    let (loaded, problems, _) = load_with(root, None, None, Bodies::Keep, None);
+    (loaded, problems)
 }
 
 /// Like `load`, but keeps only each page's front matter: its body is read again when it is
 /// rendered (`reload_body`), so that a large site's text is never all in memory at once.
 pub fn load_front_matter(root: &Path) -> (LoadedContent, Diagnostics) {
-    load_with(root, None, None, Bodies::Release)
+    let (loaded, problems, _) = load_with(root, None, None, Bodies::Release, None);
+    (loaded, problems)
 }
 
 /// Whether a load keeps the pages' bodies.
@@ -286,11 +288,48 @@ impl FileStamp {
 /// may have been lost: every file is looked at.
 pub fn load_memoised(
     root: &Path,
-    memo: &mut Memo<CachedSource>,
+    memo: &mut ContentMemo,
     reported: Option<&HashSet<PathBuf>>,
 ) -> (LoadedContent, Diagnostics) {
-    memo.start();
-    load_with(root, Some(memo), reported, Bodies::Keep)
+    memo.sources.start();
+    let listing = memo.listing.take();
+    let (loaded, problems, listing) =
+        load_with(root, Some(&memo.sources), reported, Bodies::Keep, listing);
+    memo.listing = listing;
+    (loaded, problems)
+}
+
+/// What `load_memoised` keeps for the next load: each source parsed, and the files of
+/// `content/` when listing them found no problem.
+#[derive(Default)]
+pub struct ContentMemo {
+    sources: Memo<CachedSource>,
+    listing: Option<Vec<PathBuf>>,
+}
+
+/// The files below `dir`: the last listing's when every file reported changed below `dir` is
+/// one of them and still a file (an edit, not a new, removed or renamed file); listed again
+/// otherwise. Walking the folder cost a rebuild of 10,000 articles about 20 ms.
+fn list_files(
+    dir: &Path,
+    reported: Option<&HashSet<PathBuf>>,
+    last: Option<Vec<PathBuf>>,
+) -> Vec<Result<PathBuf, Box<Diagnostic>>> {
+    if let (Some(reported), Some(last)) = (reported, last) {
+        let known: HashSet<&Path> = reported
+            .iter()
+            .filter(|path| path.starts_with(dir))
+            .map(PathBuf::as_path)
+            .collect();
+        let edits_only = known.iter().all(|path| {
+            let is_file = std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_file());
+            is_file && last.iter().any(|listed| listed == path)
+        });
+        if edits_only {
+            return last.into_iter().map(Ok).collect();
+        }
+    }
+    files_below(dir).map(|entry| entry.map_err(Box::new)).collect()
 }
 
 fn load_with(
@@ -298,7 +337,8 @@ fn load_with(
     memo: Option<&Memo<CachedSource>>,
     reported: Option<&HashSet<PathBuf>>,
     bodies: Bodies,
-) -> (LoadedContent, Diagnostics) {
+    last_listing: Option<Vec<PathBuf>>,
+) -> (LoadedContent, Diagnostics, Option<Vec<PathBuf>>) {
     let mut loaded = LoadedContent::default();
     let mut problems = Diagnostics::default();
     let dir = match source_folder(root, CONTENT_DIR) {
@@ -308,19 +348,23 @@ fn load_with(
                 Diagnostic::error(CONTENT_DIR, "the content folder is missing")
                     .with_help("create content/ with at least content/_index.md, the home page"),
             );
-            return (loaded, problems);
+            return (loaded, problems, None);
         }
         Err(problem) => {
             problems.push(*problem);
-            return (loaded, problems);
+            return (loaded, problems, None);
         }
     };
     // Markdown files are read and parsed in parallel, then taken in name order.
     // Boxed, since most entries are files: the list of a large site's folder is then a tenth
     // of the size, and grows without long copies.
-    let entries: Vec<Result<PathBuf, Box<Diagnostic>>> = files_below(&dir)
-        .map(|entry| entry.map_err(Box::new))
-        .collect();
+    let entries = list_files(&dir, reported, last_listing);
+    let listing: Option<Vec<PathBuf>> = memo.and_then(|_| {
+        entries
+            .iter()
+            .map(|entry| entry.as_ref().ok().cloned())
+            .collect()
+    });
     let mut parsed: Vec<Option<ParsedPage>> = entries
         .par_iter()
         // Split finely, or one thread may be left with a long run of files at the end.
@@ -367,7 +411,7 @@ fn load_with(
             });
         }
     }
-    (loaded, problems)
+    (loaded, problems, listing)
 }
 
 pub const STATIC_DIR: &str = "static";

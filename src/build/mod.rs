@@ -125,7 +125,7 @@ pub struct RenderedSite {
 pub struct Memos {
     /// What changed since the last build that loaded the content, as far as anyone said.
     reported: Reported,
-    content: Memo<content::CachedSource>,
+    content: content::ContentMemo,
     markdown: Memo<CachedMarkdown>,
     pages: PageMemo,
     finished: FinishMemo,
@@ -513,7 +513,7 @@ struct Loaded {
 /// features check what was read.
 fn load(
     options: &BuildOptions,
-    content_memo: Option<(&mut Memo<content::CachedSource>, Reported)>,
+    content_memo: Option<(&mut content::ContentMemo, Reported)>,
 ) -> Loaded {
     let root = &options.root;
     let mut problems = Diagnostics::default();
