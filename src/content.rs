@@ -329,7 +329,9 @@ fn list_files(
             return last.into_iter().map(Ok).collect();
         }
     }
-    files_below(dir).map(|entry| entry.map_err(Box::new)).collect()
+    files_below(dir)
+        .map(|entry| entry.map_err(Box::new))
+        .collect()
 }
 
 fn load_with(

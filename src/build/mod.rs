@@ -127,6 +127,7 @@ pub struct Memos {
     reported: Reported,
     content: content::ContentMemo,
     markdown: Memo<CachedMarkdown>,
+    checks: pages::ChecksMemo,
     pages: PageMemo,
     finished: FinishMemo,
 }
@@ -388,6 +389,10 @@ fn run(
     let finisher = deploy::Finisher::new(&plan.site, &features.csp_allowances());
     let mut memos = memos.map(|memos| {
         memos.markdown.start();
+        let settings = &plan.site.settings;
+        memos
+            .checks
+            .start(&[&settings.file.text, "\n", &settings.base_url.absolute()].concat());
         memos.finished.start(&finisher);
         &mut *memos
     });
@@ -419,6 +424,7 @@ fn run(
             None => Some(templates::html_needed_later(&plan.site)),
         },
         markdown_memo: memos.map(|memos| &memos.markdown),
+        checks_memo: memos.map(|memos| &memos.checks),
         page_memo: memos.map(|memos| &memos.pages),
         finish: &finish,
     };
