@@ -19,7 +19,10 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Locator, closest};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 use crate::memo::Memo;
 
+mod cta;
 mod sections;
+
+pub use cta::CallToActionLink;
 
 use sections::Membership;
 pub use sections::{Paging, Section};
@@ -107,6 +110,8 @@ pub struct MenuLink {
 pub struct Site {
     pub settings: Settings,
     pub menu: Vec<MenuLink>,
+    /// `[cta]`, or none when the site has no page for its default target.
+    pub cta: Option<CallToActionLink>,
     pub pages: Vec<Page>,
     /// Indices into `pages`: the articles, newest first.
     pub articles: Vec<usize>,
@@ -244,6 +249,7 @@ pub fn plan(sources: Sources) -> Plan {
     let sections = membership.into_sections(&pages, &published);
 
     let menu = resolve_menu(&settings, &resolver, &mut problems);
+    let cta = cta::resolve(&settings, &resolver, &mut problems);
     let articles = sorted_articles(&pages);
     let tags = collect_tags(&pages, &articles);
 
@@ -263,6 +269,7 @@ pub fn plan(sources: Sources) -> Plan {
         site: Site {
             settings,
             menu,
+            cta,
             pages,
             articles,
             tags,

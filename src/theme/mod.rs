@@ -24,6 +24,10 @@ pub const TEMPLATES: &[BuiltInTemplate] = &[
         include_str!("templates/partials/article-list.html"),
     ),
     (
+        "partials/call-to-action.html",
+        include_str!("templates/partials/call-to-action.html"),
+    ),
+    (
         "partials/pagination.html",
         include_str!("templates/partials/pagination.html"),
     ),
