@@ -714,6 +714,39 @@ mod tests {
     }
 
     #[test]
+    fn the_call_to_action_defaults_to_the_contact_page_and_can_be_set() {
+        let base = "title = \"A\"\nbase_url = \"https://a.com/\"\n";
+        let cta = settings(base).unwrap().0.cta;
+        assert_eq!(cta.label, "Contact us");
+        assert!(
+            matches!(&cta.target, MenuTarget::Content { source, .. } if source == "contact.md")
+        );
+        assert!(!cta.target_written && cta.articles);
+        let text = format!(
+            "{base}[cta]\nlabel = \"Book a call\"\ntarget = \"https://cal.test/aim\"\nheading = \"H\"\ntext = \"T\"\narticles = false\n"
+        );
+        let (settings, _) = settings(&text).unwrap();
+        let cta = settings.cta;
+        assert_eq!(
+            (cta.label.as_str(), cta.heading.as_str(), cta.text.as_str()),
+            ("Book a call", "H", "T")
+        );
+        assert!(matches!(&cta.target, MenuTarget::External(url) if url == "https://cal.test/aim"));
+        assert!(cta.target_written && !cta.articles);
+    }
+
+    #[test]
+    fn a_bad_call_to_action_is_an_error_at_its_line() {
+        let base = "title = \"A\"\nbase_url = \"https://a.com/\"\n[cta]\n";
+        assert_eq!(
+            settings_error_line(&format!("{base}target = \"contact\"\n")),
+            4
+        );
+        assert_eq!(settings_error_line(&format!("{base}\nlabel = \" \"\n")), 5);
+        assert_eq!(settings_error_line(&format!("{base}colour = \"red\"\n")), 4);
+    }
+
+    #[test]
     fn menu_targets_are_classified() {
         let text = "title = \"A\"\nbase_url = \"https://a.com/x/\"\n[[menu]]\nlabel = \"P\"\ntarget = \"@/privacy.md\"\n[[menu]]\nlabel = \"L\"\ntarget = \"/articles/\"\n[[menu]]\nlabel = \"E\"\ntarget = \"https://b.com/\"\n";
         let (settings, _) = settings(text).unwrap();

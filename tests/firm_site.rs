@@ -694,6 +694,42 @@ fn the_footer_and_the_home_pages_json_ld_name_the_firm() {
     assert_eq!(json_ld[1]["email"], "hello@example.com");
 }
 
+/// An article page, as a host sends it (gzip), is at most 40 KB with the styles and scripts it
+/// loads, images aside. Skipped, with a message, where `gzip` is missing.
+#[test]
+fn an_article_is_at_most_40_kb_transferred() {
+    let built = Built::new();
+    let article = built.page("/articles/leading-vs-managing/");
+    let mut files = vec![file_for("/articles/leading-vs-managing/")];
+    let loaded = selector("link[rel=stylesheet][href], script[src]");
+    for element in article.select(&loaded) {
+        let href = element.value().attr("href").or(element.value().attr("src"));
+        let (url, _) = resolve("/articles/leading-vs-managing/", href.unwrap_or_default())
+            .expect("a file of the site");
+        files.push(file_for(&url));
+    }
+    let mut total = 0;
+    for file in &files {
+        let Some(size) = gzipped_size(&built.out.join(file)) else {
+            eprintln!("skipped: gzip is not installed");
+            return;
+        };
+        total += size;
+    }
+    assert!(files.len() >= 3, "{files:?}");
+    assert!(
+        total <= 40 * 1024,
+        "the article is {total} bytes gzipped: {files:?}"
+    );
+}
+
+/// The size of a file compressed as hosts do (gzip -9), or none without gzip.
+fn gzipped_size(path: &Path) -> Option<usize> {
+    let output = Command::new("gzip").arg("-9c").arg(path).output().ok()?;
+    assert!(output.status.success(), "gzip failed on {}", path.display());
+    Some(output.stdout.len())
+}
+
 #[test]
 fn the_contact_page_gives_its_hint_once() {
     let built = Built::new();

@@ -1342,6 +1342,66 @@ mod tests {
     }
 
     #[test]
+    fn the_firms_identity_is_read_and_feeds_the_json_ld() {
+        let (settings, contact, warnings) = parse(
+            "email = \"hello@aimtowin.com\"\nlegal_name = \"Aim to Win Ltd\"\ncompany_number = \"09876543\"\nschema_type = \"ProfessionalService\"\n[[contact.social]]\nlabel = \"LinkedIn\"\nurl = \"https://www.linkedin.com/company/aimtowin\"\n",
+        )
+        .unwrap_or_else(|problems| panic!("{problems}"));
+        assert!(warnings.is_empty(), "{warnings}");
+        let identity = &contact.identity;
+        assert_eq!(identity.legal_name.as_deref(), Some("Aim to Win Ltd"));
+        assert_eq!(identity.company_number.as_deref(), Some("09876543"));
+        assert_eq!(identity.social[0].label, "LinkedIn");
+        let json: serde_json::Value =
+            serde_json::from_str(&json_ld(&settings, &contact)).expect("JSON");
+        assert_eq!(json["@type"], "ProfessionalService");
+        assert_eq!(json["@id"], "https://aimtowin.com/sub/#organization");
+        assert_eq!(json["legalName"], "Aim to Win Ltd");
+        assert_eq!(
+            json["sameAs"][0],
+            "https://www.linkedin.com/company/aimtowin"
+        );
+        assert_eq!(json["identifier"]["value"], "09876543");
+        let context = ContactContext::new(&settings, &contact);
+        assert_eq!(context.name, "Aim to Win Ltd");
+    }
+
+    #[test]
+    fn a_bad_identity_is_an_error_at_its_line() {
+        let email = "email = \"a@b.com\"\n";
+        let (message, line) = problem(&format!("{email}schema_type = \"ProfessionalServices\"\n"));
+        assert!(
+            message.contains("`ProfessionalServices` is not a schema.org type"),
+            "{message}"
+        );
+        assert_eq!(line, 6);
+        let (message, line) = problem(&format!("{email}company_number = \"no. 12 (E&W)\"\n"));
+        assert_eq!(message, "`no. 12 (E&W)` is not a company number");
+        assert_eq!(line, 6);
+        let (message, line) = problem(&format!("{email}legal_name = \"  \"\n"));
+        assert_eq!(message, "`legal_name` is empty");
+        assert_eq!(line, 6);
+        let (message, line) = problem(&format!(
+            "{email}[[contact.social]]\nlabel = \"X\"\nurl = \"linkedin.com/aim\"\n"
+        ));
+        assert!(message.contains("is not an absolute URL"), "{message}");
+        assert_eq!(line, 8);
+    }
+
+    #[test]
+    fn placeholder_identity_values_are_warnings_on_their_lines() {
+        let (contact, warnings) = contact(
+            "email = \"a@b.com\"\ncompany_number = \"12345678\"\n[[contact.social]]\nlabel = \"X\"\nurl = \"https://example.com/aim\"\n",
+        );
+        let found: Vec<(bool, usize)> = warnings
+            .iter()
+            .map(|warning| (warning.is_error(), warning.location.map_or(0, |at| at.line)))
+            .collect();
+        assert_eq!(found, [(false, 6), (false, 9)]);
+        assert_eq!(contact.identity.company_number.as_deref(), Some("12345678"));
+    }
+
+    #[test]
     fn mailto_is_the_default_backend() {
         let (contact, warnings) = contact("email = \"hello@aimtowin.com\"\n");
         assert_eq!(contact.backend, Backend::Mailto);
