@@ -500,4 +500,3 @@ fn every_kind_of_page_fits_and_shows_its_call_to_action_at_once() {
         }
     }
 }
-
