@@ -642,7 +642,7 @@ fn the_home_page_shows_what_the_firm_does_and_nothing_it_has_not_given() {
             "Leadership and management",
             "What we do",
             "Latest articles",
-            "Take your skills to the next level"
+            "Step outside your comfort zone"
         ]
         .map(normalise),
         "{headings:?}"

@@ -282,7 +282,7 @@ fn the_starter_site_shows_the_theme_with_marked_examples() {
         "<h2 id=\"closing-heading\" class=\"cta-block__heading\">Ready to talk?</h2>",
         "<p class=\"firm__name\">Example Firm Ltd</p>",
         "<p class=\"firm__number\">Company number 12345678</p>",
-        "<a href=\"tel:+442079460000\">+44 20 7946 0000</a>",
+        "<a href=\"tel:+442079460000\">+44\u{a0}20\u{a0}7946\u{a0}0000</a>",
         "\"@type\":\"ProfessionalService\"",
     ] {
         assert!(
