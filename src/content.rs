@@ -53,6 +53,41 @@ pub struct FrontMatter {
     pub page_template: Option<Spanned<String>>,
     /// The home page: how many of the newest articles it lists.
     pub latest: Option<Spanned<i64>>,
+    // The keys of the pages of one kind of section (`site::kinds` checks where they are).
+    /// A person's role, or the role of the author of a testimonial.
+    pub role: Option<Spanned<String>>,
+    /// The company of the author of a testimonial.
+    pub company: Option<Spanned<String>>,
+    /// A person's photo, or the testimonial author's: a path on the site.
+    pub photo: Option<Spanned<String>>,
+    /// A testimonial's author agreed to its publication.
+    pub consent_to_publish: Option<Spanned<bool>>,
+    /// An event's start and end, with a UTC offset or a `timezone`.
+    pub start: Option<Spanned<Datetime>>,
+    pub end: Option<Spanned<Datetime>>,
+    /// The IANA time zone of an event's start and end (`Europe/London`).
+    pub timezone: Option<Spanned<String>>,
+    /// Where an event takes place: a venue and address.
+    pub location: Option<Spanned<String>>,
+    /// The address of an online event (or `true` without one).
+    pub online: Option<Spanned<toml::Value>>,
+    /// An event's price as shown (`"£120"`, `"Free"`).
+    pub price: Option<Spanned<String>>,
+    /// Where to book an event.
+    pub booking_url: Option<Spanned<String>>,
+    /// `scheduled` (the default), `cancelled`, `postponed` or `rescheduled`.
+    pub status: Option<Spanned<EventStatus>>,
+}
+
+/// Whether an event takes place as planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventStatus {
+    #[default]
+    Scheduled,
+    Cancelled,
+    Postponed,
+    Rescheduled,
 }
 
 /// What a section holds, which decides its pages' kind and templates.
@@ -64,6 +99,29 @@ pub enum SectionKind {
     Articles,
     /// Pages of any other kind, listed in the section only.
     Pages,
+    /// What the firm offers: `Service` markup.
+    Services,
+    /// Its people, with `role` and `photo`: `Person` markup.
+    People,
+    /// What clients say, each with `consent_to_publish = true`; never review markup.
+    Testimonials,
+    /// Events and workshops, with `start`, `end`, a place or `online`: `Event` markup, an
+    /// `.ics` file each, and past events in an archive.
+    Events,
+}
+
+impl SectionKind {
+    /// The name written in front matter and given to templates.
+    pub fn name(self) -> &'static str {
+        match self {
+            SectionKind::Articles => "articles",
+            SectionKind::Pages => "pages",
+            SectionKind::Services => "services",
+            SectionKind::People => "people",
+            SectionKind::Testimonials => "testimonials",
+            SectionKind::Events => "events",
+        }
+    }
 }
 
 /// The order of a section's list.
@@ -121,9 +179,12 @@ impl SourcePage {
     }
 
     /// Frees the body once it is rendered and no diagnostic can point into it any more; the
-    /// front matter stays, for diagnostics about it.
+    /// front matter stays, for diagnostics about it. A text that a memo shares stays whole:
+    /// the memo keeps it anyway, and cutting a copy of it cost a large site's rebuild 5%.
     pub fn release_body(&mut self) {
-        let text = Arc::make_mut(&mut self.text);
+        let Some(text) = Arc::get_mut(&mut self.text) else {
+            return;
+        };
         text.truncate(self.body_start);
         text.shrink_to_fit();
         self.body_released = true;

@@ -271,7 +271,7 @@ See [what we do](@/services/_index.md), read the [first article](@/articles/welc
     let services = r#"+++
 title = "What we do"
 description = "Example: the services the firm offers, one page each."
-kind = "pages"
+kind = "services"
 +++
 
 Example: each file in `content/services/` is a service, shown as a card here and on the home

@@ -30,6 +30,7 @@ use crate::assets::AssetUrls;
 use crate::build::{self, BuildOptions, Memos};
 use crate::config::SETTINGS_FILE;
 use crate::content::{CONTENT_DIR, STATIC_DIR};
+use crate::data::DATA_DIR;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::output::Contents;
 use crate::site::NOT_FOUND_FILE;
@@ -444,7 +445,7 @@ fn url_of(addr: SocketAddr) -> String {
 }
 
 /// The folders whose files the build reads; with `site.toml`, all that is watched.
-const SOURCE_FOLDERS: [&str; 3] = [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR];
+const SOURCE_FOLDERS: [&str; 4] = [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR, DATA_DIR];
 
 /// The watches on the sources: the root, for `site.toml` and for source folders coming and
 /// going, and each source folder that exists, recursively. The root is not watched recursively:

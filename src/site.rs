@@ -20,10 +20,11 @@ use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 use crate::memo::Memo;
 
 mod cta;
+mod kinds;
 mod sections;
 
 pub use cta::CallToActionLink;
-
+pub use kinds::{Details, Event};
 use sections::Membership;
 pub use sections::{Paging, Section};
 
@@ -55,6 +56,10 @@ pub struct Page {
     /// Old paths below the base path (`old/path/`) that redirect here.
     pub aliases: Vec<String>,
     pub image: Option<String>,
+    /// What the section it belongs to holds, if it belongs to one.
+    pub section_kind: Option<SectionKind>,
+    /// Its person's, testimonial's or event's details.
+    pub details: Details,
 }
 
 impl Page {
@@ -122,6 +127,8 @@ pub struct Site {
     pub tag_paging: Paging,
     /// How many of the newest articles the home page lists (its `latest`).
     pub home_latest: usize,
+    /// The files of `data/` (`data.NAME` in templates).
+    pub data: serde_json::Value,
     /// The pages held back because they are dated after the build's day, with their dates.
     pub scheduled: Vec<(PathBuf, PageDate)>,
     /// Static files and content assets, written as they are.
@@ -160,10 +167,14 @@ pub struct Sources {
     pub static_files: Vec<Asset>,
     /// The names of the templates, or `None` when they failed to load.
     pub templates: Option<HashSet<String>>,
+    /// The files of `data/`, for templates.
+    pub data: serde_json::Value,
     pub drafts: bool,
     /// The last day whose pages are published: pages dated later are held back. `None`
     /// publishes every date (`--future`).
     pub publish_until: Option<jiff::civil::Date>,
+    /// The day of the build, after which events are past.
+    pub today: jiff::civil::Date,
 }
 
 /// The site as the sources' front matter makes it: every page with its URL, the article order,
@@ -185,8 +196,10 @@ pub fn plan(sources: Sources) -> Plan {
         content,
         static_files,
         templates,
+        data,
         drafts,
         publish_until,
+        today,
     } = sources;
 
     let mut published = content.pages;
@@ -232,7 +245,7 @@ pub fn plan(sources: Sources) -> Plan {
         );
     }
     let membership = Membership::find(&published, &paths);
-    let pages: Vec<Page> = published
+    let made: Vec<(Page, Vec<Diagnostic>)> = published
         .par_iter()
         .zip(paths)
         .enumerate()
@@ -243,10 +256,23 @@ pub fn plan(sources: Sources) -> Plan {
                 .and_then(|page| published[page].front.page_template.as_ref())
                 .map(|template| template.get_ref().as_str());
             let kind = membership.kind_of(index, source);
-            page_from_source(source, path, kind, page_template)
+            let section_kind = membership.section_kind(index);
+            let mut page = page_from_source(source, path, kind, section_kind, page_template);
+            match kinds::details(source, section_kind) {
+                Ok(details) => {
+                    page.details = details;
+                    (page, Vec::new())
+                }
+                Err(found) => (page, found),
+            }
         })
         .collect();
-    let sections = membership.into_sections(&pages, &published);
+    let mut pages = Vec::with_capacity(made.len());
+    for (page, found) in made {
+        problems.extend(found);
+        pages.push(page);
+    }
+    let sections = membership.into_sections(&pages, &published, today);
 
     let menu = resolve_menu(&settings, &resolver, &mut problems);
     let cta = cta::resolve(&settings, &resolver, &mut problems);
@@ -276,6 +302,7 @@ pub fn plan(sources: Sources) -> Plan {
             sections,
             tag_paging,
             home_latest,
+            data,
             scheduled: scheduled_sources
                 .iter()
                 .filter_map(|page| Some((page.display_path.clone(), page_date(page)?)))
@@ -308,8 +335,8 @@ pub fn render_markdown(
         Some(memo) => {
             let cached = memo.get_or(
                 &source.source,
-                |cached| cached.is_still_good(source.body(), links),
-                || CachedMarkdown::render(source.body(), links),
+                |cached| cached.is_still_good(source, links),
+                || CachedMarkdown::render(source, links),
             );
             (Arc::clone(&cached.markdown), cached.problems.clone())
         }
@@ -375,29 +402,41 @@ pub fn assemble(
 /// up with what it resolved to, and the result.
 #[derive(Debug)]
 pub struct CachedMarkdown {
-    body: String,
+    /// The source's text, shared with the content memo, and where its body starts.
+    text: Arc<String>,
+    body_start: usize,
     lookups: Vec<(String, Result<String, LinkProblemKind>)>,
     markdown: Arc<RenderedMarkdown>,
     problems: Vec<markdown::LinkProblem>,
 }
 
 impl CachedMarkdown {
-    fn render(body: &str, links: &dyn ResolveSource) -> CachedMarkdown {
+    fn render(source: &SourcePage, links: &dyn ResolveSource) -> CachedMarkdown {
+        let body = source.body();
         let recorder = RecordingResolver {
             inner: links,
             lookups: std::cell::RefCell::new(Vec::new()),
         };
         let (markdown, problems) = markdown::render(body, &recorder);
         CachedMarkdown {
-            body: body.to_string(),
+            text: Arc::clone(&source.text),
+            body_start: source.body_start,
             lookups: recorder.lookups.into_inner(),
             markdown: Arc::new(markdown),
             problems,
         }
     }
 
-    fn is_still_good(&self, body: &str, links: &dyn ResolveSource) -> bool {
-        self.body == body
+    fn body(&self) -> &str {
+        self.text.get(self.body_start..).unwrap_or_default()
+    }
+
+    /// The same body (the very text the content memo handed on, or an equal one), and every
+    /// `@/` link leading where it did.
+    fn is_still_good(&self, source: &SourcePage, links: &dyn ResolveSource) -> bool {
+        let same_text =
+            Arc::ptr_eq(&self.text, &source.text) && self.body_start == source.body_start;
+        (same_text || self.body() == source.body())
             && self
                 .lookups
                 .iter()
@@ -511,6 +550,7 @@ fn page_from_source(
     source: &SourcePage,
     path: String,
     kind: SourceKind,
+    section_kind: Option<SectionKind>,
     page_template: Option<&str>,
 ) -> Page {
     let front = &source.front;
@@ -525,9 +565,14 @@ fn page_from_source(
     let template = match (&front.template, page_template) {
         (Some(template), _) => template.get_ref().clone(),
         (None, Some(template)) => template.to_string(),
-        (None, None) => {
-            default_template(kind, front.kind.as_ref().map(|kind| *kind.get_ref())).to_string()
+        (None, None) => match (kind, section_kind) {
+            (SourceKind::Section, _) => {
+                Section::template_of(front.kind.as_ref().map(|kind| *kind.get_ref()))
+            }
+            (_, Some(section_kind)) => member_template(section_kind),
+            _ => default_template(kind),
         }
+        .to_string(),
     };
     let mut tags: Vec<TagName> = Vec::new();
     for tag in &front.tags {
@@ -562,6 +607,8 @@ fn page_from_source(
             .map(|alias| alias.get_ref().trim_start_matches('/').to_string())
             .collect(),
         image: front.image.clone(),
+        section_kind,
+        details: Details::None,
     }
 }
 
@@ -574,17 +621,24 @@ pub fn alias_output_file(alias: &str) -> String {
     }
 }
 
-/// The template of a page of `kind` without one of its own; for a section's list, by what it
-/// holds.
-pub fn default_template(kind: SourceKind, holds: Option<SectionKind>) -> &'static str {
+/// The template of a page of `kind` without one of its own, outside sections.
+pub fn default_template(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::Home => "home.html",
-        SourceKind::Section => match holds.unwrap_or_default() {
-            SectionKind::Articles => "articles.html",
-            SectionKind::Pages => "section.html",
-        },
+        SourceKind::Section => Section::template_of(None),
         SourceKind::Article => "article.html",
         SourceKind::Page => "page.html",
+    }
+}
+
+/// The template of a page in a section of `kind` without one of its own.
+fn member_template(kind: SectionKind) -> &'static str {
+    match kind {
+        SectionKind::Articles => "article.html",
+        SectionKind::People => "person.html",
+        SectionKind::Testimonials => "testimonial.html",
+        SectionKind::Events => "event.html",
+        SectionKind::Pages | SectionKind::Services => "page.html",
     }
 }
 
@@ -970,6 +1024,8 @@ mod tests {
             markdown: Arc::default(),
             aliases: Vec::new(),
             image: None,
+            section_kind: None,
+            details: Details::None,
         }
     }
 

@@ -418,3 +418,233 @@ fn the_home_page_sees_every_section_and_its_pages() {
     assert_eq!(texts(&home, ".service"), ["workshops", "coaching"]);
     assert_eq!(texts(&home, ".articles"), ["13 articles, 10 shown"]);
 }
+
+fn json_ld(page: &Html) -> serde_json::Value {
+    let script = page
+        .select(&selector("script[type='application/ld+json']"))
+        .next()
+        .expect("schema.org data");
+    serde_json::from_str(&script.text().collect::<String>()).expect("JSON")
+}
+
+#[test]
+fn events_list_the_upcoming_soonest_first_and_archive_the_past_with_calendars() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/events/_index.md",
+        "+++\ntitle = \"Events\"\nkind = \"events\"\n+++\n",
+    );
+    fixture.write(
+        "content/events/summer.md",
+        "+++\ntitle = \"Summer workshop\"\ndescription = \"Teams, in July.\"\nstart = 2999-07-01T09:30:00\nend = 2999-07-01T17:00:00\ntimezone = \"Europe/London\"\nlocation = \"The Studio, Leeds\"\nprice = \"£120\"\nbooking_url = \"https://cal.example/book\"\n+++\n\nA day.\n",
+    );
+    fixture.write(
+        "content/events/spring.md",
+        "+++\ntitle = \"Spring webinar\"\nstart = 2999-03-04T12:00:00+01:00\nonline = \"https://meet.example/x\"\n+++\n\nAn hour.\n",
+    );
+    fixture.write(
+        "content/events/old.md",
+        "+++\ntitle = \"Old webinar\"\nstart = 2020-03-04T12:00:00Z\nonline = true\n+++\n\nPast.\n",
+    );
+    fixture.write(
+        "content/events/older.md",
+        "+++\ntitle = \"Older talk\"\nstart = 2019-03-04T12:00:00Z\nlocation = \"Hall\"\n+++\n\nPast.\n",
+    );
+    fixture.build_ok(&[]);
+    let list = page(&fixture, "/events/");
+    assert_eq!(
+        texts(&list, ".article-card__title"),
+        ["Spring webinar", "Summer workshop"]
+    );
+    assert_eq!(
+        attribute(&list, ".more a", "href").as_deref(),
+        Some("/events/past/")
+    );
+    let archive = page(&fixture, "/events/past/");
+    assert_eq!(
+        texts(&archive, ".article-card__title"),
+        ["Old webinar", "Older talk"]
+    );
+    assert_eq!(title(&archive), "Past events | Fixture");
+
+    let event = page(&fixture, "/events/summer/");
+    assert_eq!(
+        texts(&event, "time"),
+        ["Monday 1 July 2999, 09:30 to 17:00 BST"]
+    );
+    assert_eq!(
+        attribute(&event, ".button", "href").as_deref(),
+        Some("https://cal.example/book")
+    );
+    let data = json_ld(&event);
+    assert_eq!(data["@type"], "Event");
+    assert_eq!(data["startDate"], "2999-07-01T09:30:00+01:00");
+    assert_eq!(
+        data["eventAttendanceMode"],
+        "https://schema.org/OfflineEventAttendanceMode"
+    );
+    assert_eq!(data["location"]["name"], "The Studio, Leeds");
+    assert_eq!(data["organizer"]["name"], "Fixture");
+    let online = json_ld(&page(&fixture, "/events/spring/"));
+    assert_eq!(online["location"]["@type"], "VirtualLocation");
+    assert_eq!(online["location"]["url"], "https://meet.example/x");
+
+    let calendar_url = attribute(&event, "a[download]", "href").expect("an add-to-calendar link");
+    assert_eq!(calendar_url, "/events/summer/event.ics");
+    let calendar = fs::read_to_string(fixture.out.join("events/summer/event.ics")).expect("ics");
+    assert!(calendar.starts_with("BEGIN:VCALENDAR\r\n") && calendar.ends_with("END:VCALENDAR\r\n"));
+    for line in [
+        "DTSTART:29990701T083000Z",
+        "DTEND:29990701T160000Z",
+        "SUMMARY:Summer workshop",
+        "LOCATION:The Studio\\, Leeds",
+    ] {
+        assert!(
+            calendar.contains(&format!("{line}\r\n")),
+            "{line} in\n{calendar}"
+        );
+    }
+}
+
+#[test]
+fn people_and_testimonials_have_their_markup_and_testimonials_need_consent() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/people/_index.md",
+        "+++\ntitle = \"Our coaches\"\nkind = \"people\"\n+++\n",
+    );
+    fixture.write(
+        "content/people/ada.md",
+        "+++\ntitle = \"Ada Example\"\nrole = \"Lead coach\"\n+++\n\nAda coaches leaders.\n",
+    );
+    fixture.write(
+        "content/testimonials/_index.md",
+        "+++\ntitle = \"What clients say\"\nkind = \"testimonials\"\n+++\n",
+    );
+    fixture.write(
+        "content/testimonials/sam.md",
+        "+++\ntitle = \"Sam Client\"\nrole = \"Director\"\ncompany = \"Acme\"\n+++\n\nThey helped our team a lot.\n",
+    );
+    let problems = fixture.rejected();
+    let problem = problems.in_file("content/testimonials/sam.md");
+    problem.says("consent_to_publish = true");
+    problem.help();
+
+    fixture.write(
+        "content/testimonials/sam.md",
+        "+++\ntitle = \"Sam Client\"\nrole = \"Director\"\ncompany = \"Acme\"\nconsent_to_publish = true\n+++\n\nThey helped our team a lot.\n",
+    );
+    fixture.build_ok(&[]);
+    let people = page(&fixture, "/people/");
+    assert_eq!(texts(&people, ".person-card__name"), ["Ada Example"]);
+    let person = json_ld(&page(&fixture, "/people/ada/"));
+    assert_eq!(person["@type"], "Person");
+    assert_eq!(person["jobTitle"], "Lead coach");
+    assert_eq!(person["worksFor"]["@type"], "Organization");
+
+    let testimonials = page(&fixture, "/testimonials/");
+    assert_eq!(
+        texts(&testimonials, "blockquote"),
+        ["They helped our team a lot."]
+    );
+    assert_eq!(texts(&testimonials, "figcaption .meta"), ["Director, Acme"]);
+    for url in ["/testimonials/", "/testimonials/sam/"] {
+        let html =
+            fs::read_to_string(fixture.out.join(format!("{}index.html", &url[1..]))).unwrap();
+        assert!(
+            !html.contains("Review") && !html.contains("ratingValue"),
+            "{url} has review markup"
+        );
+    }
+}
+
+#[test]
+fn keys_of_another_kind_and_bad_event_times_are_located_errors() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "content/articles/a.md",
+        "+++\ntitle = \"Article A\"\ndate = 2021-01-05\nstart = 2999-01-01T10:00:00Z\n+++\n\nA.\n",
+    );
+    let problems = fixture.rejected();
+    problems
+        .at("content/articles/a.md", 4)
+        .says("`start` only applies to a page in a section of events");
+    fixture.write("content/articles/a.md", fixture::ARTICLE_A);
+
+    fixture.write(
+        "content/events/_index.md",
+        "+++\ntitle = \"Events\"\nkind = \"events\"\n+++\n",
+    );
+    fixture.write(
+        "content/events/a.md",
+        "+++\ntitle = \"A\"\nstart = 2999-01-01T10:00:00\nlocation = \"Hall\"\n+++\n",
+    );
+    let problems = fixture.rejected();
+    problems
+        .at("content/events/a.md", 3)
+        .says("has no time zone");
+
+    fixture.write(
+        "content/events/a.md",
+        "+++\ntitle = \"A\"\nstart = 2999-01-01T10:00:00\nend = 2999-01-01T09:00:00\ntimezone = \"Europe/Londres\"\nlocation = \"Hall\"\n+++\n",
+    );
+    let problems = fixture.rejected();
+    problems
+        .at("content/events/a.md", 5)
+        .says("unknown time zone");
+
+    fixture.write(
+        "content/events/a.md",
+        "+++\ntitle = \"A\"\nstart = 2999-01-01T10:00:00Z\nend = 2999-01-01T09:00:00Z\n+++\n",
+    );
+    let problems = fixture.rejected();
+    problems
+        .at("content/events/a.md", 4)
+        .says("ends before it starts");
+    problems.in_file("content/events/a.md").help();
+    assert!(problems.stderr.contains("needs a `location` or `online`"));
+}
+
+/// The home page shows a card for each service and the testimonials, found by their sections'
+/// kinds whatever their folders, and leaves out the part of a kind the site does not have.
+#[test]
+fn the_home_page_shows_services_and_testimonials_by_kind() {
+    let fixture = Fixture::new();
+    fixture.build_ok(&[]);
+    let bare = page(&fixture, "/");
+    assert!(texts(&bare, ".card").is_empty(), "cards without sections");
+    fixture.write(
+        "content/offer/_index.md",
+        "+++\ntitle = \"What we do\"\nkind = \"services\"\n+++\n",
+    );
+    fixture.write(
+        "content/offer/coaching.md",
+        "+++\ntitle = \"Coaching\"\ndescription = \"One to one.\"\n+++\n\nC.\n",
+    );
+    fixture.build_ok(&[]);
+    let home = page(&fixture, "/");
+    assert_eq!(texts(&home, ".card__title"), ["Coaching"]);
+    assert_eq!(texts(&home, ".card__text"), ["One to one."]);
+    assert!(texts(&home, ".testimonial").is_empty());
+    fixture.write(
+        "content/said/_index.md",
+        "+++\ntitle = \"What clients say\"\nkind = \"testimonials\"\n+++\n",
+    );
+    fixture.write(
+        "content/said/sam.md",
+        "+++\ntitle = \"Sam Client\"\nrole = \"Director\"\nconsent_to_publish = true\n+++\n\nThey helped our team a lot.\n",
+    );
+    fixture.build_ok(&[]);
+    let home = page(&fixture, "/");
+    let headings = texts(&home, "main h2");
+    assert!(
+        headings.contains(&"What we do".to_string())
+            && headings.contains(&"What clients say".to_string()),
+        "{headings:?}"
+    );
+    assert_eq!(texts(&home, ".testimonial__name"), ["Sam Client"]);
+    assert_eq!(
+        texts(&home, ".testimonial blockquote"),
+        ["They helped our team a lot."]
+    );
+}

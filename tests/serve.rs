@@ -745,6 +745,18 @@ fn cached_rebuilds_match_full_builds(told_what_changed: bool) {
         "paginate_by = 1\nsort_by = \"title\"",
     );
     check(&mut cache, "the list's order changed");
+    edit(
+        "content/articles/_index.md",
+        "paginate_by = 1",
+        "paginate_by = 5",
+    );
+    check(&mut cache, "the list's pages made longer");
+    edit(
+        "content/articles/_index.md",
+        "title = \"Articles\"",
+        "title = \"Writing\"",
+    );
+    check(&mut cache, "the list's title changed");
     write(
         "content/articles/later.md",
         "+++\ntitle = \"Later\"\ndate = 2999-01-01\ntags = [\"news\"]\n+++\n\nLater.\n",
@@ -767,6 +779,27 @@ fn cached_rebuilds_match_full_builds(told_what_changed: bool) {
         "kind = \"articles\"",
     );
     check(&mut cache, "the section's kind changed");
+    std::fs::create_dir_all(root.join("content/events")).unwrap();
+    touched.borrow_mut().push(root.join("content/events"));
+    write(
+        "content/events/_index.md",
+        "+++\ntitle = \"Events\"\nkind = \"events\"\n+++\n",
+    );
+    write(
+        "content/events/day.md",
+        "+++\ntitle = \"Day\"\nstart = 2999-01-01T10:00:00Z\nlocation = \"Hall\"\n+++\n\nA day.\n",
+    );
+    write(
+        "content/events/old.md",
+        "+++\ntitle = \"Old\"\nstart = 2001-01-01T10:00:00Z\nonline = true\n+++\n\nOld.\n",
+    );
+    check(&mut cache, "events added, one past");
+    edit(
+        "content/events/day.md",
+        "title = \"Day\"",
+        "title = \"A day\"",
+    );
+    check(&mut cache, "an event renamed");
     edit("site.toml", "title = \"My site\"", "title = \"Our site\"");
     check(&mut cache, "settings changed");
     write(
@@ -792,6 +825,21 @@ fn cached_rebuilds_match_full_builds(told_what_changed: bool) {
     check(&mut cache, "a template that fails to render");
     write("templates/article.html", &article_template);
     check(&mut cache, "the template fixed");
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    touched.borrow_mut().push(root.join("data"));
+    write("data/firm.toml", "name = \"Aim\"\n");
+    write(
+        "templates/article.html",
+        &article_template.replace("<article", "<p>{{ data.firm.name }}</p><article"),
+    );
+    check(&mut cache, "a data file read by a template");
+    write("data/firm.toml", "name = \"Aim to Win\"\n");
+    check(&mut cache, "the data file edited");
+    write("data/firm.toml", "name = \"Aim\n");
+    check(&mut cache, "the data file broken");
+    write("data/firm.toml", "name = \"Aim\"\n");
+    write("templates/article.html", &article_template);
+    check(&mut cache, "the data file fixed");
     let css = std::fs::read_to_string(root.join("static/style.css")).unwrap();
     write(
         "static/style.css",

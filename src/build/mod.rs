@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use crate::assets::Asset;
 use crate::config;
 use crate::content::{self, CONTENT_DIR, STATIC_DIR};
+use crate::data;
 use crate::deploy::{self, FinishMemo};
 use crate::diagnostics::Diagnostics;
 use crate::error::Error;
@@ -257,6 +258,7 @@ pub fn build_noting_waits(
             CONTENT_DIR,
             TEMPLATES_DIR,
             STATIC_DIR,
+            data::DATA_DIR,
             config::SETTINGS_FILE,
         ],
     )?;
@@ -552,6 +554,11 @@ fn load(
             None
         }
     };
+    let today = crate::date::today();
+    let data = data::load(root).unwrap_or_else(|data_problems| {
+        problems.extend(data_problems);
+        serde_json::Value::Null
+    });
     if let (Some(settings), Some(features), Some(templates)) = (&settings, &features, &templates) {
         problems.extend(features.check_sources(&LoadedSources {
             settings,
@@ -565,9 +572,11 @@ fn load(
         content,
         static_files,
         templates: templates.as_ref().map(Templates::names),
+        data,
         drafts: options.drafts,
         // Read at each build, so that `serve` publishes a page on its day.
-        publish_until: (!options.future).then(crate::date::today),
+        publish_until: (!options.future).then_some(today),
+        today,
     });
     Loaded {
         sources,

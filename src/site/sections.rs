@@ -8,7 +8,9 @@ use std::cmp::Reverse;
 use ahash::AHashMap;
 use rayon::prelude::*;
 
-use super::{ARTICLES_PATH, Page};
+use jiff::civil::Date;
+
+use super::{ARTICLES_PATH, Details, Page};
 use crate::content::{SectionKind, SortBy, SourceKind, SourcePage};
 
 /// A section as the plan has it.
@@ -22,12 +24,34 @@ pub struct Section {
     /// Indices into `Site::pages` of its pages, in its order.
     pub pages: Vec<usize>,
     pub paging: Paging,
+    /// The title of a list without an `_index.md`: `Articles`, or `Past events`.
+    pub generated_title: &'static str,
+    /// Index into `Site::sections` of the archive of its past events.
+    pub archive: Option<usize>,
+    /// Whether it is the archive of another section's past events.
+    pub is_archive: bool,
 }
 
 impl Section {
-    /// The title of a section the build makes up (`articles/` without an `_index.md`).
-    pub const GENERATED_TITLE: &str = "Articles";
+    /// Its list's default template.
+    pub fn template(&self) -> &'static str {
+        Self::template_of(Some(self.kind))
+    }
+
+    /// The default template of the list of a section of `kind` (articles by default).
+    pub fn template_of(kind: Option<SectionKind>) -> &'static str {
+        match kind.unwrap_or_default() {
+            SectionKind::Articles => "articles.html",
+            SectionKind::Pages | SectionKind::Services => "section.html",
+            SectionKind::People => "people.html",
+            SectionKind::Testimonials => "testimonials.html",
+            SectionKind::Events => "events.html",
+        }
+    }
 }
+
+/// Where the archive of a section of events is, below it.
+const ARCHIVE_PATH: &str = "past/";
 
 /// How a list is cut into pages: at most `per_page` entries each, all on one without it. Page
 /// `n` of a list at `PATH` is at `PATH` (n = 1) or `PATH/page/n/`.
@@ -102,6 +126,9 @@ impl Membership {
                         .and_then(|count| usize::try_from(*count.get_ref()).ok())
                         .filter(|&count| count > 0),
                 },
+                generated_title: "",
+                archive: None,
+                is_archive: false,
             });
         }
         // Every site has its list of articles, even before the first is written.
@@ -113,6 +140,9 @@ impl Membership {
                 kind: SectionKind::Articles,
                 pages: Vec::new(),
                 paging: Paging::default(),
+                generated_title: "Articles",
+                archive: None,
+                is_archive: false,
             });
         }
         let of_page = sources
@@ -133,22 +163,65 @@ impl Membership {
         }
     }
 
-    /// Each section's pages, in the section's order.
-    pub fn into_sections(self, pages: &[Page], sources: &[SourcePage]) -> Vec<Section> {
+    /// The kind of the section a page belongs to.
+    pub fn section_kind(&self, index: usize) -> Option<SectionKind> {
+        self.of_page[index].map(|section| self.sections[section].kind)
+    }
+
+    /// Each section's pages, in the section's order; past events (by `today`) in an archive
+    /// section of their own, below their section.
+    pub fn into_sections(
+        self,
+        pages: &[Page],
+        sources: &[SourcePage],
+        today: Date,
+    ) -> Vec<Section> {
         let mut sections = self.sections;
         for (index, section) in self.of_page.iter().enumerate() {
             if let Some(section) = section {
                 sections[*section].pages.push(index);
             }
         }
+        add_archives(&mut sections, pages, today);
         sections.par_iter_mut().for_each(|section| {
             let sort_by = section
                 .page
                 .and_then(|page| sources[page].front.sort_by.as_ref())
                 .map(|sort_by| *sort_by.get_ref());
             sort(&mut section.pages, pages, sort_by, section.kind);
+            if section.is_archive {
+                section.pages.reverse();
+            }
         });
         sections
+    }
+}
+
+/// Moves each section of events' past events into an archive after it.
+fn add_archives(sections: &mut Vec<Section>, pages: &[Page], today: Date) {
+    for index in 0..sections.len() {
+        if sections[index].kind != SectionKind::Events {
+            continue;
+        }
+        let is_past = |page: &usize| match &pages[*page].details {
+            Details::Event(event) => event.is_past(today),
+            _ => false,
+        };
+        let (past, upcoming) = sections[index].pages.iter().partition(|page| is_past(page));
+        sections[index].pages = upcoming;
+        sections[index].archive = Some(sections.len());
+        let section = &sections[index];
+        let archive = Section {
+            page: None,
+            path: format!("{}{ARCHIVE_PATH}", section.path),
+            kind: SectionKind::Events,
+            pages: past,
+            paging: section.paging,
+            generated_title: "Past events",
+            archive: None,
+            is_archive: true,
+        };
+        sections.push(archive);
     }
 }
 
@@ -162,11 +235,21 @@ fn nearest(by_folder: &AHashMap<&str, usize>, source: &str) -> Option<usize> {
 /// Sorts a section's pages by `sort_by`, or its kind's order: articles newest first, other
 /// pages by weight. Ties fall to the next key, and at last to the source, which is unique.
 fn sort(indices: &mut [usize], pages: &[Page], sort_by: Option<SortBy>, kind: SectionKind) {
-    let sort_by = sort_by.unwrap_or(match kind {
-        SectionKind::Articles => SortBy::Date,
-        SectionKind::Pages => SortBy::Weight,
-    });
     let page = |index: &usize| &pages[*index];
+    let sort_by = match (sort_by, kind) {
+        (Some(sort_by), _) => sort_by,
+        (None, SectionKind::Articles) => SortBy::Date,
+        (None, SectionKind::Events) => {
+            // Soonest first; the archive turns it round.
+            let start = |index: &usize| match &page(index).details {
+                Details::Event(event) => Some(event.start.timestamp()),
+                _ => None,
+            };
+            indices.sort_unstable_by_key(|index| (start(index), &page(index).source));
+            return;
+        }
+        (None, _) => SortBy::Weight,
+    };
     match sort_by {
         SortBy::Date => indices.sort_unstable_by_key(|index| {
             let page = page(index);

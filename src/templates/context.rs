@@ -6,7 +6,7 @@ use serde::Serialize;
 use tera::Value;
 
 use super::WORDS_PER_MINUTE;
-use crate::content::SectionKind;
+use super::kinds::{self, DetailsContext};
 use crate::content::SourceKind;
 use crate::date::PageDate;
 use crate::markdown::{RenderedMarkdown, TocEntry};
@@ -297,6 +297,9 @@ pub(super) struct PageContext<'a> {
     image: Option<String>,
     /// schema.org data for the page, as JSON safe to put inside `<script>`.
     json_ld: Option<String>,
+    /// `person`, `testimonial` or `event`, for the pages of those sections.
+    #[serde(flatten)]
+    details: DetailsContext<'a>,
 }
 
 impl<'a> PageContext<'a> {
@@ -338,6 +341,7 @@ impl<'a> PageContext<'a> {
             source: page.display_path.to_string_lossy().replace('\\', "/"),
             image: image_url(site, page.image.as_deref()),
             json_ld: structured_data(site, page, markdown.word_count),
+            details: DetailsContext::new(site, page, &markdown.html),
         }
     }
 
@@ -370,6 +374,7 @@ impl<'a> PageContext<'a> {
             source: String::new(),
             image: image_url(site, None),
             json_ld: None,
+            details: DetailsContext::default(),
         }
     }
 }
@@ -382,22 +387,27 @@ pub(super) struct SectionContext<'a> {
     kind: &'static str,
     /// How many pages it holds, on every page of its list.
     count: usize,
+    /// A section of events: the URL of its archive of past events.
+    archive_url: Option<String>,
+    /// Whether it is the archive of past events.
+    is_archive: bool,
 }
 
 impl<'a> SectionContext<'a> {
-    pub(super) fn new(site: &'a Site, section: &site::Section) -> Self {
+    pub(super) fn new(site: &'a Site, section: &'a site::Section) -> Self {
+        let title = match section.page {
+            Some(index) => site.pages[index].title.as_str(),
+            None => section.generated_title,
+        };
         SectionContext {
-            title: section
-                .page
-                .map_or(site::Section::GENERATED_TITLE, |index| {
-                    site.pages[index].title.as_str()
-                }),
+            title,
             url: site.url(&section.path),
-            kind: match section.kind {
-                SectionKind::Articles => "articles",
-                SectionKind::Pages => "pages",
-            },
+            kind: section.kind.name(),
             count: section.pages.len(),
+            archive_url: section
+                .archive
+                .map(|archive| site.url(&site.sections[archive].path)),
+            is_archive: section.is_archive,
         }
     }
 }
@@ -451,6 +461,8 @@ pub(super) struct ArticleContext<'a> {
     date: Option<DateContext>,
     tags: Vec<Value>,
     reading_time: usize,
+    #[serde(flatten)]
+    details: DetailsContext<'a>,
 }
 
 impl<'a> ArticleContext<'a> {
@@ -463,6 +475,7 @@ impl<'a> ArticleContext<'a> {
             date: page.date.as_ref().map(DateContext::from),
             tags: links.of(site, &page.tags),
             reading_time: reading_time(page.markdown.word_count),
+            details: DetailsContext::new(site, page, &page.markdown.html),
         }
     }
 }
@@ -521,7 +534,11 @@ fn structured_data(site: &Site, page: &Page, word_count: usize) -> Option<String
                 word_count,
             })
         }
-        SourceKind::Section | SourceKind::Page => return None,
+        SourceKind::Section => return None,
+        SourceKind::Page => {
+            return kinds::structured_data(site, page)
+                .map(|json| script_safe_json(json.to_string()));
+        }
     };
     json.ok().map(script_safe_json)
 }

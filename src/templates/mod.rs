@@ -379,6 +379,7 @@ pub fn bind_site(
         .tera
         .global_context()
         .insert("site", &SiteContext::new(site, &features.values));
+    templates.tera.global_context().insert("data", &site.data);
     if let Some(memo) = memo {
         memo.start(SiteInputs::new(templates, site));
     }
@@ -391,9 +392,13 @@ pub fn renders_early(page: &Page) -> bool {
     matches!(page.kind, SourceKind::Article | SourceKind::Page)
 }
 
-/// The pages whose HTML the lists use after the pages are rendered: the feed's entries.
+/// The pages whose HTML the lists use after the pages are rendered: the feed's entries, and
+/// the testimonials, whose lists quote them whole.
 pub fn html_needed_later(site: &Site) -> HashSet<usize> {
-    feed_articles(site).collect()
+    let testimonials = site.pages.iter().enumerate().filter_map(|(index, page)| {
+        matches!(page.details, site::Details::Testimonial { .. }).then_some(index)
+    });
+    feed_articles(site).chain(testimonials).collect()
 }
 
 fn feed_articles(site: &Site) -> impl Iterator<Item = usize> + '_ {
@@ -410,15 +415,14 @@ pub fn render_page(
     markdown: &Arc<RenderedMarkdown>,
     memo: Option<&PageMemo>,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let no_lists = Lists {
-        summaries: Vec::new(),
-    };
+    let no_lists = Lists::default();
     let page = &site.pages[index];
     // An article or page depends only on itself and what every page depends on (see
     // `PageContext::from_page`): an unchanged one is reused without making its context, or
     // even a copy of the page.
     let made_from_this = |cached: &CachedPage| {
         cached
+            .inputs
             .page
             .as_ref()
             .is_some_and(|(cached_page, cached_markdown)| {
@@ -439,7 +443,10 @@ pub fn render_page(
                 let prepared = job.prepare(site, &no_lists, &templates.shared, Some(markdown));
                 render_prepared(templates, &prepared)
             },
-            || (None, Some((page.clone(), Arc::clone(markdown)))),
+            || CachedInputs {
+                page: Some((page.clone(), Arc::clone(markdown))),
+                ..CachedInputs::default()
+            },
         );
         match contents {
             Ok(contents) => files.push(OutputFile { path, contents }),
@@ -561,7 +568,7 @@ pub fn render_lists(
         .iter()
         .flat_map(|section| section.pages.iter().copied())
         .collect();
-    let summaries: Vec<Value> = listed
+    let summaries: Vec<(Value, bool)> = listed
         .par_iter()
         .map(|&index| {
             let page = &site.pages[index];
@@ -574,20 +581,22 @@ pub fn render_lists(
             };
             match memo {
                 Some(memo) => {
+                    let made = std::cell::Cell::new(false);
                     let cached = memo.summaries.get_or(
                         &page.source,
                         |(cached, _)| cached == page,
-                        || (page.clone(), summary()),
+                        || {
+                            made.set(true);
+                            (page.clone(), summary())
+                        },
                     );
-                    cached.1.clone()
+                    (cached.1.clone(), made.get())
                 }
-                None => summary(),
+                None => (summary(), true),
             }
         })
         .collect();
-    let lists = Lists {
-        summaries: by_page(site, &listed, summaries),
-    };
+    let lists = by_page(site, &listed, summaries);
     let results: Vec<Vec<Diagnostic>> = list_jobs(site)
         .par_iter()
         // One job per task: the pages that list every article take far longer than the rest.
@@ -603,6 +612,16 @@ pub fn render_lists(
                 });
                 return Vec::new();
             }
+            let list_key = memo.and_then(|_| ListKey::of(site, job, &lists));
+            if let (Some(memo), Some(key)) = (memo, &list_key)
+                && let Some(cached) = memo.unchanged_list(&job.path(site), key)
+            {
+                sink(OutputFile {
+                    path: job.path(site),
+                    contents: Contents::Shared(Arc::clone(&cached.html)),
+                });
+                return Vec::new();
+            }
             let prepared = job.prepare(site, &lists, &templates.shared, None);
             if let (Job::Sitemap, Some(memo)) = (job, memo) {
                 *memo.sitemap_inputs() = Some(SitemapInputs::of(site));
@@ -610,9 +629,13 @@ pub fn render_lists(
             let contents = memoised(
                 memo,
                 &prepared.path,
-                |cached| cached.context.as_ref() == Some(&prepared.context),
+                |cached| cached.inputs.context.as_ref() == Some(&prepared.context),
                 || render_prepared(templates, &prepared),
-                || (Some(prepared.context.clone()), None),
+                || CachedInputs {
+                    context: Some(prepared.context.clone()),
+                    list: list_key,
+                    ..CachedInputs::default()
+                },
             );
             match contents {
                 Ok(contents) => {
@@ -624,6 +647,15 @@ pub fn render_lists(
             }
         })
         .collect();
+    for (page, event) in site.pages.iter().filter_map(|page| match &page.details {
+        site::Details::Event(event) => Some((page, event)),
+        _ => None,
+    }) {
+        sink(OutputFile {
+            path: kinds::calendar_path(page),
+            contents: Contents::Text(kinds::calendar(site, page, event)),
+        });
+    }
     let mut problems = Diagnostics::default();
     problems.extend(results.into_iter().flatten());
     if problems.has_errors() {
@@ -644,7 +676,7 @@ fn home_sections(site: &Site, lists: &Lists) -> std::collections::BTreeMap<Strin
                 SectionKind::Articles => {
                     &section.pages[..section.pages.len().min(site.home_latest)]
                 }
-                SectionKind::Pages => &section.pages[..],
+                _ => &section.pages[..],
             };
             let pages: Vec<Value> = pages
                 .iter()
@@ -738,6 +770,18 @@ impl PageMemo {
         let mut rendered = self.rendered_paths().clone();
         rendered.sort();
         rendered
+    }
+
+    /// The last build's page of a list at `path`, kept for this build, when it was made from
+    /// what `key` says.
+    fn unchanged_list(&self, path: &str, key: &ListKey) -> Option<Arc<CachedPage>> {
+        let cached = self.pages.previous(path)?;
+        if cached.inputs.list.as_ref() != Some(key) {
+            return None;
+        }
+        let cached = Arc::clone(cached);
+        self.pages.keep(path, Arc::clone(&cached));
+        Some(cached)
     }
 
     fn sitemap_inputs(&self) -> std::sync::MutexGuard<'_, Option<SitemapInputs>> {
@@ -838,7 +882,7 @@ fn memoised(
     path: &str,
     still_good: impl FnOnce(&CachedPage) -> bool,
     render: impl FnOnce() -> Result<String, Vec<Diagnostic>>,
-    inputs: impl FnOnce() -> (Option<Context>, Option<(Page, Arc<RenderedMarkdown>)>),
+    inputs: impl FnOnce() -> CachedInputs,
 ) -> Result<Contents, Vec<Diagnostic>> {
     let Some(memo) = memo else {
         return render().map(Contents::Text);
@@ -846,11 +890,9 @@ fn memoised(
     let make = || {
         memo.rendered_paths().push(path.to_string());
         let html = render()?;
-        let (context, page) = inputs();
         Ok(CachedPage {
-            context,
             html: Arc::from(html),
-            page,
+            inputs: inputs(),
         })
     };
     memo.pages
@@ -859,12 +901,20 @@ fn memoised(
 }
 
 pub struct CachedPage {
+    html: Arc<str>,
+    inputs: CachedInputs,
+}
+
+/// What a cached page was made from, to compare with the next build's.
+#[derive(Default)]
+struct CachedInputs {
     /// For the files of `render_lists`: the context it was rendered with.
     context: Option<Context>,
-    html: Arc<str>,
     /// For an article or page and its redirects: the page it was rendered from (as the plan
     /// has it, without its Markdown) and its Markdown.
     page: Option<(Page, Arc<RenderedMarkdown>)>,
+    /// For a page of a section's or tag's list.
+    list: Option<ListKey>,
 }
 
 /// What every page's rendering depends on besides its own context. Whatever `bind_site` gives
@@ -914,18 +964,92 @@ fn register_asset_function(tera: &mut Tera, base_path: String) {
 /// The article lists, made once and shared by every page that shows one. `render_each` gives
 /// them back: on a large site they are tens of thousands of small values, which take a while
 /// to free, and a build that ends the process need not free them one by one.
+#[derive(Default)]
 pub struct Lists {
     /// By index into `site.pages`: the value of each page a list shows.
     summaries: Vec<Option<Value>>,
+    /// By index into `site.pages`: whether its value was made by this build, not reused.
+    fresh: Vec<bool>,
 }
 
 /// Each listed page's summary at its page's index.
-fn by_page(site: &Site, listed: &[usize], summaries: Vec<Value>) -> Vec<Option<Value>> {
-    let mut by_page = vec![None; site.pages.len()];
-    for (&index, summary) in listed.iter().zip(summaries) {
-        by_page[index] = Some(summary);
+fn by_page(site: &Site, listed: &[usize], summaries: Vec<(Value, bool)>) -> Lists {
+    let mut lists = Lists {
+        summaries: vec![None; site.pages.len()],
+        fresh: vec![false; site.pages.len()],
+    };
+    for (&index, (summary, fresh)) in listed.iter().zip(summaries) {
+        lists.summaries[index] = Some(summary);
+        lists.fresh[index] = fresh;
     }
-    by_page
+    lists
+}
+
+/// What a page of a section's or a tag's list is made from besides what every page depends
+/// on: its own page, which entries it shows, how many the whole list has and where the list
+/// stands among the others. Equal to the last build's, with no entry's value made anew, the
+/// page is reused without its context even being made: a rebuild of a large site has
+/// thousands of such pages.
+#[derive(PartialEq)]
+struct ListKey {
+    page: Option<Page>,
+    /// The section's path and kind, or the tag's name and slug.
+    name: String,
+    kind: Option<SectionKind>,
+    entries: Vec<String>,
+    count: usize,
+    paging: Paging,
+    archive: Option<String>,
+}
+
+impl ListKey {
+    /// The key of a section's or tag's page; `None` for other jobs, or when an entry's value
+    /// is new, so that its context is compared.
+    fn of(site: &Site, job: &Job<'_>, lists: &Lists) -> Option<ListKey> {
+        let (page, name, kind, all, paging, archive) = match *job {
+            Job::Section(index, _) => {
+                let section = &site.sections[index];
+                let archive = section
+                    .archive
+                    .map(|archive| site.sections[archive].path.clone());
+                let page = section.page.map(|index| site.pages[index].clone());
+                let name = section.path.clone();
+                (
+                    page,
+                    name,
+                    Some(section.kind),
+                    &section.pages,
+                    section.paging,
+                    archive,
+                )
+            }
+            Job::Tag(index, _) => {
+                let tag = &site.tags[index];
+                let name = [&tag.name, "/", &tag.slug].concat();
+                (None, name, None, &tag.articles, site.tag_paging, None)
+            }
+            _ => return None,
+        };
+        let (Job::Section(_, number) | Job::Tag(_, number)) = *job else {
+            return None;
+        };
+        let entries = paging.slice(all, number);
+        if entries.iter().any(|&index| lists.fresh[index]) {
+            return None;
+        }
+        Some(ListKey {
+            page,
+            name,
+            entries: entries
+                .iter()
+                .map(|&index| site.pages[index].source.clone())
+                .collect(),
+            count: all.len(),
+            kind,
+            paging,
+            archive,
+        })
+    }
 }
 
 /// One file to render.
@@ -1007,8 +1131,8 @@ impl<'s> Job<'s> {
                 let (page_context, template) = match page {
                     Some(page) => (page_context(page).at(site, &path), page.template.as_str()),
                     None => {
-                        let title = site::Section::GENERATED_TITLE;
-                        let template = site::default_template(SourceKind::Section, None);
+                        let title = section.generated_title;
+                        let template = section.template();
                         (
                             PageContext::generated(site, "section", title, path),
                             template,
@@ -1021,7 +1145,7 @@ impl<'s> Job<'s> {
                 let entries = entries.filter_map(|&index| lists.summaries[index].clone());
                 let name = match section.kind {
                     SectionKind::Articles => "articles",
-                    SectionKind::Pages => "pages",
+                    _ => "pages",
                 };
                 context.insert_value(name, Value::from(entries.collect::<Vec<_>>()));
                 if section.paging.per_page.is_some() {
@@ -1169,6 +1293,7 @@ impl<'s> Job<'s> {
 
 mod budget;
 mod context;
+mod kinds;
 mod source;
 
 #[cfg(test)]
