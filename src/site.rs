@@ -19,9 +19,11 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Locator, closest};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 use crate::memo::Memo;
 
+mod cta;
 mod kinds;
 mod sections;
 
+pub use cta::CallToActionLink;
 pub use kinds::{Details, Event};
 use sections::Membership;
 pub use sections::{Paging, Section};
@@ -113,6 +115,8 @@ pub struct MenuLink {
 pub struct Site {
     pub settings: Settings,
     pub menu: Vec<MenuLink>,
+    /// `[cta]`, or none when the site has no page for its default target.
+    pub cta: Option<CallToActionLink>,
     pub pages: Vec<Page>,
     /// Indices into `pages`: the articles, newest first.
     pub articles: Vec<usize>,
@@ -271,6 +275,7 @@ pub fn plan(sources: Sources) -> Plan {
     let sections = membership.into_sections(&pages, &published, today);
 
     let menu = resolve_menu(&settings, &resolver, &mut problems);
+    let cta = cta::resolve(&settings, &resolver, &mut problems);
     let articles = sorted_articles(&pages);
     let tags = collect_tags(&pages, &articles);
 
@@ -290,6 +295,7 @@ pub fn plan(sources: Sources) -> Plan {
         site: Site {
             settings,
             menu,
+            cta,
             pages,
             articles,
             tags,

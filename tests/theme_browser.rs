@@ -208,7 +208,7 @@ fn the_menu_marks_the_current_section() {
         browser.set_window_size(width, height);
         open_fresh(&browser, &site.url("articles/"));
         let page = style("a[href$='/articles/']");
-        let plain = style("a[href$='/contact/']");
+        let plain = style("a[href$='/privacy/']");
         open_fresh(&browser, &site.url("articles/leading-vs-managing/"));
         let section = style("a[href$='/articles/']");
         let home = style("li:first-child a");
@@ -450,5 +450,53 @@ fn screenshots_for_review() {
         open_fresh(&browser, &site.url(path));
         emulate(&browser, "print", true);
         browser.screenshot(folder.join(format!("{name}-print-from-dark.png")));
+    }
+}
+
+/// Each kind of page, on a phone and a laptop, as a first-time visitor sees it (the banner
+/// shown): nothing is wider than the window, the call to action in the header is within the
+/// first screen and not under the banner, and nothing moves as the page loads.
+#[test]
+fn every_kind_of_page_fits_and_shows_its_call_to_action_at_once() {
+    let Some((browser, site)) = browser_and_site() else {
+        return;
+    };
+    let kinds = [
+        ("home", ""),
+        ("article", "articles/leading-vs-managing/"),
+        ("list", "articles/"),
+        ("page", "privacy/"),
+        ("contact", "contact/"),
+        ("services", "services/"),
+        ("service", "services/coaching/"),
+    ];
+    for (width, height) in [PHONE, LAPTOP] {
+        browser.set_window_size(width, height);
+        for (kind, path) in kinds {
+            open_fresh(&browser, &site.url(path));
+            let at = format!("the {kind} page (/{path}) at {width} px wide");
+            let overflow = number(
+                &browser,
+                "document.documentElement.scrollWidth - window.innerWidth",
+            );
+            assert!(
+                overflow <= 0.0,
+                "{at} is {overflow} px wider than the window"
+            );
+            let cta = browser.eval(
+                "(() => { const a = document.querySelector('.site-header a.button');
+                    if (!a) return 'missing';
+                    const r = a.getBoundingClientRect();
+                    const banner = document.getElementById('consent');
+                    const bottom = banner && !banner.hidden
+                        ? banner.getBoundingClientRect().top : window.innerHeight;
+                    if (r.top < 0 || r.bottom > bottom || r.right > window.innerWidth) return 'off screen';
+                    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                    return a.contains(hit) ? 'shown' : 'covered'; })()",
+            );
+            assert_eq!(cta, Value::from("shown"), "the call to action on {at}");
+            let shift = layout_shift(&browser);
+            assert!(shift == 0.0, "{at} shifted by {shift} as it loaded");
+        }
     }
 }

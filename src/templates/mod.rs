@@ -24,7 +24,7 @@ use context::{
     ArticleContext, EPOCH, FeedContext, FeedEntry, PageContext, PaginatorContext, SectionContext,
     Shared, SiteContext, TagContext, TagLinks, sitemap_entries,
 };
-pub use context::{FEED_FILE, SITEMAP_FILE, script_safe_json};
+pub use context::{FEED_FILE, SITEMAP_FILE, organization_id, script_safe_json};
 use source::may_show_table_of_contents;
 pub use source::tera_tags;
 

@@ -36,6 +36,10 @@ pub const TEMPLATES: &[BuiltInTemplate] = &[
         include_str!("templates/partials/article-list.html"),
     ),
     (
+        "partials/call-to-action.html",
+        include_str!("templates/partials/call-to-action.html"),
+    ),
+    (
         "partials/testimonial.html",
         include_str!("templates/partials/testimonial.html"),
     ),
