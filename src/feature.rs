@@ -40,6 +40,27 @@ pub struct LoadedSources<'a> {
     pub drafts: bool,
 }
 
+impl LoadedSources<'_> {
+    /// The pages that will be published: drafts only with `--drafts`.
+    pub fn published(&self) -> impl Iterator<Item = &SourcePage> {
+        self.pages
+            .iter()
+            .filter(|page| self.drafts || !page.front.draft)
+    }
+
+    /// A page's Markdown body. A build keeps only front matter until a page is rendered, so a
+    /// released body is read again here and dropped by the caller: memory stays one page's
+    /// worth per thread. `None` when the file cannot be read now; rendering reports that.
+    pub fn body<'p>(&self, page: &'p SourcePage) -> Option<std::borrow::Cow<'p, str>> {
+        if !page.body_released {
+            return Some(std::borrow::Cow::Borrowed(page.body()));
+        }
+        let mut copy = page.clone();
+        crate::content::reload_body(&mut copy).ok()?;
+        Some(std::borrow::Cow::Owned(copy.body().to_string()))
+    }
+}
+
 /// A feature once its settings are read. Every hook has a default that does nothing.
 pub trait Feature: Send + Sync {
     /// The static files it adds to the site (a site's own file of the same path replaces
@@ -51,6 +72,13 @@ pub trait Feature: Send + Sync {
     /// The sources a Content-Security-Policy directive must allow for it, as
     /// `(directive, source)`.
     fn csp_allowances(&self) -> Vec<Allowance> {
+        Vec::new()
+    }
+
+    /// Learns what the site uses from what the loading stages read, before the other hooks
+    /// run (its files, CSP and template value may depend on it), and reports what it finds
+    /// wrong there.
+    fn survey_sources(&mut self, _sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
         Vec::new()
     }
 
@@ -110,6 +138,13 @@ impl Features {
     pub fn csp_allowances(&self) -> Vec<Allowance> {
         self.each()
             .flat_map(|feature| feature.csp_allowances())
+            .collect()
+    }
+
+    pub fn survey_sources(&mut self, sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
+        self.configured
+            .iter_mut()
+            .flat_map(|(_, feature)| feature.survey_sources(sources))
             .collect()
     }
 

@@ -716,7 +716,8 @@ fn an_article_is_at_most_40_kb_transferred() {
         };
         total += size;
     }
-    assert!(files.len() >= 3, "{files:?}");
+    // The page and its styles; the banner's files are left out while the site gates nothing.
+    assert!(files.len() >= 2, "{files:?}");
     assert!(
         total <= 40 * 1024,
         "the article is {total} bytes gzipped: {files:?}"

@@ -534,7 +534,7 @@ fn load(
             None
         }
     };
-    let features = settings
+    let mut features = settings
         .as_ref()
         .map(|settings| Features::configure(FEATURES, settings, &mut problems));
     let (content, content_problems) = match content_memo {
@@ -548,11 +548,6 @@ fn load(
     problems.extend(content_problems);
     let (mut static_files, static_problems) = content::load_static(root);
     problems.extend(static_problems);
-    let feature_files = features.iter().flat_map(Features::static_files);
-    add_built_in_static(
-        &mut static_files,
-        theme::STATIC.iter().copied().chain(feature_files),
-    );
     let templates = match templates::load(root, &built_in_templates()) {
         Ok(templates) => Some(templates),
         Err(template_problems) => {
@@ -565,14 +560,24 @@ fn load(
         problems.extend(data_problems);
         serde_json::Value::Null
     });
-    if let (Some(settings), Some(features), Some(templates)) = (&settings, &features, &templates) {
-        problems.extend(features.check_sources(&LoadedSources {
+    if let (Some(settings), Some(features), Some(templates)) =
+        (&settings, &mut features, &templates)
+    {
+        let sources = LoadedSources {
             settings,
             pages: &content.pages,
             templates: &templates.site_sources(),
             drafts: options.drafts,
-        }));
+        };
+        problems.extend(features.survey_sources(&sources));
+        problems.extend(features.check_sources(&sources));
     }
+    // After the survey: a feature ships only the files the site needs.
+    let feature_files = features.iter().flat_map(Features::static_files);
+    add_built_in_static(
+        &mut static_files,
+        theme::STATIC.iter().copied().chain(feature_files),
+    );
     let sources = settings.map(|settings| site::Sources {
         settings,
         content,

@@ -107,18 +107,54 @@ pub(super) struct AttributeProblem {
     is_error: bool,
 }
 
+/// The categories that the raw HTML of a Markdown body gates (code is not HTML).
+pub(super) fn gated_in_markdown(body: &str) -> Vec<String> {
+    if !mentions_data_consent(body) {
+        return Vec::new();
+    }
+    raw_html(body)
+        .flat_map(|(_, html)| gated_in_html(html))
+        .flatten()
+        .collect()
+}
+
+/// The categories a template gates; `None` for one that Tera computes.
+pub(super) fn gated_in_template(text: &str) -> Vec<Option<String>> {
+    if !mentions_data_consent(text) {
+        return Vec::new();
+    }
+    gated_in_html(&mask_tera(text))
+}
+
+/// The `data-consent` values of an HTML fragment; `None` for one with a (masked) Tera tag.
+fn gated_in_html(html: &str) -> Vec<Option<String>> {
+    start_tags(html)
+        .filter_map(|element| element.attribute(html, "data-consent"))
+        .map(|attribute| {
+            let category = attribute.value.trim();
+            (!category.contains('\u{1}')).then(|| category.to_string())
+        })
+        .filter(|category| category.as_deref() != Some(""))
+        .collect()
+}
+
+/// The raw HTML of a Markdown body, with where it starts.
+fn raw_html(body: &str) -> impl Iterator<Item = (usize, &str)> {
+    Parser::new_ext(body, crate::markdown::options())
+        .into_offset_iter()
+        .filter(|(event, _)| matches!(event, Event::Start(Tag::HtmlBlock) | Event::InlineHtml(_)))
+        .map(|(_, range)| (range.start, &body[range]))
+}
+
 /// The problems of the raw HTML in a Markdown body; code blocks and code spans are left alone.
 fn markdown_problems(
     body: &str,
     consent: &ConsentSettings,
 ) -> Vec<(Range<usize>, AttributeProblem)> {
     let mut problems = Vec::new();
-    for (event, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
-        if matches!(event, Event::Start(Tag::HtmlBlock) | Event::InlineHtml(_)) {
-            let html = &body[range.clone()];
-            for (span, problem) in html_problems(html, consent) {
-                problems.push((span.start + range.start..span.end + range.start, problem));
-            }
+    for (start, html) in raw_html(body) {
+        for (span, problem) in html_problems(html, consent) {
+            problems.push((span.start + start..span.end + start, problem));
         }
     }
     problems

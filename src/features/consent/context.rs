@@ -25,7 +25,10 @@ pub const GA4_LOADER_FILE: &str = "consent-ga4.js";
 /// `site.consent` in templates: the settings, with the privacy link resolved to a URL.
 #[derive(Serialize)]
 pub struct ConsentContext<'a> {
+    /// Whether the banner is shipped: `[consent]` is on and something on the site needs it.
     pub enabled: bool,
+    /// `[consent]` is on, but nothing on the site is optional, so there is no banner.
+    pub nothing_optional: bool,
     pub title: &'a str,
     pub message: &'a str,
     /// Ready for `href`.
@@ -46,6 +49,7 @@ impl<'a> ConsentContext<'a> {
     pub fn new(consent: &'a ConsentSettings, site: &Site) -> Self {
         ConsentContext {
             enabled: consent.enabled,
+            nothing_optional: false,
             title: &consent.title,
             message: &consent.message,
             privacy_url: privacy_url(consent, site),

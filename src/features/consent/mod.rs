@@ -14,6 +14,7 @@
 mod checks;
 mod context;
 mod settings;
+mod usage;
 
 pub use settings::ConsentSettings;
 
@@ -45,6 +46,11 @@ pub const FEATURE: FeatureEntry = FeatureEntry {
             "partials/consent-analytics.html",
             include_str!("templates/partials/consent-analytics.html"),
         ),
+        (
+            "partials/consent-cookies.html",
+            include_str!("templates/partials/consent-cookies.html"),
+        ),
+        ("privacy.html", include_str!("templates/privacy.html")),
     ],
     slots: &[
         (Slot::Head, "partials/consent-head.html"),
@@ -65,17 +71,45 @@ fn configure(settings: &Settings, problems: &mut Diagnostics) -> Box<dyn Feature
     };
     Box::new(Consent {
         settings: settings::read(raw, file, problems),
+        usage: None,
     })
 }
 
 /// The cookie banner of one site.
 pub struct Consent {
     settings: ConsentSettings,
+    /// What the site gates, once surveyed; until then every category counts as used.
+    usage: Option<usage::Usage>,
+}
+
+impl Consent {
+    /// The settings as the site uses them: only the categories that gate something, and off
+    /// when none does.
+    fn in_use(&self) -> ConsentSettings {
+        let mut settings = self.settings.clone();
+        if let Some(usage) = &self.usage {
+            settings
+                .categories
+                .retain(|category| usage.uses(&category.id));
+            settings.enabled &= !settings.categories.is_empty();
+        }
+        settings
+    }
 }
 
 impl Feature for Consent {
     fn static_files(&self) -> Vec<BuiltInStatic> {
-        context::static_files(&self.settings)
+        context::static_files(&self.in_use())
+    }
+
+    fn survey_sources(&mut self, sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
+        if !self.settings.enabled {
+            return Vec::new();
+        }
+        let usage = usage::survey(&self.settings, sources);
+        let problems = usage::unused_problems(&self.settings, &usage, &sources.settings.file);
+        self.usage = Some(usage);
+        problems
     }
 
     fn csp_allowances(&self) -> Vec<Allowance> {
@@ -91,7 +125,10 @@ impl Feature for Consent {
     }
 
     fn template_value(&self, site: &Site) -> tera::Value {
-        tera::Value::from_serializable(&context::ConsentContext::new(&self.settings, site))
+        let in_use = self.in_use();
+        let mut context = context::ConsentContext::new(&in_use, site);
+        context.nothing_optional = self.settings.enabled && !in_use.enabled;
+        tera::Value::from_serializable(&context)
     }
 }
 
@@ -179,8 +216,142 @@ mod tests {
         problems
     }
 
+    /// The banner of a site with these settings, pages and templates, once surveyed, with the
+    /// survey's warnings.
+    fn surveyed(
+        consent_toml: &str,
+        pages: &[SourcePage],
+        templates: &[(&str, &str)],
+    ) -> (Consent, Vec<Diagnostic>) {
+        let (settings, consent) = parse(consent_toml).unwrap();
+        let paths: Vec<PathBuf> = templates.iter().map(|(path, _)| path.into()).collect();
+        let templates: Vec<TemplateSource> = paths
+            .iter()
+            .zip(templates)
+            .map(|(path, (_, text))| TemplateSource { path, text })
+            .collect();
+        let sources = LoadedSources {
+            settings: &settings,
+            pages,
+            templates: &templates,
+            drafts: false,
+        };
+        let mut banner = Consent {
+            settings: consent,
+            usage: None,
+        };
+        let problems = banner.survey_sources(&sources);
+        (banner, problems)
+    }
+
+    fn asked_about(banner: &Consent) -> Vec<String> {
+        banner.in_use().category_ids().map(String::from).collect()
+    }
+
+    fn gating(category: &str) -> String {
+        format!(
+            "+++\ntitle = \"A\"\n+++\n\n<script type=\"text/plain\" data-consent=\"{category}\">x()</script>\n"
+        )
+    }
+
     fn privacy() -> SourcePage {
         page("privacy.md", "+++\ntitle = \"Privacy\"\n+++\nText\n")
+    }
+
+    #[test]
+    fn the_banner_asks_only_about_categories_that_gate_something() {
+        let article = page("a.md", &gating("marketing"));
+        let (banner, problems) = surveyed("[consent]\n", &[privacy(), article], &[]);
+        assert_eq!(asked_about(&banner), ["marketing"]);
+        // Unused default categories are left out without a word.
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(banner.in_use().enabled);
+        assert!(!banner.static_files().is_empty());
+    }
+
+    #[test]
+    fn analytics_settings_and_site_templates_gate_their_categories() {
+        let (banner, _) = surveyed(
+            "[consent]\nplausible_domain = \"a.com\"\n",
+            &[privacy()],
+            &[],
+        );
+        assert_eq!(asked_about(&banner), ["analytics"]);
+        let template = "{% block main %}<iframe data-consent=\"marketing\" data-src=\"{{ page.extra }}\" title=\"v\"></iframe>{% endblock %}";
+        let (banner, _) = surveyed(
+            "[consent]\n",
+            &[privacy()],
+            &[("templates/page.html", template)],
+        );
+        assert_eq!(asked_about(&banner), ["marketing"]);
+        // A category Tera computes could be any of them.
+        let computed =
+            "<script type=\"text/plain\" data-consent=\"{{ page.extra.gate }}\"></script>";
+        let (banner, _) = surveyed(
+            "[consent]\n",
+            &[privacy()],
+            &[("templates/page.html", computed)],
+        );
+        assert_eq!(asked_about(&banner), ["analytics", "marketing"]);
+    }
+
+    #[test]
+    fn code_examples_and_drafts_gate_nothing() {
+        let code = page(
+            "code.md",
+            "+++\ntitle = \"C\"\n+++\n\n```html\n<script type=\"text/plain\" data-consent=\"marketing\"></script>\n```\n\n`data-consent=\"analytics\"`\n",
+        );
+        let draft = page(
+            "draft.md",
+            &gating("analytics").replace("+++\n\n", "draft = true\n+++\n\n"),
+        );
+        let (banner, _) = surveyed("[consent]\n", &[privacy(), code, draft], &[]);
+        assert!(asked_about(&banner).is_empty());
+    }
+
+    #[test]
+    fn a_declared_category_that_gates_nothing_is_a_warning_at_its_line() {
+        let toml = "[consent]\n[[consent.categories]]\nid = \"video\"\nlabel = \"Videos\"\n\
+                    [[consent.categories]]\nid = \"maps\"\nlabel = \"Maps\"\n";
+        let (banner, problems) = surveyed(toml, &[privacy(), page("a.md", &gating("video"))], &[]);
+        assert_eq!(asked_about(&banner), ["video"]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let problem = &problems[0];
+        assert!(!problem.is_error());
+        assert_eq!(
+            problem.message,
+            "the consent category `maps` gates nothing on the site, so the banner does not ask about it"
+        );
+        assert_eq!(problem.file, PathBuf::from("site.toml"));
+        assert_eq!(problem.location.unwrap().line, 8);
+        assert!(
+            problem
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("data-consent=\"maps\"")
+        );
+    }
+
+    #[test]
+    fn a_site_that_gates_nothing_gets_no_banner_and_is_told_why() {
+        let (banner, problems) = surveyed("\n[consent]\nrevision = 2\n", &[privacy()], &[]);
+        assert!(!banner.in_use().enabled);
+        assert!(
+            banner.static_files().is_empty(),
+            "no consent.js or consent.css"
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(!problems[0].is_error());
+        assert!(
+            problems[0]
+                .message
+                .contains("nothing on the site needs consent")
+        );
+        assert_eq!(problems[0].location.unwrap().line, 4);
+        // A banner that is off is not a surprise: nothing to say.
+        let (_, problems) = surveyed("[consent]\nenabled = false\n", &[privacy()], &[]);
+        assert!(problems.is_empty());
     }
 
     #[test]

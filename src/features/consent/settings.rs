@@ -109,6 +109,9 @@ pub struct ConsentSettings {
     pub analytics: AnalyticsProvider,
     #[serde(skip)]
     pub privacy_page: PrivacyPage,
+    /// Where `[consent]` is in `site.toml`, for what is said about the whole section.
+    #[serde(skip)]
+    pub section: Range<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -138,6 +141,10 @@ pub struct ConsentCategory {
     pub description: String,
     /// Cookie names, or prefixes ending in `*`, deleted when consent is refused or withdrawn.
     pub cookies: Vec<String>,
+    /// Where `site.toml` declares it; `None` for a default category, which is left out
+    /// silently when nothing uses it.
+    #[serde(skip)]
+    pub declared_at: Option<Range<usize>>,
 }
 
 /// The text shown in place of an embed (`<iframe data-consent>`) until it may load.
@@ -156,6 +163,13 @@ pub struct AnalyticsProvider {
     pub plausible_script: String,
     /// Empty when not set.
     pub ga4_id: String,
+}
+
+impl AnalyticsProvider {
+    /// Whether an analytics snippet is emitted, which gates `analytics`.
+    pub fn is_set(&self) -> bool {
+        !self.plausible_domain.is_empty() || !self.ga4_id.is_empty()
+    }
 }
 
 /// Where the banner's privacy link points.
@@ -227,6 +241,7 @@ impl ConsentSettings {
                 ..AnalyticsProvider::default()
             },
             privacy_page: PrivacyPage::default(),
+            section: 0..0,
         }
     }
 
@@ -245,6 +260,7 @@ fn default_categories() -> Vec<ConsentCategory> {
                 helps you."
                 .into(),
             cookies: ["_ga", "_ga_*", "_gid", "_gat*"].map(String::from).into(),
+            declared_at: None,
         },
         ConsentCategory {
             id: "marketing".into(),
@@ -253,6 +269,7 @@ fn default_categories() -> Vec<ConsentCategory> {
                 other sites set their own cookies."
                 .into(),
             cookies: ["_fbp", "_gcl_*"].map(String::from).into(),
+            declared_at: None,
         },
     ]
 }
@@ -271,6 +288,7 @@ pub fn read(
     let raw = raw.into_inner();
     let mut settings = ConsentSettings::from_raw_defaults();
     settings.enabled = raw.enabled.unwrap_or(true);
+    settings.section = section.clone();
     let mut text = |value: Option<Spanned<String>>, target: &mut String, key: &str| {
         if let Some(value) = value {
             if value.get_ref().trim().is_empty() {
@@ -496,6 +514,7 @@ fn validate_categories(
                 label,
                 description: category.description.trim().to_string(),
                 cookies,
+                declared_at: Some(id_span),
             });
         }
     }

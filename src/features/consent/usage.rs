@@ -1,0 +1,98 @@
+//! What the site gates, found before anything is rendered: the banner asks only about the
+//! categories that gate something, and is left out when none does.
+
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+
+use super::checks::{gated_in_markdown, gated_in_template};
+use super::settings::ConsentSettings;
+use crate::diagnostics::Diagnostic;
+use crate::feature::LoadedSources;
+
+/// The categories that gate something on the site.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub categories: BTreeSet<String>,
+    /// A template computes a category with Tera, so any declared category may be in use.
+    pub computed: bool,
+}
+
+impl Usage {
+    pub fn uses(&self, category: &str) -> bool {
+        self.computed || self.categories.contains(category)
+    }
+}
+
+/// The categories the published pages, the site's templates and the analytics settings gate.
+pub fn survey(consent: &ConsentSettings, sources: &LoadedSources<'_>) -> Usage {
+    let mut usage = Usage::default();
+    if consent.analytics.is_set() {
+        usage.categories.insert("analytics".into());
+    }
+    for template in sources.templates {
+        for category in gated_in_template(template.text) {
+            match category {
+                Some(category) => usage.categories.insert(category),
+                None => {
+                    usage.computed = true;
+                    true
+                }
+            };
+        }
+    }
+    let pages: Vec<_> = sources.published().collect();
+    let in_pages: BTreeSet<String> = pages
+        .par_iter()
+        .flat_map_iter(|page| {
+            sources
+                .body(page)
+                .map(|body| gated_in_markdown(&body))
+                .unwrap_or_default()
+        })
+        .collect();
+    usage.categories.extend(in_pages);
+    usage
+}
+
+/// A warning for each category `site.toml` declares that gates nothing, and one for the whole
+/// section when nothing does, so that the missing banner is not a surprise.
+pub fn unused_problems(
+    consent: &ConsentSettings,
+    usage: &Usage,
+    file: &crate::config::SettingsFile,
+) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let asks_about = consent
+        .categories
+        .iter()
+        .any(|category| usage.uses(&category.id));
+    if !asks_about {
+        let mut warning = file.error_at(
+            consent.section.clone(),
+            "nothing on the site needs consent, so no cookie banner and no consent script are shipped",
+        )
+        .with_help("the banner comes back by itself once a page or template gates something with `data-consent`, an embed is used, or analytics is set; set `enabled = false` in [consent] to say that none is wanted");
+        warning.severity = crate::diagnostics::Severity::Warning;
+        problems.push(warning);
+    }
+    for category in &consent.categories {
+        let Some(span) = &category.declared_at else {
+            continue;
+        };
+        if usage.uses(&category.id) {
+            continue;
+        }
+        let mut warning = file.error_at(
+            span.clone(),
+            format!("the consent category `{}` gates nothing on the site, so the banner does not ask about it", category.id),
+        )
+        .with_help(format!(
+            "gate a script or frame with `data-consent=\"{}\"`, or remove the category: asking about cookies that are never set misleads visitors",
+            category.id
+        ));
+        warning.severity = crate::diagnostics::Severity::Warning;
+        problems.push(warning);
+    }
+    problems
+}
