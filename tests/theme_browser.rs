@@ -1,4 +1,5 @@
-//! The built-in theme on the firm's site, in headless Chromium, as a visitor sees it on a phone
+//! The built-in theme on the firm's site (with analytics set, so that it has a cookie banner),
+//! in headless Chromium, as a visitor sees it on a phone
 //! (390 x 844) and on a laptop (1366 x 900), in light and dark: nothing moves as the contact
 //! page loads, the cookie banner is small on a phone and never hides the end of a page, the
 //! menu marks the current section, the contact fields line up, the logo is the fingerprinted
@@ -27,13 +28,25 @@ struct Firm {
 }
 
 impl Firm {
+    /// The firm's site with its cookie banner: it gates nothing yet, so it shows no banner
+    /// until something asks for consent. Analytics, set here, is such a thing.
     fn build() -> Firm {
         let dir = temp_dir();
+        let root = dir.path().join("site");
+        let firm = Path::new(env!("CARGO_MANIFEST_DIR"));
+        support::copy_folder(&firm.join("content"), &root.join("content"));
+        let settings = std::fs::read_to_string(firm.join("site.toml")).expect("site.toml");
+        let settings = settings.replacen(
+            "[consent]\n",
+            "[consent]\nplausible_domain = \"example.com\"\n",
+            1,
+        );
+        std::fs::write(root.join("site.toml"), settings).expect("site.toml written");
         let out = dir.path().join("public");
         let server = StaticServer::serve(&out);
         let output = aimsite()
             .args(["build", "--base-url", &server.base_url(), "--root"])
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .arg(&root)
             .arg("--output")
             .arg(&out)
             .output()
