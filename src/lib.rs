@@ -25,6 +25,7 @@ pub mod memo;
 pub mod output;
 pub mod scaffold;
 pub mod serve;
+pub mod shortcodes;
 pub mod site;
 pub mod templates;
 pub mod theme;

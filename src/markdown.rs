@@ -8,6 +8,8 @@ use pulldown_cmark::{Alignment, CowStr, Event, HeadingLevel, Options, Parser, Ta
 use pulldown_cmark_escape::{escape_href, escape_html};
 use serde::Serialize;
 
+use crate::shortcodes;
+
 /// Where the summary ends when an author sets it by hand.
 const MORE_MARKER: &str = "<!-- more -->";
 /// Prefix of a link to another source file, relative to `content/`.
@@ -54,6 +56,8 @@ pub struct RenderedMarkdown {
     pub links: Vec<InternalLink>,
     /// Whether the body's raw HTML holds a `<script>` (`script_spans` tells where).
     pub has_script: bool,
+    /// The body's shortcodes, whose markers `html` holds until the page stage expands them.
+    pub shortcodes: Vec<shortcodes::Call>,
 }
 
 /// Resolves a source path below `content/` to the URL of the page it becomes.
@@ -88,8 +92,50 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Renders a Markdown body.
+/// The shortcodes of a body (`shortcodes.rs`), in order, and the paragraphs that start like one
+/// (`{{ name(`) but are not written as one.
+pub fn find_shortcodes(body: &str) -> (Vec<shortcodes::Call>, Vec<shortcodes::SyntaxProblem>) {
+    let mut calls = Vec::new();
+    let mut problems = Vec::new();
+    if memchr::memmem::find(body.as_bytes(), b"{{").is_none() {
+        return (calls, problems);
+    }
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        if !matches!(event, Event::Start(Tag::Paragraph)) {
+            continue;
+        }
+        let text = &body[range.clone()];
+        let written = text.trim_end();
+        if !written.starts_with("{{") || !shortcodes::looks_like_call(&written[2..]) {
+            continue;
+        }
+        let span = range.start..range.start + written.len();
+        match shortcodes::parse(written, span.start) {
+            Ok(call) => calls.push(call),
+            Err((at, message, help)) => problems.push(shortcodes::SyntaxProblem {
+                span: at,
+                message,
+                help: help.into(),
+            }),
+        }
+    }
+    (calls, problems)
+}
+
+/// Renders a Markdown body; each shortcode is left as a marker (`shortcodes::mark`), for the
+/// page stage to put its template's HTML in its place.
 pub fn render(body: &str, links: &dyn ResolveSource) -> (RenderedMarkdown, Vec<LinkProblem>) {
+    let (calls, _) = find_shortcodes(body);
+    if calls.is_empty() {
+        return render_marked(body, links);
+    }
+    let marked = shortcodes::mark(body, &calls);
+    let (mut rendered, problems) = render_marked(&marked, links);
+    rendered.shortcodes = calls;
+    (rendered, problems)
+}
+
+fn render_marked(body: &str, links: &dyn ResolveSource) -> (RenderedMarkdown, Vec<LinkProblem>) {
     if may_hold_raw_text(body) {
         return render_keeping_raw_text(body, links);
     }
@@ -526,6 +572,7 @@ impl<'a, 'r> Renderer<'a, 'r> {
             word_count: self.words.finish(),
             links: self.internal_links,
             has_script: self.has_script,
+            shortcodes: Vec::new(),
         };
         (rendered, self.problems)
     }
@@ -1060,5 +1107,87 @@ mod tests {
         assert_eq!(slugify("!!"), "");
         assert_eq!(slugify("  --Q&A:  5 Ways--  "), "q-a-5-ways");
         assert_eq!(slugify("北京 Team"), "bei-jing-team");
+    }
+
+    // Shortcodes (`shortcodes.rs`) as the Markdown stage finds and marks them.
+
+    fn calls(body: &str) -> Vec<shortcodes::Call> {
+        let (calls, problems) = find_shortcodes(body);
+        assert!(problems.is_empty(), "{problems:?}");
+        calls
+    }
+
+    #[test]
+    fn a_shortcode_is_a_paragraph_of_its_own() {
+        let body = "Intro.\n\n{{ youtube(id=\"abc\", start=30, autoplay=true) }}\n\nAfter.\n";
+        let found = calls(body);
+        assert_eq!(found.len(), 1);
+        let call = &found[0];
+        assert_eq!(call.name, "youtube");
+        assert_eq!(&body[call.span.clone()], "{{ youtube(id=\"abc\", start=30, autoplay=true) }}");
+        let args: Vec<(&str, &str)> = call
+            .args
+            .iter()
+            .map(|arg| (arg.name.as_str(), arg.value.as_str()))
+            .collect();
+        assert_eq!(args, [("id", "abc"), ("start", "30"), ("autoplay", "true")]);
+        assert_eq!(&body[call.arg("id").unwrap().span.clone()], "\"abc\"");
+        assert_eq!(calls("{{vimeo()}}\n")[0].args, []);
+    }
+
+    #[test]
+    fn code_prose_and_inline_braces_stay_literal() {
+        for body in [
+            "```\n{{ youtube(id=\"a\") }}\n```\n",
+            "    {{ youtube(id=\"a\") }}\n",
+            "`{{ youtube(id=\"a\") }}`\n",
+            "Watch {{ youtube(id=\"a\") }} here.\n",
+            "{{ page.title }}\n",
+            "Text\n{{ youtube(id=\"a\") }}\n",
+        ] {
+            let (found, problems) = find_shortcodes(body);
+            assert!(found.is_empty() && problems.is_empty(), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn a_badly_written_shortcode_is_located() {
+        for (body, message) in [
+            ("{{ youtube(id=abc) }}\n", "`abc` is not a value: put text in quotes"),
+            ("{{ youtube(id=\"abc) }}\n", "this text has no closing quote"),
+            ("{{ youtube(id=\"a\" x=\"b\") }}\n", "arguments are separated by `,`"),
+            ("{{ youtube(id=\"a\", id=\"b\") }}\n", "`id` is given twice"),
+            ("{{ youtube(id=\"a\" }}\n", "a shortcode's arguments end with `)`"),
+            ("{{ youtube(\"a\") }}\n", "expected an argument, as `key=\"value\"`"),
+        ] {
+            let (found, problems) = find_shortcodes(body);
+            assert!(found.is_empty(), "{body:?}");
+            assert_eq!(problems.len(), 1, "{body:?}");
+            assert_eq!(problems[0].message, message, "{body:?}");
+            assert!(problems[0].span.end <= body.len(), "{body:?}");
+        }
+    }
+
+    struct NoLinks;
+
+    impl ResolveSource for NoLinks {
+        fn resolve(&self, _: &str) -> Result<String, LinkProblemKind> {
+            Err(LinkProblemKind::Missing { suggestion: None })
+        }
+    }
+
+    #[test]
+    fn markers_keep_the_offsets_and_are_replaced() {
+        let body = "A [link](x).\n\n{{ youtube(id=\"abc\") }}\n\nB.\n\n> {{ vimeo(id=\"1\") }}\n";
+        let found = calls(body);
+        let marked = shortcodes::mark(body, &found);
+        assert_eq!(marked.len(), body.len());
+        assert_eq!(marked.find("B."), body.find("B."));
+        let (html, _) = render(body, &NoLinks);
+        assert_eq!(html.shortcodes, found);
+        let expanded = shortcodes::expand(&html.html, found.len(), |index| format!("<div>{index}</div>"));
+        assert!(expanded.contains("<div>0</div>"), "{expanded}");
+        assert!(expanded.contains("<blockquote>\n<div>1</div>"), "{expanded}");
+        assert!(!expanded.contains("<!--{{"), "{expanded}");
     }
 }

@@ -121,6 +121,10 @@ impl PageStages<'_> {
         );
         // Checks.
         problems.extend(self.check(source));
+        // Shortcodes.
+        if let Some(templates) = self.templates {
+            markdown = expand_shortcodes(templates, source, markdown, &mut problems);
+        }
         let raw_ids = site::linked_raw_ids(&source.source, &markdown);
         // Template, finish, write.
         let page = &self.site.pages[index];
@@ -163,4 +167,65 @@ impl PageStages<'_> {
             markdown.toc = Vec::new();
         }
     }
+}
+
+/// Puts each shortcode's HTML in place of its marker, and reports the shortcodes that are
+/// written badly, unknown or fail to render, at their place in the Markdown.
+fn expand_shortcodes(
+    templates: &Templates,
+    source: &SourcePage,
+    markdown: Arc<RenderedMarkdown>,
+    problems: &mut Vec<Diagnostic>,
+) -> Arc<RenderedMarkdown> {
+    let (_, syntax) = crate::markdown::find_shortcodes(source.body());
+    for problem in syntax {
+        problems.push(
+            source
+                .body_error(problem.span, problem.message)
+                .with_help(problem.help),
+        );
+    }
+    if markdown.shortcodes.is_empty() {
+        return markdown;
+    }
+    let known = templates.shortcodes();
+    let mut rendered = Vec::with_capacity(markdown.shortcodes.len());
+    for call in &markdown.shortcodes {
+        let html = if !known.contains(&call.name.as_str()) {
+            let help = match crate::diagnostics::closest(&call.name, known.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!(
+                    "the shortcodes are {}; add templates/{} to make one",
+                    known.join(", "),
+                    crate::shortcodes::template_name(&call.name)
+                ),
+            };
+            problems.push(
+                source
+                    .body_error(call.span.clone(), format!("unknown shortcode `{}`", call.name))
+                    .with_help(help),
+            );
+            String::new()
+        } else {
+            templates.render_shortcode(call).unwrap_or_else(|found| {
+                problems.extend(found.into_iter().map(|problem| {
+                    source
+                        .body_error(
+                            call.span.clone(),
+                            format!("the shortcode `{}` failed: {}", call.name, problem.message),
+                        )
+                        .with_help(problem.help.unwrap_or_else(|| {
+                            "check its arguments against its template".into()
+                        }))
+                }));
+                String::new()
+            })
+        };
+        rendered.push(html);
+    }
+    let mut expanded = (*markdown).clone();
+    expanded.html = crate::shortcodes::expand(&markdown.html, rendered.len(), |index| {
+        std::mem::take(&mut rendered[index])
+    });
+    Arc::new(expanded)
 }

@@ -122,6 +122,38 @@ impl Templates {
             .collect()
     }
 
+    /// The names of the shortcodes (`templates/shortcodes/NAME.html`), built-in or the site's.
+    pub fn shortcodes(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .origins
+            .keys()
+            .filter_map(|name| name.strip_prefix("shortcodes/")?.strip_suffix(".html"))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The text of a template, the site's or else the built-in one.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.texts.get(name).map(String::as_str)
+    }
+
+    /// A shortcode's HTML: its template with its arguments as variables (and `site`), or the
+    /// problems, located in the template.
+    pub fn render_shortcode(
+        &self,
+        call: &crate::shortcodes::Call,
+    ) -> Result<String, Vec<Diagnostic>> {
+        let name = crate::shortcodes::template_name(&call.name);
+        let mut context = Context::new();
+        for arg in &call.args {
+            context.insert(arg.name.clone(), &arg.value);
+        }
+        self.tera
+            .render(&name, &context)
+            .map_err(|error| template_diagnostics(&error, &self.origins, Some((&name, None))))
+    }
+
     /// Every template the site uses, with the path shown in messages.
     pub fn all_sources(&self) -> Vec<TemplateSource<'_>> {
         let mut sources: Vec<TemplateSource<'_>> = self
