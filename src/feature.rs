@@ -38,6 +38,8 @@ pub struct LoadedSources<'a> {
     pub templates: &'a [TemplateSource<'a>],
     /// Whether drafts are published (`--drafts`).
     pub drafts: bool,
+    /// Each shortcode's name and template text (`shortcodes/NAME.html`), built-in or the site's.
+    pub shortcodes: &'a [(&'a str, &'a str)],
 }
 
 impl LoadedSources<'_> {

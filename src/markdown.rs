@@ -1124,7 +1124,10 @@ mod tests {
         assert_eq!(found.len(), 1);
         let call = &found[0];
         assert_eq!(call.name, "youtube");
-        assert_eq!(&body[call.span.clone()], "{{ youtube(id=\"abc\", start=30, autoplay=true) }}");
+        assert_eq!(
+            &body[call.span.clone()],
+            "{{ youtube(id=\"abc\", start=30, autoplay=true) }}"
+        );
         let args: Vec<(&str, &str)> = call
             .args
             .iter()
@@ -1153,12 +1156,27 @@ mod tests {
     #[test]
     fn a_badly_written_shortcode_is_located() {
         for (body, message) in [
-            ("{{ youtube(id=abc) }}\n", "`abc` is not a value: put text in quotes"),
-            ("{{ youtube(id=\"abc) }}\n", "this text has no closing quote"),
-            ("{{ youtube(id=\"a\" x=\"b\") }}\n", "arguments are separated by `,`"),
+            (
+                "{{ youtube(id=abc) }}\n",
+                "`abc` is not a value: put text in quotes",
+            ),
+            (
+                "{{ youtube(id=\"abc) }}\n",
+                "this text has no closing quote",
+            ),
+            (
+                "{{ youtube(id=\"a\" x=\"b\") }}\n",
+                "arguments are separated by `,`",
+            ),
             ("{{ youtube(id=\"a\", id=\"b\") }}\n", "`id` is given twice"),
-            ("{{ youtube(id=\"a\" }}\n", "a shortcode's arguments end with `)`"),
-            ("{{ youtube(\"a\") }}\n", "expected an argument, as `key=\"value\"`"),
+            (
+                "{{ youtube(id=\"a\" }}\n",
+                "a shortcode's arguments end with `)`",
+            ),
+            (
+                "{{ youtube(\"a\") }}\n",
+                "expected an argument, as `key=\"value\"`",
+            ),
         ] {
             let (found, problems) = find_shortcodes(body);
             assert!(found.is_empty(), "{body:?}");
@@ -1185,9 +1203,14 @@ mod tests {
         assert_eq!(marked.find("B."), body.find("B."));
         let (html, _) = render(body, &NoLinks);
         assert_eq!(html.shortcodes, found);
-        let expanded = shortcodes::expand(&html.html, found.len(), |index| format!("<div>{index}</div>"));
+        let expanded = shortcodes::expand(&html.html, found.len(), |index| {
+            format!("<div>{index}</div>")
+        });
         assert!(expanded.contains("<div>0</div>"), "{expanded}");
-        assert!(expanded.contains("<blockquote>\n<div>1</div>"), "{expanded}");
+        assert!(
+            expanded.contains("<blockquote>\n<div>1</div>"),
+            "{expanded}"
+        );
         assert!(!expanded.contains("<!--{{"), "{expanded}");
     }
 }

@@ -67,7 +67,9 @@ pub(crate) fn parse(written: &str, offset: usize) -> Result<Call, ParseError> {
         .filter(|_| !written.contains('\n'))
         .ok_or_else(|| fail("a shortcode must end with `}}` on its own line"))?;
     let inner_offset = offset + 2;
-    let open = inner.find('(').ok_or_else(|| fail("a shortcode needs `(`"))?;
+    let open = inner
+        .find('(')
+        .ok_or_else(|| fail("a shortcode needs `(`"))?;
     let name = inner[..open].trim();
     let after = inner[open + 1..].trim_end();
     let args_text = after
@@ -196,11 +198,7 @@ pub fn mark<'a>(body: &'a str, calls: &[Call]) -> Cow<'a, str> {
 }
 
 /// The rendered HTML with each marker replaced by its shortcode's HTML, as `render` gives it.
-pub fn expand(
-    html: &str,
-    count: usize,
-    mut render: impl FnMut(usize) -> String,
-) -> String {
+pub fn expand(html: &str, count: usize, mut render: impl FnMut(usize) -> String) -> String {
     let mut expanded = String::with_capacity(html.len());
     let mut rest = html;
     for index in 0..count {
@@ -225,7 +223,11 @@ mod tests {
 
     #[test]
     fn markers_are_replaced_in_order() {
-        let html = format!("<p>a</p>\n{}\n<p>b</p>\n{}\n", marker(0), marker(1).replace("-->", "   -->"));
+        let html = format!(
+            "<p>a</p>\n{}\n<p>b</p>\n{}\n",
+            marker(0),
+            marker(1).replace("-->", "   -->")
+        );
         let expanded = expand(&html, 2, |index| format!("<div>{index}</div>"));
         assert_eq!(expanded, "<p>a</p>\n<div>0</div>\n<p>b</p>\n<div>1</div>\n");
     }

@@ -29,7 +29,11 @@ use crate::theme;
 
 /// Every feature a site may use, in the order their hooks run. A new feature is a folder below
 /// `src/features/` and one line here.
-pub const FEATURES: &[FeatureEntry] = &[features::consent::FEATURE, features::contact::FEATURE];
+pub const FEATURES: &[FeatureEntry] = &[
+    features::consent::FEATURE,
+    features::contact::FEATURE,
+    features::embeds::FEATURE,
+];
 
 /// The templates every site starts from: the theme's and the features'.
 pub fn built_in_templates() -> BuiltIns {
@@ -563,11 +567,20 @@ fn load(
     if let (Some(settings), Some(features), Some(templates)) =
         (&settings, &mut features, &templates)
     {
+        let shortcodes: Vec<(&str, &str)> = templates
+            .shortcodes()
+            .into_iter()
+            .filter_map(|name| {
+                let text = templates.text(&crate::shortcodes::template_name(name))?;
+                Some((name, text))
+            })
+            .collect();
         let sources = LoadedSources {
             settings,
             pages: &content.pages,
             templates: &templates.site_sources(),
             drafts: options.drafts,
+            shortcodes: &shortcodes,
         };
         problems.extend(features.survey_sources(&sources));
         problems.extend(features.check_sources(&sources));

@@ -202,7 +202,10 @@ fn expand_shortcodes(
             };
             problems.push(
                 source
-                    .body_error(call.span.clone(), format!("unknown shortcode `{}`", call.name))
+                    .body_error(
+                        call.span.clone(),
+                        format!("unknown shortcode `{}`", call.name),
+                    )
                     .with_help(help),
             );
             String::new()
@@ -214,9 +217,11 @@ fn expand_shortcodes(
                             call.span.clone(),
                             format!("the shortcode `{}` failed: {}", call.name, problem.message),
                         )
-                        .with_help(problem.help.unwrap_or_else(|| {
-                            "check its arguments against its template".into()
-                        }))
+                        .with_help(
+                            problem.help.unwrap_or_else(|| {
+                                "check its arguments against its template".into()
+                            }),
+                        )
                 }));
                 String::new()
             })

@@ -207,6 +207,7 @@ mod tests {
             pages,
             templates: &templates,
             drafts: false,
+            shortcodes: &[],
         };
         let mut problems = Diagnostics::default();
         problems.extend(checks::check_sources(&consent, &sources));
@@ -235,6 +236,7 @@ mod tests {
             pages,
             templates: &templates,
             drafts: false,
+            shortcodes: &[],
         };
         let mut banner = Consent {
             settings: consent,

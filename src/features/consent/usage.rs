@@ -42,17 +42,35 @@ pub fn survey(consent: &ConsentSettings, sources: &LoadedSources<'_>) -> Usage {
         }
     }
     let pages: Vec<_> = sources.published().collect();
-    let in_pages: BTreeSet<String> = pages
+    let in_pages: BTreeSet<Option<String>> = pages
         .par_iter()
         .flat_map_iter(|page| {
             sources
                 .body(page)
-                .map(|body| gated_in_markdown(&body))
+                .map(|body| page_gates(&body, sources.shortcodes))
                 .unwrap_or_default()
         })
         .collect();
-    usage.categories.extend(in_pages);
+    for category in in_pages {
+        match category {
+            Some(category) => {
+                usage.categories.insert(category);
+            }
+            None => usage.computed = true,
+        }
+    }
     usage
+}
+
+/// What a page's raw HTML gates, and what the templates of its shortcodes gate.
+fn page_gates(body: &str, shortcodes: &[(&str, &str)]) -> Vec<Option<String>> {
+    let mut gates: Vec<Option<String>> = gated_in_markdown(body).into_iter().map(Some).collect();
+    for call in crate::markdown::find_shortcodes(body).0 {
+        if let Some((_, text)) = shortcodes.iter().find(|(name, _)| *name == call.name) {
+            gates.extend(gated_in_template(text));
+        }
+    }
+    gates
 }
 
 /// A warning for each category `site.toml` declares that gates nothing, and one for the whole

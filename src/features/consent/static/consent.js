@@ -86,7 +86,8 @@
     }
     for (const frame of d.querySelectorAll('iframe[data-consent][data-src]')) {
       if (allowed(frame.dataset.consent)) load(frame);
-      else if (!frame.consentBox && !frame.hasAttribute('src')) placeholder(frame);
+      // An embed (embeds.js) brings its own placeholder.
+      else if (!frame.consentBox && !frame.hasAttribute('src') && !frame.closest('[data-embed]')) placeholder(frame);
     }
   }
 
@@ -179,6 +180,11 @@
     } else if (granted) {
       close();
     }
+  });
+
+  // "Always allow CATEGORY" on an embed: consent to that category, on top of any others.
+  d.addEventListener('consent:allow', (event) => {
+    if (all.includes(event.detail)) decide([...new Set([...(granted || []), event.detail])]);
   });
 
   for (const button of d.querySelectorAll('[data-consent-action="settings"]')) {
