@@ -144,7 +144,7 @@ fn the_placeholder_holds_the_frames_size_and_load_once_loads_it_here_only() {
     let placeholder_text = browser.eval("document.querySelector('.embed__placeholder').innerText");
     let text = placeholder_text.as_str().unwrap_or_default();
     assert!(
-        text.contains("YouTube") && text.contains("marketing"),
+        text.contains("YouTube") && text.contains("marketing cookies"),
         "{text}"
     );
     assert_eq!(
