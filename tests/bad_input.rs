@@ -737,3 +737,73 @@ fn diagnostics_parser_reads_the_documented_format() {
     assert_eq!(problems.in_file("content/b.md").message, "clash");
     assert!(problems.in_file("content/b.md").help.is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Shortcodes
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_unknown_shortcode_is_an_error_at_its_line_with_a_suggestion() {
+    let fixture = Fixture::new();
+    let text = "+++\ntitle = \"Article A\"\n+++\n\nText.\n\n{{ youtub(id=\"dQw4w9WgXcQ\") }}\n";
+    fixture.write("content/articles/a.md", text);
+    let problems = fixture.rejected();
+    let problem = problems.at("content/articles/a.md", 7);
+    problem.says("unknown shortcode `youtub`");
+    assert!(problem.help().contains("`youtube`"), "{}", problem.text);
+    fixture.assert_output_unchanged();
+}
+
+#[test]
+fn bad_arguments_of_a_built_in_shortcode_are_errors_at_the_argument() {
+    for (shortcode, words) in [
+        (
+            "{{ youtube(id=\"short\") }}",
+            "`short` is not a youtube video id",
+        ),
+        (
+            "{{ youtube(title=\"Talk\") }}",
+            "`youtube` needs the video's `id`",
+        ),
+        (
+            "{{ vimeo(id=\"12\", autoplay=true) }}",
+            "`vimeo` takes no argument `autoplay`",
+        ),
+        ("{{ vimeo(id=12 }}", "a shortcode's arguments end with `)`"),
+        (
+            "{{ vimeo(id=abc) }}",
+            "`abc` is not a value: put text in quotes",
+        ),
+    ] {
+        let fixture = Fixture::new();
+        let text = format!("+++\ntitle = \"Article A\"\n+++\n\nText.\n\n{shortcode}\n");
+        fixture.write("content/articles/a.md", text);
+        let problems = fixture.rejected();
+        problems.at("content/articles/a.md", 7).says(words).help();
+    }
+}
+
+#[test]
+fn a_sites_own_shortcode_is_rendered_and_braces_in_code_stay_literal() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "templates/shortcodes/note.html",
+        "<aside class=\"note\">{{ text }}</aside>",
+    );
+    let text = "+++\ntitle = \"Article A\"\n+++\n\n{{ note(text=\"Read <this>\") }}\n\n```\n{{ note(text=\"x\") }}\n```\n";
+    fixture.write("content/articles/a.md", text);
+    fixture.build_ok(&[]);
+    let page = fs::read_to_string(fixture.out.join("articles/a/index.html")).expect("page");
+    assert!(
+        page.contains("<aside class=\"note\">Read &lt;this&gt;</aside>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("{{ note(text=&quot;x&quot;) }}") || page.contains("{{ note(text=\"x\") }}"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("embeds"),
+        "a page without a built-in embed loads embed code"
+    );
+}
