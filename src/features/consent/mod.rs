@@ -121,7 +121,11 @@ impl Feature for Consent {
     }
 
     fn check_page(&self, page: &SourcePage) -> Vec<Diagnostic> {
-        checks::check_page(&self.settings, page)
+        let mut problems = checks::check_page(&self.settings, page);
+        if let Some(usage) = self.usage.as_ref().filter(|_| self.settings.enabled) {
+            problems.extend(usage::undeclared_in_shortcodes(&self.settings, usage, page));
+        }
+        problems
     }
 
     fn template_value(&self, site: &Site) -> tera::Value {
@@ -224,6 +228,15 @@ mod tests {
         pages: &[SourcePage],
         templates: &[(&str, &str)],
     ) -> (Consent, Vec<Diagnostic>) {
+        surveyed_with_shortcodes(consent_toml, pages, templates, &[])
+    }
+
+    fn surveyed_with_shortcodes(
+        consent_toml: &str,
+        pages: &[SourcePage],
+        templates: &[(&str, &str)],
+        shortcodes: &[(&str, &str)],
+    ) -> (Consent, Vec<Diagnostic>) {
         let (settings, consent) = parse(consent_toml).unwrap();
         let paths: Vec<PathBuf> = templates.iter().map(|(path, _)| path.into()).collect();
         let templates: Vec<TemplateSource> = paths
@@ -236,7 +249,7 @@ mod tests {
             pages,
             templates: &templates,
             drafts: false,
-            shortcodes: &[],
+            shortcodes,
         };
         let mut banner = Consent {
             settings: consent,
@@ -354,6 +367,57 @@ mod tests {
         // A banner that is off is not a surprise: nothing to say.
         let (_, problems) = surveyed("[consent]\nenabled = false\n", &[privacy()], &[]);
         assert!(problems.is_empty());
+    }
+
+    const VIDEO: (&str, &str) = (
+        "video",
+        "<iframe data-consent=\"marketing\" data-src=\"https://v.example/{{ id }}\" title=\"{{ title }}\"></iframe>",
+    );
+
+    #[test]
+    fn a_shortcode_gates_what_its_template_gates() {
+        let article = page(
+            "a.md",
+            "+++\ntitle = \"A\"\n+++\n\n{{ video(id=\"1\") }}\n\n```\n{{ other(id=\"1\") }}\n```\n",
+        );
+        let other = (
+            "other",
+            "<script type=\"text/plain\" data-consent=\"analytics\"></script>",
+        );
+        let (banner, problems) = surveyed_with_shortcodes(
+            "[consent]\n",
+            &[privacy(), article.clone()],
+            &[],
+            &[VIDEO, other],
+        );
+        assert_eq!(asked_about(&banner), ["marketing"]);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(banner.check_page(&article).is_empty());
+    }
+
+    #[test]
+    fn a_shortcode_gated_by_an_undeclared_category_is_an_error_at_it() {
+        let article = page(
+            "a.md",
+            "+++\ntitle = \"A\"\n+++\n\nText.\n\n{{ video(id=\"1\") }}\n",
+        );
+        let toml = "[consent]\n[[consent.categories]]\nid = \"video\"\nlabel = \"Videos\"\n";
+        let (banner, _) =
+            surveyed_with_shortcodes(toml, &[privacy(), article.clone()], &[], &[VIDEO]);
+        let problems = banner.check_page(&article);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            problems[0].message,
+            "`video` is gated as `marketing`, which is not a consent category"
+        );
+        assert_eq!(problems[0].location.unwrap().line, 7);
+        assert!(
+            problems[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("templates/shortcodes/video.html")
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What the site gates, found before anything is rendered: the banner asks only about the
 //! categories that gate something, and is left out when none does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
@@ -16,6 +16,8 @@ pub struct Usage {
     pub categories: BTreeSet<String>,
     /// A template computes a category with Tera, so any declared category may be in use.
     pub computed: bool,
+    /// What each shortcode's template gates, by the shortcode's name (`None`: computed).
+    pub shortcodes: BTreeMap<String, Vec<Option<String>>>,
 }
 
 impl Usage {
@@ -26,7 +28,15 @@ impl Usage {
 
 /// The categories the published pages, the site's templates and the analytics settings gate.
 pub fn survey(consent: &ConsentSettings, sources: &LoadedSources<'_>) -> Usage {
-    let mut usage = Usage::default();
+    let mut usage = Usage {
+        shortcodes: sources
+            .shortcodes
+            .iter()
+            .map(|(name, text)| (name.to_string(), gated_in_template(text)))
+            .filter(|(_, gates)| !gates.is_empty())
+            .collect(),
+        ..Usage::default()
+    };
     if consent.analytics.is_set() {
         usage.categories.insert("analytics".into());
     }
@@ -47,7 +57,7 @@ pub fn survey(consent: &ConsentSettings, sources: &LoadedSources<'_>) -> Usage {
         .flat_map_iter(|page| {
             sources
                 .body(page)
-                .map(|body| page_gates(&body, sources.shortcodes))
+                .map(|body| page_gates(&body, &usage.shortcodes))
                 .unwrap_or_default()
         })
         .collect();
@@ -63,11 +73,14 @@ pub fn survey(consent: &ConsentSettings, sources: &LoadedSources<'_>) -> Usage {
 }
 
 /// What a page's raw HTML gates, and what the templates of its shortcodes gate.
-fn page_gates(body: &str, shortcodes: &[(&str, &str)]) -> Vec<Option<String>> {
+fn page_gates(
+    body: &str,
+    shortcodes: &BTreeMap<String, Vec<Option<String>>>,
+) -> Vec<Option<String>> {
     let mut gates: Vec<Option<String>> = gated_in_markdown(body).into_iter().map(Some).collect();
     for call in crate::markdown::find_shortcodes(body).0 {
-        if let Some((_, text)) = shortcodes.iter().find(|(name, _)| *name == call.name) {
-            gates.extend(gated_in_template(text));
+        if let Some(gated) = shortcodes.get(&call.name) {
+            gates.extend(gated.iter().cloned());
         }
     }
     gates
@@ -111,6 +124,44 @@ pub fn unused_problems(
         ));
         warning.severity = crate::diagnostics::Severity::Warning;
         problems.push(warning);
+    }
+    problems
+}
+
+/// An error at each shortcode of the page whose template gates a category `[consent]` does
+/// not declare: its frame could never be allowed.
+pub fn undeclared_in_shortcodes(
+    consent: &ConsentSettings,
+    usage: &Usage,
+    page: &crate::content::SourcePage,
+) -> Vec<Diagnostic> {
+    if usage.shortcodes.is_empty() {
+        return Vec::new();
+    }
+    let mut problems = Vec::new();
+    for call in crate::markdown::find_shortcodes(page.body()).0 {
+        let gated = usage
+            .shortcodes
+            .get(&call.name)
+            .into_iter()
+            .flatten()
+            .flatten();
+        for category in gated {
+            if consent.category_ids().any(|id| id == category) {
+                continue;
+            }
+            problems.push(
+                page.body_error(
+                    call.span.clone(),
+                    format!("`{}` is gated as `{category}`, which is not a consent category", call.name),
+                )
+                .with_help(format!(
+                    "add a category with `id = \"{category}\"` to [consent], or replace templates/{} to gate it as one of {}",
+                    crate::shortcodes::template_name(&call.name),
+                    consent.category_ids().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+                )),
+            );
+        }
     }
     problems
 }

@@ -194,3 +194,72 @@ fn argument_problems(provider: &Provider, call: &Call, page: &SourcePage) -> Vec
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::feature::TemplateSource;
+
+    fn page(source: &str, body: &str) -> SourcePage {
+        let text = format!("+++\ntitle = \"T\"\n+++\n\n{body}\n");
+        crate::content::parse_page(text, source.into(), format!("content/{source}").into()).unwrap()
+    }
+
+    /// The feature after a survey of these pages and site templates.
+    fn surveyed(pages: &[SourcePage], templates: &[(&str, &str)]) -> Embeds {
+        let text = "title = \"A\"\nbase_url = \"https://a.com/\"\n";
+        let (settings, _) =
+            crate::config::parse(text, PathBuf::from("site.toml"), None, &[FEATURE.section])
+                .unwrap();
+        let paths: Vec<PathBuf> = templates.iter().map(|(path, _)| path.into()).collect();
+        let templates: Vec<TemplateSource> = paths
+            .iter()
+            .zip(templates)
+            .map(|(path, (_, text))| TemplateSource { path, text })
+            .collect();
+        let mut embeds = Embeds::default();
+        embeds.survey_sources(&LoadedSources {
+            settings: &settings,
+            pages,
+            templates: &templates,
+            drafts: false,
+            shortcodes: &[],
+        });
+        embeds
+    }
+
+    #[test]
+    fn files_and_frame_origins_only_for_the_embeds_a_site_uses() {
+        let none = surveyed(
+            &[page("a.md", "```\n{{ youtube(id=\"dQw4w9WgXcQ\") }}\n```")],
+            &[],
+        );
+        assert!(none.static_files().is_empty());
+        assert!(none.csp_allowances().is_empty());
+        let youtube = surveyed(&[page("a.md", "{{ youtube(id=\"dQw4w9WgXcQ\") }}")], &[]);
+        assert_eq!(youtube.static_files().len(), 2);
+        assert_eq!(
+            youtube.csp_allowances(),
+            [(
+                "frame-src".to_string(),
+                "https://www.youtube-nocookie.com".to_string()
+            )]
+        );
+        let mut draft = page("d.md", "{{ vimeo(id=\"1\") }}");
+        draft.front.draft = true;
+        assert!(surveyed(&[draft], &[]).csp_allowances().is_empty());
+    }
+
+    #[test]
+    fn a_replaced_shortcode_takes_the_sites_arguments() {
+        let article = page("a.md", "{{ youtube(id=\"x\", start=30) }}");
+        assert_eq!(surveyed(&[], &[]).check_page(&article).len(), 2);
+        let own = surveyed(
+            &[],
+            &[("templates/shortcodes/youtube.html", "<p>{{ id }}</p>")],
+        );
+        assert!(own.check_page(&article).is_empty());
+    }
+}
