@@ -1079,3 +1079,32 @@ fn an_edit_renders_again_only_the_pages_of_the_lists_that_show_the_page() {
     let list = String::from_utf8_lossy(list.contents.bytes().expect("in memory"));
     assert!(list.contains("The second day"), "{list}");
 }
+
+/// The checks of a page's shortcodes depend on their templates: a site's own `youtube`
+/// takes its own arguments, and the next memoised build knows it without the page changing.
+#[test]
+fn replacing_a_shortcode_is_seen_by_the_checks_of_an_unchanged_page() {
+    let site = new_site();
+    let root = site.path();
+    let options = BuildOptions::new(root);
+    let mut cache = Memos::default();
+    let article = root.join("content/articles/welcome.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(
+        &article,
+        format!("{text}\n\n{{{{ youtube(id=\"mine\") }}}}\n"),
+    )
+    .unwrap();
+    let error = build::render_memoised(&options, &mut cache)
+        .err()
+        .expect("a bad id");
+    assert!(
+        format!("{error:#}").contains("is not a youtube video id"),
+        "{error:#}"
+    );
+    let template = root.join("templates/shortcodes/youtube.html");
+    std::fs::write(&template, "<p class=\"own\">{{ id }}</p>").unwrap();
+    cache.only_changed([template]);
+    let rendered = build::render_memoised(&options, &mut cache).expect("the site's own youtube");
+    assert!(welcome_page(&rendered).contains("<p class=\"own\">mine</p>"));
+}

@@ -394,9 +394,17 @@ fn run(
     let mut memos = memos.map(|memos| {
         memos.markdown.start();
         let settings = &plan.site.settings;
-        memos
-            .checks
-            .start(&[&settings.file.text, "\n", &settings.base_url.absolute()].concat());
+        memos.checks.start(
+            &[
+                &settings.file.text,
+                "\n",
+                &settings.base_url.absolute(),
+                "\n",
+                // The features' checks of a page read its shortcodes' templates too.
+                &shortcode_texts(templates.as_ref()),
+            ]
+            .concat(),
+        );
         memos.finished.start(&finisher);
         &mut *memos
     });
@@ -472,6 +480,19 @@ fn run(
         site,
         lists,
     })
+}
+
+/// The text of every shortcode's template, one after the other.
+fn shortcode_texts(templates: Option<&Templates>) -> String {
+    let Some(templates) = templates else {
+        return String::new();
+    };
+    templates
+        .shortcodes()
+        .into_iter()
+        .filter_map(|name| templates.text(&crate::shortcodes::template_name(name)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A site's folder must be there and hold `site.toml`: anything else is how aimsite was run,
