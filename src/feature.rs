@@ -77,10 +77,25 @@ pub trait Feature: Send + Sync {
         Vec::new()
     }
 
-    /// Learns what the site uses from what the loading stages read, before the other hooks
-    /// run (its files, CSP and template value may depend on it), and reports what it finds
-    /// wrong there.
-    fn survey_sources(&mut self, _sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
+    /// What it notes of one published page's Markdown body, which the survey reads once for
+    /// every feature; the notes go to `survey_sources`.
+    fn survey_page(
+        &self,
+        _sources: &LoadedSources<'_>,
+        _page: &SourcePage,
+        _body: &str,
+    ) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Learns what the site uses from what the loading stages read and its notes of the
+    /// published pages (in their order), before the other hooks run (its files, CSP and
+    /// template value may depend on it), and reports what it finds wrong there.
+    fn survey_sources(
+        &mut self,
+        _sources: &LoadedSources<'_>,
+        _notes: Vec<String>,
+    ) -> Vec<Diagnostic> {
         Vec::new()
     }
 
@@ -143,11 +158,14 @@ impl Features {
             .collect()
     }
 
+    /// Surveys the sources for every feature: each published page's body is read once.
     pub fn survey_sources(&mut self, sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
-        self.configured
+        let mut features: Vec<&mut dyn Feature> = self
+            .configured
             .iter_mut()
-            .flat_map(|(_, feature)| feature.survey_sources(sources))
-            .collect()
+            .map(|(_, feature)| feature.as_mut() as &mut dyn Feature)
+            .collect();
+        survey(&mut features, sources)
     }
 
     pub fn check_sources(&self, sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
@@ -186,4 +204,101 @@ impl Features {
 /// The section names of the listed features.
 pub fn sections(entries: &[FeatureEntry]) -> Vec<&'static str> {
     entries.iter().map(|entry| entry.section).collect()
+}
+
+/// Surveys the sources for these features: `survey_page` of each for each published page, in
+/// parallel, then `survey_sources` of each with its notes.
+pub fn survey(features: &mut [&mut dyn Feature], sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
+    let pages: Vec<&SourcePage> = sources.published().collect();
+    let shared: Vec<&dyn Feature> = features.iter().map(|feature| &**feature).collect();
+    let per_page: Vec<Vec<Vec<String>>> = pages
+        .par_iter()
+        .map(|page| match sources.body(page) {
+            Some(body) => shared
+                .iter()
+                .map(|feature| feature.survey_page(sources, page, &body))
+                .collect(),
+            None => vec![Vec::new(); shared.len()],
+        })
+        .collect();
+    let mut notes: Vec<Vec<String>> = vec![Vec::new(); features.len()];
+    for page_notes in per_page {
+        for (all, page) in notes.iter_mut().zip(page_notes) {
+            all.extend(page);
+        }
+    }
+    features
+        .iter_mut()
+        .zip(notes)
+        .flat_map(|(feature, notes)| feature.survey_sources(sources, notes))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    /// Notes its name and each page's first body line; keeps what `survey_sources` got.
+    struct Noting {
+        name: &'static str,
+        got: Vec<String>,
+    }
+
+    impl Feature for Noting {
+        fn survey_page(&self, _: &LoadedSources<'_>, page: &SourcePage, body: &str) -> Vec<String> {
+            let line = body.trim().lines().next().unwrap_or_default();
+            vec![format!("{} {} {line}", self.name, page.source)]
+        }
+
+        fn survey_sources(&mut self, _: &LoadedSources<'_>, notes: Vec<String>) -> Vec<Diagnostic> {
+            self.got = notes;
+            Vec::new()
+        }
+
+        fn template_value(&self, _: &Site) -> tera::Value {
+            tera::Value::none()
+        }
+    }
+
+    #[test]
+    fn each_feature_gets_its_notes_of_the_published_pages_in_order() {
+        let page = |source: &str, front: &str| {
+            let text = format!("+++\ntitle = \"T\"\n{front}+++\n\n{source} body\n");
+            crate::content::parse_page(text, source.into(), format!("content/{source}").into())
+                .unwrap()
+        };
+        let pages: Vec<SourcePage> = (0..40)
+            .map(|n| page(&format!("p{n:02}.md"), ""))
+            .chain([page("draft.md", "draft = true\n")])
+            .collect();
+        let text = "title = \"A\"\nbase_url = \"https://a.com/\"\n";
+        let (settings, _) =
+            crate::config::parse(text, PathBuf::from("site.toml"), None, &[]).unwrap();
+        let sources = LoadedSources {
+            settings: &settings,
+            pages: &pages,
+            templates: &[],
+            drafts: false,
+            shortcodes: &[],
+        };
+        let mut a = Noting {
+            name: "a",
+            got: Vec::new(),
+        };
+        let mut b = Noting {
+            name: "b",
+            got: Vec::new(),
+        };
+        survey(&mut [&mut a, &mut b], &sources);
+        let expected = |name: &str| -> Vec<String> {
+            (0..40)
+                .map(|n| format!("{name} p{n:02}.md p{n:02}.md body"))
+                .collect()
+        };
+        assert_eq!(a.got, expected("a"));
+        assert_eq!(b.got, expected("b"));
+    }
 }

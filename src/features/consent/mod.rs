@@ -102,11 +102,22 @@ impl Feature for Consent {
         context::static_files(&self.in_use())
     }
 
-    fn survey_sources(&mut self, sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
+    fn survey_page(&self, sources: &LoadedSources<'_>, _: &SourcePage, body: &str) -> Vec<String> {
         if !self.settings.enabled {
             return Vec::new();
         }
-        let usage = usage::survey(&self.settings, sources);
+        usage::page_notes(body, sources.shortcodes)
+    }
+
+    fn survey_sources(
+        &mut self,
+        sources: &LoadedSources<'_>,
+        notes: Vec<String>,
+    ) -> Vec<Diagnostic> {
+        if !self.settings.enabled {
+            return Vec::new();
+        }
+        let usage = usage::survey(&self.settings, sources, notes);
         let problems = usage::unused_problems(&self.settings, &usage, &sources.settings.file);
         self.usage = Some(usage);
         problems
@@ -255,7 +266,7 @@ mod tests {
             settings: consent,
             usage: None,
         };
-        let problems = banner.survey_sources(&sources);
+        let problems = crate::feature::survey(&mut [&mut banner], &sources);
         (banner, problems)
     }
 

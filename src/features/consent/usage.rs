@@ -3,8 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rayon::prelude::*;
-
 use super::checks::{gated_in_markdown, gated_in_template};
 use super::settings::ConsentSettings;
 use crate::diagnostics::Diagnostic;
@@ -26,8 +24,12 @@ impl Usage {
     }
 }
 
-/// The categories the published pages, the site's templates and the analytics settings gate.
-pub fn survey(consent: &ConsentSettings, sources: &LoadedSources<'_>) -> Usage {
+/// What gates every category: a template computes one with Tera.
+const COMPUTED: &str = "*";
+
+/// The categories the site's templates, the analytics settings and the published pages (their
+/// `notes`, from `page_notes`) gate.
+pub fn survey(consent: &ConsentSettings, sources: &LoadedSources<'_>, notes: Vec<String>) -> Usage {
     let mut usage = Usage {
         shortcodes: sources
             .shortcodes
@@ -40,28 +42,14 @@ pub fn survey(consent: &ConsentSettings, sources: &LoadedSources<'_>) -> Usage {
     if consent.analytics.is_set() {
         usage.categories.insert("analytics".into());
     }
-    for template in sources.templates {
-        for category in gated_in_template(template.text) {
-            match category {
-                Some(category) => usage.categories.insert(category),
-                None => {
-                    usage.computed = true;
-                    true
-                }
-            };
-        }
-    }
-    let pages: Vec<_> = sources.published().collect();
-    let in_pages: BTreeSet<Option<String>> = pages
-        .par_iter()
-        .flat_map_iter(|page| {
-            sources
-                .body(page)
-                .map(|body| page_gates(&body, &usage.shortcodes))
-                .unwrap_or_default()
-        })
-        .collect();
-    for category in in_pages {
+    let in_templates = sources
+        .templates
+        .iter()
+        .flat_map(|template| gated_in_template(template.text));
+    let in_pages = notes
+        .into_iter()
+        .map(|note| (note != COMPUTED).then_some(note));
+    for category in in_templates.chain(in_pages) {
         match category {
             Some(category) => {
                 usage.categories.insert(category);
@@ -72,18 +60,19 @@ pub fn survey(consent: &ConsentSettings, sources: &LoadedSources<'_>) -> Usage {
     usage
 }
 
-/// What a page's raw HTML gates, and what the templates of its shortcodes gate.
-fn page_gates(
-    body: &str,
-    shortcodes: &BTreeMap<String, Vec<Option<String>>>,
-) -> Vec<Option<String>> {
+/// What a page's raw HTML gates, and what the templates of its shortcodes gate, as notes:
+/// category ids, `*` for a category Tera computes.
+pub fn page_notes(body: &str, shortcodes: &[(&str, &str)]) -> Vec<String> {
     let mut gates: Vec<Option<String>> = gated_in_markdown(body).into_iter().map(Some).collect();
     for call in crate::markdown::find_shortcodes(body).0 {
-        if let Some(gated) = shortcodes.get(&call.name) {
-            gates.extend(gated.iter().cloned());
+        if let Some((_, text)) = shortcodes.iter().find(|(name, _)| *name == call.name) {
+            gates.extend(gated_in_template(text));
         }
     }
     gates
+        .into_iter()
+        .map(|gate| gate.unwrap_or_else(|| COMPUTED.to_string()))
+        .collect()
 }
 
 /// A warning for each category `site.toml` declares that gates nothing, and one for the whole

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 
-use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::config::Settings;
@@ -92,23 +91,21 @@ pub struct Embeds {
 }
 
 impl Feature for Embeds {
-    fn survey_sources(&mut self, sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
-        let pages: Vec<&SourcePage> = sources.published().collect();
-        let names: BTreeSet<String> = pages
-            .par_iter()
-            .flat_map_iter(|page| {
-                let calls = sources
-                    .body(page)
-                    .map(|body| crate::markdown::find_shortcodes(&body).0)
-                    .unwrap_or_default();
-                calls.into_iter().map(|call| call.name)
-            })
-            .collect();
+    fn survey_page(&self, _: &LoadedSources<'_>, _: &SourcePage, body: &str) -> Vec<String> {
+        let (calls, _) = crate::markdown::find_shortcodes(body);
+        calls.into_iter().map(|call| call.name).collect()
+    }
+
+    fn survey_sources(
+        &mut self,
+        sources: &LoadedSources<'_>,
+        notes: Vec<String>,
+    ) -> Vec<Diagnostic> {
         for provider in &PROVIDERS {
-            if names.contains(provider.shortcode) {
+            if notes.iter().any(|name| name == provider.shortcode) {
                 self.used.insert(provider.shortcode);
             }
-            let own = format!("shortcodes/{}.html", provider.shortcode);
+            let own = crate::shortcodes::template_name(provider.shortcode);
             if sources.templates.iter().any(|t| t.path.ends_with(&own)) {
                 self.replaced.insert(provider.shortcode);
             }
@@ -220,13 +217,16 @@ mod tests {
             .map(|(path, (_, text))| TemplateSource { path, text })
             .collect();
         let mut embeds = Embeds::default();
-        embeds.survey_sources(&LoadedSources {
-            settings: &settings,
-            pages,
-            templates: &templates,
-            drafts: false,
-            shortcodes: &[],
-        });
+        crate::feature::survey(
+            &mut [&mut embeds],
+            &LoadedSources {
+                settings: &settings,
+                pages,
+                templates: &templates,
+                drafts: false,
+                shortcodes: &[],
+            },
+        );
         embeds
     }
 
