@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::content::SourcePage;
 use crate::deploy::Allowance;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::output::OutputFile;
 use crate::site::Site;
 
 pub use crate::assets::BuiltInStatic;
@@ -40,6 +41,16 @@ pub struct LoadedSources<'a> {
     pub drafts: bool,
 }
 
+/// What a feature made of a page's rendered Markdown (`Feature::rewrite_body`).
+#[derive(Default)]
+pub struct BodyRewrite {
+    /// The body's new HTML; `None` leaves it as it was.
+    pub html: Option<String>,
+    /// The files the new HTML refers to, written with the page.
+    pub files: Vec<OutputFile>,
+    pub problems: Vec<Diagnostic>,
+}
+
 /// A feature once its settings are read. Every hook has a default that does nothing.
 pub trait Feature: Send + Sync {
     /// The static files it adds to the site (a site's own file of the same path replaces
@@ -61,6 +72,18 @@ pub trait Feature: Send + Sync {
 
     /// Checks one page's source while its Markdown body is at hand.
     fn check_page(&self, _page: &SourcePage) -> Vec<Diagnostic> {
+        Vec::new()
+    }
+
+    /// Rewrites the HTML of a page's rendered Markdown (its images into responsive pictures,
+    /// say), while its source is at hand to locate problems in.
+    fn rewrite_body(&self, _page: &SourcePage, _html: &str) -> BodyRewrite {
+        BodyRewrite::default()
+    }
+
+    /// Called once every file of a build that succeeded is made: what the feature keeps for
+    /// later builds and this one did not use can go (stale cache entries). Gives warnings.
+    fn build_succeeded(&self) -> Vec<Diagnostic> {
         Vec::new()
     }
 
@@ -122,6 +145,29 @@ impl Features {
     pub fn check_page(&self, page: &SourcePage) -> Vec<Diagnostic> {
         self.each()
             .flat_map(|feature| feature.check_page(page))
+            .collect()
+    }
+
+    /// Each feature's rewrite in turn, each given the HTML the one before made.
+    pub fn rewrite_body(&self, page: &SourcePage, html: &str) -> BodyRewrite {
+        let mut whole = BodyRewrite::default();
+        for feature in self.each() {
+            let current = whole.html.as_deref().unwrap_or(html);
+            let BodyRewrite {
+                html,
+                files,
+                problems,
+            } = feature.rewrite_body(page, current);
+            whole.html = html.or(whole.html);
+            whole.files.extend(files);
+            whole.problems.extend(problems);
+        }
+        whole
+    }
+
+    pub fn build_succeeded(&self) -> Vec<Diagnostic> {
+        self.each()
+            .flat_map(|feature| feature.build_succeeded())
             .collect()
     }
 

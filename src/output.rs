@@ -663,6 +663,93 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
     ))
 }
 
+/// A folder of files kept from one build to the next outside the output (the images' encoded
+/// copies), each named by what it was made from, so that a name once written never needs
+/// writing again. Entries are written whole or not at all; the folder ignores itself in git.
+#[derive(Debug, Clone)]
+pub struct CacheFolder {
+    path: PathBuf,
+}
+
+/// What a cache folder's own `.gitignore` says: everything in it.
+const CACHE_GITIGNORE: &str = "# Written by aimsite: encoded copies, made again when missing.\n*\n";
+
+impl CacheFolder {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        CacheFolder { path: path.into() }
+    }
+
+    /// Where the entry `name` is (or would be).
+    pub fn entry(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Whether the entry `name` was written.
+    pub fn has(&self, name: &str) -> bool {
+        fs::symlink_metadata(self.entry(name)).is_ok_and(|metadata| metadata.is_file())
+    }
+
+    /// The entry `name`'s bytes, when it is there.
+    pub fn read(&self, name: &str) -> Option<Vec<u8>> {
+        fs::read(self.entry(name)).ok()
+    }
+
+    /// Writes the entry `name`: to a name of its own first, then renamed, so that a build
+    /// stopped halfway, or another writing the same entry, never leaves half a file.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        self.create()?;
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let unique = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let partial = self
+            .path
+            .join(format!(".{name}.{}-{unique}.partial", std::process::id()));
+        fs::write(&partial, bytes)
+            .with_context(|| format!("cannot write `{}`", partial.display()))?;
+        let entry = self.entry(name);
+        fs::rename(&partial, &entry).with_context(|| {
+            let _ = fs::remove_file(&partial);
+            format!("cannot write `{}`", entry.display())
+        })
+    }
+
+    fn create(&self) -> anyhow::Result<()> {
+        if fs::symlink_metadata(&self.path).is_ok_and(|metadata| metadata.is_dir()) {
+            return Ok(());
+        }
+        fs::create_dir_all(&self.path)
+            .with_context(|| format!("cannot create the cache folder `{}`", self.path.display()))?;
+        let ignore = self.path.join(".gitignore");
+        fs::write(&ignore, CACHE_GITIGNORE)
+            .with_context(|| format!("cannot write `{}`", ignore.display()))
+    }
+
+    /// Removes every entry whose name is not in `keep` (and partial files older builds left),
+    /// giving how many went. The folder's own `.gitignore` stays.
+    pub fn prune(&self, keep: &std::collections::HashSet<String>) -> anyhow::Result<usize> {
+        let entries = match fs::read_dir(&self.path) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(error) => {
+                return Err(error)
+                    .with_context(|| format!("cannot read `{}`", self.path.display()));
+            }
+        };
+        let mut removed = 0;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot read `{}`", self.path.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_file = entry.file_type().is_ok_and(|kind| kind.is_file());
+            if !is_file || name == ".gitignore" || keep.contains(&name) {
+                continue;
+            }
+            fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove `{}`", entry.path().display()))?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

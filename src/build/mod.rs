@@ -28,7 +28,11 @@ use crate::theme;
 
 /// Every feature a site may use, in the order their hooks run. A new feature is a folder below
 /// `src/features/` and one line here.
-pub const FEATURES: &[FeatureEntry] = &[features::consent::FEATURE, features::contact::FEATURE];
+pub const FEATURES: &[FeatureEntry] = &[
+    features::consent::FEATURE,
+    features::contact::FEATURE,
+    features::images::FEATURE,
+];
 
 /// The templates every site starts from: the theme's and the features'.
 pub fn built_in_templates() -> BuiltIns {
@@ -430,6 +434,9 @@ fn run(
         .into_iter()
         .chain(copied_files(&site))
         .for_each(&hand_on);
+    if !problems.has_errors() {
+        problems.extend(features.build_succeeded());
+    }
     Ok(Rendered {
         pages: counter.pages.into_inner(),
         files: counter.files.into_inner(),

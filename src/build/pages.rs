@@ -79,6 +79,11 @@ impl PageStages<'_> {
         );
         // Checks.
         problems.extend(self.features.check_page(source));
+        let rewrite = self.features.rewrite_body(source, &markdown.html);
+        problems.extend(rewrite.problems);
+        if let Some(html) = rewrite.html {
+            Arc::make_mut(&mut markdown).html = html;
+        }
         let raw_ids = site::linked_raw_ids(&source.source, &markdown);
         // Template, finish, write.
         let page = &self.site.pages[index];
@@ -86,6 +91,7 @@ impl PageStages<'_> {
         if let Some(templates) = self.templates
             && templates::renders_early(page)
         {
+            rewrite.files.into_iter().for_each(self.finish);
             match templates::render_page(self.site, templates, index, &markdown, self.page_memo) {
                 Ok(files) => files.into_iter().for_each(self.finish),
                 Err(found) => {

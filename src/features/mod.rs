@@ -3,3 +3,4 @@
 
 pub mod consent;
 pub mod contact;
+pub mod images;

@@ -1,0 +1,294 @@
+//! The encoded copies of a build's photos, kept in a folder outside the output (written through
+//! `output::CacheFolder`, the one module that writes). An entry is named by the SHA-256 of
+//! its source's bytes and the parameters it was made with, so an unchanged photo at unchanged
+//! settings is found there and never decoded: a warm rebuild reads each photo and its header
+//! only. Entries no page of a successful build used are pruned after it.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::process::{self, Format, ImageError};
+use super::settings::ImageSettings;
+use crate::diagnostics::Diagnostic;
+use crate::output::{CacheFolder, Contents, OutputFile};
+
+/// Changes whenever the same parameters would encode differently, so that old entries are
+/// not taken for new ones.
+const ENCODING_VERSION: u32 = 1;
+/// Where the copies go in the output.
+const OUTPUT_FOLDER: &str = "images";
+
+/// One photo, as a page shows it: its copies by format, narrowest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    /// The source's format; its copies in that format are the `<img>`'s.
+    pub format: Format,
+    /// The upright size of the widest copy (of the file itself, when it passes through).
+    pub width: u32,
+    pub height: u32,
+    /// WebP first when the source is not WebP, then the source's format.
+    pub sets: Vec<CopySet>,
+}
+
+/// The copies of one photo in one format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopySet {
+    pub format: Format,
+    pub copies: Vec<Copy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copy {
+    pub width: u32,
+    pub height: u32,
+    /// Below the output folder, with `/` separators.
+    pub output_path: String,
+}
+
+/// A picture with the files to write for it.
+pub struct Made {
+    pub picture: Picture,
+    pub files: Vec<OutputFile>,
+}
+
+/// The cache as one build uses it.
+pub struct ImageCache {
+    folder: CacheFolder,
+    widths: Vec<u32>,
+    quality: u8,
+    /// The entries this build used: the others are stale once it succeeds.
+    used: Mutex<HashSet<String>>,
+    /// The output paths handed on already, so that a photo on two pages is written once.
+    handed_on: Mutex<HashSet<String>>,
+    encoded: AtomicUsize,
+}
+
+impl ImageCache {
+    pub fn new(settings: &ImageSettings) -> Self {
+        ImageCache {
+            folder: CacheFolder::new(&settings.cache),
+            widths: settings.widths.clone(),
+            quality: settings.quality,
+            used: Mutex::default(),
+            handed_on: Mutex::default(),
+            encoded: AtomicUsize::new(0),
+        }
+    }
+
+    /// How many copies were encoded so far.
+    pub fn encoded(&self) -> usize {
+        self.encoded.load(Ordering::Relaxed)
+    }
+
+    /// The picture of the photo `bytes` read from `source`, encoding the copies the cache
+    /// lacks (in parallel), with the files not handed on yet.
+    pub fn picture(&self, source: &Path, bytes: &[u8]) -> Result<Made, ImageError> {
+        let header = process::probe(bytes)?;
+        let digest = hex(&Sha256::digest(bytes)[..16]);
+        let stem = output_stem(source);
+        if header.format.passes_through() {
+            return Ok(self.passed_through(source, header, &digest, &stem));
+        }
+        let widths = process::widths_for(&self.widths, header.width);
+        let formats = formats_for(header.format);
+        let wanted: Vec<(Format, u32, String)> = formats
+            .iter()
+            .flat_map(|&format| {
+                let digest = &digest;
+                widths
+                    .iter()
+                    .map(move |&width| (format, width, self.entry_name(digest, format, width)))
+            })
+            .collect();
+        let missing: Vec<&(Format, u32, String)> = wanted
+            .iter()
+            .filter(|(_, _, name)| !self.folder.has(name))
+            .collect();
+        if !missing.is_empty() {
+            self.encode(bytes, &missing)?;
+        }
+        let mut files = Vec::new();
+        let sets = formats
+            .iter()
+            .map(|&format| CopySet {
+                format,
+                copies: widths
+                    .iter()
+                    .map(|&width| {
+                        let name = self.entry_name(&digest, format, width);
+                        let output_path = format!(
+                            "{OUTPUT_FOLDER}/{stem}-{}-{width}.{}",
+                            &digest[..12],
+                            format.extension()
+                        );
+                        self.use_entry(&name, &output_path, &mut files);
+                        Copy {
+                            width,
+                            height: process::height_for(header.width, header.height, width),
+                            output_path,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let widest = widths.last().copied().unwrap_or(header.width);
+        Ok(Made {
+            picture: Picture {
+                format: header.format,
+                width: widest,
+                height: process::height_for(header.width, header.height, widest),
+                sets,
+            },
+            files,
+        })
+    }
+
+    fn passed_through(
+        &self,
+        source: &Path,
+        header: process::Header,
+        digest: &str,
+        stem: &str,
+    ) -> Made {
+        let output_path = format!(
+            "{OUTPUT_FOLDER}/{stem}-{}.{}",
+            &digest[..12],
+            header.format.extension()
+        );
+        let mut files = Vec::new();
+        if self.hand_on(&output_path) {
+            files.push(OutputFile {
+                path: output_path.clone(),
+                contents: Contents::CopyOf(source.to_path_buf()),
+            });
+        }
+        Made {
+            picture: Picture {
+                format: header.format,
+                width: header.width,
+                height: header.height,
+                sets: vec![CopySet {
+                    format: header.format,
+                    copies: vec![Copy {
+                        width: header.width,
+                        height: header.height,
+                        output_path,
+                    }],
+                }],
+            },
+            files,
+        }
+    }
+
+    /// Decodes the photo once and encodes each missing copy, one width's resize shared by
+    /// its formats.
+    fn encode(&self, bytes: &[u8], missing: &[&(Format, u32, String)]) -> Result<(), ImageError> {
+        let photo = process::decode(bytes)?;
+        let mut widths: Vec<u32> = missing.iter().map(|(_, width, _)| *width).collect();
+        widths.sort_unstable();
+        widths.dedup();
+        widths.par_iter().try_for_each(|&width| {
+            let resized = process::resize(&photo, width)?;
+            missing
+                .par_iter()
+                .filter(|(_, copy_width, _)| *copy_width == width)
+                .try_for_each(|(format, _, name)| {
+                    let encoded = process::encode(&resized, *format, self.quality)?;
+                    self.encoded.fetch_add(1, Ordering::Relaxed);
+                    self.folder
+                        .write(name, &encoded)
+                        .map_err(|error| ImageError::Encoding {
+                            format: format.mime(),
+                            reason: format!("{error:#}"),
+                        })
+                })
+        })
+    }
+
+    fn entry_name(&self, digest: &str, format: Format, width: u32) -> String {
+        let quality = match format {
+            Format::Png => 0,
+            _ => self.quality,
+        };
+        format!(
+            "{digest}-{width}w-q{quality}-v{ENCODING_VERSION}.{}",
+            format.extension()
+        )
+    }
+
+    fn use_entry(&self, name: &str, output_path: &str, files: &mut Vec<OutputFile>) {
+        lock(&self.used).insert(name.to_string());
+        if self.hand_on(output_path) {
+            files.push(OutputFile {
+                path: output_path.to_string(),
+                contents: Contents::CopyOf(self.folder.entry(name)),
+            });
+        }
+    }
+
+    fn hand_on(&self, output_path: &str) -> bool {
+        lock(&self.handed_on).insert(output_path.to_string())
+    }
+
+    /// Removes the entries this build did not use.
+    pub fn finish(&self) -> Option<Diagnostic> {
+        let used = lock(&self.used);
+        let error = self.folder.prune(&used).err()?;
+        Some(
+            Diagnostic::warning(self.folder.entry(""), format!("{error:#}")).with_help(
+                "the images' cache could not be cleaned up; removing the folder is safe",
+            ),
+        )
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The formats of a photo's copies: WebP, then its own format as the fallback every browser
+/// shows.
+fn formats_for(format: Format) -> Vec<Format> {
+    match format {
+        Format::WebP => vec![Format::WebP],
+        own => vec![Format::WebP, own],
+    }
+}
+
+/// The source's file name, lowercased to ASCII letters, digits and `-`, for readable output
+/// names.
+fn output_stem(source: &Path) -> String {
+    let stem = source
+        .file_stem()
+        .map(|stem| deunicode::deunicode(&stem.to_string_lossy()).to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut slug = String::new();
+    for c in stem.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        "image".into()
+    } else {
+        slug.into()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut text, byte| {
+        let _ = write!(text, "{byte:02x}");
+        text
+    })
+}
