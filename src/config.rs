@@ -101,6 +101,8 @@ pub struct Settings {
     /// Where the settings came from, to locate problems found by later stages, and for the
     /// features' sections.
     pub file: SettingsFile,
+    /// The site's folder (`--root`); empty when the settings were not read from a folder.
+    pub root: PathBuf,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -275,7 +277,9 @@ pub fn load(
             return Err(problems);
         }
     };
-    parse(&text, display_path, base_url_override, feature_sections)
+    let (mut settings, problems) = parse(&text, display_path, base_url_override, feature_sections)?;
+    settings.root = root.to_path_buf();
+    Ok((settings, problems))
 }
 
 /// Validates the text of a settings file; `feature_sections` are left to the features.
@@ -402,6 +406,7 @@ pub fn parse(
                 csp_allow,
                 scripts_in_markdown,
                 file,
+                root: PathBuf::new(),
             },
             problems,
         )),

@@ -10,7 +10,7 @@ use crate::config::Settings;
 use crate::content::SourcePage;
 use crate::deploy::Allowance;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::output::OutputFile;
+use crate::output::{Contents, OutputFile};
 use crate::site::Site;
 
 pub use crate::assets::BuiltInStatic;
@@ -79,6 +79,12 @@ pub trait Feature: Send + Sync {
     /// say), while its source is at hand to locate problems in.
     fn rewrite_body(&self, _page: &SourcePage, _html: &str) -> BodyRewrite {
         BodyRewrite::default()
+    }
+
+    /// What to write in place of a file copied as it is (a static file or a page's asset, by
+    /// its path in the output), or `None` to copy it: a photo without its EXIF, say.
+    fn replace_copy(&self, _output_path: &str, _contents: &Contents) -> Option<Contents> {
+        None
     }
 
     /// Called once every file of a build that succeeded is made: what the feature keeps for
@@ -163,6 +169,12 @@ impl Features {
             whole.problems.extend(problems);
         }
         whole
+    }
+
+    /// The first feature's replacement of a copied file, if any.
+    pub fn replace_copy(&self, output_path: &str, contents: &Contents) -> Option<Contents> {
+        self.each()
+            .find_map(|feature| feature.replace_copy(output_path, contents))
     }
 
     pub fn build_succeeded(&self) -> Vec<Diagnostic> {

@@ -429,11 +429,8 @@ fn run(
             problems.extend(found);
             Error::Sources(std::mem::take(&mut problems).sorted())
         })?;
-    finisher
-        .site_files(&site)
-        .into_iter()
-        .chain(copied_files(&site))
-        .for_each(&hand_on);
+    finisher.site_files(&site).into_iter().for_each(&hand_on);
+    rayon::iter::ParallelIterator::for_each(copied_files(&site, &features), hand_on);
     if !problems.has_errors() {
         problems.extend(features.build_succeeded());
     }
@@ -576,9 +573,15 @@ fn add_built_in_static(
     }
 }
 
-fn copied_files(site: &Site) -> impl Iterator<Item = OutputFile> + '_ {
-    site.copies.iter().map(|copy| OutputFile {
+fn copied_files<'a>(
+    site: &'a Site,
+    features: &'a Features,
+) -> impl rayon::iter::ParallelIterator<Item = OutputFile> + 'a {
+    use rayon::prelude::*;
+    site.copies.par_iter().map(|copy| OutputFile {
         path: copy.output_path.clone(),
-        contents: copy.contents.clone(),
+        contents: features
+            .replace_copy(&copy.output_path, &copy.contents)
+            .unwrap_or_else(|| copy.contents.clone()),
     })
 }

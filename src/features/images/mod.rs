@@ -10,6 +10,7 @@ mod cache;
 mod markdown;
 pub mod process;
 pub mod settings;
+mod strip;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ use crate::config::Settings;
 use crate::content::SourcePage;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::feature::{BodyRewrite, Feature, FeatureEntry};
+use crate::output::Contents;
 use crate::site::Site;
 
 pub use cache::{ImageCache, Picture};
@@ -71,6 +73,24 @@ impl Images {
 impl Feature for Images {
     fn rewrite_body(&self, page: &SourcePage, html: &str) -> BodyRewrite {
         markdown::rewrite(self, page, html)
+    }
+
+    /// Photos copied as they are lose their metadata too.
+    fn replace_copy(&self, output_path: &str, contents: &Contents) -> Option<Contents> {
+        let extension = output_path.rsplit_once('.')?.1.to_ascii_lowercase();
+        if !["jpg", "jpeg", "png", "webp"].contains(&extension.as_str()) {
+            return None;
+        }
+        let read;
+        let bytes = match contents {
+            Contents::CopyOf(path) => {
+                read = crate::content::read_source(path).ok()?;
+                &read[..]
+            }
+            other => other.bytes()?,
+        };
+        let format = process::format_of(bytes).ok()?;
+        strip::strip(format, bytes).map(|stripped| Contents::Loaded(stripped.into()))
     }
 
     fn build_succeeded(&self) -> Vec<Diagnostic> {

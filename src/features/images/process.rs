@@ -209,6 +209,11 @@ fn turns_sideways(orientation: image::metadata::Orientation) -> bool {
 /// Decodes a raster image, turned upright and in sRGB.
 pub fn decode(bytes: &[u8]) -> Result<Photo, ImageError> {
     check_declared_size(bytes)?;
+    if format_of(bytes)? == Format::Jpeg && !jpeg_is_whole(bytes) {
+        return Err(ImageError::Corrupt(
+            "the file ends before the picture does".into(),
+        ));
+    }
     let mut decoder = reader(bytes)?.into_decoder().map_err(corrupt)?;
     let (width, height) = decoder.dimensions();
     check_size(width, height)?;
@@ -233,6 +238,22 @@ pub fn decode(bytes: &[u8]) -> Result<Photo, ImageError> {
         alpha,
         pixels,
     })
+}
+
+/// Whether a JPEG's picture data ends with its end marker: the decoder fills a cut-off
+/// photo with grey without a word. The segments before the picture are skipped by their
+/// lengths, since a thumbnail in the EXIF block has an end marker of its own.
+fn jpeg_is_whole(bytes: &[u8]) -> bool {
+    const START_OF_SCAN: u8 = 0xda;
+    const END_OF_IMAGE: [u8; 2] = [0xff, 0xd9];
+    let mut at = 2;
+    while let [0xff, marker, high, low, ..] = bytes.get(at..).unwrap_or_default() {
+        if *marker == START_OF_SCAN {
+            return bytes[at..].windows(2).any(|window| window == END_OF_IMAGE);
+        }
+        at += 2 + usize::from(u16::from_be_bytes([*high, *low]));
+    }
+    false
 }
 
 /// Converts pixels from the source's ICC profile to sRGB, which browsers assume for an
@@ -645,7 +666,7 @@ pub(crate) mod tests {
     #[test]
     fn damaged_and_unsupported_files_are_told_apart() {
         let whole = jpeg(64, 64, &[]);
-        let cut = &whole[..whole.len() / 3];
+        let cut = &whole[..whole.len() * 2 / 3];
         assert!(
             matches!(decode(cut), Err(ImageError::Corrupt(_))),
             "{:?}",

@@ -51,13 +51,9 @@ impl ImageSettings {
     }
 }
 
-/// The site's folder: where `site.toml` is.
+/// The site's folder.
 pub fn site_root(settings: &Settings) -> PathBuf {
-    settings
-        .file
-        .path
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    settings.root.clone()
 }
 
 /// Reads `[images]`, pushing every problem located in `site.toml`; the defaults stand in for
