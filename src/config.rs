@@ -103,6 +103,9 @@ pub struct Settings {
     pub file: SettingsFile,
     /// The site's folder (`--root`); empty when the settings were not read from a folder.
     pub root: PathBuf,
+    /// `--cache DIR`: where features keep what they make for later builds, each in a folder
+    /// of its own; `None` for their default below the site's folder.
+    pub cache: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -407,6 +410,7 @@ pub fn parse(
                 scripts_in_markdown,
                 file,
                 root: PathBuf::new(),
+                cache: None,
             },
             problems,
         )),

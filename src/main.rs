@@ -36,6 +36,10 @@ enum Command {
         /// Include pages marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Where to keep resized images between builds (default: .aimsite-cache/ in the
+        /// site's folder).
+        #[arg(long, value_name = "DIR")]
+        cache: Option<std::path::PathBuf>,
         /// Print how long each phase of the build took.
         #[arg(long)]
         timings: bool,
@@ -132,6 +136,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             output,
             base_url,
             drafts,
+            cache,
             timings,
         } => {
             let started = std::time::Instant::now();
@@ -140,6 +145,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 output,
                 base_url,
                 drafts,
+                cache,
             };
             let report = build::build_noting_waits(&options, &mut |waiting| {
                 eprintln!("note: {waiting}");

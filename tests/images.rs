@@ -377,3 +377,14 @@ fn crc(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[test]
+fn the_cache_goes_where_cache_says() {
+    let fixture = with_photos();
+    let elsewhere = fixture.dir.path().join("cache");
+    fixture.build_ok(&["--cache", elsewhere.to_str().unwrap()]);
+    let entries = fs::read_dir(elsewhere.join("images")).unwrap().count();
+    // 10 copies and the folder's `.gitignore`.
+    assert_eq!(entries, 11);
+    assert!(!fixture.root.join(".aimsite-cache").exists());
+}

@@ -84,6 +84,8 @@ pub struct BuildOptions {
     pub output: Option<PathBuf>,
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// `--cache DIR`; `None` for each feature's folder below the root.
+    pub cache: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -93,6 +95,7 @@ impl BuildOptions {
             output: None,
             base_url: None,
             drafts: false,
+            cache: None,
         }
     }
 
@@ -499,8 +502,9 @@ fn load(
     let mut problems = Diagnostics::default();
     let sections = feature::sections(FEATURES);
     let settings = match config::load(root, options.base_url.as_deref(), &sections) {
-        Ok((settings, warnings)) => {
+        Ok((mut settings, warnings)) => {
             problems.extend(warnings);
+            settings.cache = options.cache.clone();
             Some(settings)
         }
         Err(settings_problems) => {

@@ -16,6 +16,8 @@ pub const DEFAULT_QUALITY: u8 = 80;
 pub const DEFAULT_SIZES: &str = "(min-width: 48rem) 42rem, calc(100vw - 2.5rem)";
 /// Below the site's folder, when neither `--cache` nor `[images] cache` says otherwise.
 pub const DEFAULT_CACHE: &str = ".aimsite-cache/images";
+/// Below `--cache DIR`: the images' own folder, since pruning empties it of anything else.
+const CACHE_SUBFOLDER: &str = "images";
 
 const NARROWEST: u32 = 16;
 const WIDEST: u32 = 8192;
@@ -60,7 +62,20 @@ pub fn site_root(settings: &Settings) -> PathBuf {
 /// what is wrong.
 pub fn read(settings: &Settings, section: &str, problems: &mut Diagnostics) -> ImageSettings {
     let root = site_root(settings);
-    let mut images = ImageSettings::defaults(&root);
+    let mut images = read_section(settings, &root, section, problems);
+    if let Some(cache) = &settings.cache {
+        images.cache = cache.join(CACHE_SUBFOLDER);
+    }
+    images
+}
+
+fn read_section(
+    settings: &Settings,
+    root: &Path,
+    section: &str,
+    problems: &mut Diagnostics,
+) -> ImageSettings {
+    let mut images = ImageSettings::defaults(root);
     let file = &settings.file;
     let raw = match file.section::<RawImages>(section) {
         Ok(Some(raw)) => raw,
@@ -106,4 +121,54 @@ pub fn read(settings: &Settings, section: &str, problems: &mut Diagnostics) -> I
         images.cache = root.join(cache);
     }
     images
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn images(section: &str) -> (ImageSettings, Diagnostics) {
+        let text = format!("title = \"T\"\nbase_url = \"https://t.test/\"\n\n{section}");
+        let (mut settings, _) =
+            crate::config::parse(&text, PathBuf::from("site.toml"), None, &["images"]).unwrap();
+        settings.root = PathBuf::from("/site");
+        let mut problems = Diagnostics::default();
+        let images = read(&settings, "images", &mut problems);
+        (images, problems)
+    }
+
+    #[test]
+    fn without_a_section_the_defaults_apply() {
+        let (images, problems) = images("");
+        assert_eq!(images, ImageSettings::defaults(Path::new("/site")));
+        assert_eq!(images.widths, [480, 800, 1200, 1600, 2000]);
+        assert_eq!(images.cache, Path::new("/site/.aimsite-cache/images"));
+        assert!(!problems.has_errors());
+    }
+
+    #[test]
+    fn the_ladder_and_quality_come_from_the_section() {
+        let (images, problems) =
+            images("[images]\nwidths = [1600, 640, 640, 320]\nquality = 70\ncache = \"tmp\"\n");
+        assert!(!problems.has_errors());
+        assert_eq!(images.widths, [320, 640, 1600]);
+        assert_eq!(images.quality, 70);
+        assert_eq!(images.cache, Path::new("/site/tmp"));
+    }
+
+    #[test]
+    fn bad_values_are_located_errors() {
+        for section in [
+            "[images]\nwidths = []\n",
+            "[images]\nwidths = [8, 800]\n",
+            "[images]\nquality = 0\n",
+            "[images]\nwidth = [800]\n",
+        ] {
+            let (images, problems) = images(section);
+            assert!(problems.has_errors(), "{section}");
+            let problem = problems.iter().next().unwrap();
+            assert!(problem.location.is_some(), "{section}: {problem:?}");
+            assert_eq!(images.widths, DEFAULT_WIDTHS, "{section}");
+        }
+    }
 }
