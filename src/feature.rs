@@ -14,7 +14,7 @@ use crate::output::{Contents, OutputFile};
 use crate::site::Site;
 
 pub use crate::assets::BuiltInStatic;
-pub use crate::templates::{BuiltInTemplate, Slot, TemplateSource};
+pub use crate::templates::{BuiltInTemplate, Slot, TemplateFunction, TemplateSource};
 
 /// A feature as `build` lists it, before the settings are read.
 pub struct FeatureEntry {
@@ -25,6 +25,9 @@ pub struct FeatureEntry {
     pub templates: &'static [BuiltInTemplate],
     /// Its templates that go into every page, by slot, in the order given.
     pub slots: &'static [(Slot, &'static str)],
+    /// The names of the template functions it gives (`Feature::template_functions`), known
+    /// before the templates are read, so that templates calling them load.
+    pub functions: &'static [&'static str],
     /// Reads its section of `site.toml` (`Settings::file`), pushing every problem located
     /// there.
     pub configure: fn(&Settings, &mut Diagnostics) -> Box<dyn Feature>,
@@ -46,8 +49,6 @@ pub struct LoadedSources<'a> {
 pub struct BodyRewrite {
     /// The body's new HTML; `None` leaves it as it was.
     pub html: Option<String>,
-    /// The files the new HTML refers to, written with the page.
-    pub files: Vec<OutputFile>,
     pub problems: Vec<Diagnostic>,
 }
 
@@ -76,9 +77,21 @@ pub trait Feature: Send + Sync {
     }
 
     /// Rewrites the HTML of a page's rendered Markdown (its images into responsive pictures,
-    /// say), while its source is at hand to locate problems in.
+    /// say), while its source is at hand to locate problems in. Files the new HTML refers to
+    /// are handed on by `made_files`.
     fn rewrite_body(&self, _page: &SourcePage, _html: &str) -> BodyRewrite {
         BodyRewrite::default()
+    }
+
+    /// Its template functions, by the names its entry lists.
+    fn template_functions(&self) -> Vec<(&'static str, TemplateFunction)> {
+        Vec::new()
+    }
+
+    /// The files its template functions made while the pages rendered, and any other it
+    /// makes once they are: called once every page and list is rendered.
+    fn made_files(&self) -> Vec<OutputFile> {
+        Vec::new()
     }
 
     /// What to write in place of a file copied as it is (a static file or a page's asset, by
@@ -159,16 +172,23 @@ impl Features {
         let mut whole = BodyRewrite::default();
         for feature in self.each() {
             let current = whole.html.as_deref().unwrap_or(html);
-            let BodyRewrite {
-                html,
-                files,
-                problems,
-            } = feature.rewrite_body(page, current);
+            let BodyRewrite { html, problems } = feature.rewrite_body(page, current);
             whole.html = html.or(whole.html);
-            whole.files.extend(files);
             whole.problems.extend(problems);
         }
         whole
+    }
+
+    pub fn template_functions(&self) -> Vec<(&'static str, TemplateFunction)> {
+        self.each()
+            .flat_map(|feature| feature.template_functions())
+            .collect()
+    }
+
+    pub fn made_files(&self) -> Vec<OutputFile> {
+        self.each()
+            .flat_map(|feature| feature.made_files())
+            .collect()
     }
 
     /// The first feature's replacement of a copied file, if any.

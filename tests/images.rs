@@ -388,3 +388,88 @@ fn the_cache_goes_where_cache_says() {
     assert_eq!(entries, 11);
     assert!(!fixture.root.join(".aimsite-cache").exists());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Front matter `image` and the template functions
+// ---------------------------------------------------------------------------------------------
+
+const WITH_HEADER: &str =
+    "+++\ntitle = \"Header\"\ndate = 2021-03-01\nimage = \"/photos/team.jpg\"\n+++\n\nText.\n";
+
+#[test]
+fn the_front_matter_image_heads_the_article_and_its_card_and_is_the_social_preview() {
+    let fixture = Fixture::new();
+    fixture.write("static/photos/team.jpg", photo(1600, 1000, Some(1)));
+    fixture.write("content/articles/header.md", WITH_HEADER);
+    fixture.build_ok(&[]);
+    let page = fixture.page("articles/header/index.html");
+    assert_eq!(
+        attribute(
+            &page,
+            "main header picture.article__image img",
+            "fetchpriority"
+        ),
+        ["high"]
+    );
+    assert_eq!(
+        attribute(&page, "main header picture img", "width"),
+        ["1600"]
+    );
+    let og = &attribute(&page, "meta[property='og:image']", "content")[0];
+    assert!(og.starts_with("https://aimtowin.test/images/team-"), "{og}");
+    assert!(og.ends_with("-1200x630.jpg"), "{og}");
+    let preview = og.trim_start_matches("https://aimtowin.test/");
+    let written = image::open(fixture.out.join(preview)).unwrap();
+    assert_eq!((written.width(), written.height()), (1200, 630));
+    assert_eq!(
+        attribute(&page, "meta[name='twitter:image']", "content"),
+        std::slice::from_ref(og)
+    );
+    let list = fixture.page("articles/index.html");
+    let cards = attribute(&list, "picture.article-card__image img", "loading");
+    assert_eq!(cards, ["lazy"]);
+}
+
+#[test]
+fn a_missing_front_matter_image_is_located_in_the_front_matter() {
+    let fixture = Fixture::new();
+    fixture.write("content/articles/header.md", WITH_HEADER);
+    let problems = fixture.rejected();
+    problems
+        .at("content/articles/header.md", 4)
+        .says("static/photos/team.jpg");
+}
+
+#[test]
+fn the_image_function_gives_a_picture_to_templates() {
+    let fixture = Fixture::new();
+    fixture.write("static/photos/room.jpg", photo(900, 600, None));
+    fixture.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}{{ image(path=\"/photos/room.jpg\", alt=\"The room\", widths=[300, 600], sizes=\"50vw\", class=\"wide\") }}{% endblock main %}",
+    );
+    fixture.build_ok(&[]);
+    let page = fixture.page("privacy/index.html");
+    assert_eq!(attribute(&page, "picture.wide img", "alt"), ["The room"]);
+    assert_eq!(attribute(&page, "picture.wide img", "sizes"), ["50vw"]);
+    assert_eq!(attribute(&page, "picture.wide img", "loading"), ["lazy"]);
+    let srcset = &attribute(&page, "picture.wide source", "srcset")[0];
+    assert!(
+        srcset.contains(" 300w") && srcset.contains(" 600w"),
+        "{srcset}"
+    );
+    assert!(!srcset.contains(" 900w"), "{srcset}");
+}
+
+#[test]
+fn a_missing_image_in_a_template_names_the_template() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}\n{{ image(path=\"/photos/none.jpg\") }}{% endblock main %}",
+    );
+    let problems = fixture.rejected();
+    problems
+        .in_file("templates/page.html")
+        .says("static/photos/none.jpg");
+}

@@ -44,7 +44,12 @@ pub fn built_in_templates() -> BuiltIns {
             .copied()
             .collect(),
         slots: features
+            .clone()
             .flat_map(|feature| feature.slots)
+            .copied()
+            .collect(),
+        functions: features
+            .flat_map(|feature| feature.functions)
             .copied()
             .collect(),
     }
@@ -71,6 +76,7 @@ pub fn bound_templates(root: &std::path::Path, site: &Site) -> Result<Templates,
     let feature_data = FeatureData {
         values: features.template_values(site),
         unlisted_templates: features.unlisted_templates(),
+        functions: features.template_functions(),
     };
     templates::bind_site(&mut templates, site, feature_data, None);
     Ok(templates)
@@ -380,6 +386,7 @@ fn run(
         let feature_data = FeatureData {
             values: features.template_values(&plan.site),
             unlisted_templates: features.unlisted_templates(),
+            functions: features.template_functions(),
         };
         let page_memo = memos.as_deref_mut().map(|memos| &mut memos.pages);
         templates::bind_site(templates, &plan.site, feature_data, page_memo);
@@ -433,6 +440,7 @@ fn run(
             Error::Sources(std::mem::take(&mut problems).sorted())
         })?;
     finisher.site_files(&site).into_iter().for_each(&hand_on);
+    features.made_files().into_iter().for_each(&hand_on);
     rayon::iter::ParallelIterator::for_each(copied_files(&site, &features), hand_on);
     if !problems.has_errors() {
         problems.extend(features.build_succeeded());

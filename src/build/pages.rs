@@ -91,7 +91,6 @@ impl PageStages<'_> {
         if let Some(templates) = self.templates
             && templates::renders_early(page)
         {
-            rewrite.files.into_iter().for_each(self.finish);
             match templates::render_page(self.site, templates, index, &markdown, self.page_memo) {
                 Ok(files) => files.into_iter().for_each(self.finish),
                 Err(found) => {

@@ -271,6 +271,8 @@ pub(super) struct PageContext<'a> {
     source: String,
     /// Absolute URL of the social preview image, when the page or the site has one.
     image: Option<String>,
+    /// The page's own `image`, as its front matter gives it (for `image(path=…)`).
+    header_image: Option<&'a str>,
     /// schema.org data for the page, as JSON safe to put inside `<script>`.
     json_ld: Option<String>,
 }
@@ -313,6 +315,7 @@ impl<'a> PageContext<'a> {
             draft: page.draft,
             source: page.display_path.to_string_lossy().replace('\\', "/"),
             image: image_url(site, page.image.as_deref()),
+            header_image: page.image.as_deref(),
             json_ld: structured_data(site, page, markdown.word_count),
         }
     }
@@ -336,6 +339,7 @@ impl<'a> PageContext<'a> {
             draft: false,
             source: String::new(),
             image: image_url(site, None),
+            header_image: None,
             json_ld: None,
         }
     }
@@ -351,6 +355,8 @@ pub(super) struct ArticleContext<'a> {
     date: Option<DateContext>,
     tags: Vec<Value>,
     reading_time: usize,
+    /// The article's own `image`, as its front matter gives it.
+    image: Option<&'a str>,
 }
 
 impl<'a> ArticleContext<'a> {
@@ -363,6 +369,7 @@ impl<'a> ArticleContext<'a> {
             date: page.date.as_ref().map(DateContext::from),
             tags: links.of(site, &page.tags),
             reading_time: reading_time(page.markdown.word_count),
+            image: page.image.as_deref(),
         }
     }
 }

@@ -69,6 +69,8 @@ impl Slot {
 pub struct BuiltIns {
     pub templates: Vec<BuiltInTemplate>,
     pub slots: Vec<(Slot, &'static str)>,
+    /// The features' template functions, known by name until the site is bound.
+    pub functions: Vec<&'static str>,
 }
 
 impl BuiltIns {
@@ -202,6 +204,11 @@ pub fn load(root: &Path, built_ins: &BuiltIns) -> Result<Templates, Diagnostics>
     tera.autoescape_on([".html", ".xml"]);
     // Registered now so that templates using them load; `render` gives them the site's values.
     register_asset_function(&mut tera, "/".to_string());
+    for name in &built_ins.functions {
+        tera.register_function(*name, |_: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            Ok(Value::from(""))
+        });
+    }
     tera.register_filter("safe", safe);
     tera.register_function("range", budget::range);
     let mut names: Vec<&String> = sources.keys().collect();
@@ -340,12 +347,17 @@ fn located_reports(text: &str) -> Vec<(String, usize, usize, String)> {
     reports
 }
 
-/// What features give the templates: their values (`site.NAME`), and the templates whose pages
-/// stay out of the sitemap.
+/// A function a feature gives templates, such as `image(path=…)`.
+pub type TemplateFunction =
+    std::sync::Arc<dyn Fn(Kwargs, &State) -> tera::TeraResult<Value> + Send + Sync>;
+
+/// What features give the templates: their values (`site.NAME`), the templates whose pages
+/// stay out of the sitemap, and their functions.
 #[derive(Default)]
 pub struct FeatureData {
     pub values: Vec<(&'static str, Value)>,
     pub unlisted_templates: Vec<&'static str>,
+    pub functions: Vec<(&'static str, TemplateFunction)>,
 }
 
 /// Makes the site known to the templates (`asset()`, `site`, the tag links), before anything of
@@ -361,6 +373,13 @@ pub fn bind_site(
     templates.shared.unlisted_templates = features.unlisted_templates;
     let urls = site.asset_urls.clone();
     let base_path = site.settings.base_url.path.clone();
+    for (name, function) in features.functions {
+        templates
+            .tera
+            .register_function(name, move |kwargs: Kwargs, state: &State| {
+                function(kwargs, state)
+            });
+    }
     templates.tera.register_function(
         "asset",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {

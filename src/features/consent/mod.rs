@@ -51,6 +51,7 @@ pub const FEATURE: FeatureEntry = FeatureEntry {
         (Slot::BodyStart, "partials/consent.html"),
         (Slot::Footer, "partials/consent-footer.html"),
     ],
+    functions: &[],
     configure,
 };
 

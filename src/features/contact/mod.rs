@@ -38,6 +38,7 @@ pub const FEATURE: FeatureEntry = FeatureEntry {
         ),
     ],
     slots: &[],
+    functions: &[],
     configure,
 };
 

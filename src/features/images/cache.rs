@@ -4,8 +4,8 @@
 //! settings is found there and never decoded: a warm rebuild reads each photo and its header
 //! only. Entries no page of a successful build used are pruned after it.
 
-use std::collections::HashSet;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::process::{self, Format, ImageError};
 use super::settings::ImageSettings;
+use super::{Problem, SOCIAL_PREVIEW};
 use crate::diagnostics::Diagnostic;
 use crate::output::{CacheFolder, Contents, OutputFile};
 
@@ -50,11 +51,8 @@ pub struct Copy {
     pub output_path: String,
 }
 
-/// A picture with the files to write for it.
-pub struct Made {
-    pub picture: Picture,
-    pub files: Vec<OutputFile>,
-}
+/// A source file and the ladder of widths asked for.
+type PictureKey = (PathBuf, Vec<u32>);
 
 /// The cache as one build uses it.
 pub struct ImageCache {
@@ -65,6 +63,12 @@ pub struct ImageCache {
     used: Mutex<HashSet<String>>,
     /// The output paths handed on already, so that a photo on two pages is written once.
     handed_on: Mutex<HashSet<String>>,
+    /// The files to write, until the build takes them (`take_made`).
+    made: Mutex<Vec<OutputFile>>,
+    /// What this build made of each file already, so that a photo shown on every page is
+    /// read once.
+    pictures: Mutex<HashMap<PictureKey, Result<Picture, Problem>>>,
+    previews: Mutex<HashMap<PathBuf, Result<Copy, Problem>>>,
     encoded: AtomicUsize,
 }
 
@@ -76,6 +80,9 @@ impl ImageCache {
             quality: settings.quality,
             used: Mutex::default(),
             handed_on: Mutex::default(),
+            made: Mutex::default(),
+            pictures: Mutex::default(),
+            previews: Mutex::default(),
             encoded: AtomicUsize::new(0),
         }
     }
@@ -85,16 +92,91 @@ impl ImageCache {
         self.encoded.load(Ordering::Relaxed)
     }
 
-    /// The picture of the photo `bytes` read from `source`, encoding the copies the cache
-    /// lacks (in parallel), with the files not handed on yet.
-    pub fn picture(&self, source: &Path, bytes: &[u8]) -> Result<Made, ImageError> {
+    /// The files made so far, each once.
+    pub fn take_made(&self) -> Vec<OutputFile> {
+        std::mem::take(&mut *lock(&self.made))
+    }
+
+    /// The picture of the photo in `source` at the widths of `ladder` (the settings' when
+    /// empty), encoding the copies the cache lacks, in parallel.
+    pub fn picture_at(&self, source: &Path, ladder: &[u32]) -> Result<Picture, Problem> {
+        let ladder = if ladder.is_empty() {
+            &self.widths
+        } else {
+            ladder
+        };
+        let key = (source.to_path_buf(), ladder.to_vec());
+        if let Some(known) = lock(&self.pictures).get(&key) {
+            return known.clone();
+        }
+        let made = read(source)
+            .and_then(|bytes| self.picture(source, &bytes, ladder).map_err(Problem::Image));
+        lock(&self.pictures).insert(key, made.clone());
+        made
+    }
+
+    /// The social preview of the photo in `source`: cropped around its centre to
+    /// `SOCIAL_PREVIEW`, as a JPEG, which every site that shows previews reads.
+    pub fn social_preview(&self, source: &Path) -> Result<Copy, Problem> {
+        if let Some(known) = lock(&self.previews).get(source) {
+            return known.clone();
+        }
+        let made =
+            read(source).and_then(|bytes| self.preview(source, &bytes).map_err(Problem::Image));
+        lock(&self.previews).insert(source.to_path_buf(), made.clone());
+        made
+    }
+
+    fn preview(&self, source: &Path, bytes: &[u8]) -> Result<Copy, ImageError> {
+        let header = process::probe(bytes)?;
+        let digest = hex(&Sha256::digest(bytes)[..16]);
+        let stem = output_stem(source);
+        if header.format.passes_through() {
+            let picture = self.passed_through(source, header, &digest, &stem);
+            return Ok(picture.sets[0].copies[0].clone());
+        }
+        let (width, height) = SOCIAL_PREVIEW;
+        let name = format!(
+            "{digest}-{width}x{height}-q{}-v{ENCODING_VERSION}.jpg",
+            self.quality
+        );
+        if !self.folder.has(&name) {
+            let photo = process::decode(bytes)?;
+            let cropped = process::cover(&photo, width, height)?;
+            let encoded = process::encode(&cropped, Format::Jpeg, self.quality)?;
+            self.encoded.fetch_add(1, Ordering::Relaxed);
+            self.store(&name, &encoded, Format::Jpeg)?;
+        }
+        let output_path = format!(
+            "{OUTPUT_FOLDER}/{stem}-{}-{width}x{height}.jpg",
+            &digest[..12]
+        );
+        self.use_entry(&name, &output_path);
+        Ok(Copy {
+            width,
+            height,
+            output_path,
+        })
+    }
+
+    fn store(&self, name: &str, bytes: &[u8], format: Format) -> Result<(), ImageError> {
+        self.folder
+            .write(name, bytes)
+            .map_err(|error| ImageError::Encoding {
+                format: format.mime(),
+                reason: format!("{error:#}"),
+            })
+    }
+
+    /// The picture of the photo `bytes` read from `source`.
+    fn picture(&self, source: &Path, bytes: &[u8], ladder: &[u32]) -> Result<Picture, ImageError> {
         let header = process::probe(bytes)?;
         let digest = hex(&Sha256::digest(bytes)[..16]);
         let stem = output_stem(source);
         if header.format.passes_through() {
             return Ok(self.passed_through(source, header, &digest, &stem));
         }
-        let widths = process::widths_for(&self.widths, header.width);
+        let widths = process::widths_for(ladder, header.width);
         let formats = formats_for(header.format);
         let wanted: Vec<(Format, u32, String)> = formats
             .iter()
@@ -112,7 +194,6 @@ impl ImageCache {
         if !missing.is_empty() {
             self.encode(bytes, &missing)?;
         }
-        let mut files = Vec::new();
         let sets = formats
             .iter()
             .map(|&format| CopySet {
@@ -126,7 +207,7 @@ impl ImageCache {
                             &digest[..12],
                             format.extension()
                         );
-                        self.use_entry(&name, &output_path, &mut files);
+                        self.use_entry(&name, &output_path);
                         Copy {
                             width,
                             height: process::height_for(header.width, header.height, width),
@@ -137,14 +218,11 @@ impl ImageCache {
             })
             .collect();
         let widest = widths.last().copied().unwrap_or(header.width);
-        Ok(Made {
-            picture: Picture {
-                format: header.format,
-                width: widest,
-                height: process::height_for(header.width, header.height, widest),
-                sets,
-            },
-            files,
+        Ok(Picture {
+            format: header.format,
+            width: widest,
+            height: process::height_for(header.width, header.height, widest),
+            sets,
         })
     }
 
@@ -154,34 +232,25 @@ impl ImageCache {
         header: process::Header,
         digest: &str,
         stem: &str,
-    ) -> Made {
+    ) -> Picture {
         let output_path = format!(
             "{OUTPUT_FOLDER}/{stem}-{}.{}",
             &digest[..12],
             header.format.extension()
         );
-        let mut files = Vec::new();
-        if self.hand_on(&output_path) {
-            files.push(OutputFile {
-                path: output_path.clone(),
-                contents: Contents::CopyOf(source.to_path_buf()),
-            });
-        }
-        Made {
-            picture: Picture {
+        self.hand_on(&output_path, Contents::CopyOf(source.to_path_buf()));
+        Picture {
+            format: header.format,
+            width: header.width,
+            height: header.height,
+            sets: vec![CopySet {
                 format: header.format,
-                width: header.width,
-                height: header.height,
-                sets: vec![CopySet {
-                    format: header.format,
-                    copies: vec![Copy {
-                        width: header.width,
-                        height: header.height,
-                        output_path,
-                    }],
+                copies: vec![Copy {
+                    width: header.width,
+                    height: header.height,
+                    output_path,
                 }],
-            },
-            files,
+            }],
         }
     }
 
@@ -200,12 +269,7 @@ impl ImageCache {
                 .try_for_each(|(format, _, name)| {
                     let encoded = process::encode(&resized, *format, self.quality)?;
                     self.encoded.fetch_add(1, Ordering::Relaxed);
-                    self.folder
-                        .write(name, &encoded)
-                        .map_err(|error| ImageError::Encoding {
-                            format: format.mime(),
-                            reason: format!("{error:#}"),
-                        })
+                    self.store(name, &encoded, *format)
                 })
         })
     }
@@ -221,18 +285,18 @@ impl ImageCache {
         )
     }
 
-    fn use_entry(&self, name: &str, output_path: &str, files: &mut Vec<OutputFile>) {
+    fn use_entry(&self, name: &str, output_path: &str) {
         lock(&self.used).insert(name.to_string());
-        if self.hand_on(output_path) {
-            files.push(OutputFile {
-                path: output_path.to_string(),
-                contents: Contents::CopyOf(self.folder.entry(name)),
-            });
-        }
+        self.hand_on(output_path, Contents::CopyOf(self.folder.entry(name)));
     }
 
-    fn hand_on(&self, output_path: &str) -> bool {
-        lock(&self.handed_on).insert(output_path.to_string())
+    fn hand_on(&self, output_path: &str, contents: Contents) {
+        if lock(&self.handed_on).insert(output_path.to_string()) {
+            lock(&self.made).push(OutputFile {
+                path: output_path.to_string(),
+                contents,
+            });
+        }
     }
 
     /// Removes the entries this build did not use.
@@ -245,6 +309,11 @@ impl ImageCache {
             ),
         )
     }
+}
+
+fn read(source: &Path) -> Result<Vec<u8>, Problem> {
+    crate::content::read_source(source)
+        .map_err(|unreadable| Problem::from_unreadable(unreadable, source))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

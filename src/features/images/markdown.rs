@@ -8,10 +8,9 @@ use std::path::{Component, Path, PathBuf};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::escape_html;
 
-use super::Images;
 use super::cache::Picture;
-use super::process::ImageError;
-use crate::content::{self, CONTENT_DIR, SourcePage, Unreadable};
+use super::{Shared, shown_path};
+use crate::content::{CONTENT_DIR, SourcePage};
 use crate::feature::BodyRewrite;
 
 /// One `![alt](destination "title")` of a body.
@@ -33,11 +32,11 @@ pub enum Loading {
     Lazy,
 }
 
-pub fn rewrite(images: &Images, page: &SourcePage, html: &str) -> BodyRewrite {
-    if !html.contains("<img") {
-        return BodyRewrite::default();
-    }
+pub fn rewrite(shared: &Shared, page: &SourcePage, html: &str) -> BodyRewrite {
     let mut rewrite = BodyRewrite::default();
+    if !html.contains("<img") {
+        return rewrite;
+    }
     let mut rewritten = String::with_capacity(html.len() + 1024);
     let mut done = 0;
     let mut loading = Loading::First;
@@ -45,7 +44,7 @@ pub fn rewrite(images: &Images, page: &SourcePage, html: &str) -> BodyRewrite {
         let located = |message: String, help: &str| {
             page.body_error(image.span.clone(), message).with_help(help)
         };
-        let source = match local_file(images.root(), page, &image.destination) {
+        let source = match local_file(shared.root(), Some(&page.source), &image.destination) {
             Ok(Some(source)) => source,
             Ok(None) => continue,
             Err(message) => {
@@ -59,40 +58,22 @@ pub fn rewrite(images: &Images, page: &SourcePage, html: &str) -> BodyRewrite {
         let Some(tag) = find_img(html, done, &image.destination) else {
             continue;
         };
-        match picture_of(images, &source) {
-            Ok((picture, files)) => {
+        match shared.cache.picture_at(&source, &[]) {
+            Ok(picture) => {
                 rewritten.push_str(&html[done..tag.start]);
                 rewritten.push_str(&picture_html(
                     &picture,
-                    &images.base_path,
+                    &shared.base_path,
                     &image,
-                    &images.settings.sizes,
+                    &shared.settings.sizes,
                     loading,
                 ));
-                rewrite.files.extend(files);
                 done = tag.end;
                 loading = Loading::Lazy;
             }
-            Err(Problem::Unreadable(unreadable)) => {
-                let shown = shown_path(images.root(), &source);
-                let message = match unreadable {
-                    Unreadable::Io(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                        format!("the image `{}` does not exist", shown.display())
-                    }
-                    other => other.diagnostic(&shown).message,
-                };
-                rewrite.problems.push(located(
-                    message,
-                    "check the file's name and folder: a path without `/` is beside the page, \
-                     one with `/` first is below `static/`",
-                ));
-            }
-            Err(Problem::Image(error)) => {
-                let shown = shown_path(images.root(), &source);
-                rewrite.problems.push(located(
-                    format!("`{}`: {error}", shown.display()),
-                    error.help(),
-                ));
+            Err(problem) => {
+                let (message, help) = problem.describe(&shown_path(shared.root(), &source));
+                rewrite.problems.push(located(message, help));
             }
         }
     }
@@ -102,27 +83,6 @@ pub fn rewrite(images: &Images, page: &SourcePage, html: &str) -> BodyRewrite {
     rewritten.push_str(&html[done..]);
     rewrite.html = Some(rewritten);
     rewrite
-}
-
-enum Problem {
-    Unreadable(Unreadable),
-    Image(ImageError),
-}
-
-fn picture_of(
-    images: &Images,
-    source: &Path,
-) -> Result<(Picture, Vec<crate::output::OutputFile>), Problem> {
-    let bytes = content::read_source(source).map_err(Problem::Unreadable)?;
-    let made = images
-        .cache
-        .picture(source, &bytes)
-        .map_err(Problem::Image)?;
-    Ok((made.picture, made.files))
-}
-
-fn shown_path(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
 
 /// Every image of a Markdown body, in document order.
@@ -154,10 +114,11 @@ fn images_of(body: &str) -> Vec<MarkdownImage> {
 }
 
 /// The file an image's destination names: below `static/` when it starts with `/`, beside the
-/// page otherwise. `None` for an image on another site.
-fn local_file(
+/// page (its source path below `content/`) otherwise, or below `content/` without a page.
+/// `None` for an image on another site.
+pub(super) fn local_file(
     root: &Path,
-    page: &SourcePage,
+    page: Option<&str>,
     destination: &str,
 ) -> Result<Option<PathBuf>, String> {
     let path = destination.split(['?', '#']).next().unwrap_or(destination);
@@ -175,7 +136,7 @@ fn local_file(
     let (base, relative) = match decoded.strip_prefix('/') {
         Some(rest) => (root.join(crate::content::STATIC_DIR), rest.to_string()),
         None => {
-            let folder = Path::new(&page.source)
+            let folder = Path::new(page.unwrap_or_default())
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
