@@ -44,6 +44,14 @@ pub struct LoadedSources<'a> {
     pub drafts: bool,
 }
 
+/// Which HTML of a page's Markdown `Feature::rewrite_body` is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyPart {
+    Whole,
+    /// The summary, shown in the lists of articles.
+    Summary,
+}
+
 /// What a feature made of a page's rendered Markdown (`Feature::rewrite_body`).
 #[derive(Default)]
 pub struct BodyRewrite {
@@ -79,7 +87,10 @@ pub trait Feature: Send + Sync {
     /// Rewrites the HTML of a page's rendered Markdown (its images into responsive pictures,
     /// say), while its source is at hand to locate problems in. Files the new HTML refers to
     /// are handed on by `made_files`.
-    fn rewrite_body(&self, _page: &SourcePage, _html: &str) -> BodyRewrite {
+    ///
+    /// `part` says whether `html` is the whole body or its summary, which lists show (its
+    /// problems are the body's, and are not told twice).
+    fn rewrite_body(&self, _page: &SourcePage, _html: &str, _part: BodyPart) -> BodyRewrite {
         BodyRewrite::default()
     }
 
@@ -168,11 +179,11 @@ impl Features {
     }
 
     /// Each feature's rewrite in turn, each given the HTML the one before made.
-    pub fn rewrite_body(&self, page: &SourcePage, html: &str) -> BodyRewrite {
+    pub fn rewrite_body(&self, page: &SourcePage, html: &str, part: BodyPart) -> BodyRewrite {
         let mut whole = BodyRewrite::default();
         for feature in self.each() {
             let current = whole.html.as_deref().unwrap_or(html);
-            let BodyRewrite { html, problems } = feature.rewrite_body(page, current);
+            let BodyRewrite { html, problems } = feature.rewrite_body(page, current, part);
             whole.html = html.or(whole.html);
             whole.problems.extend(problems);
         }

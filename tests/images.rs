@@ -473,3 +473,46 @@ fn a_missing_image_in_a_template_names_the_template() {
         .in_file("templates/page.html")
         .says("static/photos/none.jpg");
 }
+
+#[test]
+fn check_warns_about_a_photo_far_wider_than_any_copy() {
+    let fixture = Fixture::new();
+    fixture.write(
+        "site.toml",
+        format!("{SITE_TOML}\n[images]\nwidths = [200, 400]\n"),
+    );
+    fixture.write("content/articles/wide.jpg", photo(1000, 500, None));
+    fixture.write(
+        "content/articles/wide.md",
+        "+++\ntitle = \"Wide\"\ndate = 2021-01-01\ndescription = \"Wide.\"\n+++\n\n![A wide photo](wide.jpg)\n",
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_aimsite"))
+        .args(["check", "--root"])
+        .arg(&fixture.root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let problems = Problems::parse(&stderr);
+    assert!(problems.errors.is_empty(), "{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains("1000 pixels wide"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("content/articles/wide.md:7"), "{stderr}");
+}
+
+#[test]
+fn check_finds_nothing_wrong_with_pictures_and_header_images() {
+    let fixture = with_photos();
+    fixture.write("static/photos/team.jpg", photo(1600, 1000, None));
+    fixture.write("content/articles/header.md", WITH_HEADER);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_aimsite"))
+        .args(["check", "--root"])
+        .arg(&fixture.root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let problems = Problems::parse(&stderr);
+    assert!(problems.errors.is_empty(), "{stderr}");
+    assert!(!stderr.contains("image"), "{stderr}");
+}

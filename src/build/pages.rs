@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::content::{self, SourcePage};
 use crate::diagnostics::Diagnostic;
-use crate::feature::Features;
+use crate::feature::{BodyPart, Features};
 use crate::markdown::RenderedMarkdown;
 use crate::memo::Memo;
 use crate::output::OutputFile;
@@ -79,10 +79,18 @@ impl PageStages<'_> {
         );
         // Checks.
         problems.extend(self.features.check_page(source));
-        let rewrite = self.features.rewrite_body(source, &markdown.html);
+        let rewrite = self
+            .features
+            .rewrite_body(source, &markdown.html, BodyPart::Whole);
         problems.extend(rewrite.problems);
         if let Some(html) = rewrite.html {
             Arc::make_mut(&mut markdown).html = html;
+        }
+        let summary = self
+            .features
+            .rewrite_body(source, &markdown.summary, BodyPart::Summary);
+        if let Some(summary) = summary.html {
+            Arc::make_mut(&mut markdown).summary = summary;
         }
         let raw_ids = site::linked_raw_ids(&source.source, &markdown);
         // Template, finish, write.

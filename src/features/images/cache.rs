@@ -34,6 +34,8 @@ pub struct Picture {
     pub height: u32,
     /// WebP first when the source is not WebP, then the source's format.
     pub sets: Vec<CopySet>,
+    /// The upright width of the source.
+    pub source_width: u32,
 }
 
 /// The copies of one photo in one format.
@@ -223,6 +225,7 @@ impl ImageCache {
             width: widest,
             height: process::height_for(header.width, header.height, widest),
             sets,
+            source_width: header.width,
         })
     }
 
@@ -243,6 +246,7 @@ impl ImageCache {
             format: header.format,
             width: header.width,
             height: header.height,
+            source_width: header.width,
             sets: vec![CopySet {
                 format: header.format,
                 copies: vec![Copy {

@@ -11,7 +11,12 @@ use pulldown_cmark_escape::escape_html;
 use super::cache::Picture;
 use super::{Shared, shown_path};
 use crate::content::{CONTENT_DIR, SourcePage};
-use crate::feature::BodyRewrite;
+use crate::diagnostics::Severity;
+use crate::feature::{BodyPart, BodyRewrite};
+
+/// How many times wider than the widest copy a source may be before `check` and `build`
+/// warn about it.
+const OVERSIZED: u32 = 2;
 
 /// One `![alt](destination "title")` of a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,14 +37,18 @@ pub enum Loading {
     Lazy,
 }
 
-pub fn rewrite(shared: &Shared, page: &SourcePage, html: &str) -> BodyRewrite {
+pub fn rewrite(shared: &Shared, page: &SourcePage, html: &str, part: BodyPart) -> BodyRewrite {
     let mut rewrite = BodyRewrite::default();
     if !html.contains("<img") {
         return rewrite;
     }
     let mut rewritten = String::with_capacity(html.len() + 1024);
     let mut done = 0;
-    let mut loading = Loading::First;
+    // In a list, the first card's picture need not come before the others.
+    let mut loading = match part {
+        BodyPart::Whole => Loading::First,
+        BodyPart::Summary => Loading::Lazy,
+    };
     for image in images_of(page.body()) {
         let located = |message: String, help: &str| {
             page.body_error(image.span.clone(), message).with_help(help)
@@ -60,6 +69,23 @@ pub fn rewrite(shared: &Shared, page: &SourcePage, html: &str) -> BodyRewrite {
         };
         match shared.cache.picture_at(&source, &[]) {
             Ok(picture) => {
+                if picture.source_width > OVERSIZED * picture.width {
+                    let shown = shown_path(shared.root(), &source);
+                    let message = format!(
+                        "`{}` is {} pixels wide, more than {OVERSIZED} times the widest copy \
+                         written ({} pixels)",
+                        shown.display(),
+                        picture.source_width,
+                        picture.width
+                    );
+                    let mut warning = located(
+                        message,
+                        "scale the photo down before adding it: the repository stays smaller \
+                         and a build without the cache is faster",
+                    );
+                    warning.severity = Severity::Warning;
+                    rewrite.problems.push(warning);
+                }
                 rewritten.push_str(&html[done..tag.start]);
                 rewritten.push_str(&picture_html(
                     &picture,
@@ -231,6 +257,9 @@ pub fn picture_html(
         "<img {img_attributes} width=\"{}\" height=\"{}\" alt=\"{alt}\"",
         picture.width, picture.height
     ));
+    if image.decorative() {
+        html.push_str(" role=\"presentation\"");
+    }
     if !image.title().is_empty() {
         let mut title = String::new();
         let _ = escape_html(&mut title, image.title());
@@ -248,6 +277,11 @@ pub fn picture_html(
 pub trait ImageText {
     fn alt(&self) -> &str;
     fn title(&self) -> &str;
+    /// Whether its empty `alt` was meant: an ornament, not a Markdown image whose text was
+    /// forgotten (which `check` reports).
+    fn decorative(&self) -> bool {
+        false
+    }
 }
 
 impl ImageText for MarkdownImage {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::content::{SourcePage, Unreadable};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feature::{BodyRewrite, Feature, FeatureEntry, TemplateFunction};
+use crate::feature::{BodyPart, BodyRewrite, Feature, FeatureEntry, TemplateFunction};
 use crate::output::{Contents, OutputFile};
 use crate::site::Site;
 
@@ -117,8 +117,12 @@ impl Shared {
 }
 
 impl Feature for Images {
-    fn rewrite_body(&self, page: &SourcePage, html: &str) -> BodyRewrite {
-        let mut rewrite = markdown::rewrite(&self.shared, page, html);
+    fn rewrite_body(&self, page: &SourcePage, html: &str, part: BodyPart) -> BodyRewrite {
+        let mut rewrite = markdown::rewrite(&self.shared, page, html, part);
+        if part == BodyPart::Summary {
+            rewrite.problems.clear();
+            return rewrite;
+        }
         // The page's own image is made here, which every build does for every page, so that
         // its files are there when `serve` reuses the page's HTML without its template.
         if let Some(image) = &page.front.image {

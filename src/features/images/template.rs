@@ -41,6 +41,10 @@ impl ImageText for Text<'_> {
     fn title(&self) -> &str {
         ""
     }
+    /// A template's image without `alt` is an ornament, such as an article's header.
+    fn decorative(&self) -> bool {
+        self.alt.trim().is_empty()
+    }
 }
 
 /// `image(path=…, alt=…, widths=[…], sizes=…, class=…, eager=true)`.
