@@ -44,6 +44,15 @@ pub struct LoadedSources<'a> {
     pub drafts: bool,
 }
 
+/// What becomes of a file copied as it is (`Feature::copy_action`).
+pub enum CopyAction {
+    Keep,
+    /// Written with these contents instead.
+    Replace(Contents),
+    /// Not written.
+    Omit,
+}
+
 /// Which HTML of a page's Markdown `Feature::rewrite_body` is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyPart {
@@ -105,10 +114,10 @@ pub trait Feature: Send + Sync {
         Vec::new()
     }
 
-    /// What to write in place of a file copied as it is (a static file or a page's asset, by
-    /// its path in the output), or `None` to copy it: a photo without its EXIF, say.
-    fn replace_copy(&self, _output_path: &str, _contents: &Contents) -> Option<Contents> {
-        None
+    /// What becomes of a file copied as it is (a static file or a page's asset, by its path in
+    /// the output): a photo loses its EXIF, say, or is left out where its copies stand for it.
+    fn copy_action(&self, _output_path: &str, _contents: &Contents) -> CopyAction {
+        CopyAction::Keep
     }
 
     /// Called once every file of a build that succeeded is made: what the feature keeps for
@@ -202,10 +211,12 @@ impl Features {
             .collect()
     }
 
-    /// The first feature's replacement of a copied file, if any.
-    pub fn replace_copy(&self, output_path: &str, contents: &Contents) -> Option<Contents> {
+    /// The first feature's action on a copied file other than keeping it.
+    pub fn copy_action(&self, output_path: &str, contents: &Contents) -> CopyAction {
         self.each()
-            .find_map(|feature| feature.replace_copy(output_path, contents))
+            .map(|feature| feature.copy_action(output_path, contents))
+            .find(|action| !matches!(action, CopyAction::Keep))
+            .unwrap_or(CopyAction::Keep)
     }
 
     pub fn build_succeeded(&self) -> Vec<Diagnostic> {

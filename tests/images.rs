@@ -140,7 +140,14 @@ fn a_markdown_photo_becomes_a_picture_with_its_size() {
 #[test]
 fn no_written_image_keeps_exif_or_gps() {
     let fixture = with_photos();
+    // Not shown as a picture: copied as it is, less its metadata.
+    fixture.write("static/photos/unused.jpg", photo(64, 48, Some(1)));
     fixture.build_ok(&[]);
+    let written = fixture.output_files();
+    assert!(written.contains_key("photos/unused.jpg"));
+    // Shown as pictures: their copies stand for them.
+    assert!(!written.contains_key("articles/anna.jpg"));
+    assert!(!written.contains_key("photos/room.jpg"));
     let images: Vec<(String, Vec<u8>)> = files(&fixture.out)
         .into_iter()
         .filter(|(path, _)| {
@@ -184,7 +191,8 @@ fn a_warm_rebuild_encodes_nothing_and_stale_entries_go() {
     assert!(cold.contains_key(".gitignore"), "{cold:?}");
     let gitignore = fs::read_to_string(fixture.root.join(".aimsite-cache/images/.gitignore"));
     assert!(gitignore.unwrap().lines().any(|line| line == "*"));
-    let encoded = cold.len() - 1;
+    assert!(cold.contains_key("index.tsv"), "{cold:?}");
+    let encoded = cold.len() - 2;
     // anna: 3 widths × WebP and JPEG; room: 2 widths × 2.
     assert_eq!(encoded, 10, "{cold:?}");
     let output = fixture.files_of_output();
@@ -207,11 +215,11 @@ fn a_warm_rebuild_encodes_nothing_and_stale_entries_go() {
     );
     fixture.build_ok(&[]);
     let pruned = cache_entries(&fixture.root);
-    assert_eq!(pruned.len() - 1, 6, "{pruned:?}");
+    assert_eq!(pruned.len() - 2, 6, "{pruned:?}");
     assert!(
         pruned
             .iter()
-            .all(|(name, time)| cold.get(name) == Some(time))
+            .all(|(name, time)| name == "index.tsv" || cold.get(name) == Some(time))
     );
 }
 
@@ -384,8 +392,8 @@ fn the_cache_goes_where_cache_says() {
     let elsewhere = fixture.dir.path().join("cache");
     fixture.build_ok(&["--cache", elsewhere.to_str().unwrap()]);
     let entries = fs::read_dir(elsewhere.join("images")).unwrap().count();
-    // 10 copies and the folder's `.gitignore`.
-    assert_eq!(entries, 11);
+    // 10 copies, the index of the sources and the folder's `.gitignore`.
+    assert_eq!(entries, 12);
     assert!(!fixture.root.join(".aimsite-cache").exists());
 }
 
@@ -515,4 +523,15 @@ fn check_finds_nothing_wrong_with_pictures_and_header_images() {
     let problems = Problems::parse(&stderr);
     assert!(problems.errors.is_empty(), "{stderr}");
     assert!(!stderr.contains("image"), "{stderr}");
+}
+
+#[test]
+fn a_photo_replaced_under_the_same_name_is_made_again() {
+    let fixture = with_photos();
+    fixture.build_ok(&[]);
+    fixture.write("content/articles/anna.jpg", photo(900, 600, None));
+    fixture.build_ok(&[]);
+    let page = fixture.page("articles/photos/index.html");
+    assert_eq!(attribute(&page, "main picture img", "width"), ["900", "600"]);
+    assert_eq!(attribute(&page, "main picture img", "height"), ["600", "400"]);
 }

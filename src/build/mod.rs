@@ -590,10 +590,15 @@ fn copied_files<'a>(
     features: &'a Features,
 ) -> impl rayon::iter::ParallelIterator<Item = OutputFile> + 'a {
     use rayon::prelude::*;
-    site.copies.par_iter().map(|copy| OutputFile {
-        path: copy.output_path.clone(),
-        contents: features
-            .replace_copy(&copy.output_path, &copy.contents)
-            .unwrap_or_else(|| copy.contents.clone()),
+    site.copies.par_iter().filter_map(|copy| {
+        let contents = match features.copy_action(&copy.output_path, &copy.contents) {
+            feature::CopyAction::Keep => copy.contents.clone(),
+            feature::CopyAction::Replace(contents) => contents,
+            feature::CopyAction::Omit => return None,
+        };
+        Some(OutputFile {
+            path: copy.output_path.clone(),
+            contents,
+        })
     })
 }

@@ -53,6 +53,87 @@ pub struct Copy {
     pub output_path: String,
 }
 
+/// The entry of the cache that records what each source was when last read.
+const INDEX: &str = "index.tsv";
+
+/// What the index records of a source: enough to know it unchanged without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Known {
+    len: u64,
+    /// Its modification time, in nanoseconds since 1970.
+    modified: u128,
+    digest: String,
+    header: process::Header,
+}
+
+/// A source being made into a picture; its bytes are read only when a copy is missing.
+struct SourceFile {
+    path: PathBuf,
+    known: Known,
+    bytes: Option<Vec<u8>>,
+}
+
+impl SourceFile {
+    fn bytes(&mut self) -> Result<&[u8], Problem> {
+        if self.bytes.is_none() {
+            self.bytes = Some(read(&self.path)?);
+        }
+        Ok(self.bytes.as_deref().unwrap_or_default())
+    }
+}
+
+/// The index as the cache folder holds it: one line a source, its fields between tabs.
+fn parse_index(text: &str) -> HashMap<PathBuf, Known> {
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            let mut next = || fields.next();
+            let (len, modified, digest) = (next()?, next()?, next()?);
+            let (format, width, height, path) = (next()?, next()?, next()?, next()?);
+            let format = [
+                Format::Jpeg,
+                Format::Png,
+                Format::WebP,
+                Format::Gif,
+                Format::Svg,
+            ]
+            .into_iter()
+            .find(|known| known.extension() == format)?;
+            let known = Known {
+                len: len.parse().ok()?,
+                modified: modified.parse().ok()?,
+                digest: digest.to_string(),
+                header: process::Header {
+                    format,
+                    width: width.parse().ok()?,
+                    height: height.parse().ok()?,
+                },
+            };
+            Some((PathBuf::from(path), known))
+        })
+        .collect()
+}
+
+fn index_text(seen: &HashMap<PathBuf, Known>) -> String {
+    let mut lines: Vec<String> = seen
+        .iter()
+        .filter_map(|(path, known)| {
+            let path = path.to_str().filter(|path| !path.contains(['\t', '\n']))?;
+            Some(format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{path}",
+                known.len,
+                known.modified,
+                known.digest,
+                known.header.format.extension(),
+                known.header.width,
+                known.header.height
+            ))
+        })
+        .collect();
+    lines.sort();
+    lines.join("\n")
+}
+
 /// A source file and the ladder of widths asked for.
 type PictureKey = (PathBuf, Vec<u32>);
 
@@ -71,13 +152,25 @@ pub struct ImageCache {
     /// read once.
     pictures: Mutex<HashMap<PictureKey, Result<Picture, Problem>>>,
     previews: Mutex<HashMap<PathBuf, Result<Copy, Problem>>>,
+    /// The sources shown as pictures.
+    shown: Mutex<HashSet<PathBuf>>,
+    /// What the last build recorded of each source, and what this one saw.
+    index: HashMap<PathBuf, Known>,
+    seen: Mutex<HashMap<PathBuf, Known>>,
     encoded: AtomicUsize,
 }
 
 impl ImageCache {
     pub fn new(settings: &ImageSettings) -> Self {
+        let folder = CacheFolder::new(&settings.cache);
+        let index = folder
+            .read(INDEX)
+            .map(|bytes| parse_index(&String::from_utf8_lossy(&bytes)))
+            .unwrap_or_default();
         ImageCache {
-            folder: CacheFolder::new(&settings.cache),
+            index,
+            seen: Mutex::default(),
+            folder,
             widths: settings.widths.clone(),
             quality: settings.quality,
             used: Mutex::default(),
@@ -85,6 +178,7 @@ impl ImageCache {
             made: Mutex::default(),
             pictures: Mutex::default(),
             previews: Mutex::default(),
+            shown: Mutex::default(),
             encoded: AtomicUsize::new(0),
         }
     }
@@ -92,6 +186,53 @@ impl ImageCache {
     /// How many copies were encoded so far.
     pub fn encoded(&self) -> usize {
         self.encoded.load(Ordering::Relaxed)
+    }
+
+    /// Whether this build showed the photo in `source` as a picture (passed through or not).
+    pub fn shown_as_picture(&self, source: &Path) -> bool {
+        lock(&self.shown).contains(source)
+    }
+
+    /// The digest and header of the file at `source`: from the index when its size and time
+    /// are those recorded, else read.
+    fn identify(&self, source: &Path) -> Result<SourceFile, Problem> {
+        let stamp = std::fs::metadata(source).ok().and_then(|metadata| {
+            let modified = metadata.modified().ok()?;
+            let nanos = modified
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?
+                .as_nanos();
+            metadata.is_file().then_some((metadata.len(), nanos))
+        });
+        let recorded = stamp.and_then(|stamp| {
+            self.index
+                .get(source)
+                .filter(|known| (known.len, known.modified) == stamp)
+                .cloned()
+        });
+        let (known, bytes) = match recorded {
+            Some(known) => (known, None),
+            None => {
+                let bytes = read(source)?;
+                let header = process::probe(&bytes).map_err(Problem::Image)?;
+                let (len, modified) = stamp.unwrap_or_default();
+                let known = Known {
+                    len,
+                    modified,
+                    digest: hex(&Sha256::digest(&bytes)[..16]),
+                    header,
+                };
+                (known, Some(bytes))
+            }
+        };
+        if stamp.is_some() {
+            lock(&self.seen).insert(source.to_path_buf(), known.clone());
+        }
+        Ok(SourceFile {
+            path: source.to_path_buf(),
+            known,
+            bytes,
+        })
     }
 
     /// The files made so far, each once.
@@ -111,8 +252,12 @@ impl ImageCache {
         if let Some(known) = lock(&self.pictures).get(&key) {
             return known.clone();
         }
-        let made = read(source)
-            .and_then(|bytes| self.picture(source, &bytes, ladder).map_err(Problem::Image));
+        let made = self
+            .identify(source)
+            .and_then(|mut file| self.picture(&mut file, ladder));
+        if made.is_ok() {
+            lock(&self.shown).insert(source.to_path_buf());
+        }
         lock(&self.pictures).insert(key, made.clone());
         made
     }
@@ -123,18 +268,18 @@ impl ImageCache {
         if let Some(known) = lock(&self.previews).get(source) {
             return known.clone();
         }
-        let made =
-            read(source).and_then(|bytes| self.preview(source, &bytes).map_err(Problem::Image));
+        let made = self
+            .identify(source)
+            .and_then(|mut file| self.preview(&mut file));
         lock(&self.previews).insert(source.to_path_buf(), made.clone());
         made
     }
 
-    fn preview(&self, source: &Path, bytes: &[u8]) -> Result<Copy, ImageError> {
-        let header = process::probe(bytes)?;
-        let digest = hex(&Sha256::digest(bytes)[..16]);
-        let stem = output_stem(source);
+    fn preview(&self, file: &mut SourceFile) -> Result<Copy, Problem> {
+        let (header, digest) = (file.known.header, file.known.digest.clone());
+        let stem = output_stem(&file.path);
         if header.format.passes_through() {
-            let picture = self.passed_through(source, header, &digest, &stem);
+            let picture = self.passed_through(&file.path, header, &digest, &stem);
             return Ok(picture.sets[0].copies[0].clone());
         }
         let (width, height) = SOCIAL_PREVIEW;
@@ -143,11 +288,14 @@ impl ImageCache {
             self.quality
         );
         if !self.folder.has(&name) {
-            let photo = process::decode(bytes)?;
-            let cropped = process::cover(&photo, width, height)?;
-            let encoded = process::encode(&cropped, Format::Jpeg, self.quality)?;
-            self.encoded.fetch_add(1, Ordering::Relaxed);
-            self.store(&name, &encoded, Format::Jpeg)?;
+            let photo = process::decode(file.bytes()?).map_err(Problem::Image)?;
+            let made = process::cover(&photo, width, height)
+                .and_then(|cropped| process::encode(&cropped, Format::Jpeg, self.quality))
+                .and_then(|encoded| {
+                    self.encoded.fetch_add(1, Ordering::Relaxed);
+                    self.store(&name, &encoded, Format::Jpeg)
+                });
+            made.map_err(Problem::Image)?;
         }
         let output_path = format!(
             "{OUTPUT_FOLDER}/{stem}-{}-{width}x{height}.jpg",
@@ -170,13 +318,12 @@ impl ImageCache {
             })
     }
 
-    /// The picture of the photo `bytes` read from `source`.
-    fn picture(&self, source: &Path, bytes: &[u8], ladder: &[u32]) -> Result<Picture, ImageError> {
-        let header = process::probe(bytes)?;
-        let digest = hex(&Sha256::digest(bytes)[..16]);
-        let stem = output_stem(source);
+    /// The picture of the photo in `file`.
+    fn picture(&self, file: &mut SourceFile, ladder: &[u32]) -> Result<Picture, Problem> {
+        let (header, digest) = (file.known.header, file.known.digest.clone());
+        let stem = output_stem(&file.path);
         if header.format.passes_through() {
-            return Ok(self.passed_through(source, header, &digest, &stem));
+            return Ok(self.passed_through(&file.path, header, &digest, &stem));
         }
         let widths = process::widths_for(ladder, header.width);
         let formats = formats_for(header.format);
@@ -194,7 +341,8 @@ impl ImageCache {
             .filter(|(_, _, name)| !self.folder.has(name))
             .collect();
         if !missing.is_empty() {
-            self.encode(bytes, &missing)?;
+            self.encode(file.bytes()?, &missing)
+                .map_err(Problem::Image)?;
         }
         let sets = formats
             .iter()
@@ -305,8 +453,20 @@ impl ImageCache {
 
     /// Removes the entries this build did not use.
     pub fn finish(&self) -> Option<Diagnostic> {
-        let used = lock(&self.used);
-        let error = self.folder.prune(&used).err()?;
+        let mut used = lock(&self.used);
+        let seen = lock(&self.seen);
+        if !seen.is_empty() {
+            used.insert(INDEX.to_string());
+        }
+        // Written only when it changed, so that a warm rebuild writes nothing.
+        let written = if *seen == self.index {
+            Ok(())
+        } else {
+            self.folder.write(INDEX, index_text(&seen).as_bytes())
+        };
+        let error = written
+            .and_then(|()| self.folder.prune(&used).map(|_| ()))
+            .err()?;
         Some(
             Diagnostic::warning(self.folder.entry(""), format!("{error:#}")).with_help(
                 "the images' cache could not be cleaned up; removing the folder is safe",

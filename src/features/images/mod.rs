@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::content::{SourcePage, Unreadable};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feature::{BodyPart, BodyRewrite, Feature, FeatureEntry, TemplateFunction};
+use crate::feature::{BodyPart, BodyRewrite, CopyAction, Feature, FeatureEntry, TemplateFunction};
 use crate::output::{Contents, OutputFile};
 use crate::site::Site;
 
@@ -141,22 +141,23 @@ impl Feature for Images {
         self.shared.cache.take_made()
     }
 
-    /// Photos copied as they are lose their metadata too.
-    fn replace_copy(&self, output_path: &str, contents: &Contents) -> Option<Contents> {
-        let extension = output_path.rsplit_once('.')?.1.to_ascii_lowercase();
-        if !["jpg", "jpeg", "png", "webp"].contains(&extension.as_str()) {
-            return None;
+    /// A photo shown as a picture is not copied as it is: its copies stand for it, and a
+    /// large original would cost every build its writing. Other photos lose their metadata.
+    fn copy_action(&self, output_path: &str, contents: &Contents) -> CopyAction {
+        let is_photo = output_path
+            .rsplit_once('.')
+            .map(|(_, extension)| extension.to_ascii_lowercase())
+            .is_some_and(|extension| ["jpg", "jpeg", "png", "webp"].contains(&extension.as_str()));
+        if !is_photo {
+            return CopyAction::Keep;
         }
-        let read;
-        let bytes = match contents {
-            Contents::CopyOf(path) => {
-                read = crate::content::read_source(path).ok()?;
-                &read[..]
-            }
-            other => other.bytes()?,
-        };
-        let format = process::format_of(bytes).ok()?;
-        strip::strip(format, bytes).map(|stripped| Contents::Loaded(stripped.into()))
+        if self.shown_as_picture(output_path) {
+            return CopyAction::Omit;
+        }
+        match stripped(contents) {
+            Some(stripped) => CopyAction::Replace(stripped),
+            None => CopyAction::Keep,
+        }
     }
 
     fn build_succeeded(&self) -> Vec<Diagnostic> {
@@ -172,6 +173,19 @@ impl Feature for Images {
 }
 
 impl Images {
+    /// Whether the file copied to `output_path` (or its fingerprinted copy there) was shown as
+    /// a picture: static files and pages' assets keep their path below `static/` or
+    /// `content/` in the output.
+    fn shown_as_picture(&self, output_path: &str) -> bool {
+        let unfingerprinted = without_fingerprint(output_path);
+        [crate::content::STATIC_DIR, crate::content::CONTENT_DIR]
+            .iter()
+            .any(|folder| {
+                let source = self.shared.root.join(folder).join(&unfingerprinted);
+                self.shared.cache.shown_as_picture(&source)
+            })
+    }
+
     /// Makes the page's `image` (its header and its social preview), located in its front
     /// matter when it cannot be.
     fn front_matter_image(&self, page: &SourcePage, image: &str) -> Option<Diagnostic> {
@@ -202,6 +216,37 @@ impl Images {
         let (message, help) = problem.describe(&shown_path(self.shared.root(), &file));
         Some(located(message, help))
     }
+}
+
+/// `photos/a.0123456789.jpg` → `photos/a.jpg`: the path of the file a fingerprinted copy was
+/// made of (`assets`).
+fn without_fingerprint(path: &str) -> String {
+    let Some((stem, extension)) = path.rsplit_once('.') else {
+        return path.to_string();
+    };
+    match stem.rsplit_once('.') {
+        Some((name, hash))
+            if hash.len() == 10 && hash.bytes().all(|byte| byte.is_ascii_hexdigit()) =>
+        {
+            format!("{name}.{extension}")
+        }
+        _ => path.to_string(),
+    }
+}
+
+/// A photo's contents without its metadata; `None` when it has none (or cannot be read: the
+/// copy then fails where it is written, with the file named).
+fn stripped(contents: &Contents) -> Option<Contents> {
+    let read;
+    let bytes = match contents {
+        Contents::CopyOf(path) => {
+            read = crate::content::read_source(path).ok()?;
+            &read[..]
+        }
+        other => other.bytes()?,
+    };
+    let format = process::format_of(bytes).ok()?;
+    strip::strip(format, bytes).map(|stripped| Contents::Loaded(stripped.into()))
 }
 
 /// Why a picture cannot be made of a file.
