@@ -532,6 +532,12 @@ fn a_photo_replaced_under_the_same_name_is_made_again() {
     fixture.write("content/articles/anna.jpg", photo(900, 600, None));
     fixture.build_ok(&[]);
     let page = fixture.page("articles/photos/index.html");
-    assert_eq!(attribute(&page, "main picture img", "width"), ["900", "600"]);
-    assert_eq!(attribute(&page, "main picture img", "height"), ["600", "400"]);
+    assert_eq!(
+        attribute(&page, "main picture img", "width"),
+        ["900", "600"]
+    );
+    assert_eq!(
+        attribute(&page, "main picture img", "height"),
+        ["600", "400"]
+    );
 }
