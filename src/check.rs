@@ -34,6 +34,8 @@ pub const MAX_DESCRIPTION: usize = 160;
 pub struct CheckOptions {
     pub root: PathBuf,
     pub drafts: bool,
+    /// Check pages dated after today too.
+    pub future: bool,
     /// Warnings fail the check too.
     pub strict: bool,
 }
@@ -110,6 +112,7 @@ impl CheckReport {
 pub fn run(options: &CheckOptions) -> Result<CheckReport, Error> {
     let build_options = BuildOptions {
         drafts: options.drafts,
+        future: options.future,
         ..BuildOptions::new(&options.root)
     };
     let report = |problems: Diagnostics, pages| CheckReport {

@@ -35,6 +35,8 @@ struct RawSettings {
     #[serde(default)]
     feed: FeedSettings,
     #[serde(default)]
+    tags: TagSettings,
+    #[serde(default)]
     security: RawSecurity,
 }
 
@@ -57,6 +59,14 @@ impl Default for FeedSettings {
 
 fn default_feed_limit() -> usize {
     20
+}
+
+/// `[tags]`: the pages of the tags.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagSettings {
+    /// How many articles each page of a tag lists; all on one page when absent.
+    pub paginate_by: Option<std::num::NonZeroUsize>,
 }
 
 /// `[security]`: extra sources the Content-Security-Policy allows, by directive.
@@ -94,6 +104,7 @@ pub struct Settings {
     pub image: Option<String>,
     pub minify: bool,
     pub feed: FeedSettings,
+    pub tags: TagSettings,
     /// Extra Content-Security-Policy sources: directive, then sources.
     pub csp_allow: Vec<(String, Vec<String>)>,
     /// Whether a page's Markdown may hold a `<script>` (`[security] scripts_in_markdown`).
@@ -406,6 +417,7 @@ pub fn parse(
                 image: raw.image,
                 minify: raw.minify,
                 feed: raw.feed,
+                tags: raw.tags,
                 csp_allow,
                 scripts_in_markdown,
                 file,

@@ -41,16 +41,110 @@ pub struct FrontMatter {
     pub aliases: Vec<Spanned<String>>,
     /// The image for social previews: a path on the site or an absolute URL.
     pub image: Option<String>,
+    // The keys below apply only to a section's `_index.md` (`latest`, to the home page's):
+    // serde cannot flatten them into a struct of their own while refusing unknown keys.
+    /// What the section holds: `articles` (the default) or `pages`.
+    pub kind: Option<Spanned<SectionKind>>,
+    /// The order of its list: `date` (newest first), `weight` or `title`.
+    pub sort_by: Option<Spanned<SortBy>>,
+    /// How many entries each page of its list shows; all on one page when absent.
+    pub paginate_by: Option<Spanned<i64>>,
+    /// The template of its pages, instead of the kind's (`article.html`, `page.html`).
+    pub page_template: Option<Spanned<String>>,
+    /// The home page: how many of the newest articles it lists.
+    pub latest: Option<Spanned<i64>>,
+    // The keys of the pages of one kind of section (`site::kinds` checks where they are).
+    /// A person's role, or the role of the author of a testimonial.
+    pub role: Option<Spanned<String>>,
+    /// The company of the author of a testimonial.
+    pub company: Option<Spanned<String>>,
+    /// A person's photo, or the testimonial author's: a path on the site.
+    pub photo: Option<Spanned<String>>,
+    /// A testimonial's author agreed to its publication.
+    pub consent_to_publish: Option<Spanned<bool>>,
+    /// An event's start and end, with a UTC offset or a `timezone`.
+    pub start: Option<Spanned<Datetime>>,
+    pub end: Option<Spanned<Datetime>>,
+    /// The IANA time zone of an event's start and end (`Europe/London`).
+    pub timezone: Option<Spanned<String>>,
+    /// Where an event takes place: a venue and address.
+    pub location: Option<Spanned<String>>,
+    /// The address of an online event (or `true` without one).
+    pub online: Option<Spanned<toml::Value>>,
+    /// An event's price as shown (`"£120"`, `"Free"`).
+    pub price: Option<Spanned<String>>,
+    /// Where to book an event.
+    pub booking_url: Option<Spanned<String>>,
+    /// `scheduled` (the default), `cancelled`, `postponed` or `rescheduled`.
+    pub status: Option<Spanned<EventStatus>>,
 }
 
-/// What a content file becomes, decided by where it is.
+/// Whether an event takes place as planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventStatus {
+    #[default]
+    Scheduled,
+    Cancelled,
+    Postponed,
+    Rescheduled,
+}
+
+/// What a section holds, which decides its pages' kind and templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SectionKind {
+    /// Dated writing: in the feed, the tags and the home page's latest; `Article` markup.
+    #[default]
+    Articles,
+    /// Pages of any other kind, listed in the section only.
+    Pages,
+    /// What the firm offers: `Service` markup.
+    Services,
+    /// Its people, with `role` and `photo`: `Person` markup.
+    People,
+    /// What clients say, each with `consent_to_publish = true`; never review markup.
+    Testimonials,
+    /// Events and workshops, with `start`, `end`, a place or `online`: `Event` markup, an
+    /// `.ics` file each, and past events in an archive.
+    Events,
+}
+
+impl SectionKind {
+    /// The name written in front matter and given to templates.
+    pub fn name(self) -> &'static str {
+        match self {
+            SectionKind::Articles => "articles",
+            SectionKind::Pages => "pages",
+            SectionKind::Services => "services",
+            SectionKind::People => "people",
+            SectionKind::Testimonials => "testimonials",
+            SectionKind::Events => "events",
+        }
+    }
+}
+
+/// The order of a section's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortBy {
+    /// Newest first; undated pages last.
+    Date,
+    /// Lightest first.
+    Weight,
+    /// Alphabetical.
+    Title,
+}
+
+/// What a content file becomes, decided by where it is and, for a page in a section, by the
+/// section's kind (`site::plan`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
     /// `content/_index.md`.
     Home,
-    /// `content/articles/_index.md`: title and intro of the article list.
-    ArticleList,
-    /// `content/articles/**/*.md`.
+    /// Any other `_index.md`: the title and introduction of its folder's section.
+    Section,
+    /// A page in a section of articles.
     Article,
     /// Any other Markdown file.
     Page,
@@ -747,13 +841,11 @@ pub fn parse_page(
     }
 }
 
+/// A file's kind as its name says it; whether a page is an article depends on its section.
 fn kind_of(source: &str) -> SourceKind {
     match source {
         "_index.md" => SourceKind::Home,
-        "articles/_index.md" => SourceKind::ArticleList,
-        _ if source.starts_with("articles/") && !source.ends_with("/_index.md") => {
-            SourceKind::Article
-        }
+        _ if source.ends_with("/_index.md") => SourceKind::Section,
         _ => SourceKind::Page,
     }
 }
@@ -859,6 +951,7 @@ fn validate_front_matter(page: &SourcePage) -> Vec<Diagnostic> {
             ));
         }
     }
+    problems.extend(section_front_problems(page));
     for tag in &front.tags {
         let slug = crate::markdown::slugify(tag.get_ref());
         if slug.is_empty() {
@@ -874,6 +967,69 @@ fn validate_front_matter(page: &SourcePage) -> Vec<Diagnostic> {
             problems.push(
                 page.front_error(tag.span(), message)
                     .with_help("shorten the tag"),
+            );
+        }
+    }
+    problems
+}
+
+/// A section's keys on a page that is no section, and counts below one.
+fn section_front_problems(page: &SourcePage) -> Vec<Diagnostic> {
+    let section = &page.front;
+    let mut problems = Vec::new();
+    let is_section = page.kind == SourceKind::Section;
+    let spans = [
+        ("kind", section.kind.as_ref().map(Spanned::span), is_section),
+        (
+            "sort_by",
+            section.sort_by.as_ref().map(Spanned::span),
+            is_section,
+        ),
+        (
+            "paginate_by",
+            section.paginate_by.as_ref().map(Spanned::span),
+            is_section,
+        ),
+        (
+            "page_template",
+            section.page_template.as_ref().map(Spanned::span),
+            is_section,
+        ),
+        (
+            "latest",
+            section.latest.as_ref().map(Spanned::span),
+            page.kind == SourceKind::Home,
+        ),
+    ];
+    for (key, span, allowed) in spans {
+        if let (Some(span), false) = (span, allowed) {
+            let (owner, help) = if key == "latest" {
+                (
+                    "the home page (`content/_index.md`)",
+                    "move it to content/_index.md, or remove it",
+                )
+            } else {
+                (
+                    "a section's `_index.md`",
+                    "move it to the `_index.md` of the folder it is about, or remove it",
+                )
+            };
+            problems.push(
+                page.front_error(span, format!("`{key}` only applies to {owner}"))
+                    .with_help(help),
+            );
+        }
+    }
+    for (key, count) in [
+        ("paginate_by", &section.paginate_by),
+        ("latest", &section.latest),
+    ] {
+        if let Some(count) = count
+            && *count.get_ref() < 1
+        {
+            problems.push(
+                page.front_error(count.span(), format!("`{key}` must be at least 1"))
+                    .with_help(format!("write a number of entries, such as `{key} = 10`, or remove the key to show them all")),
             );
         }
     }
@@ -976,7 +1132,7 @@ mod tests {
         let page = parse("+++\ntitle = \"A\"\ndate = 2020-02-10\n+++\n\nHello\n").unwrap();
         assert_eq!(page.front.title, "A");
         assert_eq!(page.body(), "\nHello\n");
-        assert_eq!(page.kind, SourceKind::Article);
+        assert_eq!(page.kind, SourceKind::Page);
     }
 
     #[test]
@@ -1158,9 +1314,9 @@ mod tests {
     #[test]
     fn kinds_follow_the_folder() {
         assert_eq!(kind_of("_index.md"), SourceKind::Home);
-        assert_eq!(kind_of("articles/_index.md"), SourceKind::ArticleList);
-        assert_eq!(kind_of("articles/2020/a.md"), SourceKind::Article);
+        assert_eq!(kind_of("articles/_index.md"), SourceKind::Section);
+        assert_eq!(kind_of("articles/2020/a.md"), SourceKind::Page);
         assert_eq!(kind_of("privacy.md"), SourceKind::Page);
-        assert_eq!(kind_of("about/_index.md"), SourceKind::Page);
+        assert_eq!(kind_of("about/_index.md"), SourceKind::Section);
     }
 }

@@ -12,6 +12,7 @@ pub mod build;
 pub mod check;
 pub mod config;
 pub mod content;
+pub mod data;
 pub mod date;
 pub mod deploy;
 pub mod diagnostics;

@@ -40,6 +40,9 @@ enum Command {
         /// site's folder).
         #[arg(long, value_name = "DIR")]
         cache: Option<std::path::PathBuf>,
+        /// Include pages dated after today, which are otherwise held back until their day.
+        #[arg(long)]
+        future: bool,
         /// Print how long each phase of the build took.
         #[arg(long)]
         timings: bool,
@@ -59,6 +62,9 @@ enum Command {
         /// Include pages marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Include pages dated after today, which are otherwise held back until their day.
+        #[arg(long)]
+        future: bool,
         /// Open the site in the default browser.
         #[arg(long)]
         open: bool,
@@ -72,6 +78,9 @@ enum Command {
         /// Include pages marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Include pages dated after today, which are otherwise held back until their day.
+        #[arg(long)]
+        future: bool,
         /// Fail on warnings too (such as placeholder settings).
         #[arg(long)]
         strict: bool,
@@ -137,6 +146,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             base_url,
             drafts,
             cache,
+            future,
             timings,
         } => {
             let started = std::time::Instant::now();
@@ -146,6 +156,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 base_url,
                 drafts,
                 cache,
+                future,
             };
             let report = build::build_noting_waits(&options, &mut |waiting| {
                 eprintln!("note: {waiting}");
@@ -164,6 +175,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             port,
             bind,
             drafts,
+            future,
             open,
         } => {
             let options = serve::ServeOptions {
@@ -171,6 +183,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 bind,
                 port,
                 drafts,
+                future,
             };
             serve::execute(&options, open, print_notice)?;
             Ok(ExitCode::SUCCESS)
@@ -178,12 +191,14 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         Command::Check {
             root,
             drafts,
+            future,
             strict,
             format,
         } => {
             let report = check::run(&check::CheckOptions {
                 root,
                 drafts,
+                future,
                 strict,
             })?;
             match format {

@@ -70,8 +70,12 @@ pub trait ResolveSource {
 /// Why a link to a source file cannot be followed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkProblemKind {
-    Missing { suggestion: Option<String> },
+    Missing {
+        suggestion: Option<String>,
+    },
     Draft,
+    /// Dated after the build's day, so held back (`--future` publishes it).
+    Scheduled,
 }
 
 /// The Markdown extensions aimsite turns on; `check` reads Markdown with the same ones.
@@ -564,6 +568,11 @@ fn link_problem(source: &str, kind: LinkProblemKind, link: usize) -> LinkProblem
             link,
             message: format!("the link points to `content/{source}`, which is a draft"),
             help: "publish the target (remove `draft = true`), remove the link, or build with --drafts".into(),
+        },
+        LinkProblemKind::Scheduled => LinkProblem {
+            link,
+            message: format!("the link points to `content/{source}`, which is dated after today and not published yet"),
+            help: "link to it once it is published, date it today or earlier, or build with --future".into(),
         },
     }
 }

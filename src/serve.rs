@@ -30,6 +30,7 @@ use crate::assets::AssetUrls;
 use crate::build::{self, BuildOptions, Memos};
 use crate::config::SETTINGS_FILE;
 use crate::content::{CONTENT_DIR, STATIC_DIR};
+use crate::data::DATA_DIR;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::output::Contents;
 use crate::site::NOT_FOUND_FILE;
@@ -62,6 +63,8 @@ pub struct ServeOptions {
     /// 0 lets the system choose a free port.
     pub port: u16,
     pub drafts: bool,
+    /// Show pages dated after today too.
+    pub future: bool,
 }
 
 impl ServeOptions {
@@ -71,6 +74,7 @@ impl ServeOptions {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 1111,
             drafts: false,
+            future: false,
         }
     }
 }
@@ -307,6 +311,7 @@ impl Server {
         let root = std::fs::canonicalize(&options.root).unwrap_or_else(|_| options.root.clone());
         let build_options = BuildOptions {
             drafts: options.drafts,
+            future: options.future,
             base_url: Some(url_of(addr)),
             ..BuildOptions::new(&root)
         };
@@ -440,7 +445,7 @@ fn url_of(addr: SocketAddr) -> String {
 }
 
 /// The folders whose files the build reads; with `site.toml`, all that is watched.
-const SOURCE_FOLDERS: [&str; 3] = [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR];
+const SOURCE_FOLDERS: [&str; 4] = [CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR, DATA_DIR];
 
 /// The watches on the sources: the root, for `site.toml` and for source folders coming and
 /// going, and each source folder that exists, recursively. The root is not watched recursively:

@@ -13,16 +13,25 @@ use rayon::prelude::*;
 
 use crate::assets::{self, Asset, AssetUrls};
 use crate::config::{MenuTarget, Settings};
-use crate::content::{LoadedContent, MAX_NAME_BYTES, SourceKind, SourcePage};
+use crate::content::{LoadedContent, MAX_NAME_BYTES, SectionKind, SourceKind, SourcePage};
 use crate::date::PageDate;
 use crate::diagnostics::{Diagnostic, Diagnostics, Locator, closest};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 use crate::memo::Memo;
 
+mod kinds;
+mod sections;
+
+pub use kinds::{Details, Event};
+use sections::Membership;
+pub use sections::{Paging, Section};
+
 /// Paths the build generates itself, so that content cannot take them.
 pub const ARTICLES_PATH: &str = "articles/";
 pub const TAGS_PATH: &str = "tags/";
 pub const NOT_FOUND_FILE: &str = "404.html";
+/// How many of the newest articles the home page lists unless its `latest` says otherwise.
+pub const DEFAULT_HOME_LATEST: usize = 10;
 
 /// A published content page, rendered to HTML but not yet put into a template.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +54,10 @@ pub struct Page {
     /// Old paths below the base path (`old/path/`) that redirect here.
     pub aliases: Vec<String>,
     pub image: Option<String>,
+    /// What the section it belongs to holds, if it belongs to one.
+    pub section_kind: Option<SectionKind>,
+    /// Its person's, testimonial's or event's details.
+    pub details: Details,
 }
 
 impl Page {
@@ -104,8 +117,16 @@ pub struct Site {
     /// Indices into `pages`: the articles, newest first.
     pub articles: Vec<usize>,
     pub tags: Vec<Tag>,
-    /// Index into `pages` of `content/articles/_index.md`, when there is one.
-    pub article_list: Option<usize>,
+    /// Every folder's list of its pages (`sections`).
+    pub sections: Vec<Section>,
+    /// How tag pages are cut into pages (`[tags] paginate_by`).
+    pub tag_paging: Paging,
+    /// How many of the newest articles the home page lists (its `latest`).
+    pub home_latest: usize,
+    /// The files of `data/` (`data.NAME` in templates).
+    pub data: serde_json::Value,
+    /// The pages held back because they are dated after the build's day, with their dates.
+    pub scheduled: Vec<(PathBuf, PageDate)>,
     /// Static files and content assets, written as they are.
     pub copies: Vec<Asset>,
     /// Where `asset()` finds each static file.
@@ -117,6 +138,11 @@ impl Site {
     pub fn url(&self, path: &str) -> String {
         // `concat`, not `format!`: this runs several times for every page.
         [self.settings.base_url.path.as_str(), path].concat()
+    }
+
+    /// The newest articles, as many as the home page lists.
+    pub fn home_latest(&self) -> &[usize] {
+        &self.articles[..self.home_latest.min(self.articles.len())]
     }
 
     /// `url(&tag_path(slug))` in one step: every page links its tags.
@@ -137,7 +163,14 @@ pub struct Sources {
     pub static_files: Vec<Asset>,
     /// The names of the templates, or `None` when they failed to load.
     pub templates: Option<HashSet<String>>,
+    /// The files of `data/`, for templates.
+    pub data: serde_json::Value,
     pub drafts: bool,
+    /// The last day whose pages are published: pages dated later are held back. `None`
+    /// publishes every date (`--future`).
+    pub publish_until: Option<jiff::civil::Date>,
+    /// The day of the build, after which events are past.
+    pub today: jiff::civil::Date,
 }
 
 /// The site as the sources' front matter makes it: every page with its URL, the article order,
@@ -159,7 +192,10 @@ pub fn plan(sources: Sources) -> Plan {
         content,
         static_files,
         templates,
+        data,
         drafts,
+        publish_until,
+        today,
     } = sources;
 
     let mut published = content.pages;
@@ -167,6 +203,14 @@ pub fn plan(sources: Sources) -> Plan {
     // Most builds have no draft to leave out, and then the pages stay where they are.
     if !drafts && published.iter().any(|page| page.front.draft) {
         (published, draft_sources) = published.into_iter().partition(|page| !page.front.draft);
+    }
+    let mut scheduled_sources = Vec::new();
+    if let Some(today) = publish_until
+        && published.iter().any(|page| is_after(page, today))
+    {
+        (scheduled_sources, published) = published
+            .into_iter()
+            .partition(|page| is_after(page, today));
     }
     // The steps over every page are parallel: on a large site, done on one thread, they left
     // the other idle for a good part of this stage.
@@ -182,6 +226,10 @@ pub fn plan(sources: Sources) -> Plan {
             .collect::<HashMap<_, _, ahash::RandomState>>()
             .into(),
         drafts: draft_sources.into_iter().map(|page| page.source).collect(),
+        scheduled: scheduled_sources
+            .iter()
+            .map(|page| page.source.clone())
+            .collect(),
         failed: content.failed,
         base_path: settings.base_url.path.clone(),
     };
@@ -189,25 +237,55 @@ pub fn plan(sources: Sources) -> Plan {
         problems.extend(
             published
                 .iter()
-                .filter_map(|source| unknown_template(source, names)),
+                .flat_map(|source| unknown_templates(source, names)),
         );
     }
-    let pages: Vec<Page> = published
+    let membership = Membership::find(&published, &paths);
+    let made: Vec<(Page, Vec<Diagnostic>)> = published
         .par_iter()
         .zip(paths)
-        .map(|(source, path)| page_from_source(source, path))
+        .enumerate()
+        .map(|(index, (source, path))| {
+            let section = membership.of_page[index].map(|section| &membership.sections[section]);
+            let page_template = section
+                .and_then(|section| section.page)
+                .and_then(|page| published[page].front.page_template.as_ref())
+                .map(|template| template.get_ref().as_str());
+            let kind = membership.kind_of(index, source);
+            let section_kind = membership.section_kind(index);
+            let mut page = page_from_source(source, path, kind, section_kind, page_template);
+            match kinds::details(source, section_kind) {
+                Ok(details) => {
+                    page.details = details;
+                    (page, Vec::new())
+                }
+                Err(found) => (page, found),
+            }
+        })
         .collect();
+    let mut pages = Vec::with_capacity(made.len());
+    for (page, found) in made {
+        problems.extend(found);
+        pages.push(page);
+    }
+    let sections = membership.into_sections(&pages, &published, today);
 
     let menu = resolve_menu(&settings, &resolver, &mut problems);
     let articles = sorted_articles(&pages);
     let tags = collect_tags(&pages, &articles);
-    let article_list = pages
-        .iter()
-        .position(|page| page.kind == SourceKind::ArticleList);
 
     let (static_files, asset_urls) = assets::prepare(static_files, settings.minify);
     let copies: Vec<Asset> = static_files.into_iter().chain(content.assets).collect();
-    check_output_paths(&pages, &tags, &copies, &mut problems);
+    let home_latest = published
+        .iter()
+        .find(|source| source.kind == SourceKind::Home)
+        .and_then(|home| home.front.latest.as_ref())
+        .and_then(|latest| usize::try_from(*latest.get_ref()).ok())
+        .unwrap_or(DEFAULT_HOME_LATEST);
+    let tag_paging = Paging {
+        per_page: settings.tags.paginate_by.map(usize::from),
+    };
+    check_output_paths(&pages, &sections, &tags, tag_paging, &copies, &mut problems);
     Plan {
         site: Site {
             settings,
@@ -215,7 +293,14 @@ pub fn plan(sources: Sources) -> Plan {
             pages,
             articles,
             tags,
-            article_list,
+            sections,
+            tag_paging,
+            home_latest,
+            data,
+            scheduled: scheduled_sources
+                .iter()
+                .filter_map(|page| Some((page.display_path.clone(), page_date(page)?)))
+                .collect(),
             copies,
             asset_urls,
         },
@@ -365,6 +450,7 @@ impl ResolveSource for RecordingResolver<'_> {
 pub struct SourceUrls {
     urls: AHashMap<String, String>,
     drafts: AHashSet<String>,
+    scheduled: AHashSet<String>,
     /// Files that failed to load: they exist, so links to them are not reported.
     failed: Vec<String>,
     base_path: String,
@@ -377,6 +463,9 @@ impl ResolveSource for SourceUrls {
         }
         if self.drafts.contains(source) {
             return Err(LinkProblemKind::Draft);
+        }
+        if self.scheduled.contains(source) {
+            return Err(LinkProblemKind::Scheduled);
         }
         if self.failed.iter().any(|failed| failed == source) {
             return Ok(String::new());
@@ -394,7 +483,7 @@ impl ResolveSource for SourceUrls {
 /// The URL path of a page below the base path: folders as they are, the file name (or its
 /// slug) as the last part, always ending in `/`.
 fn url_path(page: &SourcePage) -> String {
-    if page.kind == SourceKind::ArticleList {
+    if page.source == "articles/_index.md" {
         return ARTICLES_PATH.to_string();
     }
     let mut parts: Vec<String> = page.source.split('/').map(url_segment).collect();
@@ -425,8 +514,27 @@ fn url_segment(name: &str) -> String {
     }
 }
 
+/// The date a page's front matter gives it, if valid.
+fn page_date(page: &SourcePage) -> Option<PageDate> {
+    let date = page.front.date.as_ref()?;
+    PageDate::from_toml(date.get_ref()).ok()
+}
+
+/// Whether a page is dated after `today`, so is not published yet. Only the day counts: a time
+/// or an offset in the date does not hold a page back within its day.
+fn is_after(page: &SourcePage, today: jiff::civil::Date) -> bool {
+    page_date(page).is_some_and(|date| date.date > today)
+}
+
 /// A page as its front matter makes it; its Markdown comes later (`Plan::render_markdown`).
-fn page_from_source(source: &SourcePage, path: String) -> Page {
+/// `kind` and `page_template` come from its section.
+fn page_from_source(
+    source: &SourcePage,
+    path: String,
+    kind: SourceKind,
+    section_kind: Option<SectionKind>,
+    page_template: Option<&str>,
+) -> Page {
     let front = &source.front;
     let date = front
         .date
@@ -436,9 +544,17 @@ fn page_from_source(source: &SourcePage, path: String) -> Page {
         .updated
         .as_ref()
         .and_then(|date| PageDate::from_toml(date.get_ref()).ok());
-    let template = match &front.template {
-        Some(template) => template.get_ref().clone(),
-        None => default_template(source.kind).to_string(),
+    let template = match (&front.template, page_template) {
+        (Some(template), _) => template.get_ref().clone(),
+        (None, Some(template)) => template.to_string(),
+        (None, None) => match (kind, section_kind) {
+            (SourceKind::Section, _) => {
+                Section::template_of(front.kind.as_ref().map(|kind| *kind.get_ref()))
+            }
+            (_, Some(section_kind)) => member_template(section_kind),
+            _ => default_template(kind),
+        }
+        .to_string(),
     };
     let mut tags: Vec<TagName> = Vec::new();
     for tag in &front.tags {
@@ -449,7 +565,7 @@ fn page_from_source(source: &SourcePage, path: String) -> Page {
         }
     }
     Page {
-        kind: source.kind,
+        kind,
         source: source.source.clone(),
         display_path: source.display_path.clone(),
         title: front.title.trim().to_string(),
@@ -473,6 +589,8 @@ fn page_from_source(source: &SourcePage, path: String) -> Page {
             .map(|alias| alias.get_ref().trim_start_matches('/').to_string())
             .collect(),
         image: front.image.clone(),
+        section_kind,
+        details: Details::None,
     }
 }
 
@@ -485,12 +603,24 @@ pub fn alias_output_file(alias: &str) -> String {
     }
 }
 
+/// The template of a page of `kind` without one of its own, outside sections.
 pub fn default_template(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::Home => "home.html",
-        SourceKind::ArticleList => "articles.html",
+        SourceKind::Section => Section::template_of(None),
         SourceKind::Article => "article.html",
         SourceKind::Page => "page.html",
+    }
+}
+
+/// The template of a page in a section of `kind` without one of its own.
+fn member_template(kind: SectionKind) -> &'static str {
+    match kind {
+        SectionKind::Articles => "article.html",
+        SectionKind::People => "person.html",
+        SectionKind::Testimonials => "testimonial.html",
+        SectionKind::Events => "event.html",
+        SectionKind::Pages | SectionKind::Services => "page.html",
     }
 }
 
@@ -622,17 +752,25 @@ fn id_values(html: &str) -> HashSet<&str> {
         .collect()
 }
 
-fn unknown_template(page: &SourcePage, templates: &HashSet<String>) -> Option<Diagnostic> {
-    let template = page.front.template.as_ref()?;
-    if templates.contains(template.get_ref()) {
-        return None;
-    }
-    let help = match closest(template.get_ref(), templates.iter().map(String::as_str)) {
-        Some(close) => format!("did you mean `{close}`?"),
-        None => "add the template to templates/ or use a built-in one, such as `page.html`".into(),
-    };
-    let message = format!("unknown template `{}`", template.get_ref());
-    Some(page.front_error(template.span(), message).with_help(help))
+/// The page's `template` and, for a section, `page_template`, where they name no template.
+fn unknown_templates<'p>(
+    page: &'p SourcePage,
+    templates: &'p HashSet<String>,
+) -> impl Iterator<Item = Diagnostic> + 'p {
+    let named = [&page.front.template, &page.front.page_template];
+    named.into_iter().flatten().filter_map(move |template| {
+        if templates.contains(template.get_ref()) {
+            return None;
+        }
+        let help = match closest(template.get_ref(), templates.iter().map(String::as_str)) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => {
+                "add the template to templates/ or use a built-in one, such as `page.html`".into()
+            }
+        };
+        let message = format!("unknown template `{}`", template.get_ref());
+        Some(page.front_error(template.span(), message).with_help(help))
+    })
 }
 
 fn resolve_menu(
@@ -652,6 +790,7 @@ fn resolve_menu(
                     Err(kind) => {
                         let message = match kind {
                             LinkProblemKind::Draft => format!("the menu links to `content/{source}`, which is a draft"),
+                            LinkProblemKind::Scheduled => format!("the menu links to `content/{source}`, which is dated after today and not published yet"),
                             LinkProblemKind::Missing { .. } => {
                                 format!("the menu links to `content/{source}`, which does not exist")
                             }
@@ -728,7 +867,14 @@ fn collect_tags(pages: &[Page], articles: &[usize]) -> Vec<Tag> {
 
 /// Two sources that would write the same file are an error naming both; so is a page whose
 /// folder name (a source name transliterated, which can grow) is too long for file systems.
-fn check_output_paths(pages: &[Page], tags: &[Tag], copies: &[Asset], problems: &mut Diagnostics) {
+fn check_output_paths(
+    pages: &[Page],
+    sections: &[Section],
+    tags: &[Tag],
+    tag_paging: Paging,
+    copies: &[Asset],
+    problems: &mut Diagnostics,
+) {
     for page in pages {
         if let Some(name) = page
             .path
@@ -750,25 +896,37 @@ fn check_output_paths(pages: &[Page], tags: &[Tag], copies: &[Asset], problems: 
     }
     let mut owners: AHashMap<String, (String, Cow<'_, Path>)> =
         AHashMap::with_capacity(pages.len() + tags.len() + copies.len() + 3);
-    let generated = [
-        (format!("{ARTICLES_PATH}index.html"), "the article list"),
-        (format!("{TAGS_PATH}index.html"), "the tag list"),
-        (NOT_FOUND_FILE.to_string(), "the 404 page"),
+    let mut generated = vec![
+        (format!("{TAGS_PATH}index.html"), "the tag list".to_string()),
+        (NOT_FOUND_FILE.to_string(), "the 404 page".to_string()),
     ];
+    for section in sections {
+        let first = usize::from(section.page.is_some()) + 1;
+        let what = |number| match number {
+            1 => "the article list".to_string(),
+            _ => format!("page {number} of the list of `{}`", section.path),
+        };
+        generated.extend(
+            (first..=section.paging.count(section.pages.len())).map(|number| {
+                (
+                    Paging::path(&section.path, number) + "index.html",
+                    what(number),
+                )
+            }),
+        );
+    }
+    for tag in tags {
+        generated.extend((1..=tag_paging.count(tag.articles.len())).map(|number| {
+            let what = match number {
+                1 => format!("the page of tag `{}`", tag.name),
+                _ => format!("page {number} of the tag `{}`", tag.name),
+            };
+            (Paging::path(&tag.path(), number) + "index.html", what)
+        }));
+    }
     for (path, what) in generated {
         let owner = PathBuf::from(format!("({what}, generated)")).into();
         owners.insert(path.clone(), (path, owner));
-    }
-    for tag in tags {
-        let path = format!("{}index.html", tag.path());
-        let owner = PathBuf::from(format!("(the page of tag `{}`, generated)", tag.name)).into();
-        owners.insert(path.clone(), (path, owner));
-    }
-    let article_list_has_source = pages
-        .iter()
-        .any(|page| page.kind == SourceKind::ArticleList);
-    if article_list_has_source {
-        owners.remove(&format!("{ARTICLES_PATH}index.html"));
     }
     let aliases = pages.iter().flat_map(|page| {
         page.aliases
@@ -848,6 +1006,8 @@ mod tests {
             markdown: Arc::default(),
             aliases: Vec::new(),
             image: None,
+            section_kind: None,
+            details: Details::None,
         }
     }
 

@@ -24,6 +24,7 @@ fn check_site(root: &Path) -> CheckReport {
     check::run(&CheckOptions {
         root: root.to_path_buf(),
         drafts: false,
+        future: false,
         strict: false,
     })
     .expect("the check runs")
@@ -342,6 +343,7 @@ fn drafts_are_checked_only_when_asked() {
     let report = check::run(&CheckOptions {
         root: root.to_path_buf(),
         drafts: true,
+        future: false,
         strict: false,
     })
     .expect("the check runs");

@@ -252,10 +252,10 @@ fn first_visit_shows_the_banner_and_sets_no_cookie() {
     assert_eq!(probes(&browser), (0, 0));
     let label = browser.eval(
         "(() => { const b = document.getElementById('consent');
-            return [b.getAttribute('role'), document.getElementById(b.getAttribute('aria-labelledby')).textContent,
+            return [b.localName, document.getElementById(b.getAttribute('aria-labelledby')).textContent,
                     document.querySelector('#consent a').getAttribute('href')]; })()",
     );
-    assert_eq!(label, json!(["region", "Cookies", "/privacy/"]));
+    assert_eq!(label, json!(["section", "Cookies", "/privacy/"]));
     assert_equal_buttons_in_view(&browser, 375.0, 667.0);
     assert_eq!(layout_shift(&browser), 0.0);
     // The banner is fixed to the bottom: it covers the page without moving it.

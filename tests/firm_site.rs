@@ -476,11 +476,14 @@ fn leading_vs_managing_table_of_contents_links_to_its_sections() {
     }
 }
 
+/// A menu entry is `aria-current="page"` on its own page and `aria-current="true"` on the pages
+/// below it (its section); Home, above every page, is marked on the home page only.
 #[test]
-fn menu_links_exist_and_mark_the_current_page() {
+fn menu_links_exist_and_mark_the_current_page_and_section() {
     let built = Built::new();
     let nav_links = selector("nav a[href]");
     let mut marked_pages = BTreeSet::new();
+    let mut marked_sections = BTreeSet::new();
     for (file, page) in built.pages() {
         let url = url_of(&file);
         let links: Vec<ElementRef<'_>> = page.select(&nav_links).collect();
@@ -503,11 +506,18 @@ fn menu_links_exist_and_mark_the_current_page() {
                     "{file}: the menu link to the current page is not marked aria-current=\"page\""
                 );
                 marked_pages.insert(url.clone());
-            } else {
-                assert_ne!(
+            } else if target != "/" && url.starts_with(&target) {
+                assert_eq!(
                     current,
-                    Some("page"),
-                    "{file}: the menu link {href:?} to another page is marked as the current page"
+                    Some("true"),
+                    "{file}: the menu link {href:?} to the page's section is not marked \
+                     aria-current=\"true\""
+                );
+                marked_sections.insert(url.clone());
+            } else {
+                assert_eq!(
+                    current, None,
+                    "{file}: the menu link {href:?} to another page is marked as current"
                 );
             }
         }
@@ -518,6 +528,43 @@ fn menu_links_exist_and_mark_the_current_page() {
             "the menu has no link marking {url} as the current page"
         );
     }
+    for url in ["/articles/leading-vs-managing/", "/contact/thanks/"] {
+        assert!(
+            marked_sections.contains(url),
+            "the menu marks no section on {url}"
+        );
+    }
+}
+
+/// html-validate flags `role="region"` on a `<div>` (`prefer-native-element`): the banner is a
+/// `<section>`, which its title names, so it is a region landmark all the same.
+#[test]
+fn the_cookie_banner_is_a_section_named_by_its_title() {
+    let built = Built::new();
+    for (file, page) in built.pages() {
+        assert!(
+            page.select(&selector("[role=region]")).next().is_none(),
+            "{file} has an element with role=\"region\""
+        );
+        let Some(banner) = page.select(&selector("#consent")).next() else {
+            continue;
+        };
+        assert_eq!(banner.value().name(), "section", "{file}");
+        let title = banner.value().attr("aria-labelledby").unwrap_or_default();
+        let named = page
+            .select(&selector(&format!("#consent #{title}")))
+            .next()
+            .map(text_of);
+        assert_eq!(named.as_deref(), Some("Cookies"), "{file}");
+    }
+}
+
+#[test]
+fn the_contact_page_gives_its_hint_once() {
+    let built = Built::new();
+    let text = main_text(&built.page("/contact/"));
+    let hint = "Tell us a little about yourself";
+    assert_eq!(text.matches(hint).count(), 1, "{text}");
 }
 
 #[test]

@@ -47,8 +47,8 @@ fn served() -> (TempDir, StaticServer) {
     );
     write_file(root.join("content/articles/top.jpg"), photo(1700, 1100));
     write_file(root.join("content/articles/bottom.jpg"), photo(1700, 1100));
-    let filler = "A paragraph of text that takes some room on the page, as an article does.\n\n"
-        .repeat(80);
+    let filler =
+        "A paragraph of text that takes some room on the page, as an article does.\n\n".repeat(80);
     write_file(
         root.join("content/articles/photos.md"),
         format!(
@@ -100,10 +100,7 @@ fn the_browser_picks_the_copy_that_fits_without_shifting_or_fetching_early() {
     for (width, expected) in [(390, "-480.webp"), (1366, "-800.webp")] {
         browser.set_window_size(width, 900);
         browser.open(&url);
-        browser.wait_until(
-            "document.querySelector('main picture img').complete",
-            WAIT,
-        );
+        browser.wait_until("document.querySelector('main picture img').complete", WAIT);
         let chosen = browser.eval("document.querySelector('main picture img').currentSrc");
         let chosen = chosen.as_str().unwrap_or_default();
         assert!(chosen.ends_with(expected), "at {width} px: {chosen}");
@@ -140,6 +137,9 @@ fn the_browser_picks_the_copy_that_fits_without_shifting_or_fetching_early() {
             "at {width} px, after scrolling: {fetched:?}"
         );
         let shift = browser.eval(LAYOUT_SHIFT).as_f64().expect("a number");
-        assert_eq!(shift, 0.0, "at {width} px the page shifted by {shift} as it scrolled");
+        assert_eq!(
+            shift, 0.0,
+            "at {width} px the page shifted by {shift} as it scrolled"
+        );
     }
 }

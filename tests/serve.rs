@@ -197,6 +197,51 @@ fn serves_pages_with_the_live_reload_script_and_the_right_content_types() {
     server.stop();
 }
 
+/// The preview serves the stylesheets and scripts the build publishes: both minify them when
+/// `minify = true` in site.toml, and neither does without it (the default).
+#[test]
+fn serve_minifies_stylesheets_and_scripts_exactly_as_build_does() {
+    for minify in [false, true] {
+        let site = new_site();
+        if minify {
+            let settings = site.path().join("site.toml");
+            let text = std::fs::read_to_string(&settings).unwrap();
+            std::fs::write(&settings, format!("minify = true\n{text}")).unwrap();
+        }
+        support::write_file(
+            site.path().join("static/site.js"),
+            "// Says hello.\nfunction hello() {\n  return 'hello';\n}\n",
+        );
+        let out = tempfile::tempdir().unwrap();
+        let built = support::aimsite()
+            .args(["build", "--root"])
+            .arg(site.path())
+            .arg("--output")
+            .arg(out.path().join("public"))
+            .output()
+            .unwrap();
+        assert!(built.status.success(), "{built:?}");
+        let server = start(site.path());
+        for file in ["style.css", "site.js"] {
+            let published = std::fs::read_to_string(out.path().join("public").join(file));
+            let published = published.unwrap_or_else(|e| panic!("{file} was not built: {e}"));
+            let served = get(server.addr(), &format!("/{file}"));
+            assert_eq!(served.status, 200, "{file}");
+            assert!(
+                served.body == published,
+                "with minify = {minify}, serve's {file} is not the build's"
+            );
+            assert_eq!(
+                served.body.contains("\n  "),
+                !minify,
+                "with minify = {minify}, {file} is minified: {}",
+                &served.body[..served.body.len().min(200)]
+            );
+        }
+        server.stop();
+    }
+}
+
 #[test]
 fn missing_paths_get_the_404_page_with_status_404() {
     let site = new_site();
@@ -680,11 +725,91 @@ fn cached_rebuilds_match_full_builds(told_what_changed: bool) {
     edit(
         "content/articles/second.md",
         "date = 2020-03-01",
-        "date = 2030-03-01",
+        "date = 2025-03-01",
     );
     check(&mut cache, "article order changed");
+    write(
+        "content/articles/_index.md",
+        "+++\ntitle = \"Articles\"\npaginate_by = 1\n+++\n\nAll of them.\n",
+    );
+    check(&mut cache, "the articles paginated");
+    edit(
+        "content/articles/second.md",
+        "title = \"Second\"",
+        "title = \"Two\"",
+    );
+    check(&mut cache, "a title on the first page of the list edited");
+    edit(
+        "content/articles/_index.md",
+        "paginate_by = 1",
+        "paginate_by = 1\nsort_by = \"title\"",
+    );
+    check(&mut cache, "the list's order changed");
+    edit(
+        "content/articles/_index.md",
+        "paginate_by = 1",
+        "paginate_by = 5",
+    );
+    check(&mut cache, "the list's pages made longer");
+    edit(
+        "content/articles/_index.md",
+        "title = \"Articles\"",
+        "title = \"Writing\"",
+    );
+    check(&mut cache, "the list's title changed");
+    write(
+        "content/articles/later.md",
+        "+++\ntitle = \"Later\"\ndate = 2999-01-01\ntags = [\"news\"]\n+++\n\nLater.\n",
+    );
+    check(&mut cache, "a page dated after today added");
+    std::fs::create_dir_all(root.join("content/services")).unwrap();
+    touched.borrow_mut().push(root.join("content/services"));
+    write(
+        "content/services/_index.md",
+        "+++\ntitle = \"Services\"\nkind = \"pages\"\n+++\n",
+    );
+    write(
+        "content/services/one.md",
+        "+++\ntitle = \"One\"\n+++\n\nOne.\n",
+    );
+    check(&mut cache, "a section of pages added");
+    edit(
+        "content/services/_index.md",
+        "kind = \"pages\"",
+        "kind = \"articles\"",
+    );
+    check(&mut cache, "the section's kind changed");
+    std::fs::create_dir_all(root.join("content/events")).unwrap();
+    touched.borrow_mut().push(root.join("content/events"));
+    write(
+        "content/events/_index.md",
+        "+++\ntitle = \"Events\"\nkind = \"events\"\n+++\n",
+    );
+    write(
+        "content/events/day.md",
+        "+++\ntitle = \"Day\"\nstart = 2999-01-01T10:00:00Z\nlocation = \"Hall\"\n+++\n\nA day.\n",
+    );
+    write(
+        "content/events/old.md",
+        "+++\ntitle = \"Old\"\nstart = 2001-01-01T10:00:00Z\nonline = true\n+++\n\nOld.\n",
+    );
+    check(&mut cache, "events added, one past");
+    edit(
+        "content/events/day.md",
+        "title = \"Day\"",
+        "title = \"A day\"",
+    );
+    check(&mut cache, "an event renamed");
     edit("site.toml", "title = \"My site\"", "title = \"Our site\"");
     check(&mut cache, "settings changed");
+    write(
+        "site.toml",
+        &format!(
+            "{}\n[tags]\npaginate_by = 1\n",
+            std::fs::read_to_string(root.join("site.toml")).unwrap()
+        ),
+    );
+    check(&mut cache, "tag pages paginated");
     write(
         "templates/article.html",
         &std::fs::read_to_string(root.join("templates/article.html"))
@@ -700,6 +825,21 @@ fn cached_rebuilds_match_full_builds(told_what_changed: bool) {
     check(&mut cache, "a template that fails to render");
     write("templates/article.html", &article_template);
     check(&mut cache, "the template fixed");
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    touched.borrow_mut().push(root.join("data"));
+    write("data/firm.toml", "name = \"Aim\"\n");
+    write(
+        "templates/article.html",
+        &article_template.replace("<article", "<p>{{ data.firm.name }}</p><article"),
+    );
+    check(&mut cache, "a data file read by a template");
+    write("data/firm.toml", "name = \"Aim to Win\"\n");
+    check(&mut cache, "the data file edited");
+    write("data/firm.toml", "name = \"Aim\n");
+    check(&mut cache, "the data file broken");
+    write("data/firm.toml", "name = \"Aim\"\n");
+    write("templates/article.html", &article_template);
+    check(&mut cache, "the data file fixed");
     let css = std::fs::read_to_string(root.join("static/style.css")).unwrap();
     write(
         "static/style.css",
@@ -874,4 +1014,68 @@ fn the_command_stops_cleanly_on_sigterm() {
     assert!(status.success(), "{status:?}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|line| line == "Stopped."), "{rest:?}");
+}
+
+/// A title edit re-renders the article and the one page of each list that shows it (issue
+/// 20): the other pages of the list, and every other file, are reused.
+#[test]
+fn an_edit_renders_again_only_the_pages_of_the_lists_that_show_the_page() {
+    let site = new_site();
+    let root = site.path();
+    std::fs::write(
+        root.join("content/articles/_index.md"),
+        "+++\ntitle = \"Articles\"\npaginate_by = 10\n+++\n",
+    )
+    .unwrap();
+    let settings = std::fs::read_to_string(root.join("site.toml")).unwrap();
+    std::fs::write(
+        root.join("site.toml"),
+        format!("{settings}\n[tags]\npaginate_by = 10\n"),
+    )
+    .unwrap();
+    for day in 1..=28 {
+        std::fs::write(
+            root.join(format!("content/articles/day-{day:02}.md")),
+            format!(
+                "+++\ntitle = \"Day {day}\"\ndate = 2019-02-{day:02}\ntags = [\"daily\"]\n+++\n\nDay {day}.\n"
+            ),
+        )
+        .unwrap();
+    }
+    let options = BuildOptions::new(root);
+    let mut memos = Memos::default();
+    build::render_memoised(&options, &mut memos).unwrap();
+    assert!(
+        memos.pages_rendered().len() > 30,
+        "the first build renders every page"
+    );
+    build::render_memoised(&options, &mut memos).unwrap();
+    assert_eq!(
+        memos.pages_rendered(),
+        Vec::<String>::new(),
+        "nothing changed"
+    );
+
+    // Day 2 is the 28th newest of the daily articles: on the third page of both lists, and on
+    // neither the home page nor the feed.
+    let article = root.join("content/articles/day-02.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, text.replace("Day 2\"", "The second day\"")).unwrap();
+    memos.only_changed([article]);
+    let rendered = build::render_memoised(&options, &mut memos).unwrap();
+    assert_eq!(
+        memos.pages_rendered(),
+        [
+            "articles/day-02/index.html",
+            "articles/page/3/index.html",
+            "tags/daily/page/3/index.html",
+        ]
+    );
+    let list = rendered
+        .files
+        .iter()
+        .find(|file| file.path == "articles/page/3/index.html")
+        .expect("the third page of the list");
+    let list = String::from_utf8_lossy(list.contents.bytes().expect("in memory"));
+    assert!(list.contains("The second day"), "{list}");
 }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use crate::assets::Asset;
 use crate::config;
 use crate::content::{self, CONTENT_DIR, STATIC_DIR};
+use crate::data;
 use crate::deploy::{self, FinishMemo};
 use crate::diagnostics::Diagnostics;
 use crate::error::Error;
@@ -92,6 +93,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// `--cache DIR`; `None` for each feature's folder below the root.
     pub cache: Option<PathBuf>,
+    /// Publish pages dated after today too (`--future`).
+    pub future: bool,
 }
 
 impl BuildOptions {
@@ -102,6 +105,7 @@ impl BuildOptions {
             base_url: None,
             drafts: false,
             cache: None,
+            future: false,
         }
     }
 
@@ -169,6 +173,11 @@ impl Memos {
     pub fn anything_changed(&mut self) {
         self.reported = Reported::Anything;
     }
+
+    /// The pages the last build put into their templates, sorted: the others it reused.
+    pub fn pages_rendered(&self) -> Vec<String> {
+        self.pages.rendered()
+    }
 }
 
 /// How long each phase of a build took, in order.
@@ -195,20 +204,33 @@ pub struct BuildReport {
     pub files: usize,
     pub warnings: Diagnostics,
     pub timings: Timings,
+    /// The pages held back because they are dated after today, with their dates.
+    pub scheduled: Vec<(PathBuf, crate::date::PageDate)>,
     /// What the build made its files from.
     pub leftovers: Leftovers,
 }
 
 impl BuildReport {
-    /// One line that says what was built, in how long, and where.
+    /// A line that says what was built, in how long, and where; then the pages held back
+    /// until their day, one a line.
     pub fn summary(&self, elapsed: Duration) -> String {
-        format!(
+        let mut summary = format!(
             "Built {} ({}) in {} ms into {}",
             crate::diagnostics::counted(self.pages, "page"),
             crate::diagnostics::counted(self.files, "file"),
             elapsed.as_millis(),
             self.output.display()
-        )
+        );
+        if !self.scheduled.is_empty() {
+            summary.push_str(&format!(
+                "\nHeld back {} dated after today (`--future` publishes them):",
+                crate::diagnostics::counted(self.scheduled.len(), "page")
+            ));
+            for (path, date) in &self.scheduled {
+                summary.push_str(&format!("\n  {} ({})", path.display(), date.iso()));
+            }
+        }
+        summary
     }
 
     /// The time of each phase, one line each, in milliseconds.
@@ -249,6 +271,7 @@ pub fn build_noting_waits(
             CONTENT_DIR,
             TEMPLATES_DIR,
             STATIC_DIR,
+            data::DATA_DIR,
             config::SETTINGS_FILE,
         ],
     )?;
@@ -283,6 +306,7 @@ pub fn build_noting_waits(
         files,
         warnings,
         timings,
+        scheduled: site.scheduled.clone(),
         leftovers: Leftovers {
             _site: site,
             _lists: lists,
@@ -546,6 +570,11 @@ fn load(
             None
         }
     };
+    let today = crate::date::today();
+    let data = data::load(root).unwrap_or_else(|data_problems| {
+        problems.extend(data_problems);
+        serde_json::Value::Null
+    });
     if let (Some(settings), Some(features), Some(templates)) = (&settings, &features, &templates) {
         problems.extend(features.check_sources(&LoadedSources {
             settings,
@@ -559,7 +588,11 @@ fn load(
         content,
         static_files,
         templates: templates.as_ref().map(Templates::names),
+        data,
         drafts: options.drafts,
+        // Read at each build, so that `serve` publishes a page on its day.
+        publish_until: (!options.future).then_some(today),
+        today,
     });
     Loaded {
         sources,

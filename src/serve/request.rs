@@ -102,6 +102,7 @@ pub fn content_type(path: &str) -> &'static str {
         "json" | "map" => "application/json",
         "webmanifest" => "application/manifest+json",
         "xml" => "application/xml; charset=utf-8",
+        "ics" => "text/calendar; charset=utf-8",
         "txt" | "md" => "text/plain; charset=utf-8",
         "svg" => "image/svg+xml",
         "png" => "image/png",

@@ -6,10 +6,11 @@ use serde::Serialize;
 use tera::Value;
 
 use super::WORDS_PER_MINUTE;
+use super::kinds::{self, DetailsContext};
 use crate::content::SourceKind;
 use crate::date::PageDate;
 use crate::markdown::{RenderedMarkdown, TocEntry};
-use crate::site::{self, Page, Site, TagName};
+use crate::site::{self, Page, Paging, Site, TagName};
 
 pub const FEED_FILE: &str = "atom.xml";
 pub const SITEMAP_FILE: &str = "sitemap.xml";
@@ -84,21 +85,26 @@ pub(super) fn sitemap_entries(site: &Site, unlisted: &[&str]) -> Vec<SitemapEntr
         .filter(|page| !unlisted.contains(&page.template.as_str()))
         .map(|page| {
             let date = match page.kind {
-                SourceKind::Home | SourceKind::ArticleList => changed(page).max(newest),
+                SourceKind::Home | SourceKind::Section => changed(page).max(newest),
                 _ => changed(page).or(newest),
             };
             entry(&page.path, date)
         })
         .collect();
-    if site.article_list.is_none() {
-        entries.push(entry(site::ARTICLES_PATH, newest));
+    for section in &site.sections {
+        // The first page of a list is its `_index.md`'s, listed above, or made up.
+        let first = if section.page.is_some() { 2 } else { 1 };
+        let count = section.paging.count(section.pages.len());
+        let pages = (first..=count).map(|number| Paging::path(&section.path, number));
+        entries.extend(pages.map(|path| entry(&path, newest)));
     }
     entries.push(entry(site::TAGS_PATH, newest));
-    entries.extend(
-        site.tags
-            .iter()
-            .map(|tag| entry(&tag.path(), newest_of(&tag.articles))),
-    );
+    for tag in &site.tags {
+        let date = newest_of(&tag.articles);
+        let count = site.tag_paging.count(tag.articles.len());
+        let pages = (1..=count).map(|number| Paging::path(&tag.path(), number));
+        entries.extend(pages.map(|path| entry(&path, date)));
+    }
     entries.sort_by(|a, b| a.permalink.cmp(&b.permalink));
     entries
 }
@@ -275,6 +281,9 @@ pub(super) struct PageContext<'a> {
     header_image: Option<&'a str>,
     /// schema.org data for the page, as JSON safe to put inside `<script>`.
     json_ld: Option<String>,
+    /// `person`, `testimonial` or `event`, for the pages of those sections.
+    #[serde(flatten)]
+    details: DetailsContext<'a>,
 }
 
 impl<'a> PageContext<'a> {
@@ -289,7 +298,7 @@ impl<'a> PageContext<'a> {
         PageContext {
             kind: match page.kind {
                 SourceKind::Home => "home",
-                SourceKind::ArticleList => "articles",
+                SourceKind::Section => "section",
                 SourceKind::Article => "article",
                 SourceKind::Page => "page",
             },
@@ -317,6 +326,16 @@ impl<'a> PageContext<'a> {
             image: image_url(site, page.image.as_deref()),
             header_image: page.image.as_deref(),
             json_ld: structured_data(site, page, markdown.word_count),
+            details: DetailsContext::new(site, page, &markdown.html),
+        }
+    }
+
+    /// The page at another path: a later page of its list.
+    pub(super) fn at(self, site: &Site, path: &str) -> Self {
+        PageContext {
+            url: site.url(path),
+            permalink: site.permalink(path),
+            ..self
         }
     }
 
@@ -341,6 +360,79 @@ impl<'a> PageContext<'a> {
             image: image_url(site, None),
             header_image: None,
             json_ld: None,
+            details: DetailsContext::default(),
+        }
+    }
+}
+
+/// The section a list page shows.
+#[derive(Serialize)]
+pub(super) struct SectionContext<'a> {
+    title: &'a str,
+    url: String,
+    kind: &'static str,
+    /// How many pages it holds, on every page of its list.
+    count: usize,
+    /// A section of events: the URL of its archive of past events.
+    archive_url: Option<String>,
+    /// Whether it is the archive of past events.
+    is_archive: bool,
+}
+
+impl<'a> SectionContext<'a> {
+    pub(super) fn new(site: &'a Site, section: &'a site::Section) -> Self {
+        let title = match section.page {
+            Some(index) => site.pages[index].title.as_str(),
+            None => section.generated_title,
+        };
+        SectionContext {
+            title,
+            url: site.url(&section.path),
+            kind: section.kind.name(),
+            count: section.pages.len(),
+            archive_url: section
+                .archive
+                .map(|archive| site.url(&site.sections[archive].path)),
+            is_archive: section.is_archive,
+        }
+    }
+}
+
+/// Where a page of a paginated list is among the others.
+#[derive(Serialize)]
+pub(super) struct PaginatorContext {
+    /// This page's number, from 1.
+    number: usize,
+    /// How many pages the list fills.
+    pages: usize,
+    per_page: usize,
+    /// How many entries the whole list holds.
+    entries: usize,
+    first: String,
+    last: String,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+impl PaginatorContext {
+    pub(super) fn new(
+        site: &Site,
+        path: &str,
+        paging: Paging,
+        entries: usize,
+        number: usize,
+    ) -> Self {
+        let pages = paging.count(entries);
+        let url = |number| site.url(&Paging::path(path, number));
+        PaginatorContext {
+            number,
+            pages,
+            per_page: paging.per_page.unwrap_or(entries),
+            entries,
+            first: url(1),
+            last: url(pages),
+            previous: (number > 1).then(|| url(number - 1)),
+            next: (number < pages).then(|| url(number + 1)),
         }
     }
 }
@@ -357,6 +449,8 @@ pub(super) struct ArticleContext<'a> {
     reading_time: usize,
     /// The article's own `image`, as its front matter gives it.
     image: Option<&'a str>,
+    #[serde(flatten)]
+    details: DetailsContext<'a>,
 }
 
 impl<'a> ArticleContext<'a> {
@@ -370,6 +464,7 @@ impl<'a> ArticleContext<'a> {
             tags: links.of(site, &page.tags),
             reading_time: reading_time(page.markdown.word_count),
             image: page.image.as_deref(),
+            details: DetailsContext::new(site, page, &page.markdown.html),
         }
     }
 }
@@ -427,7 +522,11 @@ fn structured_data(site: &Site, page: &Page, word_count: usize) -> Option<String
                 word_count,
             })
         }
-        SourceKind::ArticleList | SourceKind::Page => return None,
+        SourceKind::Section => return None,
+        SourceKind::Page => {
+            return kinds::structured_data(site, page)
+                .map(|json| script_safe_json(json.to_string()));
+        }
     };
     json.ok().map(script_safe_json)
 }

@@ -9,18 +9,20 @@ use std::time::Instant;
 use rayon::prelude::*;
 use tera::{Context, Kwargs, State, Tera, Value};
 
-use crate::content::{SourceKind, Unreadable, files_below, read_source, source_folder};
+use crate::content::{
+    SectionKind, SourceKind, Unreadable, files_below, read_source, source_folder,
+};
 use crate::date::PageDate;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::RenderedMarkdown;
 use crate::memo::Memo;
 use crate::output::{Contents, OutputFile};
-use crate::site::{self, Page, Site};
+use crate::site::{self, Page, Paging, Site};
 
 use budget::{Exceeded, Limits, PageWriter, RangeGuard};
 use context::{
-    ArticleContext, EPOCH, FeedContext, FeedEntry, PageContext, Shared, SiteContext, TagContext,
-    TagLinks, sitemap_entries,
+    ArticleContext, EPOCH, FeedContext, FeedEntry, PageContext, PaginatorContext, SectionContext,
+    Shared, SiteContext, TagContext, TagLinks, sitemap_entries,
 };
 pub use context::{FEED_FILE, SITEMAP_FILE, script_safe_json};
 use source::may_show_table_of_contents;
@@ -396,6 +398,7 @@ pub fn bind_site(
         .tera
         .global_context()
         .insert("site", &SiteContext::new(site, &features.values));
+    templates.tera.global_context().insert("data", &site.data);
     if let Some(memo) = memo {
         memo.start(SiteInputs::new(templates, site));
     }
@@ -408,9 +411,13 @@ pub fn renders_early(page: &Page) -> bool {
     matches!(page.kind, SourceKind::Article | SourceKind::Page)
 }
 
-/// The pages whose HTML the lists use after the pages are rendered: the feed's entries.
+/// The pages whose HTML the lists use after the pages are rendered: the feed's entries, and
+/// the testimonials, whose lists quote them whole.
 pub fn html_needed_later(site: &Site) -> HashSet<usize> {
-    feed_articles(site).collect()
+    let testimonials = site.pages.iter().enumerate().filter_map(|(index, page)| {
+        matches!(page.details, site::Details::Testimonial { .. }).then_some(index)
+    });
+    feed_articles(site).chain(testimonials).collect()
 }
 
 fn feed_articles(site: &Site) -> impl Iterator<Item = usize> + '_ {
@@ -427,16 +434,14 @@ pub fn render_page(
     markdown: &Arc<RenderedMarkdown>,
     memo: Option<&PageMemo>,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let no_lists = Lists {
-        all_articles: Value::from(Vec::<Value>::new()),
-        summaries: Vec::new(),
-    };
+    let no_lists = Lists::default();
     let page = &site.pages[index];
     // An article or page depends only on itself and what every page depends on (see
     // `PageContext::from_page`): an unchanged one is reused without making its context, or
     // even a copy of the page.
     let made_from_this = |cached: &CachedPage| {
         cached
+            .inputs
             .page
             .as_ref()
             .is_some_and(|(cached_page, cached_markdown)| {
@@ -457,7 +462,10 @@ pub fn render_page(
                 let prepared = job.prepare(site, &no_lists, &templates.shared, Some(markdown));
                 render_prepared(templates, &prepared)
             },
-            || (None, Some((page.clone(), Arc::clone(markdown)))),
+            || CachedInputs {
+                page: Some((page.clone(), Arc::clone(markdown))),
+                ..CachedInputs::default()
+            },
         );
         match contents {
             Ok(contents) => files.push(OutputFile { path, contents }),
@@ -572,10 +580,14 @@ pub fn render_lists(
     memo: Option<&PageMemo>,
     sink: &(dyn Fn(OutputFile) + Sync),
 ) -> Result<Lists, Diagnostics> {
-    // Each article as lists show it; an unchanged article's value is the last build's, so that
+    // Each listed page as lists show it; an unchanged page's value is the last build's, so that
     // comparing the lists of two builds is cheap.
-    let summaries: Vec<Value> = site
-        .articles
+    let listed: Vec<usize> = site
+        .sections
+        .iter()
+        .flat_map(|section| section.pages.iter().copied())
+        .collect();
+    let summaries: Vec<(Value, bool)> = listed
         .par_iter()
         .map(|&index| {
             let page = &site.pages[index];
@@ -588,21 +600,22 @@ pub fn render_lists(
             };
             match memo {
                 Some(memo) => {
+                    let made = std::cell::Cell::new(false);
                     let cached = memo.summaries.get_or(
                         &page.source,
                         |(cached, _)| cached == page,
-                        || (page.clone(), summary()),
+                        || {
+                            made.set(true);
+                            (page.clone(), summary())
+                        },
                     );
-                    cached.1.clone()
+                    (cached.1.clone(), made.get())
                 }
-                None => summary(),
+                None => (summary(), true),
             }
         })
         .collect();
-    let lists = Lists {
-        summaries: by_page(site, &summaries),
-        all_articles: Value::from(summaries),
-    };
+    let lists = by_page(site, &listed, summaries);
     let results: Vec<Vec<Diagnostic>> = list_jobs(site)
         .par_iter()
         // One job per task: the pages that list every article take far longer than the rest.
@@ -618,6 +631,16 @@ pub fn render_lists(
                 });
                 return Vec::new();
             }
+            let list_key = memo.and_then(|_| ListKey::of(site, job, &lists));
+            if let (Some(memo), Some(key)) = (memo, &list_key)
+                && let Some(cached) = memo.unchanged_list(&job.path(site), key)
+            {
+                sink(OutputFile {
+                    path: job.path(site),
+                    contents: Contents::Shared(Arc::clone(&cached.html)),
+                });
+                return Vec::new();
+            }
             let prepared = job.prepare(site, &lists, &templates.shared, None);
             if let (Job::Sitemap, Some(memo)) = (job, memo) {
                 *memo.sitemap_inputs() = Some(SitemapInputs::of(site));
@@ -625,9 +648,13 @@ pub fn render_lists(
             let contents = memoised(
                 memo,
                 &prepared.path,
-                |cached| cached.context.as_ref() == Some(&prepared.context),
+                |cached| cached.inputs.context.as_ref() == Some(&prepared.context),
                 || render_prepared(templates, &prepared),
-                || (Some(prepared.context.clone()), None),
+                || CachedInputs {
+                    context: Some(prepared.context.clone()),
+                    list: list_key,
+                    ..CachedInputs::default()
+                },
             );
             match contents {
                 Ok(contents) => {
@@ -639,6 +666,15 @@ pub fn render_lists(
             }
         })
         .collect();
+    for (page, event) in site.pages.iter().filter_map(|page| match &page.details {
+        site::Details::Event(event) => Some((page, event)),
+        _ => None,
+    }) {
+        sink(OutputFile {
+            path: kinds::calendar_path(page),
+            contents: Contents::Text(kinds::calendar(site, page, event)),
+        });
+    }
     let mut problems = Diagnostics::default();
     problems.extend(results.into_iter().flatten());
     if problems.has_errors() {
@@ -648,18 +684,57 @@ pub fn render_lists(
     }
 }
 
+/// Each section as the home page sees it, by its folder (`services`, `articles/2020`): a
+/// section of articles with only its `latest` newest, so that the home page does not grow with
+/// them.
+fn home_sections(site: &Site, lists: &Lists) -> std::collections::BTreeMap<String, Value> {
+    site.sections
+        .iter()
+        .map(|section| {
+            let pages = match section.kind {
+                SectionKind::Articles => {
+                    &section.pages[..section.pages.len().min(site.home_latest)]
+                }
+                _ => &section.pages[..],
+            };
+            let pages: Vec<Value> = pages
+                .iter()
+                .filter_map(|&index| lists.summaries[index].clone())
+                .collect();
+            let listing = HomeSection {
+                section: SectionContext::new(site, section),
+                pages: Value::from(pages),
+            };
+            let name = section.path.trim_end_matches('/').to_string();
+            (name, Value::from_serializable(&listing))
+        })
+        .collect()
+}
+
+/// A section on the home page: what a section's list sees as `section`, and its pages.
+#[derive(serde::Serialize)]
+struct HomeSection<'a> {
+    #[serde(flatten)]
+    section: SectionContext<'a>,
+    pages: Value,
+}
+
 /// The files `render_lists` renders.
 fn list_jobs(site: &Site) -> Vec<Job<'_>> {
-    let listed = |page: &Page| !renders_early(page);
+    let listed = |page: &Page| !renders_early(page) && page.kind != SourceKind::Section;
     let mut jobs: Vec<Job> = (0..site.pages.len())
         .filter(|&index| listed(&site.pages[index]))
         .map(Job::Content)
         .collect();
-    if site.article_list.is_none() {
-        jobs.push(Job::ArticleList);
+    for (index, section) in site.sections.iter().enumerate() {
+        let count = section.paging.count(section.pages.len());
+        jobs.extend((1..=count).map(|number| Job::Section(index, number)));
     }
     jobs.push(Job::TagIndex);
-    jobs.extend((0..site.tags.len()).map(Job::Tag));
+    for (index, tag) in site.tags.iter().enumerate() {
+        let count = site.tag_paging.count(tag.articles.len());
+        jobs.extend((1..=count).map(|number| Job::Tag(index, number)));
+    }
     jobs.push(Job::NotFound);
     jobs.push(Job::Feed);
     jobs.push(Job::Sitemap);
@@ -668,7 +743,7 @@ fn list_jobs(site: &Site) -> Vec<Job<'_>> {
         .pages
         .iter()
         .enumerate()
-        .filter(|(_, page)| listed(page))
+        .filter(|(_, page)| !renders_early(page))
     {
         jobs.extend(page.aliases.iter().map(|alias| Job::Alias(index, alias)));
     }
@@ -685,10 +760,13 @@ pub struct PageMemo {
     summaries: Memo<(Page, Value)>,
     /// What the sitemap in `pages` was made from.
     sitemap: std::sync::Mutex<Option<SitemapInputs>>,
+    /// The output paths of the files rendered by the current build, not reused.
+    rendered: std::sync::Mutex<Vec<String>>,
 }
 
 impl PageMemo {
     fn start(&mut self, inputs: SiteInputs) {
+        self.rendered_paths().clear();
         if self.inputs.as_ref() == Some(&inputs) {
             self.pages.start();
             self.summaries.start();
@@ -698,6 +776,31 @@ impl PageMemo {
             *self.sitemap_inputs() = None;
             self.inputs = Some(inputs);
         }
+    }
+
+    fn rendered_paths(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.rendered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The files the current (or last) build rendered rather than reused, sorted.
+    pub fn rendered(&self) -> Vec<String> {
+        let mut rendered = self.rendered_paths().clone();
+        rendered.sort();
+        rendered
+    }
+
+    /// The last build's page of a list at `path`, kept for this build, when it was made from
+    /// what `key` says.
+    fn unchanged_list(&self, path: &str, key: &ListKey) -> Option<Arc<CachedPage>> {
+        let cached = self.pages.previous(path)?;
+        if cached.inputs.list.as_ref() != Some(key) {
+            return None;
+        }
+        let cached = Arc::clone(cached);
+        self.pages.keep(path, Arc::clone(&cached));
+        Some(cached)
     }
 
     fn sitemap_inputs(&self) -> std::sync::MutexGuard<'_, Option<SitemapInputs>> {
@@ -735,6 +838,8 @@ type SitemapPage = (
 struct SitemapInputs {
     pages: Vec<SitemapPage>,
     tags: Vec<(String, Vec<usize>)>,
+    /// How many pages each list fills: each section's, and the tags' paging.
+    lists: (Vec<(String, usize)>, Paging),
 }
 
 impl SitemapInputs {
@@ -753,7 +858,16 @@ impl SitemapInputs {
                 .iter()
                 .map(|tag| (tag.slug.clone(), tag.articles.clone()))
                 .collect(),
+            lists: Self::lists_of(site),
         }
+    }
+
+    fn lists_of(site: &Site) -> (Vec<(String, usize)>, Paging) {
+        let sections = site.sections.iter().map(|section| {
+            let count = section.paging.count(section.pages.len());
+            (section.path.clone(), count)
+        });
+        (sections.collect(), site.tag_paging)
     }
 
     fn are_those_of(&self, site: &Site) -> bool {
@@ -776,6 +890,7 @@ impl SitemapInputs {
                 .iter()
                 .zip(&site.tags)
                 .all(|((slug, articles), tag)| *slug == tag.slug && *articles == tag.articles)
+            && self.lists == Self::lists_of(site)
     }
 }
 
@@ -786,18 +901,17 @@ fn memoised(
     path: &str,
     still_good: impl FnOnce(&CachedPage) -> bool,
     render: impl FnOnce() -> Result<String, Vec<Diagnostic>>,
-    inputs: impl FnOnce() -> (Option<Context>, Option<(Page, Arc<RenderedMarkdown>)>),
+    inputs: impl FnOnce() -> CachedInputs,
 ) -> Result<Contents, Vec<Diagnostic>> {
     let Some(memo) = memo else {
         return render().map(Contents::Text);
     };
     let make = || {
+        memo.rendered_paths().push(path.to_string());
         let html = render()?;
-        let (context, page) = inputs();
         Ok(CachedPage {
-            context,
             html: Arc::from(html),
-            page,
+            inputs: inputs(),
         })
     };
     memo.pages
@@ -806,12 +920,20 @@ fn memoised(
 }
 
 pub struct CachedPage {
+    html: Arc<str>,
+    inputs: CachedInputs,
+}
+
+/// What a cached page was made from, to compare with the next build's.
+#[derive(Default)]
+struct CachedInputs {
     /// For the files of `render_lists`: the context it was rendered with.
     context: Option<Context>,
-    html: Arc<str>,
     /// For an article or page and its redirects: the page it was rendered from (as the plan
     /// has it, without its Markdown) and its Markdown.
     page: Option<(Page, Arc<RenderedMarkdown>)>,
+    /// For a page of a section's or tag's list.
+    list: Option<ListKey>,
 }
 
 /// What every page's rendering depends on besides its own context. Whatever `bind_site` gives
@@ -861,27 +983,103 @@ fn register_asset_function(tera: &mut Tera, base_path: String) {
 /// The article lists, made once and shared by every page that shows one. `render_each` gives
 /// them back: on a large site they are tens of thousands of small values, which take a while
 /// to free, and a build that ends the process need not free them one by one.
+#[derive(Default)]
 pub struct Lists {
-    all_articles: Value,
-    /// By index into `site.pages`.
+    /// By index into `site.pages`: the value of each page a list shows.
     summaries: Vec<Option<Value>>,
+    /// By index into `site.pages`: whether its value was made by this build, not reused.
+    fresh: Vec<bool>,
 }
 
-/// Each article's summary (in `site.articles` order) at its page's index.
-fn by_page(site: &Site, summaries: &[Value]) -> Vec<Option<Value>> {
-    let mut by_page = vec![None; site.pages.len()];
-    for (&index, summary) in site.articles.iter().zip(summaries) {
-        by_page[index] = Some(summary.clone());
+/// Each listed page's summary at its page's index.
+fn by_page(site: &Site, listed: &[usize], summaries: Vec<(Value, bool)>) -> Lists {
+    let mut lists = Lists {
+        summaries: vec![None; site.pages.len()],
+        fresh: vec![false; site.pages.len()],
+    };
+    for (&index, (summary, fresh)) in listed.iter().zip(summaries) {
+        lists.summaries[index] = Some(summary);
+        lists.fresh[index] = fresh;
     }
-    by_page
+    lists
+}
+
+/// What a page of a section's or a tag's list is made from besides what every page depends
+/// on: its own page, which entries it shows, how many the whole list has and where the list
+/// stands among the others. Equal to the last build's, with no entry's value made anew, the
+/// page is reused without its context even being made: a rebuild of a large site has
+/// thousands of such pages.
+#[derive(PartialEq)]
+struct ListKey {
+    page: Option<Page>,
+    /// The section's path and kind, or the tag's name and slug.
+    name: String,
+    kind: Option<SectionKind>,
+    entries: Vec<String>,
+    count: usize,
+    paging: Paging,
+    archive: Option<String>,
+}
+
+impl ListKey {
+    /// The key of a section's or tag's page; `None` for other jobs, or when an entry's value
+    /// is new, so that its context is compared.
+    fn of(site: &Site, job: &Job<'_>, lists: &Lists) -> Option<ListKey> {
+        let (page, name, kind, all, paging, archive) = match *job {
+            Job::Section(index, _) => {
+                let section = &site.sections[index];
+                let archive = section
+                    .archive
+                    .map(|archive| site.sections[archive].path.clone());
+                let page = section.page.map(|index| site.pages[index].clone());
+                let name = section.path.clone();
+                (
+                    page,
+                    name,
+                    Some(section.kind),
+                    &section.pages,
+                    section.paging,
+                    archive,
+                )
+            }
+            Job::Tag(index, _) => {
+                let tag = &site.tags[index];
+                let name = [&tag.name, "/", &tag.slug].concat();
+                (None, name, None, &tag.articles, site.tag_paging, None)
+            }
+            _ => return None,
+        };
+        let (Job::Section(_, number) | Job::Tag(_, number)) = *job else {
+            return None;
+        };
+        let entries = paging.slice(all, number);
+        if entries.iter().any(|&index| lists.fresh[index]) {
+            return None;
+        }
+        Some(ListKey {
+            page,
+            name,
+            entries: entries
+                .iter()
+                .map(|&index| site.pages[index].source.clone())
+                .collect(),
+            count: all.len(),
+            kind,
+            paging,
+            archive,
+        })
+    }
 }
 
 /// One file to render.
 enum Job<'s> {
+    /// An article or a page, or the home page.
     Content(usize),
-    ArticleList,
+    /// Page `number` (from 1) of a section's list.
+    Section(usize, usize),
     TagIndex,
-    Tag(usize),
+    /// Page `number` (from 1) of a tag's list.
+    Tag(usize, usize),
     NotFound,
     Feed,
     Sitemap,
@@ -906,9 +1104,13 @@ impl<'s> Job<'s> {
     fn path(&self, site: &Site) -> String {
         match *self {
             Job::Content(index) => site.pages[index].output_file(),
-            Job::ArticleList => format!("{}index.html", site::ARTICLES_PATH),
+            Job::Section(index, number) => {
+                Paging::path(&site.sections[index].path, number) + "index.html"
+            }
             Job::TagIndex => format!("{}index.html", site::TAGS_PATH),
-            Job::Tag(index) => format!("{}index.html", site.tags[index].path()),
+            Job::Tag(index, number) => {
+                Paging::path(&site.tags[index].path(), number) + "index.html"
+            }
             Job::NotFound => site::NOT_FOUND_FILE.into(),
             Job::Feed => FEED_FILE.into(),
             Job::Sitemap => SITEMAP_FILE.into(),
@@ -933,17 +1135,49 @@ impl<'s> Job<'s> {
             Job::Content(index) => {
                 let page = &site.pages[index];
                 context.insert("page", &page_context(page));
-                if matches!(page.kind, SourceKind::Home | SourceKind::ArticleList) {
-                    context.insert_value("articles", lists.all_articles.clone());
+                if page.kind == SourceKind::Home {
+                    let latest = site.home_latest().iter();
+                    let latest = latest.filter_map(|&index| lists.summaries[index].clone());
+                    context.insert_value("articles", Value::from(latest.collect::<Vec<_>>()));
+                    context.insert("sections", &home_sections(site, lists));
                 }
                 (&page.template, Some(page))
             }
-            Job::ArticleList => {
-                let path = site::ARTICLES_PATH.to_string();
-                let page = PageContext::generated(site, "articles", "Articles", path);
-                context.insert("page", &page);
-                context.insert_value("articles", lists.all_articles.clone());
-                ("articles.html", None)
+            Job::Section(index, number) => {
+                let section = &site.sections[index];
+                let path = Paging::path(&section.path, number);
+                let page = section.page.map(|index| &site.pages[index]);
+                let (page_context, template) = match page {
+                    Some(page) => (page_context(page).at(site, &path), page.template.as_str()),
+                    None => {
+                        let title = section.generated_title;
+                        let template = section.template();
+                        (
+                            PageContext::generated(site, "section", title, path),
+                            template,
+                        )
+                    }
+                };
+                context.insert("page", &page_context);
+                context.insert("section", &SectionContext::new(site, section));
+                let entries = section.paging.slice(&section.pages, number).iter();
+                let entries = entries.filter_map(|&index| lists.summaries[index].clone());
+                let name = match section.kind {
+                    SectionKind::Articles => "articles",
+                    _ => "pages",
+                };
+                context.insert_value(name, Value::from(entries.collect::<Vec<_>>()));
+                if section.paging.per_page.is_some() {
+                    let paginator = PaginatorContext::new(
+                        site,
+                        &section.path,
+                        section.paging,
+                        section.pages.len(),
+                        number,
+                    );
+                    context.insert("paginator", &paginator);
+                }
+                (template, page)
             }
             Job::TagIndex => {
                 let page =
@@ -957,18 +1191,28 @@ impl<'s> Job<'s> {
                 context.insert("tags", &tags);
                 ("tags.html", None)
             }
-            Job::Tag(index) => {
+            Job::Tag(index, number) => {
                 let tag = &site.tags[index];
                 let title = format!("Articles tagged “{}”", tag.name);
-                let page = PageContext::generated(site, "tag", &title, tag.path());
-                let articles: Vec<Value> = tag
-                    .articles
-                    .iter()
+                let path = Paging::path(&tag.path(), number);
+                let page = PageContext::generated(site, "tag", &title, path);
+                let entries = site.tag_paging.slice(&tag.articles, number).iter();
+                let articles: Vec<Value> = entries
                     .filter_map(|&index| lists.summaries[index].clone())
                     .collect();
                 context.insert("page", &page);
                 context.insert("tag", &TagContext::new(site, tag));
                 context.insert_value("articles", Value::from(articles));
+                if site.tag_paging.per_page.is_some() {
+                    let paginator = PaginatorContext::new(
+                        site,
+                        &tag.path(),
+                        site.tag_paging,
+                        tag.articles.len(),
+                        number,
+                    );
+                    context.insert("paginator", &paginator);
+                }
                 ("tag.html", None)
             }
             Job::NotFound => {
@@ -1038,12 +1282,21 @@ impl<'s> Job<'s> {
             + match *self {
                 Job::Content(index) => {
                     let page = &site.pages[index];
-                    let lists = matches!(page.kind, SourceKind::Home | SourceKind::ArticleList);
+                    let lists = page.kind == SourceKind::Home;
                     fresh.unwrap_or(&page.markdown).html.len()
-                        + if lists { listing(&site.articles) } else { 0 }
+                        + if lists {
+                            listing(site.home_latest())
+                        } else {
+                            0
+                        }
                 }
-                Job::ArticleList => listing(&site.articles),
-                Job::Tag(index) => listing(&site.tags[index].articles),
+                Job::Section(index, number) => {
+                    let section = &site.sections[index];
+                    listing(section.paging.slice(&section.pages, number))
+                }
+                Job::Tag(index, number) => {
+                    listing(site.tag_paging.slice(&site.tags[index].articles, number))
+                }
                 // The feed escapes its entries' HTML, which makes it about half as long again.
                 Job::Feed => feed_articles(site)
                     .map(|index| {
@@ -1059,6 +1312,7 @@ impl<'s> Job<'s> {
 
 mod budget;
 mod context;
+mod kinds;
 mod source;
 
 #[cfg(test)]

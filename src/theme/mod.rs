@@ -11,6 +11,19 @@ pub const TEMPLATES: &[BuiltInTemplate] = &[
     ("article.html", include_str!("templates/article.html")),
     ("page.html", include_str!("templates/page.html")),
     ("articles.html", include_str!("templates/articles.html")),
+    ("section.html", include_str!("templates/section.html")),
+    ("events.html", include_str!("templates/events.html")),
+    ("event.html", include_str!("templates/event.html")),
+    ("people.html", include_str!("templates/people.html")),
+    ("person.html", include_str!("templates/person.html")),
+    (
+        "testimonials.html",
+        include_str!("templates/testimonials.html"),
+    ),
+    (
+        "testimonial.html",
+        include_str!("templates/testimonial.html"),
+    ),
     ("tag.html", include_str!("templates/tag.html")),
     ("tags.html", include_str!("templates/tags.html")),
     ("404.html", include_str!("templates/404.html")),
@@ -21,6 +34,14 @@ pub const TEMPLATES: &[BuiltInTemplate] = &[
     (
         "partials/article-list.html",
         include_str!("templates/partials/article-list.html"),
+    ),
+    (
+        "partials/testimonial.html",
+        include_str!("templates/partials/testimonial.html"),
+    ),
+    (
+        "partials/pagination.html",
+        include_str!("templates/partials/pagination.html"),
     ),
 ];
 

@@ -190,6 +190,14 @@
     });
   }
 
+  // The room the page leaves below its end for the banner: its height, 0 while hidden. Where
+  // ResizeObserver is missing (before 2020), the banner still works; only the room is lost.
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => {
+      d.documentElement.style.setProperty('--consent-room', `${root.offsetHeight}px`);
+    }).observe(root);
+  }
+
   erase();
   run();
   if (!granted) show(false);

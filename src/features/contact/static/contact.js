@@ -38,6 +38,7 @@
 
   form.noValidate = true;
   form.hidden = false;
+  form.removeAttribute('data-needs-script');
 
   var digits = function (text) { return (text.match(/\d/g) || []).length; };
   var checks = {
