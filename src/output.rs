@@ -30,6 +30,10 @@ pub enum Contents {
     Loaded(std::sync::Arc<[u8]>),
     /// A source file copied as it is.
     CopyOf(PathBuf),
+    /// A file of a `CacheFolder` (read-only, never changed once written): linked into the
+    /// output where the file system allows, so that a rebuild does not write its bytes again;
+    /// copied otherwise.
+    LinkOf(PathBuf),
 }
 
 #[derive(Debug, Clone)]
@@ -47,7 +51,7 @@ impl Contents {
             Contents::Shared(text) => Some(text.as_bytes()),
             Contents::Embedded(bytes) => Some(bytes),
             Contents::Loaded(bytes) => Some(bytes),
-            Contents::CopyOf(_) => None,
+            Contents::CopyOf(_) | Contents::LinkOf(_) => None,
         }
     }
 
@@ -58,6 +62,7 @@ impl Contents {
             (Contents::Loaded(a), Contents::Loaded(b)) if std::sync::Arc::ptr_eq(a, b) => true,
             (Contents::Shared(a), Contents::Shared(b)) if std::sync::Arc::ptr_eq(a, b) => true,
             (Contents::CopyOf(a), Contents::CopyOf(b)) => a == b,
+            (Contents::LinkOf(a), Contents::LinkOf(b)) => a == b,
             _ => matches!((self.bytes(), other.bytes()), (Some(a), Some(b)) if a == b),
         }
     }
@@ -494,6 +499,9 @@ impl Staging {
         }
         let written = match (&file.contents, file.contents.bytes()) {
             (Contents::CopyOf(source), _) => fs::copy(source, &path).map(|_| ()),
+            (Contents::LinkOf(source), _) => {
+                fs::hard_link(source, &path).or_else(|_| fs::copy(source, &path).map(|_| ()))
+            }
             (_, bytes) => fs::write(&path, bytes.unwrap_or_default()),
         };
         written.with_context(|| format!("cannot write `{}`", path.display()))
@@ -704,6 +712,13 @@ impl CacheFolder {
             .path
             .join(format!(".{name}.{}-{unique}.partial", std::process::id()));
         fs::write(&partial, bytes)
+            .with_context(|| format!("cannot write `{}`", partial.display()))?;
+        // Read-only: outputs link to it, so that changing it in place would change them.
+        let mut permissions = fs::metadata(&partial)
+            .with_context(|| format!("cannot read `{}`", partial.display()))?
+            .permissions();
+        permissions.set_readonly(true);
+        fs::set_permissions(&partial, permissions)
             .with_context(|| format!("cannot write `{}`", partial.display()))?;
         let entry = self.entry(name);
         fs::rename(&partial, &entry).with_context(|| {

@@ -196,6 +196,14 @@ fn a_warm_rebuild_encodes_nothing_and_stale_entries_go() {
     // anna: 3 widths × WebP and JPEG; room: 2 widths × 2.
     assert_eq!(encoded, 10, "{cold:?}");
     let output = fixture.files_of_output();
+    // The copies are linked into the output from the cache, not written again.
+    let written = fs::read_dir(fixture.out.join("images")).unwrap();
+    for entry in written {
+        use std::os::unix::fs::MetadataExt as _;
+        let metadata = entry.unwrap().metadata().unwrap();
+        assert!(metadata.nlink() >= 2, "a copy was written, not linked");
+        assert!(metadata.permissions().readonly());
+    }
     fixture.build_ok(&[]);
     assert_eq!(
         cache_entries(&fixture.root),

@@ -439,7 +439,7 @@ impl ImageCache {
 
     fn use_entry(&self, name: &str, output_path: &str) {
         lock(&self.used).insert(name.to_string());
-        self.hand_on(output_path, Contents::CopyOf(self.folder.entry(name)));
+        self.hand_on(output_path, Contents::LinkOf(self.folder.entry(name)));
     }
 
     fn hand_on(&self, output_path: &str, contents: Contents) {
