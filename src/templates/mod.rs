@@ -1003,8 +1003,8 @@ struct ListKey {
 }
 
 impl ListKey {
-    /// The key of a section's or tag's page; `None` for other jobs, or when an entry's value
-    /// is new, so that its context is compared.
+    /// The key of a section's or tag's page, or of the feed; `None` for other jobs, or when an
+    /// entry's value is new, so that its context is compared.
     fn of(site: &Site, job: &Job<'_>, lists: &Lists) -> Option<ListKey> {
         let (page, name, kind, all, paging, archive) = match *job {
             Job::Section(index, _) => {
@@ -1018,7 +1018,7 @@ impl ListKey {
                     page,
                     name,
                     Some(section.kind),
-                    &section.pages,
+                    &section.pages[..],
                     section.paging,
                     archive,
                 )
@@ -1026,12 +1026,26 @@ impl ListKey {
             Job::Tag(index, _) => {
                 let tag = &site.tags[index];
                 let name = [&tag.name, "/", &tag.slug].concat();
-                (None, name, None, &tag.articles, site.tag_paging, None)
+                (None, name, None, &tag.articles[..], site.tag_paging, None)
+            }
+            // The feed: its articles' values are made anew when their page or Markdown is.
+            Job::Feed => {
+                let limit = site.settings.feed.limit.min(site.articles.len());
+                let entries = &site.articles[..limit];
+                (
+                    None,
+                    FEED_FILE.to_string(),
+                    None,
+                    entries,
+                    Paging::default(),
+                    None,
+                )
             }
             _ => return None,
         };
-        let (Job::Section(_, number) | Job::Tag(_, number)) = *job else {
-            return None;
+        let number = match *job {
+            Job::Section(_, number) | Job::Tag(_, number) => number,
+            _ => 1,
         };
         let entries = paging.slice(all, number);
         if entries.iter().any(|&index| lists.fresh[index]) {
