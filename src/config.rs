@@ -38,6 +38,19 @@ struct RawSettings {
     tags: TagSettings,
     #[serde(default)]
     security: RawSecurity,
+    #[serde(default)]
+    cta: RawCallToAction,
+}
+
+/// `[cta]`: the call to action, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCallToAction {
+    label: Option<Spanned<String>>,
+    target: Option<Spanned<String>>,
+    heading: Option<Spanned<String>>,
+    text: Option<Spanned<String>>,
+    articles: Option<bool>,
 }
 
 /// `[feed]`: the Atom feed of the articles.
@@ -109,6 +122,7 @@ pub struct Settings {
     pub csp_allow: Vec<(String, Vec<String>)>,
     /// Whether a page's Markdown may hold a `<script>` (`[security] scripts_in_markdown`).
     pub scripts_in_markdown: bool,
+    pub cta: CallToAction,
     /// Where the settings came from, to locate problems found by later stages, and for the
     /// features' sections.
     pub file: SettingsFile,
@@ -148,6 +162,24 @@ impl SettingsFile {
             .map_err(located)
     }
 }
+
+/// `[cta]`: what the firm asks a visitor to do, in the header, the home page and after each
+/// article.
+#[derive(Debug, Clone)]
+pub struct CallToAction {
+    pub label: String,
+    pub target: MenuTarget,
+    /// Whether `target` was written: a missing default target (`@/contact.md`) only means the
+    /// site has no call to action.
+    pub target_written: bool,
+    /// The heading and text of the block that closes the home page and each article.
+    pub heading: String,
+    pub text: String,
+    /// Whether each article ends with the block.
+    pub articles: bool,
+}
+
+pub const DEFAULT_CTA_TARGET: &str = "contact.md";
 
 #[derive(Debug, Clone)]
 pub struct MenuEntry {
@@ -404,6 +436,8 @@ pub fn parse(
         )
         .collect();
 
+    let cta = call_to_action(raw.cta, &file, &mut problems);
+
     match base_url {
         Some(base_url) if !problems.has_errors() => Ok((
             Settings {
@@ -420,6 +454,7 @@ pub fn parse(
                 tags: raw.tags,
                 csp_allow,
                 scripts_in_markdown,
+                cta,
                 file,
                 root: PathBuf::new(),
                 cache: None,
@@ -456,6 +491,54 @@ fn suggest_a_feature_section(problem: &mut Diagnostic, feature_sections: &[&str]
         && let Some(section) = crate::diagnostics::closest(key, feature_sections.iter().copied())
     {
         problem.help = Some(format!("did you mean `[{section}]`?"));
+    }
+}
+
+fn call_to_action(
+    raw: RawCallToAction,
+    file: &SettingsFile,
+    problems: &mut Diagnostics,
+) -> CallToAction {
+    let mut text = |value: Option<Spanned<String>>, key: &str, default: &str| {
+        let Some(value) = value else {
+            return default.to_string();
+        };
+        let written = value.get_ref().trim();
+        if written.is_empty() {
+            problems.push(
+                file.error_at(
+                    value.span(),
+                    format!("the call to action's `{key}` is empty"),
+                )
+                .with_help(format!(
+                    "write the {key}, or remove `{key}` to use the default"
+                )),
+            );
+        }
+        written.to_string()
+    };
+    let label = text(raw.label, "label", "Contact us");
+    let heading = text(raw.heading, "heading", "Get in touch");
+    let body = text(raw.text, "text", "");
+    let target = match &raw.target {
+        None => MenuTarget::Content {
+            source: DEFAULT_CTA_TARGET.to_string(),
+            span: 0..0,
+        },
+        Some(target) => menu_target(target).unwrap_or_else(|message| {
+            problems.push(file.error_at(target.span(), message).with_help(
+                "the call to action's target is a content file (\"@/contact.md\"), a path on the site (\"/contact/\") or a URL (\"https://...\")",
+            ));
+            MenuTarget::SitePath(String::new())
+        }),
+    };
+    CallToAction {
+        label,
+        target,
+        target_written: raw.target.is_some(),
+        heading,
+        text: body,
+        articles: raw.articles.unwrap_or(true),
     }
 }
 
@@ -637,6 +720,39 @@ mod tests {
         assert_eq!(problem.message, "unknown key `descripton`");
         assert_eq!(problem.help.as_deref(), Some("did you mean `description`?"));
         assert_eq!(problem.location.unwrap().line, 3);
+    }
+
+    #[test]
+    fn the_call_to_action_defaults_to_the_contact_page_and_can_be_set() {
+        let base = "title = \"A\"\nbase_url = \"https://a.com/\"\n";
+        let cta = settings(base).unwrap().0.cta;
+        assert_eq!(cta.label, "Contact us");
+        assert!(
+            matches!(&cta.target, MenuTarget::Content { source, .. } if source == "contact.md")
+        );
+        assert!(!cta.target_written && cta.articles);
+        let text = format!(
+            "{base}[cta]\nlabel = \"Book a call\"\ntarget = \"https://cal.test/aim\"\nheading = \"H\"\ntext = \"T\"\narticles = false\n"
+        );
+        let (settings, _) = settings(&text).unwrap();
+        let cta = settings.cta;
+        assert_eq!(
+            (cta.label.as_str(), cta.heading.as_str(), cta.text.as_str()),
+            ("Book a call", "H", "T")
+        );
+        assert!(matches!(&cta.target, MenuTarget::External(url) if url == "https://cal.test/aim"));
+        assert!(cta.target_written && !cta.articles);
+    }
+
+    #[test]
+    fn a_bad_call_to_action_is_an_error_at_its_line() {
+        let base = "title = \"A\"\nbase_url = \"https://a.com/\"\n[cta]\n";
+        assert_eq!(
+            settings_error_line(&format!("{base}target = \"contact\"\n")),
+            4
+        );
+        assert_eq!(settings_error_line(&format!("{base}\nlabel = \" \"\n")), 5);
+        assert_eq!(settings_error_line(&format!("{base}colour = \"red\"\n")), 4);
     }
 
     #[test]

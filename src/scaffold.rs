@@ -217,16 +217,44 @@ label = "Home"
 target = "@/_index.md"
 
 [[menu]]
+label = "What we do"
+target = "@/services/_index.md"
+
+[[menu]]
 label = "Articles"
 target = "@/articles/_index.md"
 
 [[menu]]
-label = "Contact"
-target = "@/contact.md"
-
-[[menu]]
 label = "Privacy"
 target = "@/privacy.md"
+
+# EXAMPLE: the call to action, a button in the header and on the home page, and a block at
+# the end of the home page and of each article. Put your own words here.
+[cta]
+label = "Book a call"
+target = "@/contact.md"
+heading = "Ready to talk?"
+text = "Example: tell visitors what happens when they get in touch."
+# articles = false leaves the block out of the articles.
+
+# EXAMPLE: how to reach the firm and who it is. These feed the contact page, the footer of every
+# page and what search engines read. The build warns while a value is a placeholder.
+[contact]
+email = "hello@example.com"
+phone = "+44 20 7946 0000"
+legal_name = "Example Firm Ltd"
+company_number = "12345678"
+schema_type = "ProfessionalService"
+
+[contact.address]
+street = "1 Example Street"
+locality = "London"
+postal_code = "EC1A 1AA"
+country = "United Kingdom"
+
+[[contact.social]]
+label = "LinkedIn"
+url = "https://example.org/your-linkedin-page"
 "#;
     let home = r#"+++
 title = "My site"
@@ -237,8 +265,88 @@ Welcome! This is the home page. Edit `content/_index.md` to say what the site is
 
 ## Where to start
 
-Read the [first article](@/articles/welcome.md), or [get in touch](@/contact.md).
+See [what we do](@/services/_index.md), read the [first article](@/articles/welcome.md), or
+[get in touch](@/contact.md).
 "#;
+    let services = r#"+++
+title = "What we do"
+description = "Example: the services the firm offers, one page each."
+kind = "services"
++++
+
+Example: each file in `content/services/` is a service, shown as a card here and on the home
+page. Replace these examples with your own.
+"#;
+    let service = |title: &str, weight: u8| {
+        format!(
+            r#"+++
+title = "{title} (example)"
+description = "Example: one sentence on what the client gets from this service."
+weight = {weight}
++++
+
+This is an example service. Say who it is for, what happens, and what the client gets from it.
+"#
+        )
+    };
+    let people = r#"+++
+title = "Our coaches"
+description = "Example: the people of the firm, one page each."
+kind = "people"
++++
+
+Example: each file in `content/people/` is a person, with their `role`, and a `photo` if you
+have one. Replace this example with your own people.
+"#;
+    let person = r#"+++
+title = "Alex Example (example)"
+description = "Example: one sentence on who Alex is."
+role = "Leadership coach"
++++
+
+This is an example person. Say what they do, for whom, and what they bring.
+"#;
+    let testimonials = r#"+++
+title = "What clients say"
+description = "Example: what clients say about working with the firm."
+kind = "testimonials"
++++
+
+Example: each file in `content/testimonials/` is a quote. Publish one only with its author's
+agreement, which `consent_to_publish = true` records.
+"#;
+    let testimonial = r#"+++
+title = "Sam Example (example)"
+description = "Example: what Sam says about working with the firm."
+role = "Operations director"
+company = "Example Ltd"
+consent_to_publish = true
++++
+
+An example quote: what changed for the client, in their own words.
+"#;
+    let events = r#"+++
+title = "Events"
+description = "Example: workshops and talks to come; past ones move to an archive."
+kind = "events"
++++
+
+Example: each file in `content/events/` is an event, with its times, place and price.
+"#;
+    let event_day = today.saturating_add(jiff::Span::new().days(60));
+    let event = format!(
+        r#"+++
+title = "Leading a team through change (example)"
+description = "Example: a one-day workshop for new managers."
+start = {event_day}T09:30:00+00:00
+end = {event_day}T16:30:00+00:00
+location = "Example venue, 1 Example Street, Example Town"
+price = "£120"
++++
+
+This is an example event. Say who it is for and what participants leave with.
+"#
+    );
     let articles = r#"+++
 title = "Articles"
 description = "Every article on the site, newest first."
@@ -289,6 +397,24 @@ Write to [hello@example.com](mailto:hello@example.com) and we will get back to y
         ("content/_index.md", home.to_string()),
         ("content/articles/_index.md", articles.to_string()),
         ("content/articles/welcome.md", article),
+        ("content/services/_index.md", services.to_string()),
+        (
+            "content/services/example-coaching.md",
+            service("One-to-one coaching", 1),
+        ),
+        (
+            "content/services/example-workshop.md",
+            service("Team workshop", 2),
+        ),
+        ("content/people/_index.md", people.to_string()),
+        ("content/people/example-person.md", person.to_string()),
+        ("content/testimonials/_index.md", testimonials.to_string()),
+        (
+            "content/testimonials/example-client.md",
+            testimonial.to_string(),
+        ),
+        ("content/events/_index.md", events.to_string()),
+        ("content/events/example-workshop.md", event),
         ("content/privacy.md", privacy.to_string()),
         ("content/contact.md", contact.to_string()),
     ]

@@ -19,9 +19,11 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Locator, closest};
 use crate::markdown::{self, LinkProblemKind, RenderedMarkdown, ResolveSource};
 use crate::memo::Memo;
 
+mod cta;
 mod kinds;
 mod sections;
 
+pub use cta::CallToActionLink;
 pub use kinds::{Details, Event};
 use sections::Membership;
 pub use sections::{Paging, Section};
@@ -113,6 +115,8 @@ pub struct MenuLink {
 pub struct Site {
     pub settings: Settings,
     pub menu: Vec<MenuLink>,
+    /// `[cta]`, or none when the site has no page for its default target.
+    pub cta: Option<CallToActionLink>,
     pub pages: Vec<Page>,
     /// Indices into `pages`: the articles, newest first.
     pub articles: Vec<usize>,
@@ -271,6 +275,7 @@ pub fn plan(sources: Sources) -> Plan {
     let sections = membership.into_sections(&pages, &published, today);
 
     let menu = resolve_menu(&settings, &resolver, &mut problems);
+    let cta = cta::resolve(&settings, &resolver, &mut problems);
     let articles = sorted_articles(&pages);
     let tags = collect_tags(&pages, &articles);
 
@@ -290,6 +295,7 @@ pub fn plan(sources: Sources) -> Plan {
         site: Site {
             settings,
             menu,
+            cta,
             pages,
             articles,
             tags,
@@ -329,8 +335,8 @@ pub fn render_markdown(
         Some(memo) => {
             let cached = memo.get_or(
                 &source.source,
-                |cached| cached.is_still_good(source.body(), links),
-                || CachedMarkdown::render(source.body(), links),
+                |cached| cached.is_still_good(source, links),
+                || CachedMarkdown::render(source, links),
             );
             (Arc::clone(&cached.markdown), cached.problems.clone())
         }
@@ -396,29 +402,41 @@ pub fn assemble(
 /// up with what it resolved to, and the result.
 #[derive(Debug)]
 pub struct CachedMarkdown {
-    body: String,
+    /// The source's text, shared with the content memo, and where its body starts.
+    text: Arc<String>,
+    body_start: usize,
     lookups: Vec<(String, Result<String, LinkProblemKind>)>,
     markdown: Arc<RenderedMarkdown>,
     problems: Vec<markdown::LinkProblem>,
 }
 
 impl CachedMarkdown {
-    fn render(body: &str, links: &dyn ResolveSource) -> CachedMarkdown {
+    fn render(source: &SourcePage, links: &dyn ResolveSource) -> CachedMarkdown {
+        let body = source.body();
         let recorder = RecordingResolver {
             inner: links,
             lookups: std::cell::RefCell::new(Vec::new()),
         };
         let (markdown, problems) = markdown::render(body, &recorder);
         CachedMarkdown {
-            body: body.to_string(),
+            text: Arc::clone(&source.text),
+            body_start: source.body_start,
             lookups: recorder.lookups.into_inner(),
             markdown: Arc::new(markdown),
             problems,
         }
     }
 
-    fn is_still_good(&self, body: &str, links: &dyn ResolveSource) -> bool {
-        self.body == body
+    fn body(&self) -> &str {
+        self.text.get(self.body_start..).unwrap_or_default()
+    }
+
+    /// The same body (the very text the content memo handed on, or an equal one), and every
+    /// `@/` link leading where it did.
+    fn is_still_good(&self, source: &SourcePage, links: &dyn ResolveSource) -> bool {
+        let same_text =
+            Arc::ptr_eq(&self.text, &source.text) && self.body_start == source.body_start;
+        (same_text || self.body() == source.body())
             && self
                 .lookups
                 .iter()

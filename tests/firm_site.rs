@@ -481,7 +481,7 @@ fn leading_vs_managing_table_of_contents_links_to_its_sections() {
 #[test]
 fn menu_links_exist_and_mark_the_current_page_and_section() {
     let built = Built::new();
-    let nav_links = selector("nav a[href]");
+    let nav_links = selector(".site-header nav a[href]");
     let mut marked_pages = BTreeSet::new();
     let mut marked_sections = BTreeSet::new();
     for (file, page) in built.pages() {
@@ -522,13 +522,13 @@ fn menu_links_exist_and_mark_the_current_page_and_section() {
             }
         }
     }
-    for url in ["/", "/articles/", "/contact/", "/privacy/"] {
+    for url in ["/", "/services/", "/articles/", "/privacy/"] {
         assert!(
             marked_pages.contains(url),
             "the menu has no link marking {url} as the current page"
         );
     }
-    for url in ["/articles/leading-vs-managing/", "/contact/thanks/"] {
+    for url in ["/articles/leading-vs-managing/", "/services/coaching/"] {
         assert!(
             marked_sections.contains(url),
             "the menu marks no section on {url}"
@@ -557,6 +557,177 @@ fn the_cookie_banner_is_a_section_named_by_its_title() {
             .map(text_of);
         assert_eq!(named.as_deref(), Some("Cookies"), "{file}");
     }
+}
+
+/// Every page has the call to action ("Contact us") as a button in its header, marked as the
+/// current page on the contact page; the home page opens with it and closes with it, and each
+/// article ends with it.
+#[test]
+fn every_page_offers_the_call_to_action() {
+    let built = Built::new();
+    let header_button = selector(".site-header a.button");
+    for (file, page) in built.pages() {
+        if file.ends_with("404.html")
+            || page
+                .select(&selector("meta[http-equiv=refresh]"))
+                .next()
+                .is_some()
+        {
+            continue;
+        }
+        let button = page.select(&header_button).next();
+        let button = button.unwrap_or_else(|| panic!("{file} has no call to action in its header"));
+        assert_eq!(button.value().attr("href"), Some("/contact/"), "{file}");
+        assert_eq!(text_of(button), "Contact us", "{file}");
+        let current = button.value().attr("aria-current");
+        let expected = (file == "contact/index.html").then_some("page");
+        assert_eq!(current, expected, "{file}");
+    }
+    let home = built.page("/");
+    let hero_button = home.select(&selector(".hero a.button")).next().map(text_of);
+    assert_eq!(hero_button.as_deref(), Some("Contact us"));
+    let closing = |page: &Html| {
+        page.select(&selector(
+            "main > .cta-block:last-child a.button[href='/contact/']",
+        ))
+        .count()
+    };
+    assert_eq!(
+        closing(&home),
+        1,
+        "the home page does not close with the call to action"
+    );
+    let article = built.page("/articles/leading-vs-managing/");
+    assert_eq!(
+        closing(&article),
+        1,
+        "the article does not end with the call to action"
+    );
+    let text = main_text(&article);
+    assert!(
+        text.ends_with(
+            "Get in touch if you'd like your skills to make more of an impact. Contact us"
+        ),
+        "{text}"
+    );
+}
+
+/// The home page says what the firm offers, in the firm's own words: its value proposition in
+/// the `<h1>`, and a card for each of its services, "What we do", which the article's "Learn
+/// more about what we do" leads to. What the firm has not given (people, testimonials, events)
+/// is left out.
+#[test]
+fn the_home_page_shows_what_the_firm_does_and_nothing_it_has_not_given() {
+    let built = Built::new();
+    let home = built.page("/");
+    let h1 = home.select(&selector("h1")).next().map(text_of);
+    assert_eq!(h1.as_deref(), Some("Take your skills to the next level"));
+    let cards: Vec<(String, String)> = home
+        .select(&selector(".card__title a"))
+        .map(|a| {
+            (
+                text_of(a),
+                a.value().attr("href").unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cards,
+        [("Coaching".to_string(), "/services/coaching/".to_string())]
+    );
+    let headings: Vec<String> = home.select(&selector("main h2")).map(text_of).collect();
+    assert_eq!(
+        headings,
+        [
+            "Leadership and management",
+            "What we do",
+            "Latest articles",
+            "Step outside your comfort zone"
+        ]
+        .map(normalise),
+        "{headings:?}"
+    );
+    let coaching = "That's why Aim to Win offers coaching for those who want to step outside of \
+                    their comfort zone and take their skills to the next level.";
+    for url in ["/services/", "/services/coaching/"] {
+        assert_contains_all(url, &main_text(&built.page(url)), &[coaching]);
+    }
+    let article = built.page("/articles/leading-vs-managing/");
+    let learn_more = article
+        .select(&selector("main a"))
+        .find(|a| text_of(*a) == "Learn more about what we do")
+        .and_then(|a| a.value().attr("href").map(str::to_string));
+    assert_eq!(learn_more.as_deref(), Some("/services/"));
+}
+
+/// The footer of every page names the firm and how to reach it, from `[contact]`; the home
+/// page describes the firm as a `ProfessionalService`, under the same `@id` as its own
+/// `Organization`.
+#[test]
+fn the_footer_and_the_home_pages_json_ld_name_the_firm() {
+    let built = Built::new();
+    for (file, page) in built.pages() {
+        let name = page
+            .select(&selector(".site-footer .firm__name"))
+            .next()
+            .map(text_of);
+        assert_eq!(name.as_deref(), Some("Aim to Win"), "{file}");
+        let email = page
+            .select(&selector(".site-footer address a[href^='mailto:']"))
+            .next();
+        assert!(
+            email.is_some(),
+            "{file}: the footer gives no e-mail address"
+        );
+    }
+    let home = built.page("/");
+    let json_ld: Vec<serde_json::Value> = home
+        .select(&selector("script[type='application/ld+json']"))
+        .map(|script| serde_json::from_str(&script.inner_html()).expect("JSON-LD"))
+        .collect();
+    let types: Vec<&str> = json_ld
+        .iter()
+        .filter_map(|data| data["@type"].as_str())
+        .collect();
+    assert_eq!(types, ["Organization", "ProfessionalService"]);
+    assert_eq!(json_ld[0]["@id"], json_ld[1]["@id"]);
+    assert_eq!(json_ld[1]["email"], "hello@example.com");
+}
+
+/// An article page, as a host sends it (gzip), is at most 40 KB with the styles and scripts it
+/// loads, images aside. Skipped, with a message, where `gzip` is missing.
+#[test]
+fn an_article_is_at_most_40_kb_transferred() {
+    let built = Built::new();
+    let article = built.page("/articles/leading-vs-managing/");
+    let mut files = vec![file_for("/articles/leading-vs-managing/")];
+    let loaded = selector("link[rel=stylesheet][href], script[src]");
+    for element in article.select(&loaded) {
+        let href = element.value().attr("href").or(element.value().attr("src"));
+        let (url, _) = resolve("/articles/leading-vs-managing/", href.unwrap_or_default())
+            .expect("a file of the site");
+        files.push(file_for(&url));
+    }
+    let mut total = 0;
+    for file in &files {
+        let Some(size) = gzipped_size(&built.out.join(file)) else {
+            eprintln!("skipped: gzip is not installed");
+            return;
+        };
+        total += size;
+    }
+    assert!(files.len() >= 3, "{files:?}");
+    assert!(
+        total <= 40 * 1024,
+        "the article is {total} bytes gzipped: {files:?}"
+    );
+}
+
+/// The size of a file compressed as hosts do (gzip -9), or none without gzip.
+fn gzipped_size(path: &Path) -> Option<usize> {
+    let output = Command::new("gzip").arg("-9c").arg(path).output().ok()?;
+    assert!(output.status.success(), "gzip failed on {}", path.display());
+    Some(output.stdout.len())
 }
 
 #[test]
@@ -832,6 +1003,8 @@ fn each_kind_of_page_is_as_reviewed() {
         ("tag", "tags/leadership/index.html"),
         ("contact", "contact/index.html"),
         ("privacy", "privacy/index.html"),
+        ("services", "services/index.html"),
+        ("service", "services/coaching/index.html"),
         ("not_found", "404.html"),
         ("headers", "_headers"),
         ("sitemap", "sitemap.xml"),

@@ -73,7 +73,7 @@ fn init_creates_a_site_that_builds_and_passes_check() {
         ..BuildOptions::new(&dir)
     })
     .unwrap_or_else(|error| panic!("{error}"));
-    assert!(report.pages >= 8);
+    assert!(report.pages >= 11);
     assert!(output_dir.join("articles/welcome/index.html").is_file());
 
     let check = aimsite(&["check", "--root", dir.to_str().unwrap()]);
@@ -248,5 +248,66 @@ fn init_keeps_the_output_and_its_work_folders_out_of_git() {
     assert_eq!(
         std::fs::read_to_string(cloned.path().join(".gitignore")).unwrap(),
         "mine\n"
+    );
+}
+
+/// The starter site shows a new firm every part of the theme working, each marked as an
+/// example: service cards on the home page, the call to action in the header and at the end of
+/// the home page and the article, and the firm's details in the footer and its JSON-LD.
+#[test]
+fn the_starter_site_shows_the_theme_with_marked_examples() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("new-site");
+    assert!(init(&dir).status.success());
+    let settings = std::fs::read_to_string(dir.join("site.toml")).unwrap();
+    assert!(
+        settings.contains("# EXAMPLE: the call to action"),
+        "{settings}"
+    );
+    assert!(
+        settings.contains("# EXAMPLE: how to reach the firm"),
+        "{settings}"
+    );
+    let out = parent.path().join("public");
+    build::build(&BuildOptions {
+        output: Some(out.clone()),
+        ..BuildOptions::new(&dir)
+    })
+    .unwrap_or_else(|error| panic!("{error}"));
+    let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+    for expected in [
+        "<a class=\"button site-header__cta\" href=\"/contact/\">Book a call</a>",
+        "<a href=\"/services/example-coaching/\">One-to-one coaching (example)</a>",
+        "<a href=\"/services/example-workshop/\">Team workshop (example)</a>",
+        "<h2 id=\"closing-heading\" class=\"cta-block__heading\">Ready to talk?</h2>",
+        "<p class=\"firm__name\">Example Firm Ltd</p>",
+        "<p class=\"firm__number\">Company number 12345678</p>",
+        "<a href=\"tel:+442079460000\">+44\u{a0}20\u{a0}7946\u{a0}0000</a>",
+        "\"@type\":\"ProfessionalService\"",
+    ] {
+        assert!(
+            home.contains(expected),
+            "the home page lacks {expected}:\n{home}"
+        );
+    }
+    let article = std::fs::read_to_string(out.join("articles/welcome/index.html")).unwrap();
+    assert!(article.contains("class=\"cta-block\""), "{article}");
+    // An example of every kind of section, each marked as one.
+    for (page, expected) in [
+        ("people/index.html", "Alex Example (example)"),
+        ("testimonials/index.html", "Sam Example (example)"),
+        (
+            "events/index.html",
+            "Leading a team through change (example)",
+        ),
+        ("events/example-workshop/index.html", "\"@type\":\"Event\""),
+    ] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        assert!(html.contains(expected), "{page} lacks {expected}:\n{html}");
+    }
+    assert!(out.join("events/example-workshop/event.ics").is_file());
+    assert!(
+        home.contains("Sam Example (example)"),
+        "the home page quotes the testimonial"
     );
 }

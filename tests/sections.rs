@@ -604,3 +604,47 @@ fn keys_of_another_kind_and_bad_event_times_are_located_errors() {
     problems.in_file("content/events/a.md").help();
     assert!(problems.stderr.contains("needs a `location` or `online`"));
 }
+
+/// The home page shows a card for each service and the testimonials, found by their sections'
+/// kinds whatever their folders, and leaves out the part of a kind the site does not have.
+#[test]
+fn the_home_page_shows_services_and_testimonials_by_kind() {
+    let fixture = Fixture::new();
+    fixture.build_ok(&[]);
+    let bare = page(&fixture, "/");
+    assert!(texts(&bare, ".card").is_empty(), "cards without sections");
+    fixture.write(
+        "content/offer/_index.md",
+        "+++\ntitle = \"What we do\"\nkind = \"services\"\n+++\n",
+    );
+    fixture.write(
+        "content/offer/coaching.md",
+        "+++\ntitle = \"Coaching\"\ndescription = \"One to one.\"\n+++\n\nC.\n",
+    );
+    fixture.build_ok(&[]);
+    let home = page(&fixture, "/");
+    assert_eq!(texts(&home, ".card__title"), ["Coaching"]);
+    assert_eq!(texts(&home, ".card__text"), ["One to one."]);
+    assert!(texts(&home, ".testimonial").is_empty());
+    fixture.write(
+        "content/said/_index.md",
+        "+++\ntitle = \"What clients say\"\nkind = \"testimonials\"\n+++\n",
+    );
+    fixture.write(
+        "content/said/sam.md",
+        "+++\ntitle = \"Sam Client\"\nrole = \"Director\"\nconsent_to_publish = true\n+++\n\nThey helped our team a lot.\n",
+    );
+    fixture.build_ok(&[]);
+    let home = page(&fixture, "/");
+    let headings = texts(&home, "main h2");
+    assert!(
+        headings.contains(&"What we do".to_string())
+            && headings.contains(&"What clients say".to_string()),
+        "{headings:?}"
+    );
+    assert_eq!(texts(&home, ".testimonial__name"), ["Sam Client"]);
+    assert_eq!(
+        texts(&home, ".testimonial blockquote"),
+        ["They helped our team a lot."]
+    );
+}

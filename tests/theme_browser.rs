@@ -28,12 +28,33 @@ struct Firm {
 
 impl Firm {
     fn build() -> Firm {
+        Firm::build_from(Path::new(env!("CARGO_MANIFEST_DIR")), temp_dir())
+    }
+
+    /// `aimsite init`'s starter site, which has an example of every kind of section.
+    fn starter() -> Firm {
         let dir = temp_dir();
+        let root = dir.path().join("starter");
+        let made = aimsite()
+            .arg("init")
+            .arg(&root)
+            .output()
+            .expect("could not run aimsite");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        Firm::build_from(&root, dir)
+    }
+
+    /// The site at `root` built into `dir/public`, served.
+    fn build_from(root: &Path, dir: TempDir) -> Firm {
         let out = dir.path().join("public");
         let server = StaticServer::serve(&out);
         let output = aimsite()
             .args(["build", "--base-url", &server.base_url(), "--root"])
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .arg(root)
             .arg("--output")
             .arg(&out)
             .output()
@@ -208,7 +229,7 @@ fn the_menu_marks_the_current_section() {
         browser.set_window_size(width, height);
         open_fresh(&browser, &site.url("articles/"));
         let page = style("a[href$='/articles/']");
-        let plain = style("a[href$='/contact/']");
+        let plain = style("a[href$='/privacy/']");
         open_fresh(&browser, &site.url("articles/leading-vs-managing/"));
         let section = style("a[href$='/articles/']");
         let home = style("li:first-child a");
@@ -450,5 +471,60 @@ fn screenshots_for_review() {
         open_fresh(&browser, &site.url(path));
         emulate(&browser, "print", true);
         browser.screenshot(folder.join(format!("{name}-print-from-dark.png")));
+    }
+}
+
+/// Each kind of page, on a phone and a laptop, as a first-time visitor sees it (the banner
+/// shown): nothing is wider than the window, the call to action in the header is within the
+/// first screen and not under the banner, and nothing moves as the page loads.
+#[test]
+fn every_kind_of_page_fits_and_shows_its_call_to_action_at_once() {
+    let Some((browser, site)) = browser_and_site() else {
+        return;
+    };
+    let starter = Firm::starter();
+    let kinds = [
+        ("home", &site, ""),
+        ("article", &site, "articles/leading-vs-managing/"),
+        ("list", &site, "articles/"),
+        ("page", &site, "privacy/"),
+        ("contact", &site, "contact/"),
+        ("services", &site, "services/"),
+        ("service", &site, "services/coaching/"),
+        ("people", &starter, "people/"),
+        ("person", &starter, "people/example-person/"),
+        ("testimonials", &starter, "testimonials/"),
+        ("events", &starter, "events/"),
+        ("event", &starter, "events/example-workshop/"),
+        ("past events", &starter, "events/past/"),
+    ];
+    for (width, height) in [PHONE, LAPTOP] {
+        browser.set_window_size(width, height);
+        for (kind, site, path) in kinds {
+            open_fresh(&browser, &site.url(path));
+            let at = format!("the {kind} page (/{path}) at {width} px wide");
+            let overflow = number(
+                &browser,
+                "document.documentElement.scrollWidth - window.innerWidth",
+            );
+            assert!(
+                overflow <= 0.0,
+                "{at} is {overflow} px wider than the window"
+            );
+            let cta = browser.eval(
+                "(() => { const a = document.querySelector('.site-header a.button');
+                    if (!a) return 'missing';
+                    const r = a.getBoundingClientRect();
+                    const banner = document.getElementById('consent');
+                    const bottom = banner && !banner.hidden
+                        ? banner.getBoundingClientRect().top : window.innerHeight;
+                    if (r.top < 0 || r.bottom > bottom || r.right > window.innerWidth) return 'off screen';
+                    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                    return a.contains(hit) ? 'shown' : 'covered'; })()",
+            );
+            assert_eq!(cta, Value::from("shown"), "the call to action on {at}");
+            let shift = layout_shift(&browser);
+            assert!(shift == 0.0, "{at} shifted by {shift} as it loaded");
+        }
     }
 }

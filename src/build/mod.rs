@@ -138,8 +138,9 @@ pub struct RenderedSite {
 pub struct Memos {
     /// What changed since the last build that loaded the content, as far as anyone said.
     reported: Reported,
-    content: Memo<content::CachedSource>,
+    content: content::ContentMemo,
     markdown: Memo<CachedMarkdown>,
+    checks: pages::ChecksMemo,
     pages: PageMemo,
     finished: FinishMemo,
 }
@@ -401,6 +402,10 @@ fn run(
     let finisher = deploy::Finisher::new(&plan.site, &features.csp_allowances());
     let mut memos = memos.map(|memos| {
         memos.markdown.start();
+        let settings = &plan.site.settings;
+        memos
+            .checks
+            .start(&[&settings.file.text, "\n", &settings.base_url.absolute()].concat());
         memos.finished.start(&finisher);
         &mut *memos
     });
@@ -433,6 +438,7 @@ fn run(
             None => Some(templates::html_needed_later(&plan.site)),
         },
         markdown_memo: memos.map(|memos| &memos.markdown),
+        checks_memo: memos.map(|memos| &memos.checks),
         page_memo: memos.map(|memos| &memos.pages),
         finish: &finish,
     };
@@ -528,7 +534,7 @@ struct Loaded {
 /// features check what was read.
 fn load(
     options: &BuildOptions,
-    content_memo: Option<(&mut Memo<content::CachedSource>, Reported)>,
+    content_memo: Option<(&mut content::ContentMemo, Reported)>,
 ) -> Loaded {
     let root = &options.root;
     let mut problems = Diagnostics::default();

@@ -119,12 +119,23 @@ pub(super) struct SiteContext<'a> {
     author: &'a str,
     footer: &'a str,
     menu: Vec<MenuContext<'a>>,
+    /// `[cta]`: `{label, url, heading, text, articles}`, or none.
+    cta: Option<CallToActionContext<'a>>,
     feed_url: String,
     /// The language as Open Graph writes it (`en_GB`), when it names a region.
     og_locale: Option<String>,
     /// Each feature's values, by its name (`site.consent`).
     #[serde(flatten)]
     features: std::collections::BTreeMap<&'static str, &'a Value>,
+}
+
+#[derive(Serialize)]
+pub(super) struct CallToActionContext<'a> {
+    label: &'a str,
+    url: &'a str,
+    heading: &'a str,
+    text: &'a str,
+    articles: bool,
 }
 
 #[derive(Serialize)]
@@ -146,6 +157,13 @@ impl<'a> SiteContext<'a> {
             author: &settings.author,
             footer: &settings.footer,
             feed_url: site.url(FEED_FILE),
+            cta: site.cta.as_ref().map(|cta| CallToActionContext {
+                label: &cta.label,
+                url: &cta.url,
+                heading: &cta.heading,
+                text: &cta.text,
+                articles: cta.articles,
+            }),
             og_locale: settings
                 .language
                 .split_once('-')
@@ -484,9 +502,10 @@ fn image_url(site: &Site, image: Option<&str>) -> Option<String> {
 fn structured_data(site: &Site, page: &Page, word_count: usize) -> Option<String> {
     let settings = &site.settings;
     let description = page.description.as_deref().unwrap_or(&settings.description);
-    let organization = |context, description| Organization {
+    let organization = |context: Option<_>, description| Organization {
         context,
         kind: "Organization",
+        id: context.map(|_| organization_id(settings)),
         description,
         name: &settings.title,
         url: settings.base_url.absolute(),
@@ -533,6 +552,12 @@ fn structured_data(site: &Site, page: &Page, word_count: usize) -> Option<String
 
 const SCHEMA: &str = "https://schema.org";
 
+/// The `@id` of the firm the site belongs to: the home page's address and `#organization`, so
+/// that every JSON-LD describing the firm names the same one.
+pub fn organization_id(settings: &crate::config::Settings) -> String {
+    format!("{}#organization", settings.base_url.absolute())
+}
+
 // The JSON-LD types, with their fields in the order of their names, as they always were.
 #[derive(Serialize)]
 pub(super) struct Organization<'a> {
@@ -540,6 +565,9 @@ pub(super) struct Organization<'a> {
     context: Option<&'static str>,
     #[serde(rename = "@type")]
     kind: &'static str,
+    /// On the home page, where features may describe the same firm in more detail.
+    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
     name: &'a str,

@@ -169,8 +169,10 @@ fn file_url(site: &Site, path: &str) -> String {
 /// none, so that no search engine takes them for reviews.
 pub(super) fn structured_data(site: &Site, page: &Page) -> Option<serde_json::Value> {
     let permalink = site.permalink(&page.path);
+    // The `@id` ties it to the firm the home page describes in full.
     let organization = serde_json::json!({
         "@type": "Organization",
+        "@id": super::context::organization_id(&site.settings),
         "name": site.settings.title,
         "url": site.settings.base_url.absolute(),
     });

@@ -24,7 +24,7 @@ use context::{
     ArticleContext, EPOCH, FeedContext, FeedEntry, PageContext, PaginatorContext, SectionContext,
     Shared, SiteContext, TagContext, TagLinks, sitemap_entries,
 };
-pub use context::{FEED_FILE, SITEMAP_FILE, script_safe_json};
+pub use context::{FEED_FILE, SITEMAP_FILE, organization_id, script_safe_json};
 use source::may_show_table_of_contents;
 pub use source::tera_tags;
 
@@ -1022,8 +1022,8 @@ struct ListKey {
 }
 
 impl ListKey {
-    /// The key of a section's or tag's page; `None` for other jobs, or when an entry's value
-    /// is new, so that its context is compared.
+    /// The key of a section's or tag's page, or of the feed; `None` for other jobs, or when an
+    /// entry's value is new, so that its context is compared.
     fn of(site: &Site, job: &Job<'_>, lists: &Lists) -> Option<ListKey> {
         let (page, name, kind, all, paging, archive) = match *job {
             Job::Section(index, _) => {
@@ -1037,7 +1037,7 @@ impl ListKey {
                     page,
                     name,
                     Some(section.kind),
-                    &section.pages,
+                    &section.pages[..],
                     section.paging,
                     archive,
                 )
@@ -1045,12 +1045,26 @@ impl ListKey {
             Job::Tag(index, _) => {
                 let tag = &site.tags[index];
                 let name = [&tag.name, "/", &tag.slug].concat();
-                (None, name, None, &tag.articles, site.tag_paging, None)
+                (None, name, None, &tag.articles[..], site.tag_paging, None)
+            }
+            // The feed: its articles' values are made anew when their page or Markdown is.
+            Job::Feed => {
+                let limit = site.settings.feed.limit.min(site.articles.len());
+                let entries = &site.articles[..limit];
+                (
+                    None,
+                    FEED_FILE.to_string(),
+                    None,
+                    entries,
+                    Paging::default(),
+                    None,
+                )
             }
             _ => return None,
         };
-        let (Job::Section(_, number) | Job::Tag(_, number)) = *job else {
-            return None;
+        let number = match *job {
+            Job::Section(_, number) | Job::Tag(_, number) => number,
+            _ => 1,
         };
         let entries = paging.slice(all, number);
         if entries.iter().any(|&index| lists.fresh[index]) {

@@ -36,8 +36,16 @@ pub const TEMPLATES: &[BuiltInTemplate] = &[
         include_str!("templates/partials/article-list.html"),
     ),
     (
+        "partials/call-to-action.html",
+        include_str!("templates/partials/call-to-action.html"),
+    ),
+    (
         "partials/testimonial.html",
         include_str!("templates/partials/testimonial.html"),
+    ),
+    (
+        "partials/list-intro.html",
+        include_str!("templates/partials/list-intro.html"),
     ),
     (
         "partials/pagination.html",

@@ -16,8 +16,11 @@ use toml::Spanned;
 use crate::config::{Settings, SettingsFile, is_placeholder_domain, web_url};
 use crate::deploy::Allowance;
 use crate::diagnostics::{Diagnostic, Diagnostics, closest};
-use crate::feature::{BuiltInStatic, Feature, FeatureEntry};
+use crate::feature::{BuiltInStatic, Feature, FeatureEntry, Slot};
 use crate::site::Site;
+
+mod firm;
+pub use firm::{Identity, SocialLink};
 
 /// The contact page, as `build` lists it.
 pub const FEATURE: FeatureEntry = FeatureEntry {
@@ -36,8 +39,19 @@ pub const FEATURE: FeatureEntry = FeatureEntry {
             "partials/contact-details.html",
             include_str!("templates/partials/contact-details.html"),
         ),
+        (
+            "partials/contact-footer.html",
+            include_str!("templates/partials/contact-footer.html"),
+        ),
+        (
+            "partials/contact-head.html",
+            include_str!("templates/partials/contact-head.html"),
+        ),
     ],
-    slots: &[],
+    slots: &[
+        (Slot::Head, "partials/contact-head.html"),
+        (Slot::Footer, "partials/contact-footer.html"),
+    ],
     functions: &[],
     configure,
 };
@@ -122,6 +136,11 @@ pub struct RawContact {
     #[serde(default)]
     subjects: Vec<Spanned<String>>,
     consent: Option<Spanned<String>>,
+    legal_name: Option<Spanned<String>>,
+    company_number: Option<Spanned<String>>,
+    #[serde(default)]
+    social: Vec<firm::RawSocialLink>,
+    schema_type: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,6 +185,7 @@ pub struct ContactSettings {
     pub consent: Option<String>,
     /// Where the backend is chosen in site.toml, for problems found later.
     pub backend_span: Option<Range<usize>>,
+    pub identity: Identity,
 }
 
 /// Where the form's submissions go.
@@ -524,6 +544,16 @@ pub fn validate(
     });
 
     let backend = backend(&raw, email.is_some(), file, problems);
+    let identity = firm::validate(
+        &firm::RawIdentity {
+            legal_name: raw.legal_name.as_ref(),
+            company_number: raw.company_number.as_ref(),
+            social: &raw.social,
+            schema_type: raw.schema_type.as_ref(),
+        },
+        file,
+        problems,
+    );
 
     if problems.error_count() > errors_before {
         return None;
@@ -537,6 +567,7 @@ pub fn validate(
         subjects,
         consent,
         backend_span: raw.backend.as_ref().map(Spanned::span),
+        identity,
     })
 }
 
@@ -888,6 +919,10 @@ pub struct ContactContext {
     /// The schema.org `Organization` with its `ContactPoint`, as JSON safe to print inside
     /// `<script type="application/ld+json">` with `| safe`.
     pub json_ld: String,
+    /// The firm's name as the footer gives it: `legal_name`, else the site's title.
+    pub name: String,
+    pub company_number: Option<String>,
+    pub social: Vec<SocialLink>,
 }
 
 /// The firm's address, never in plain text: reversed halves for the script to assemble, and
@@ -1001,6 +1036,13 @@ impl ContactContext {
             form,
             thanks_url,
             json_ld: json_ld(settings, contact),
+            name: contact
+                .identity
+                .legal_name
+                .clone()
+                .unwrap_or_else(|| settings.title.clone()),
+            company_number: contact.identity.company_number.clone(),
+            social: contact.identity.social.clone(),
         }
     }
 }
@@ -1102,7 +1144,12 @@ struct OrganizationData<'a> {
     context: &'static str,
     #[serde(rename = "@type")]
     kind: &'static str,
+    /// One id for the firm on every page that describes it, so that readers merge them.
+    #[serde(rename = "@id")]
+    id: String,
     name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    legal_name: Option<&'a str>,
     url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
@@ -1113,6 +1160,21 @@ struct OrganizationData<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     address: Option<AddressData>,
     contact_point: ContactPointData<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    same_as: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identifier: Option<CompanyNumberData<'a>>,
+}
+
+/// The company number, as schema.org has no property of its own for it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CompanyNumberData<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(rename = "propertyID")]
+    property_id: &'static str,
+    value: &'a str,
 }
 
 #[derive(Serialize)]
@@ -1170,6 +1232,7 @@ fn hidden(text: &str) -> Option<Box<RawValue>> {
 /// The schema.org `Organization` with its address and a `ContactPoint`, as JSON safe to print
 /// inside `<script>`.
 fn json_ld(settings: &Settings, contact: &ContactSettings) -> String {
+    let identity = &contact.identity;
     let email = contact.email.as_ref().map(EmailAddress::address);
     let telephone = contact.phone.as_ref().map(|phone| phone.dial.as_str());
     let one_line =
@@ -1194,8 +1257,10 @@ fn json_ld(settings: &Settings, contact: &ContactSettings) -> String {
         .collect();
     let organization = OrganizationData {
         context: "https://schema.org",
-        kind: "Organization",
+        kind: identity.schema_type,
+        id: crate::templates::organization_id(settings),
         name: &settings.title,
+        legal_name: identity.legal_name.as_deref(),
         url: settings.base_url.absolute(),
         description: Some(settings.description.as_str()).filter(|text| !text.is_empty()),
         email: email.as_deref().and_then(hidden),
@@ -1209,6 +1274,19 @@ fn json_ld(settings: &Settings, contact: &ContactSettings) -> String {
             hours_available,
             available_language: &settings.language,
         },
+        same_as: identity
+            .social
+            .iter()
+            .map(|link| link.url.as_str())
+            .collect(),
+        identifier: identity
+            .company_number
+            .as_deref()
+            .map(|value| CompanyNumberData {
+                kind: "PropertyValue",
+                property_id: "Company number",
+                value,
+            }),
     };
     let json = serde_json::to_string(&organization).unwrap_or_default();
     crate::templates::script_safe_json(json)
@@ -1262,6 +1340,66 @@ mod tests {
             problem.message.clone(),
             problem.location.map_or(0, |location| location.line),
         )
+    }
+
+    #[test]
+    fn the_firms_identity_is_read_and_feeds_the_json_ld() {
+        let (settings, contact, warnings) = parse(
+            "email = \"hello@aimtowin.com\"\nlegal_name = \"Aim to Win Ltd\"\ncompany_number = \"09876543\"\nschema_type = \"ProfessionalService\"\n[[contact.social]]\nlabel = \"LinkedIn\"\nurl = \"https://www.linkedin.com/company/aimtowin\"\n",
+        )
+        .unwrap_or_else(|problems| panic!("{problems}"));
+        assert!(warnings.is_empty(), "{warnings}");
+        let identity = &contact.identity;
+        assert_eq!(identity.legal_name.as_deref(), Some("Aim to Win Ltd"));
+        assert_eq!(identity.company_number.as_deref(), Some("09876543"));
+        assert_eq!(identity.social[0].label, "LinkedIn");
+        let json: serde_json::Value =
+            serde_json::from_str(&json_ld(&settings, &contact)).expect("JSON");
+        assert_eq!(json["@type"], "ProfessionalService");
+        assert_eq!(json["@id"], "https://aimtowin.com/sub/#organization");
+        assert_eq!(json["legalName"], "Aim to Win Ltd");
+        assert_eq!(
+            json["sameAs"][0],
+            "https://www.linkedin.com/company/aimtowin"
+        );
+        assert_eq!(json["identifier"]["value"], "09876543");
+        let context = ContactContext::new(&settings, &contact);
+        assert_eq!(context.name, "Aim to Win Ltd");
+    }
+
+    #[test]
+    fn a_bad_identity_is_an_error_at_its_line() {
+        let email = "email = \"a@b.com\"\n";
+        let (message, line) = problem(&format!("{email}schema_type = \"ProfessionalServices\"\n"));
+        assert!(
+            message.contains("`ProfessionalServices` is not a schema.org type"),
+            "{message}"
+        );
+        assert_eq!(line, 6);
+        let (message, line) = problem(&format!("{email}company_number = \"no. 12 (E&W)\"\n"));
+        assert_eq!(message, "`no. 12 (E&W)` is not a company number");
+        assert_eq!(line, 6);
+        let (message, line) = problem(&format!("{email}legal_name = \"  \"\n"));
+        assert_eq!(message, "`legal_name` is empty");
+        assert_eq!(line, 6);
+        let (message, line) = problem(&format!(
+            "{email}[[contact.social]]\nlabel = \"X\"\nurl = \"linkedin.com/aim\"\n"
+        ));
+        assert!(message.contains("is not an absolute URL"), "{message}");
+        assert_eq!(line, 8);
+    }
+
+    #[test]
+    fn placeholder_identity_values_are_warnings_on_their_lines() {
+        let (contact, warnings) = contact(
+            "email = \"a@b.com\"\ncompany_number = \"12345678\"\n[[contact.social]]\nlabel = \"X\"\nurl = \"https://example.com/aim\"\n",
+        );
+        let found: Vec<(bool, usize)> = warnings
+            .iter()
+            .map(|warning| (warning.is_error(), warning.location.map_or(0, |at| at.line)))
+            .collect();
+        assert_eq!(found, [(false, 6), (false, 9)]);
+        assert_eq!(contact.identity.company_number.as_deref(), Some("12345678"));
     }
 
     #[test]
