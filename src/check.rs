@@ -354,7 +354,11 @@ impl<'a> Checker<'a> {
                 }
                 Event::Start(Tag::Image { dest_url, .. }) => {
                     let url = markdown::with_base_path(dest_url, base_path).to_string();
-                    found.push((range.clone(), Found::Reference(url.clone())));
+                    // A local image was read while the page rendered (a missing one is an
+                    // error there) and is written as copies under other names.
+                    if url.contains("://") {
+                        found.push((range.clone(), Found::Reference(url.clone())));
+                    }
                     open_image = Some((range, url, String::new()));
                 }
                 Event::Text(text) | Event::Code(text) => {
@@ -407,6 +411,7 @@ impl<'a> Checker<'a> {
                 }
                 Found::ImageWithoutAlt(src) => {
                     reported.insert(format!("image {src}"));
+                    reported.insert(format!("image without alt on {output}"));
                     Some(image_without_alt())
                 }
             };
@@ -597,8 +602,13 @@ impl<'a> Checker<'a> {
                     report(file, &reference.url, message, &help);
                 }
             }
+            // A Markdown image the build rewrote (into a picture of copies) has another `src`
+            // than its Markdown: one nowhere in the sources is that image, told already.
+            let told_in_markdown = reported.contains(&format!("image without alt on {file}"));
             for image in page.images.iter().filter(|image| image.alt_missing) {
-                if reported.contains(&format!("image {}", image.src)) {
+                if reported.contains(&format!("image {}", image.src))
+                    || (told_in_markdown && !self.written_somewhere(&image.src))
+                {
                     continue;
                 }
                 let (message, help) = image_without_alt();
@@ -622,6 +632,15 @@ impl<'a> Checker<'a> {
             }
         }
         problems.extend(seen.into_values());
+    }
+
+    /// Whether a URL is written in a page's Markdown, a template or `site.toml`.
+    fn written_somewhere(&self, url: &str) -> bool {
+        let settings = &self.site.settings.file;
+        std::iter::once(settings.text.as_str())
+            .chain(self.sources.values().map(|source| source.text.as_str()))
+            .chain(self.templates.iter().map(|(_, text)| text.as_str()))
+            .any(|text| text.contains(url))
     }
 
     /// A diagnostic at the first place `needle` is written: the page's Markdown file, `site.toml`,

@@ -126,6 +126,11 @@ pub struct Settings {
     /// Where the settings came from, to locate problems found by later stages, and for the
     /// features' sections.
     pub file: SettingsFile,
+    /// The site's folder (`--root`); empty when the settings were not read from a folder.
+    pub root: PathBuf,
+    /// `--cache DIR`: where features keep what they make for later builds, each in a folder
+    /// of its own; `None` for their default below the site's folder.
+    pub cache: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -318,7 +323,9 @@ pub fn load(
             return Err(problems);
         }
     };
-    parse(&text, display_path, base_url_override, feature_sections)
+    let (mut settings, problems) = parse(&text, display_path, base_url_override, feature_sections)?;
+    settings.root = root.to_path_buf();
+    Ok((settings, problems))
 }
 
 /// Validates the text of a settings file; `feature_sections` are left to the features.
@@ -449,6 +456,8 @@ pub fn parse(
                 scripts_in_markdown,
                 cta,
                 file,
+                root: PathBuf::new(),
+                cache: None,
             },
             problems,
         )),

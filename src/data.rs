@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::content::{Unreadable, files_below, read_source, source_folder};
+use crate::content::{files_below, read_source, source_folder};
 use crate::diagnostics::{Diagnostic, Diagnostics, from_toml_error};
 
 pub const DATA_DIR: &str = "data";
@@ -118,13 +118,7 @@ fn insert(data: &mut Map<String, Value>, name: &[String], value: Value) {
 }
 
 fn read(path: &Path, display_path: &Path, format: Format) -> Result<Value, Box<Diagnostic>> {
-    let bytes = read_source(path).map_err(|error| match error {
-        Unreadable::Io(error) => Box::new(
-            Diagnostic::error(display_path, format!("cannot read the file: {error}"))
-                .with_help("check that the file exists and that you may read it"),
-        ),
-        other => Box::new(other.diagnostic(display_path)),
-    })?;
+    let bytes = read_source(path).map_err(|error| Box::new(error.diagnostic(display_path)))?;
     let text = String::from_utf8(bytes)
         .map_err(|error| Box::new(crate::content::not_utf8(display_path, &error)))?;
     match format {

@@ -10,10 +10,11 @@ use crate::config::Settings;
 use crate::content::SourcePage;
 use crate::deploy::Allowance;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::output::{Contents, OutputFile};
 use crate::site::Site;
 
 pub use crate::assets::BuiltInStatic;
-pub use crate::templates::{BuiltInTemplate, Slot, TemplateSource};
+pub use crate::templates::{BuiltInTemplate, Slot, TemplateFunction, TemplateSource};
 
 /// A feature as `build` lists it, before the settings are read.
 pub struct FeatureEntry {
@@ -24,6 +25,9 @@ pub struct FeatureEntry {
     pub templates: &'static [BuiltInTemplate],
     /// Its templates that go into every page, by slot, in the order given.
     pub slots: &'static [(Slot, &'static str)],
+    /// The names of the template functions it gives (`Feature::template_functions`), known
+    /// before the templates are read, so that templates calling them load.
+    pub functions: &'static [&'static str],
     /// Reads its section of `site.toml` (`Settings::file`), pushing every problem located
     /// there.
     pub configure: fn(&Settings, &mut Diagnostics) -> Box<dyn Feature>,
@@ -61,6 +65,31 @@ impl LoadedSources<'_> {
         crate::content::reload_body(&mut copy).ok()?;
         Some(std::borrow::Cow::Owned(copy.body().to_string()))
     }
+}
+
+/// What becomes of a file copied as it is (`Feature::copy_action`).
+pub enum CopyAction {
+    Keep,
+    /// Written with these contents instead.
+    Replace(Contents),
+    /// Not written.
+    Omit,
+}
+
+/// Which HTML of a page's Markdown `Feature::rewrite_body` is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyPart {
+    Whole,
+    /// The summary, shown in the lists of articles.
+    Summary,
+}
+
+/// What a feature made of a page's rendered Markdown (`Feature::rewrite_body`).
+#[derive(Default)]
+pub struct BodyRewrite {
+    /// The body's new HTML; `None` leaves it as it was.
+    pub html: Option<String>,
+    pub problems: Vec<Diagnostic>,
 }
 
 /// A feature once its settings are read. Every hook has a default that does nothing.
@@ -106,6 +135,39 @@ pub trait Feature: Send + Sync {
 
     /// Checks one page's source while its Markdown body is at hand.
     fn check_page(&self, _page: &SourcePage) -> Vec<Diagnostic> {
+        Vec::new()
+    }
+
+    /// Rewrites the HTML of a page's rendered Markdown (its images into responsive pictures,
+    /// say), while its source is at hand to locate problems in. Files the new HTML refers to
+    /// are handed on by `made_files`.
+    ///
+    /// `part` says whether `html` is the whole body or its summary, which lists show (its
+    /// problems are the body's, and are not told twice).
+    fn rewrite_body(&self, _page: &SourcePage, _html: &str, _part: BodyPart) -> BodyRewrite {
+        BodyRewrite::default()
+    }
+
+    /// Its template functions, by the names its entry lists.
+    fn template_functions(&self) -> Vec<(&'static str, TemplateFunction)> {
+        Vec::new()
+    }
+
+    /// The files its template functions made while the pages rendered, and any other it
+    /// makes once they are: called once every page and list is rendered.
+    fn made_files(&self) -> Vec<OutputFile> {
+        Vec::new()
+    }
+
+    /// What becomes of a file copied as it is (a static file or a page's asset, by its path in
+    /// the output): a photo loses its EXIF, say, or is left out where its copies stand for it.
+    fn copy_action(&self, _output_path: &str, _contents: &Contents) -> CopyAction {
+        CopyAction::Keep
+    }
+
+    /// Called once every file of a build that succeeded is made: what the feature keeps for
+    /// later builds and this one did not use can go (stale cache entries). Gives warnings.
+    fn build_succeeded(&self) -> Vec<Diagnostic> {
         Vec::new()
     }
 
@@ -177,6 +239,44 @@ impl Features {
     pub fn check_page(&self, page: &SourcePage) -> Vec<Diagnostic> {
         self.each()
             .flat_map(|feature| feature.check_page(page))
+            .collect()
+    }
+
+    /// Each feature's rewrite in turn, each given the HTML the one before made.
+    pub fn rewrite_body(&self, page: &SourcePage, html: &str, part: BodyPart) -> BodyRewrite {
+        let mut whole = BodyRewrite::default();
+        for feature in self.each() {
+            let current = whole.html.as_deref().unwrap_or(html);
+            let BodyRewrite { html, problems } = feature.rewrite_body(page, current, part);
+            whole.html = html.or(whole.html);
+            whole.problems.extend(problems);
+        }
+        whole
+    }
+
+    pub fn template_functions(&self) -> Vec<(&'static str, TemplateFunction)> {
+        self.each()
+            .flat_map(|feature| feature.template_functions())
+            .collect()
+    }
+
+    pub fn made_files(&self) -> Vec<OutputFile> {
+        self.each()
+            .flat_map(|feature| feature.made_files())
+            .collect()
+    }
+
+    /// The first feature's action on a copied file other than keeping it.
+    pub fn copy_action(&self, output_path: &str, contents: &Contents) -> CopyAction {
+        self.each()
+            .map(|feature| feature.copy_action(output_path, contents))
+            .find(|action| !matches!(action, CopyAction::Keep))
+            .unwrap_or(CopyAction::Keep)
+    }
+
+    pub fn build_succeeded(&self) -> Vec<Diagnostic> {
+        self.each()
+            .flat_map(|feature| feature.build_succeeded())
             .collect()
     }
 

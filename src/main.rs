@@ -36,6 +36,10 @@ enum Command {
         /// Include pages marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Where to keep resized images between builds (default: .aimsite-cache/ in the
+        /// site's folder).
+        #[arg(long, value_name = "DIR")]
+        cache: Option<std::path::PathBuf>,
         /// Include pages dated after today, which are otherwise held back until their day.
         #[arg(long)]
         future: bool,
@@ -141,6 +145,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             output,
             base_url,
             drafts,
+            cache,
             future,
             timings,
         } => {
@@ -150,6 +155,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 output,
                 base_url,
                 drafts,
+                cache,
                 future,
             };
             let report = build::build_noting_waits(&options, &mut |waiting| {

@@ -30,6 +30,10 @@ pub enum Contents {
     Loaded(std::sync::Arc<[u8]>),
     /// A source file copied as it is.
     CopyOf(PathBuf),
+    /// A file of a `CacheFolder` (read-only, never changed once written): linked into the
+    /// output where the file system allows, so that a rebuild does not write its bytes again;
+    /// copied otherwise.
+    LinkOf(PathBuf),
 }
 
 #[derive(Debug, Clone)]
@@ -47,7 +51,7 @@ impl Contents {
             Contents::Shared(text) => Some(text.as_bytes()),
             Contents::Embedded(bytes) => Some(bytes),
             Contents::Loaded(bytes) => Some(bytes),
-            Contents::CopyOf(_) => None,
+            Contents::CopyOf(_) | Contents::LinkOf(_) => None,
         }
     }
 
@@ -58,6 +62,7 @@ impl Contents {
             (Contents::Loaded(a), Contents::Loaded(b)) if std::sync::Arc::ptr_eq(a, b) => true,
             (Contents::Shared(a), Contents::Shared(b)) if std::sync::Arc::ptr_eq(a, b) => true,
             (Contents::CopyOf(a), Contents::CopyOf(b)) => a == b,
+            (Contents::LinkOf(a), Contents::LinkOf(b)) => a == b,
             _ => matches!((self.bytes(), other.bytes()), (Some(a), Some(b)) if a == b),
         }
     }
@@ -494,6 +499,9 @@ impl Staging {
         }
         let written = match (&file.contents, file.contents.bytes()) {
             (Contents::CopyOf(source), _) => fs::copy(source, &path).map(|_| ()),
+            (Contents::LinkOf(source), _) => {
+                fs::hard_link(source, &path).or_else(|_| fs::copy(source, &path).map(|_| ()))
+            }
             (_, bytes) => fs::write(&path, bytes.unwrap_or_default()),
         };
         written.with_context(|| format!("cannot write `{}`", path.display()))
@@ -661,6 +669,100 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
         io::ErrorKind::Unsupported,
         "no atomic exchange",
     ))
+}
+
+/// A folder of files kept from one build to the next outside the output (the images' encoded
+/// copies), each named by what it was made from, so that a name once written never needs
+/// writing again. Entries are written whole or not at all; the folder ignores itself in git.
+#[derive(Debug, Clone)]
+pub struct CacheFolder {
+    path: PathBuf,
+}
+
+/// What a cache folder's own `.gitignore` says: everything in it.
+const CACHE_GITIGNORE: &str = "# Written by aimsite: encoded copies, made again when missing.\n*\n";
+
+impl CacheFolder {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        CacheFolder { path: path.into() }
+    }
+
+    /// Where the entry `name` is (or would be).
+    pub fn entry(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Whether the entry `name` was written.
+    pub fn has(&self, name: &str) -> bool {
+        fs::symlink_metadata(self.entry(name)).is_ok_and(|metadata| metadata.is_file())
+    }
+
+    /// The entry `name`'s bytes, when it is there.
+    pub fn read(&self, name: &str) -> Option<Vec<u8>> {
+        fs::read(self.entry(name)).ok()
+    }
+
+    /// Writes the entry `name`: to a name of its own first, then renamed, so that a build
+    /// stopped halfway, or another writing the same entry, never leaves half a file.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        self.create()?;
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let unique = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let partial = self
+            .path
+            .join(format!(".{name}.{}-{unique}.partial", std::process::id()));
+        fs::write(&partial, bytes)
+            .with_context(|| format!("cannot write `{}`", partial.display()))?;
+        // Read-only: outputs link to it, so that changing it in place would change them.
+        let mut permissions = fs::metadata(&partial)
+            .with_context(|| format!("cannot read `{}`", partial.display()))?
+            .permissions();
+        permissions.set_readonly(true);
+        fs::set_permissions(&partial, permissions)
+            .with_context(|| format!("cannot write `{}`", partial.display()))?;
+        let entry = self.entry(name);
+        fs::rename(&partial, &entry).with_context(|| {
+            let _ = fs::remove_file(&partial);
+            format!("cannot write `{}`", entry.display())
+        })
+    }
+
+    fn create(&self) -> anyhow::Result<()> {
+        if fs::symlink_metadata(&self.path).is_ok_and(|metadata| metadata.is_dir()) {
+            return Ok(());
+        }
+        fs::create_dir_all(&self.path)
+            .with_context(|| format!("cannot create the cache folder `{}`", self.path.display()))?;
+        let ignore = self.path.join(".gitignore");
+        fs::write(&ignore, CACHE_GITIGNORE)
+            .with_context(|| format!("cannot write `{}`", ignore.display()))
+    }
+
+    /// Removes every entry whose name is not in `keep` (and partial files older builds left),
+    /// giving how many went. The folder's own `.gitignore` stays.
+    pub fn prune(&self, keep: &std::collections::HashSet<String>) -> anyhow::Result<usize> {
+        let entries = match fs::read_dir(&self.path) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(error) => {
+                return Err(error)
+                    .with_context(|| format!("cannot read `{}`", self.path.display()));
+            }
+        };
+        let mut removed = 0;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot read `{}`", self.path.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_file = entry.file_type().is_ok_and(|kind| kind.is_file());
+            if !is_file || name == ".gitignore" || keep.contains(&name) {
+                continue;
+            }
+            fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove `{}`", entry.path().display()))?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
 }
 
 #[cfg(test)]

@@ -289,6 +289,64 @@ This is an example service. Say who it is for, what happens, and what the client
 "#
         )
     };
+    let people = r#"+++
+title = "Our coaches"
+description = "Example: the people of the firm, one page each."
+kind = "people"
++++
+
+Example: each file in `content/people/` is a person, with their `role`, and a `photo` if you
+have one. Replace this example with your own people.
+"#;
+    let person = r#"+++
+title = "Alex Example (example)"
+description = "Example: one sentence on who Alex is."
+role = "Leadership coach"
++++
+
+This is an example person. Say what they do, for whom, and what they bring.
+"#;
+    let testimonials = r#"+++
+title = "What clients say"
+description = "Example: what clients say about working with the firm."
+kind = "testimonials"
++++
+
+Example: each file in `content/testimonials/` is a quote. Publish one only with its author's
+agreement, which `consent_to_publish = true` records.
+"#;
+    let testimonial = r#"+++
+title = "Sam Example (example)"
+description = "Example: what Sam says about working with the firm."
+role = "Operations director"
+company = "Example Ltd"
+consent_to_publish = true
++++
+
+An example quote: what changed for the client, in their own words.
+"#;
+    let events = r#"+++
+title = "Events"
+description = "Example: workshops and talks to come; past ones move to an archive."
+kind = "events"
++++
+
+Example: each file in `content/events/` is an event, with its times, place and price.
+"#;
+    let event_day = today.saturating_add(jiff::Span::new().days(60));
+    let event = format!(
+        r#"+++
+title = "Leading a team through change (example)"
+description = "Example: a one-day workshop for new managers."
+start = {event_day}T09:30:00+00:00
+end = {event_day}T16:30:00+00:00
+location = "Example venue, 1 Example Street, Example Town"
+price = "£120"
++++
+
+This is an example event. Say who it is for and what participants leave with.
+"#
+    );
     let articles = r#"+++
 title = "Articles"
 description = "Every article on the site, newest first."
@@ -348,6 +406,15 @@ Write to [hello@example.com](mailto:hello@example.com) and we will get back to y
             "content/services/example-workshop.md",
             service("Team workshop", 2),
         ),
+        ("content/people/_index.md", people.to_string()),
+        ("content/people/example-person.md", person.to_string()),
+        ("content/testimonials/_index.md", testimonials.to_string()),
+        (
+            "content/testimonials/example-client.md",
+            testimonial.to_string(),
+        ),
+        ("content/events/_index.md", events.to_string()),
+        ("content/events/example-workshop.md", event),
         ("content/privacy.md", privacy.to_string()),
         ("content/contact.md", contact.to_string()),
     ]

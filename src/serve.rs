@@ -933,7 +933,7 @@ fn file_response(status: u16, path: &str, contents: &Contents, generation: u64) 
         Contents::Shared(text) => bytes_response(status, text.as_bytes().to_vec(), path),
         Contents::Embedded(bytes) => bytes_response(status, bytes.to_vec(), path),
         Contents::Loaded(bytes) => body_response(status, Body::Shared(bytes.clone()), path),
-        Contents::CopyOf(source) => {
+        Contents::CopyOf(source) | Contents::LinkOf(source) => {
             let opened =
                 std::fs::File::open(source).and_then(|file| Ok((file.metadata()?.len(), file)));
             match opened {

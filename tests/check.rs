@@ -114,7 +114,7 @@ fn placeholders_are_warnings_that_fail_only_with_strict() {
         "{stderr}"
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(stdout, "Checked 11 pages: 0 errors, 5 warnings\n");
+    assert_eq!(stdout, "Checked 18 pages: 0 errors, 5 warnings\n");
     let strict = aimsite(&["check", "--strict", "--root", root]);
     assert_eq!(strict.status.code(), Some(1));
 }

@@ -292,4 +292,22 @@ fn the_starter_site_shows_the_theme_with_marked_examples() {
     }
     let article = std::fs::read_to_string(out.join("articles/welcome/index.html")).unwrap();
     assert!(article.contains("class=\"cta-block\""), "{article}");
+    // An example of every kind of section, each marked as one.
+    for (page, expected) in [
+        ("people/index.html", "Alex Example (example)"),
+        ("testimonials/index.html", "Sam Example (example)"),
+        (
+            "events/index.html",
+            "Leading a team through change (example)",
+        ),
+        ("events/example-workshop/index.html", "\"@type\":\"Event\""),
+    ] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        assert!(html.contains(expected), "{page} lacks {expected}:\n{html}");
+    }
+    assert!(out.join("events/example-workshop/event.ics").is_file());
+    assert!(
+        home.contains("Sam Example (example)"),
+        "the home page quotes the testimonial"
+    );
 }

@@ -34,7 +34,11 @@ impl Firm {
         let dir = temp_dir();
         let root = dir.path().join("site");
         let firm = Path::new(env!("CARGO_MANIFEST_DIR"));
-        support::copy_folder(&firm.join("content"), &root.join("content"));
+        for folder in ["content", "static", "templates", "data"] {
+            if firm.join(folder).is_dir() {
+                support::copy_folder(&firm.join(folder), &root.join(folder));
+            }
+        }
         let settings = std::fs::read_to_string(firm.join("site.toml")).expect("site.toml");
         let settings = settings.replacen(
             "[consent]\n",
@@ -42,11 +46,33 @@ impl Firm {
             1,
         );
         std::fs::write(root.join("site.toml"), settings).expect("site.toml written");
+        Firm::build_from(&root, dir)
+    }
+
+    /// `aimsite init`'s starter site, which has an example of every kind of section.
+    fn starter() -> Firm {
+        let dir = temp_dir();
+        let root = dir.path().join("starter");
+        let made = aimsite()
+            .arg("init")
+            .arg(&root)
+            .output()
+            .expect("could not run aimsite");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        Firm::build_from(&root, dir)
+    }
+
+    /// The site at `root` built into `dir/public`, served.
+    fn build_from(root: &Path, dir: TempDir) -> Firm {
         let out = dir.path().join("public");
         let server = StaticServer::serve(&out);
         let output = aimsite()
             .args(["build", "--base-url", &server.base_url(), "--root"])
-            .arg(&root)
+            .arg(root)
             .arg("--output")
             .arg(&out)
             .output()
@@ -474,18 +500,25 @@ fn every_kind_of_page_fits_and_shows_its_call_to_action_at_once() {
     let Some((browser, site)) = browser_and_site() else {
         return;
     };
+    let starter = Firm::starter();
     let kinds = [
-        ("home", ""),
-        ("article", "articles/leading-vs-managing/"),
-        ("list", "articles/"),
-        ("page", "privacy/"),
-        ("contact", "contact/"),
-        ("services", "services/"),
-        ("service", "services/coaching/"),
+        ("home", &site, ""),
+        ("article", &site, "articles/leading-vs-managing/"),
+        ("list", &site, "articles/"),
+        ("page", &site, "privacy/"),
+        ("contact", &site, "contact/"),
+        ("services", &site, "services/"),
+        ("service", &site, "services/coaching/"),
+        ("people", &starter, "people/"),
+        ("person", &starter, "people/example-person/"),
+        ("testimonials", &starter, "testimonials/"),
+        ("events", &starter, "events/"),
+        ("event", &starter, "events/example-workshop/"),
+        ("past events", &starter, "events/past/"),
     ];
     for (width, height) in [PHONE, LAPTOP] {
         browser.set_window_size(width, height);
-        for (kind, path) in kinds {
+        for (kind, site, path) in kinds {
             open_fresh(&browser, &site.url(path));
             let at = format!("the {kind} page (/{path}) at {width} px wide");
             let overflow = number(

@@ -32,6 +32,7 @@ use crate::theme;
 pub const FEATURES: &[FeatureEntry] = &[
     features::consent::FEATURE,
     features::contact::FEATURE,
+    features::images::FEATURE,
     features::embeds::FEATURE,
 ];
 
@@ -45,7 +46,12 @@ pub fn built_in_templates() -> BuiltIns {
             .copied()
             .collect(),
         slots: features
+            .clone()
             .flat_map(|feature| feature.slots)
+            .copied()
+            .collect(),
+        functions: features
+            .flat_map(|feature| feature.functions)
             .copied()
             .collect(),
     }
@@ -72,6 +78,7 @@ pub fn bound_templates(root: &std::path::Path, site: &Site) -> Result<Templates,
     let feature_data = FeatureData {
         values: features.template_values(site),
         unlisted_templates: features.unlisted_templates(),
+        functions: features.template_functions(),
     };
     templates::bind_site(&mut templates, site, feature_data, None);
     Ok(templates)
@@ -85,6 +92,8 @@ pub struct BuildOptions {
     pub output: Option<PathBuf>,
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// `--cache DIR`; `None` for each feature's folder below the root.
+    pub cache: Option<PathBuf>,
     /// Publish pages dated after today too (`--future`).
     pub future: bool,
 }
@@ -96,6 +105,7 @@ impl BuildOptions {
             output: None,
             base_url: None,
             drafts: false,
+            cache: None,
             future: false,
         }
     }
@@ -414,6 +424,7 @@ fn run(
         let feature_data = FeatureData {
             values: features.template_values(&plan.site),
             unlisted_templates: features.unlisted_templates(),
+            functions: features.template_functions(),
         };
         let page_memo = memos.as_deref_mut().map(|memos| &mut memos.pages);
         templates::bind_site(templates, &plan.site, feature_data, page_memo);
@@ -467,11 +478,12 @@ fn run(
             problems.extend(found);
             Error::Sources(std::mem::take(&mut problems).sorted())
         })?;
-    finisher
-        .site_files(&site)
-        .into_iter()
-        .chain(copied_files(&site))
-        .for_each(&hand_on);
+    finisher.site_files(&site).into_iter().for_each(&hand_on);
+    features.made_files().into_iter().for_each(&hand_on);
+    rayon::iter::ParallelIterator::for_each(copied_files(&site, &features), hand_on);
+    if !problems.has_errors() {
+        problems.extend(features.build_succeeded());
+    }
     Ok(Rendered {
         pages: counter.pages.into_inner(),
         files: counter.files.into_inner(),
@@ -550,8 +562,9 @@ fn load(
     let mut problems = Diagnostics::default();
     let sections = feature::sections(FEATURES);
     let settings = match config::load(root, options.base_url.as_deref(), &sections) {
-        Ok((settings, warnings)) => {
+        Ok((mut settings, warnings)) => {
             problems.extend(warnings);
+            settings.cache = options.cache.clone();
             Some(settings)
         }
         Err(settings_problems) => {
@@ -647,9 +660,20 @@ fn add_built_in_static(
     }
 }
 
-fn copied_files(site: &Site) -> impl Iterator<Item = OutputFile> + '_ {
-    site.copies.iter().map(|copy| OutputFile {
-        path: copy.output_path.clone(),
-        contents: copy.contents.clone(),
+fn copied_files<'a>(
+    site: &'a Site,
+    features: &'a Features,
+) -> impl rayon::iter::ParallelIterator<Item = OutputFile> + 'a {
+    use rayon::prelude::*;
+    site.copies.par_iter().filter_map(|copy| {
+        let contents = match features.copy_action(&copy.output_path, &copy.contents) {
+            feature::CopyAction::Keep => copy.contents.clone(),
+            feature::CopyAction::Replace(contents) => contents,
+            feature::CopyAction::Omit => return None,
+        };
+        Some(OutputFile {
+            path: copy.output_path.clone(),
+            contents,
+        })
     })
 }

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::content::{self, SourcePage};
 use crate::diagnostics::Diagnostic;
-use crate::feature::Features;
+use crate::feature::{BodyPart, Features};
 use crate::markdown::RenderedMarkdown;
 use crate::memo::Memo;
 use crate::output::OutputFile;
@@ -121,9 +121,22 @@ impl PageStages<'_> {
         );
         // Checks.
         problems.extend(self.check(source));
-        // Shortcodes.
+        // Shortcodes, then the features' rewriting of the body.
         if let Some(templates) = self.templates {
             markdown = expand_shortcodes(templates, source, markdown, &mut problems);
+        }
+        let rewrite = self
+            .features
+            .rewrite_body(source, &markdown.html, BodyPart::Whole);
+        problems.extend(rewrite.problems);
+        if let Some(html) = rewrite.html {
+            Arc::make_mut(&mut markdown).html = html;
+        }
+        let summary = self
+            .features
+            .rewrite_body(source, &markdown.summary, BodyPart::Summary);
+        if let Some(summary) = summary.html {
+            Arc::make_mut(&mut markdown).summary = summary;
         }
         let raw_ids = site::linked_raw_ids(&source.source, &markdown);
         // Template, finish, write.

@@ -4,3 +4,4 @@
 pub mod consent;
 pub mod contact;
 pub mod embeds;
+pub mod images;

@@ -295,6 +295,8 @@ pub(super) struct PageContext<'a> {
     source: String,
     /// Absolute URL of the social preview image, when the page or the site has one.
     image: Option<String>,
+    /// The page's own `image`, as its front matter gives it (for `image(path=…)`).
+    header_image: Option<&'a str>,
     /// schema.org data for the page, as JSON safe to put inside `<script>`.
     json_ld: Option<String>,
     /// `person`, `testimonial` or `event`, for the pages of those sections.
@@ -340,6 +342,7 @@ impl<'a> PageContext<'a> {
             draft: page.draft,
             source: page.display_path.to_string_lossy().replace('\\', "/"),
             image: image_url(site, page.image.as_deref()),
+            header_image: page.image.as_deref(),
             json_ld: structured_data(site, page, markdown.word_count),
             details: DetailsContext::new(site, page, &markdown.html),
         }
@@ -373,6 +376,7 @@ impl<'a> PageContext<'a> {
             draft: false,
             source: String::new(),
             image: image_url(site, None),
+            header_image: None,
             json_ld: None,
             details: DetailsContext::default(),
         }
@@ -461,6 +465,8 @@ pub(super) struct ArticleContext<'a> {
     date: Option<DateContext>,
     tags: Vec<Value>,
     reading_time: usize,
+    /// The article's own `image`, as its front matter gives it.
+    image: Option<&'a str>,
     #[serde(flatten)]
     details: DetailsContext<'a>,
 }
@@ -475,6 +481,7 @@ impl<'a> ArticleContext<'a> {
             date: page.date.as_ref().map(DateContext::from),
             tags: links.of(site, &page.tags),
             reading_time: reading_time(page.markdown.word_count),
+            image: page.image.as_deref(),
             details: DetailsContext::new(site, page, &page.markdown.html),
         }
     }

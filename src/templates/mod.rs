@@ -71,6 +71,8 @@ impl Slot {
 pub struct BuiltIns {
     pub templates: Vec<BuiltInTemplate>,
     pub slots: Vec<(Slot, &'static str)>,
+    /// The features' template functions, known by name until the site is bound.
+    pub functions: Vec<&'static str>,
 }
 
 impl BuiltIns {
@@ -236,6 +238,11 @@ pub fn load(root: &Path, built_ins: &BuiltIns) -> Result<Templates, Diagnostics>
     tera.autoescape_on([".html", ".xml"]);
     // Registered now so that templates using them load; `render` gives them the site's values.
     register_asset_function(&mut tera, "/".to_string());
+    for name in &built_ins.functions {
+        tera.register_function(*name, |_: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            Ok(Value::from(""))
+        });
+    }
     tera.register_filter("safe", safe);
     tera.register_function("range", budget::range);
     let mut names: Vec<&String> = sources.keys().collect();
@@ -374,12 +381,17 @@ fn located_reports(text: &str) -> Vec<(String, usize, usize, String)> {
     reports
 }
 
-/// What features give the templates: their values (`site.NAME`), and the templates whose pages
-/// stay out of the sitemap.
+/// A function a feature gives templates, such as `image(path=…)`.
+pub type TemplateFunction =
+    std::sync::Arc<dyn Fn(Kwargs, &State) -> tera::TeraResult<Value> + Send + Sync>;
+
+/// What features give the templates: their values (`site.NAME`), the templates whose pages
+/// stay out of the sitemap, and their functions.
 #[derive(Default)]
 pub struct FeatureData {
     pub values: Vec<(&'static str, Value)>,
     pub unlisted_templates: Vec<&'static str>,
+    pub functions: Vec<(&'static str, TemplateFunction)>,
 }
 
 /// Makes the site known to the templates (`asset()`, `site`, the tag links), before anything of
@@ -395,6 +407,13 @@ pub fn bind_site(
     templates.shared.unlisted_templates = features.unlisted_templates;
     let urls = site.asset_urls.clone();
     let base_path = site.settings.base_url.path.clone();
+    for (name, function) in features.functions {
+        templates
+            .tera
+            .register_function(name, move |kwargs: Kwargs, state: &State| {
+                function(kwargs, state)
+            });
+    }
     templates.tera.register_function(
         "asset",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
@@ -1035,8 +1054,8 @@ struct ListKey {
 }
 
 impl ListKey {
-    /// The key of a section's or tag's page; `None` for other jobs, or when an entry's value
-    /// is new, so that its context is compared.
+    /// The key of a section's or tag's page, or of the feed; `None` for other jobs, or when an
+    /// entry's value is new, so that its context is compared.
     fn of(site: &Site, job: &Job<'_>, lists: &Lists) -> Option<ListKey> {
         let (page, name, kind, all, paging, archive) = match *job {
             Job::Section(index, _) => {
@@ -1050,7 +1069,7 @@ impl ListKey {
                     page,
                     name,
                     Some(section.kind),
-                    &section.pages,
+                    &section.pages[..],
                     section.paging,
                     archive,
                 )
@@ -1058,12 +1077,26 @@ impl ListKey {
             Job::Tag(index, _) => {
                 let tag = &site.tags[index];
                 let name = [&tag.name, "/", &tag.slug].concat();
-                (None, name, None, &tag.articles, site.tag_paging, None)
+                (None, name, None, &tag.articles[..], site.tag_paging, None)
+            }
+            // The feed: its articles' values are made anew when their page or Markdown is.
+            Job::Feed => {
+                let limit = site.settings.feed.limit.min(site.articles.len());
+                let entries = &site.articles[..limit];
+                (
+                    None,
+                    FEED_FILE.to_string(),
+                    None,
+                    entries,
+                    Paging::default(),
+                    None,
+                )
             }
             _ => return None,
         };
-        let (Job::Section(_, number) | Job::Tag(_, number)) = *job else {
-            return None;
+        let number = match *job {
+            Job::Section(_, number) | Job::Tag(_, number) => number,
+            _ => 1,
         };
         let entries = paging.slice(all, number);
         if entries.iter().any(|&index| lists.fresh[index]) {

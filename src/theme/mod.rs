@@ -44,6 +44,10 @@ pub const TEMPLATES: &[BuiltInTemplate] = &[
         include_str!("templates/partials/testimonial.html"),
     ),
     (
+        "partials/list-intro.html",
+        include_str!("templates/partials/list-intro.html"),
+    ),
+    (
         "partials/pagination.html",
         include_str!("templates/partials/pagination.html"),
     ),

@@ -57,6 +57,7 @@ pub const FEATURE: FeatureEntry = FeatureEntry {
         (Slot::BodyStart, "partials/consent.html"),
         (Slot::Footer, "partials/consent-footer.html"),
     ],
+    functions: &[],
     configure,
 };
 

@@ -52,6 +52,7 @@ pub const FEATURE: FeatureEntry = FeatureEntry {
         (Slot::Head, "partials/contact-head.html"),
         (Slot::Footer, "partials/contact-footer.html"),
     ],
+    functions: &[],
     configure,
 };
 

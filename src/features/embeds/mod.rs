@@ -29,6 +29,7 @@ pub const FEATURE: FeatureEntry = FeatureEntry {
         ),
     ],
     slots: &[],
+    functions: &[],
     configure,
 };
 
