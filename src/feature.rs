@@ -221,13 +221,17 @@ impl Features {
     }
 
     /// Surveys the sources for every feature: each published page's body is read once.
-    pub fn survey_sources(&mut self, sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
+    pub fn survey_sources(
+        &mut self,
+        sources: &LoadedSources<'_>,
+        memo: Option<&SurveyMemo>,
+    ) -> Vec<Diagnostic> {
         let mut features: Vec<&mut dyn Feature> = self
             .configured
             .iter_mut()
             .map(|(_, feature)| feature.as_mut() as &mut dyn Feature)
             .collect();
-        survey(&mut features, sources)
+        survey(&mut features, sources, memo)
     }
 
     pub fn check_sources(&self, sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
@@ -306,20 +310,71 @@ pub fn sections(entries: &[FeatureEntry]) -> Vec<&'static str> {
     entries.iter().map(|entry| entry.section).collect()
 }
 
+/// Each page's notes from the last survey (`serve`), kept while its text and what the features
+/// are surveyed with (the settings, the shortcodes' templates) are the same: reading every
+/// body again cost a rebuild of a large site a quarter of its work.
+#[derive(Default)]
+pub struct SurveyMemo {
+    pages: crate::memo::Memo<SurveyedPage>,
+    inputs: String,
+}
+
+pub struct SurveyedPage {
+    text: std::sync::Arc<String>,
+    /// By feature, in the order they are listed.
+    notes: Vec<Vec<String>>,
+}
+
+impl SurveyMemo {
+    /// Starts a survey with these sources: what was noted with other settings or shortcodes
+    /// is forgotten.
+    pub fn start(&mut self, sources: &LoadedSources<'_>) {
+        let mut inputs = sources.settings.file.text.clone();
+        for (name, text) in sources.shortcodes {
+            inputs.extend(["\n", name, "\n", text]);
+        }
+        if self.inputs == inputs {
+            self.pages.start();
+        } else {
+            self.pages.clear();
+            self.inputs = inputs;
+        }
+    }
+}
+
 /// Surveys the sources for these features: `survey_page` of each for each published page, in
-/// parallel, then `survey_sources` of each with its notes.
-pub fn survey(features: &mut [&mut dyn Feature], sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
+/// parallel (through `memo`, only pages whose text changed), then `survey_sources` of each with
+/// its notes.
+pub fn survey(
+    features: &mut [&mut dyn Feature],
+    sources: &LoadedSources<'_>,
+    memo: Option<&SurveyMemo>,
+) -> Vec<Diagnostic> {
     use rayon::prelude::*;
     let pages: Vec<&SourcePage> = sources.published().collect();
     let shared: Vec<&dyn Feature> = features.iter().map(|feature| &**feature).collect();
+    let survey_page = |page: &SourcePage| match sources.body(page) {
+        Some(body) => shared
+            .iter()
+            .map(|feature| feature.survey_page(sources, page, &body))
+            .collect(),
+        None => vec![Vec::new(); shared.len()],
+    };
     let per_page: Vec<Vec<Vec<String>>> = pages
         .par_iter()
-        .map(|page| match sources.body(page) {
-            Some(body) => shared
-                .iter()
-                .map(|feature| feature.survey_page(sources, page, &body))
-                .collect(),
-            None => vec![Vec::new(); shared.len()],
+        .map(|page| match memo {
+            Some(memo) => {
+                let surveyed = memo.pages.get_or(
+                    &page.source,
+                    |surveyed| std::sync::Arc::ptr_eq(&surveyed.text, &page.text),
+                    || SurveyedPage {
+                        text: std::sync::Arc::clone(&page.text),
+                        notes: survey_page(page),
+                    },
+                );
+                surveyed.notes.clone()
+            }
+            None => survey_page(page),
         })
         .collect();
     let mut notes: Vec<Vec<String>> = vec![Vec::new(); features.len()];
@@ -392,7 +447,7 @@ mod tests {
             name: "b",
             got: Vec::new(),
         };
-        survey(&mut [&mut a, &mut b], &sources);
+        survey(&mut [&mut a, &mut b], &sources, None);
         let expected = |name: &str| -> Vec<String> {
             (0..40)
                 .map(|n| format!("{name} p{n:02}.md p{n:02}.md body"))

@@ -142,6 +142,7 @@ pub struct Memos {
     content: content::ContentMemo,
     markdown: Memo<CachedMarkdown>,
     checks: pages::ChecksMemo,
+    survey: feature::SurveyMemo,
     pages: PageMemo,
     finished: FinishMemo,
 }
@@ -382,9 +383,10 @@ fn run(
 ) -> Result<Rendered, Error> {
     check_root(&options.root)?;
     let mut timings = Timings::default();
-    let content_memo = memos
-        .as_deref_mut()
-        .map(|memos| (&mut memos.content, std::mem::take(&mut memos.reported)));
+    let content_memo = memos.as_deref_mut().map(|memos| {
+        let reported = std::mem::take(&mut memos.reported);
+        (&mut memos.content, reported, &mut memos.survey)
+    });
     let Loaded {
         sources,
         mut templates,
@@ -556,7 +558,11 @@ struct Loaded {
 /// features check what was read.
 fn load(
     options: &BuildOptions,
-    content_memo: Option<(&mut content::ContentMemo, Reported)>,
+    content_memo: Option<(
+        &mut content::ContentMemo,
+        Reported,
+        &mut feature::SurveyMemo,
+    )>,
 ) -> Loaded {
     let root = &options.root;
     let mut problems = Diagnostics::default();
@@ -575,6 +581,10 @@ fn load(
     let mut features = settings
         .as_ref()
         .map(|settings| Features::configure(FEATURES, settings, &mut problems));
+    let (content_memo, survey_memo) = match content_memo {
+        Some((content, reported, survey)) => (Some((content, reported)), Some(survey)),
+        None => (None, None),
+    };
     let (content, content_problems) = match content_memo {
         Some((memo, Reported::Only(reported))) => {
             content::load_memoised(root, memo, Some(&reported))
@@ -616,7 +626,11 @@ fn load(
             drafts: options.drafts,
             shortcodes: &shortcodes,
         };
-        problems.extend(features.survey_sources(&sources));
+        let survey_memo = survey_memo.map(|memo| {
+            memo.start(&sources);
+            &*memo
+        });
+        problems.extend(features.survey_sources(&sources, survey_memo));
         problems.extend(features.check_sources(&sources));
     }
     // After the survey: a feature ships only the files the site needs.
