@@ -267,7 +267,7 @@ mod tests {
             settings: consent,
             usage: None,
         };
-        let problems = crate::feature::survey(&mut [&mut banner], &sources);
+        let problems = crate::feature::survey(&mut [&mut banner], &sources, None);
         (banner, problems)
     }
 

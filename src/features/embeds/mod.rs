@@ -227,6 +227,7 @@ mod tests {
                 drafts: false,
                 shortcodes: &[],
             },
+            None,
         );
         embeds
     }
