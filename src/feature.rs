@@ -61,9 +61,14 @@ impl LoadedSources<'_> {
         if !page.body_released {
             return Some(std::borrow::Cow::Borrowed(page.body()));
         }
-        let mut copy = page.clone();
-        crate::content::reload_body(&mut copy).ok()?;
-        Some(std::borrow::Cow::Owned(copy.body().to_string()))
+        let bytes = crate::content::read_source(&page.file).ok()?;
+        let mut text = String::from_utf8(bytes).ok()?;
+        // Changed since it was loaded: rendering reads it again and says so.
+        if !text.starts_with(page.text.as_str()) {
+            return None;
+        }
+        text.drain(..page.body_start);
+        Some(std::borrow::Cow::Owned(text))
     }
 }
 
