@@ -47,20 +47,6 @@ impl Event {
     }
 }
 
-/// The keys that belong to pages of one kind, with the kind.
-const KIND_KEYS: &[(&str, SectionKind)] = &[
-    ("consent_to_publish", SectionKind::Testimonials),
-    ("company", SectionKind::Testimonials),
-    ("start", SectionKind::Events),
-    ("end", SectionKind::Events),
-    ("timezone", SectionKind::Events),
-    ("location", SectionKind::Events),
-    ("online", SectionKind::Events),
-    ("price", SectionKind::Events),
-    ("booking_url", SectionKind::Events),
-    ("status", SectionKind::Events),
-];
-
 /// The details of a page of a section of `kind` (`None` outside sections), or what is wrong
 /// with its front matter, at the keys.
 pub fn details(source: &SourcePage, kind: Option<SectionKind>) -> Result<Details, Vec<Diagnostic>> {
@@ -118,22 +104,62 @@ pub fn details(source: &SourcePage, kind: Option<SectionKind>) -> Result<Details
 /// Keys of another kind's pages: an error at each, naming the kind they belong to.
 fn misplaced_keys(source: &SourcePage, kind: Option<SectionKind>) -> Vec<Diagnostic> {
     let front = &source.front;
-    let spans = [
-        front.consent_to_publish.as_ref().map(Spanned::span),
-        front.company.as_ref().map(Spanned::span),
-        front.start.as_ref().map(Spanned::span),
-        front.end.as_ref().map(Spanned::span),
-        front.timezone.as_ref().map(Spanned::span),
-        front.location.as_ref().map(Spanned::span),
-        front.online.as_ref().map(Spanned::span),
-        front.price.as_ref().map(Spanned::span),
-        front.booking_url.as_ref().map(Spanned::span),
-        front.status.as_ref().map(Spanned::span),
+    // Each key of one kind's pages, where it is written, and the kind.
+    let keys = [
+        (
+            "consent_to_publish",
+            front.consent_to_publish.as_ref().map(Spanned::span),
+            SectionKind::Testimonials,
+        ),
+        (
+            "company",
+            front.company.as_ref().map(Spanned::span),
+            SectionKind::Testimonials,
+        ),
+        (
+            "start",
+            front.start.as_ref().map(Spanned::span),
+            SectionKind::Events,
+        ),
+        (
+            "end",
+            front.end.as_ref().map(Spanned::span),
+            SectionKind::Events,
+        ),
+        (
+            "timezone",
+            front.timezone.as_ref().map(Spanned::span),
+            SectionKind::Events,
+        ),
+        (
+            "location",
+            front.location.as_ref().map(Spanned::span),
+            SectionKind::Events,
+        ),
+        (
+            "online",
+            front.online.as_ref().map(Spanned::span),
+            SectionKind::Events,
+        ),
+        (
+            "price",
+            front.price.as_ref().map(Spanned::span),
+            SectionKind::Events,
+        ),
+        (
+            "booking_url",
+            front.booking_url.as_ref().map(Spanned::span),
+            SectionKind::Events,
+        ),
+        (
+            "status",
+            front.status.as_ref().map(Spanned::span),
+            SectionKind::Events,
+        ),
     ];
-    let mut problems: Vec<Diagnostic> = KIND_KEYS
-        .iter()
-        .zip(spans)
-        .filter_map(|(&(key, owner), span)| {
+    let mut problems: Vec<Diagnostic> = keys
+        .into_iter()
+        .filter_map(|(key, span, owner)| {
             let span = span?;
             (kind != Some(owner)).then(|| {
                 source

@@ -157,7 +157,7 @@ impl Membership {
 
     /// The kind a source's page has: an article when its section holds articles.
     pub fn kind_of(&self, index: usize, source: &SourcePage) -> SourceKind {
-        match self.of_page[index].map(|section| self.sections[section].kind) {
+        match self.section_kind(index) {
             Some(SectionKind::Articles) => SourceKind::Article,
             _ => source.kind,
         }

@@ -493,9 +493,13 @@ fn image_url(site: &Site, image: Option<&str>) -> Option<String> {
     if image.starts_with("https://") || image.starts_with("http://") {
         return Some(image.to_string());
     }
-    let path = image.trim_start_matches('/');
-    let path = site.asset_urls.get(path).unwrap_or(path);
-    Some(site.permalink(path))
+    Some(site.permalink(site_file(site, image)))
+}
+
+/// A file of the site by its path below the base path: a static file by its fingerprinted name.
+pub(super) fn site_file<'a>(site: &'a Site, path: &'a str) -> &'a str {
+    let path = path.trim_start_matches('/');
+    site.asset_urls.get(path).unwrap_or(path)
 }
 
 /// schema.org `Article` for articles and `Organization` for the home page.

@@ -4,6 +4,7 @@
 use jiff::ZonedDateTime;
 use serde::Serialize;
 
+use super::context::site_file;
 use crate::content::{EventStatus, SectionKind};
 use crate::site::{Details, Event, Page, Site};
 
@@ -161,8 +162,7 @@ fn file_url(site: &Site, path: &str) -> String {
     if path.starts_with("https://") {
         return path.to_string();
     }
-    let path = path.trim_start_matches('/');
-    site.url(site.asset_urls.get(path).unwrap_or(path))
+    site.url(site_file(site, path))
 }
 
 /// schema.org data of a page of a section of people, services or events; testimonials get
@@ -255,8 +255,7 @@ fn absolute(site: &Site, path: &str) -> String {
     if path.starts_with("https://") {
         return path.to_string();
     }
-    let path = path.trim_start_matches('/');
-    site.permalink(site.asset_urls.get(path).unwrap_or(path))
+    site.permalink(site_file(site, path))
 }
 
 /// JSON without its null members, which schema.org readers flag.

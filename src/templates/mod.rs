@@ -664,14 +664,13 @@ pub fn render_lists(
                 return Vec::new();
             }
             let list_key = memo.and_then(|_| ListKey::of(site, job, &lists));
-            if let (Some(memo), Some(key)) = (memo, &list_key)
-                && let Some(cached) = memo.unchanged_list(&job.path(site), key)
-            {
-                sink(OutputFile {
-                    path: job.path(site),
-                    contents: Contents::Shared(Arc::clone(&cached.html)),
-                });
-                return Vec::new();
+            if let (Some(memo), Some(key)) = (memo, &list_key) {
+                let path = job.path(site);
+                if let Some(cached) = memo.unchanged_list(&path, key) {
+                    let contents = Contents::Shared(Arc::clone(&cached.html));
+                    sink(OutputFile { path, contents });
+                    return Vec::new();
+                }
             }
             let prepared = job.prepare(site, &lists, &templates.shared, None);
             if let (Job::Sitemap, Some(memo)) = (job, memo) {
