@@ -217,18 +217,23 @@ pub fn load(root: &Path) -> (LoadedContent, Diagnostics) {
     (loaded, problems)
 }
 
+/// Looks at a page while its body is in memory, before a load releases it.
+pub type BodyLook<'a> = &'a (dyn Fn(&SourcePage) + Sync);
+
 /// Like `load`, but keeps only each page's front matter: its body is read again when it is
 /// rendered (`reload_body`), so that a large site's text is never all in memory at once.
-pub fn load_front_matter(root: &Path) -> (LoadedContent, Diagnostics) {
-    let (loaded, problems, _) = load_with(root, None, None, Bodies::Release, None);
+/// `look` sees each page with its body first: what must know every body before rendering
+/// reads it then, rather than reading every file once more.
+pub fn load_front_matter(root: &Path, look: Option<BodyLook<'_>>) -> (LoadedContent, Diagnostics) {
+    let (loaded, problems, _) = load_with(root, None, None, Bodies::Release(look), None);
     (loaded, problems)
 }
 
 /// Whether a load keeps the pages' bodies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Bodies {
+#[derive(Clone, Copy)]
+enum Bodies<'a> {
     Keep,
-    Release,
+    Release(Option<BodyLook<'a>>),
 }
 
 /// A content file as a load parsed it, kept by the memo of `serve` and reused while its text
@@ -338,7 +343,7 @@ fn load_with(
     root: &Path,
     memo: Option<&Memo<CachedSource>>,
     reported: Option<&HashSet<PathBuf>>,
-    bodies: Bodies,
+    bodies: Bodies<'_>,
     last_listing: Option<Vec<PathBuf>>,
 ) -> (LoadedContent, Diagnostics, Option<Vec<PathBuf>>) {
     let mut loaded = LoadedContent::default();
@@ -378,7 +383,10 @@ fn load_with(
             relative.ends_with(".md").then(|| {
                 let read = read_page(entry, relative, display_path, memo, reported, bodies);
                 read.map(|mut page| {
-                    if bodies == Bodies::Release {
+                    if let Bodies::Release(look) = bodies {
+                        if let Some(look) = look {
+                            look(&page);
+                        }
                         page.release_body();
                     }
                     page
@@ -723,7 +731,7 @@ fn read_page(
     display_path: PathBuf,
     memo: Option<&Memo<CachedSource>>,
     reported: Option<&HashSet<PathBuf>>,
-    bodies: Bodies,
+    bodies: Bodies<'_>,
 ) -> ParsedPage {
     let cached = memo.and_then(|memo| memo.previous(&source));
     // Every change makes an event, so a file the watcher did not report is as it was.
@@ -755,7 +763,7 @@ fn read_page(
     }
     let stamp = stamp.filter(|stamp| stamp.settled(read_at));
     let read = match (memo, bodies) {
-        (None, Bodies::Release) => read_up_to_body(path),
+        (None, Bodies::Release(None)) => read_up_to_body(path),
         _ => read_source(path),
     };
     let bytes = read.map_err(|error| vec![error.diagnostic(&display_path)])?;
@@ -1264,7 +1272,7 @@ mod tests {
         std::fs::create_dir_all(&articles).unwrap();
         let file = articles.join("a.md");
         std::fs::write(&file, "+++\ntitle = \"A\"\n+++\nFirst body.\n").unwrap();
-        let (content, problems) = load_front_matter(root.path());
+        let (content, problems) = load_front_matter(root.path(), None);
         assert!(problems.is_empty(), "{problems:?}");
         let mut page = content.pages.into_iter().next().unwrap();
         assert!(page.body_released);
@@ -1328,7 +1336,7 @@ mod tests {
             }
             std::fs::write(articles.join(name), bytes).unwrap();
         }
-        let (content, problems) = load_front_matter(root.path());
+        let (content, problems) = load_front_matter(root.path(), None);
         let problems: Vec<_> = problems.sorted().iter().cloned().collect();
         let [bad_front, unclosed] = &problems[..] else {
             panic!("two problems: {problems:?}");

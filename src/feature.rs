@@ -112,10 +112,11 @@ pub trait Feature: Send + Sync {
     }
 
     /// What it notes of one published page's Markdown body, which the survey reads once for
-    /// every feature; the notes go to `survey_sources`.
+    /// every feature, given each shortcode's name and template text; the notes go to
+    /// `survey_sources`.
     fn survey_page(
         &self,
-        _sources: &LoadedSources<'_>,
+        _shortcodes: &[(&str, &str)],
         _page: &SourcePage,
         _body: &str,
     ) -> Vec<String> {
@@ -331,13 +332,18 @@ pub struct SurveyedPage {
 }
 
 impl SurveyMemo {
-    /// Starts a survey with these sources: what was noted with other settings or shortcodes
-    /// is forgotten.
-    pub fn start(&mut self, sources: &LoadedSources<'_>) {
-        let mut inputs = sources.settings.file.text.clone();
-        for (name, text) in sources.shortcodes {
-            inputs.extend(["\n", name, "\n", text]);
+    /// A memo for one build, which notes each page as it is loaded (`note`).
+    pub fn for_inputs(settings: &Settings, shortcodes: &[(&str, &str)]) -> SurveyMemo {
+        SurveyMemo {
+            pages: crate::memo::Memo::default(),
+            inputs: survey_inputs(settings, shortcodes),
         }
+    }
+
+    /// Starts a survey with these inputs: what was noted since the last start is reused, and
+    /// what was noted with other settings or shortcodes is forgotten.
+    pub fn start(&mut self, settings: &Settings, shortcodes: &[(&str, &str)]) {
+        let inputs = survey_inputs(settings, shortcodes);
         if self.inputs == inputs {
             self.pages.start();
         } else {
@@ -345,6 +351,40 @@ impl SurveyMemo {
             self.inputs = inputs;
         }
     }
+
+    /// Notes a page whose body is in memory now, for the next survey.
+    pub fn note(&self, features: &Features, shortcodes: &[(&str, &str)], page: &SourcePage) {
+        let shared: Vec<&dyn Feature> = features.each().collect();
+        self.pages.keep(
+            &page.source,
+            std::sync::Arc::new(SurveyedPage {
+                text: std::sync::Arc::clone(&page.text),
+                notes: notes_of(&shared, shortcodes, page, page.body()),
+            }),
+        );
+    }
+}
+
+/// What the survey's notes depend on besides the pages.
+fn survey_inputs(settings: &Settings, shortcodes: &[(&str, &str)]) -> String {
+    let mut inputs = settings.file.text.clone();
+    for (name, text) in shortcodes {
+        inputs.extend(["\n", name, "\n", text]);
+    }
+    inputs
+}
+
+/// Each feature's notes of one page's body, in the order the features are listed.
+fn notes_of(
+    features: &[&dyn Feature],
+    shortcodes: &[(&str, &str)],
+    page: &SourcePage,
+    body: &str,
+) -> Vec<Vec<String>> {
+    features
+        .iter()
+        .map(|feature| feature.survey_page(shortcodes, page, body))
+        .collect()
 }
 
 /// Surveys the sources for these features: `survey_page` of each for each published page, in
@@ -359,10 +399,7 @@ pub fn survey(
     let pages: Vec<&SourcePage> = sources.published().collect();
     let shared: Vec<&dyn Feature> = features.iter().map(|feature| &**feature).collect();
     let survey_page = |page: &SourcePage| match sources.body(page) {
-        Some(body) => shared
-            .iter()
-            .map(|feature| feature.survey_page(sources, page, &body))
-            .collect(),
+        Some(body) => notes_of(&shared, sources.shortcodes, page, &body),
         None => vec![Vec::new(); shared.len()],
     };
     let per_page: Vec<Vec<Vec<String>>> = pages
@@ -408,7 +445,7 @@ mod tests {
     }
 
     impl Feature for Noting {
-        fn survey_page(&self, _: &LoadedSources<'_>, page: &SourcePage, body: &str) -> Vec<String> {
+        fn survey_page(&self, _: &[(&str, &str)], page: &SourcePage, body: &str) -> Vec<String> {
             let line = body.trim().lines().next().unwrap_or_default();
             vec![format!("{} {} {line}", self.name, page.source)]
         }

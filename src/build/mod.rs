@@ -581,21 +581,6 @@ fn load(
     let mut features = settings
         .as_ref()
         .map(|settings| Features::configure(FEATURES, settings, &mut problems));
-    let (content_memo, survey_memo) = match content_memo {
-        Some((content, reported, survey)) => (Some((content, reported)), Some(survey)),
-        None => (None, None),
-    };
-    let (content, content_problems) = match content_memo {
-        Some((memo, Reported::Only(reported))) => {
-            content::load_memoised(root, memo, Some(&reported))
-        }
-        Some((memo, _)) => content::load_memoised(root, memo, None),
-        // Bodies are read again as they are rendered, so that they are not all in memory.
-        None => content::load_front_matter(root),
-    };
-    problems.extend(content_problems);
-    let (mut static_files, static_problems) = content::load_static(root);
-    problems.extend(static_problems);
     let templates = match templates::load(root, &built_in_templates()) {
         Ok(templates) => Some(templates),
         Err(template_problems) => {
@@ -603,22 +588,45 @@ fn load(
             None
         }
     };
+    let shortcodes: Vec<(&str, &str)> = templates.as_ref().map_or_else(Vec::new, shortcodes_of);
+    let (content_memo, survey_memo) = match content_memo {
+        Some((content, reported, survey)) => (Some((content, reported)), Some(survey)),
+        None => (None, None),
+    };
+    // A build that releases bodies surveys each page as it loads it, so as not to read it
+    // twice before rendering.
+    let build_survey = match (&settings, &features, &survey_memo) {
+        (Some(settings), Some(_), None) => {
+            Some(feature::SurveyMemo::for_inputs(settings, &shortcodes))
+        }
+        _ => None,
+    };
+    let look = |page: &content::SourcePage| {
+        if let (Some(memo), Some(features)) = (&build_survey, &features) {
+            memo.note(features, &shortcodes, page);
+        }
+    };
+    let (content, content_problems) = match content_memo {
+        Some((memo, Reported::Only(reported))) => {
+            content::load_memoised(root, memo, Some(&reported))
+        }
+        Some((memo, _)) => content::load_memoised(root, memo, None),
+        // Bodies are read again as they are rendered, so that they are not all in memory.
+        None => content::load_front_matter(root, Some(&look)),
+    };
+    problems.extend(content_problems);
+    let (mut static_files, static_problems) = content::load_static(root);
+    problems.extend(static_problems);
     let today = crate::date::today();
     let data = data::load(root).unwrap_or_else(|data_problems| {
         problems.extend(data_problems);
         serde_json::Value::Null
     });
+    let mut build_survey = build_survey;
+    let survey_memo = survey_memo.or(build_survey.as_mut());
     if let (Some(settings), Some(features), Some(templates)) =
         (&settings, &mut features, &templates)
     {
-        let shortcodes: Vec<(&str, &str)> = templates
-            .shortcodes()
-            .into_iter()
-            .filter_map(|name| {
-                let text = templates.text(&crate::shortcodes::template_name(name))?;
-                Some((name, text))
-            })
-            .collect();
         let sources = LoadedSources {
             settings,
             pages: &content.pages,
@@ -627,7 +635,7 @@ fn load(
             shortcodes: &shortcodes,
         };
         let survey_memo = survey_memo.map(|memo| {
-            memo.start(&sources);
+            memo.start(settings, &shortcodes);
             &*memo
         });
         problems.extend(features.survey_sources(&sources, survey_memo));
@@ -656,6 +664,18 @@ fn load(
         features,
         problems,
     }
+}
+
+/// Each shortcode's name and template text, built-in or the site's.
+fn shortcodes_of(templates: &Templates) -> Vec<(&str, &str)> {
+    templates
+        .shortcodes()
+        .into_iter()
+        .filter_map(|name| {
+            let text = templates.text(&crate::shortcodes::template_name(name))?;
+            Some((name, text))
+        })
+        .collect()
 }
 
 /// The built-in static files the site does not replace with its own.

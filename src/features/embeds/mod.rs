@@ -92,7 +92,7 @@ pub struct Embeds {
 }
 
 impl Feature for Embeds {
-    fn survey_page(&self, _: &LoadedSources<'_>, _: &SourcePage, body: &str) -> Vec<String> {
+    fn survey_page(&self, _: &[(&str, &str)], _: &SourcePage, body: &str) -> Vec<String> {
         let (calls, _) = crate::markdown::find_shortcodes(body);
         calls.into_iter().map(|call| call.name).collect()
     }
