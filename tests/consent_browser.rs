@@ -1165,3 +1165,46 @@ fn the_banner_script_stays_under_3_kb_gzipped() {
     let size = gzip.finish().unwrap().len();
     assert!(size <= 3072, "consent.js is {size} bytes gzipped");
 }
+
+/// A category's declared cookies go on withdrawal wherever a script may have put them: on a
+/// parent domain, and at a deeper path. (`*.localhost` is the loopback address in Chromium.)
+#[test]
+fn withdrawal_deletes_declared_cookies_on_the_parent_domain_and_deeper_paths() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let site = Site::build();
+    let url = site
+        .url("/other/")
+        .replace("127.0.0.1", "www.consent.localhost");
+    open(&browser, &url);
+    browser.click("[data-consent-action=accept]");
+    browser.wait_until("window.probeAnalytics === 1", Duration::from_secs(5));
+    browser
+        .eval("(document.cookie = 'probe_analytics_wide=1; path=/; domain=consent.localhost', 1)");
+    browser.eval("(document.cookie = '_mkt_wide=1; path=/; domain=consent.localhost', 1)");
+    let domains = |browser: &Browser| {
+        let mut cookies: Vec<(String, String)> = browser
+            .cookies()
+            .into_iter()
+            .map(|cookie| (cookie.name, cookie.domain))
+            .collect();
+        cookies.sort();
+        cookies
+    };
+    assert!(
+        domains(&browser).contains(&("probe_analytics_wide".into(), ".consent.localhost".into())),
+        "{:?}",
+        domains(&browser)
+    );
+    // Withdraw analytics only: its cookies go, marketing's stay.
+    open_cookie_settings(&browser);
+    browser.click("label[for=consent-category-analytics]");
+    browser.click("[data-consent-action=save]");
+    let names: Vec<String> = domains(&browser)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(names, ["_mkt_probe", "_mkt_wide", CONSENT_COOKIE]);
+    assert_no_console_errors(&browser);
+}
