@@ -85,6 +85,14 @@ impl Site {
         fs::write(&path, edit(settings)).unwrap();
     }
 
+    /// Adds `lines` to `[consent]` and builds again.
+    fn add_consent_settings(&self, lines: &str) {
+        self.edit_settings(|settings| {
+            settings.replace("[consent]\n", &format!("[consent]\n{lines}\n"))
+        });
+        self.rebuild();
+    }
+
     /// Changes `revision` in the fixture's settings and builds again.
     fn set_revision(&self, revision: u32) {
         self.edit_settings(|settings| {
@@ -469,8 +477,8 @@ fn withdrawing_through_cookie_settings_deletes_cookies_and_stops_scripts() {
     browser.click("[data-consent-action=save]");
     assert!(!banner_visible(&browser));
     assert_eq!(cookie_names(&browser), ["_mkt_probe", CONSENT_COOKIE]);
-    // Focus goes back to the button that opened the settings.
-    assert_eq!(browser.active_element()["text"], "Cookie settings");
+    // Focus goes on to the content (the page's heading), not back to the footer.
+    assert_eq!(browser.active_element()["text"], "Other page");
 
     for path in ["/other/", "/"] {
         open(&browser, &site.url(path));
@@ -864,4 +872,339 @@ fn crate_size_of_consent_js() -> u64 {
     ))
     .unwrap()
     .len()
+}
+
+/// Where focus is: the element's tag and text, and whether it is in `<main>`.
+fn focus_place(browser: &Browser) -> Value {
+    browser.eval(
+        "(() => { const e = document.activeElement;
+            return [e.localName, e.textContent.trim(), !!e.closest('main'), e.getAttribute('tabindex')]; })()",
+    )
+}
+
+#[test]
+fn a_choice_moves_focus_to_the_start_of_the_content() {
+    let Some((browser, site)) = open_fresh_site("/") else {
+        return;
+    };
+    let heading = json!(["h1", "Consent fixture", true, "-1"]);
+    let choices: [&[&str]; 3] = [
+        &["[data-consent-action=accept]"],
+        &["[data-consent-action=reject]"],
+        &[
+            "[data-consent-action=choose]",
+            "label[for=consent-category-analytics]",
+            "[data-consent-action=save]",
+        ],
+    ];
+    for clicks in choices {
+        browser.cdp("Network.clearBrowserCookies", json!({}));
+        open(&browser, &site.url("/"));
+        assert!(banner_visible(&browser));
+        for selector in clicks {
+            browser.click(selector);
+        }
+        assert!(!banner_visible(&browser), "{clicks:?}");
+        assert_eq!(focus_place(&browser), heading, "{clicks:?}");
+    }
+    // From the footer's Cookie settings too, once a choice exists.
+    open(&browser, &site.url("/other/"));
+    open_cookie_settings(&browser);
+    browser.click("[data-consent-action=reject]");
+    assert_eq!(
+        focus_place(&browser),
+        json!(["h1", "Other page", true, "-1"])
+    );
+    // Escape decides nothing: focus goes back to the button that opened the settings.
+    open_cookie_settings(&browser);
+    browser.press(Key::Escape);
+    browser.press(Key::Escape);
+    assert_eq!(browser.active_element()["text"], "Cookie settings");
+    assert_no_console_errors(&browser);
+}
+
+/// Seconds from now until the consent cookie expires.
+fn consent_cookie_lifetime(browser: &Browser) -> i64 {
+    let cookie = browser
+        .cookies()
+        .into_iter()
+        .find(|cookie| cookie.name == CONSENT_COOKIE)
+        .expect("no consent cookie");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    cookie.expiry.expect("a session cookie") as i64 - now as i64
+}
+
+/// Stores a choice of `categories`, dated `days_ago`, as consent.js would have.
+fn store_dated_choice(browser: &Browser, categories: &str, days_ago: u32) {
+    browser.eval(&format!(
+        "(() => {{ const old = new Date(Date.now() - {days_ago} * 864e5).toISOString();
+            document.cookie = '{CONSENT_COOKIE}=' + encodeURIComponent(JSON.stringify({{ r: 1, d: old, c: [{categories}] }})) + '; path=/';
+            return 1; }})()"
+    ));
+}
+
+#[test]
+fn a_refusal_lasts_refusal_days_and_an_acceptance_expiry_days() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let site = Site::build();
+    site.add_consent_settings("expiry_days = 100\nrefusal_days = 30");
+    let day = 86_400;
+    open(&browser, &site.url("/"));
+    browser.click("[data-consent-action=reject]");
+    let lifetime = consent_cookie_lifetime(&browser);
+    assert!((30 * day - 60..=30 * day).contains(&lifetime), "{lifetime}");
+
+    open_cookie_settings(&browser);
+    browser.click("[data-consent-action=accept]");
+    let lifetime = consent_cookie_lifetime(&browser);
+    assert!(
+        (100 * day - 60..=100 * day).contains(&lifetime),
+        "{lifetime}"
+    );
+
+    // Read back: a refusal of 31 days ago is stale, an acceptance of 31 days ago is not.
+    store_dated_choice(&browser, "", 31);
+    open(&browser, &site.url("/"));
+    assert!(banner_visible(&browser));
+    store_dated_choice(&browser, "", 29);
+    open(&browser, &site.url("/"));
+    assert!(!banner_visible(&browser));
+    store_dated_choice(&browser, "'analytics'", 31);
+    open(&browser, &site.url("/"));
+    assert!(!banner_visible(&browser));
+    assert_eq!(probes(&browser), (1, 0));
+
+    // A new revision asks again after a refusal too.
+    open_cookie_settings(&browser);
+    browser.click("[data-consent-action=reject]");
+    site.set_revision(2);
+    open(&browser, &site.url("/"));
+    assert!(banner_visible(&browser));
+    assert_no_console_errors(&browser);
+}
+
+#[test]
+fn refusal_days_out_of_range_fails_the_build_at_its_line() {
+    let site = Site::build();
+    site.edit_settings(|settings| settings.replace("[consent]\n", "[consent]\nrefusal_days = 0\n"));
+    let result = site.build_for_own_base_url();
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        stderr.contains("`refusal_days` must be between 1 and 395"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("site.toml:21:"), "{stderr}");
+}
+
+const GPC_ON: &str = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });";
+
+#[test]
+fn global_privacy_control_refuses_without_a_banner_and_the_visitor_may_still_opt_in() {
+    let Some((browser, site)) = open_fresh_site("/") else {
+        return;
+    };
+    browser.add_init_script(GPC_ON);
+    for path in ["/", "/other/"] {
+        open(&browser, &site.url(path));
+        assert_eq!(browser.eval("navigator.globalPrivacyControl"), true);
+        assert!(!banner_visible(&browser), "{path}");
+        assert_eq!(probes(&browser), (0, 0), "{path}");
+        assert_eq!(cookie_names(&browser), Vec::<String>::new(), "{path}");
+    }
+    // The gated frame waits behind its placeholder.
+    assert_eq!(embed_placeholders(&browser), 1);
+    assert_eq!(
+        browser.eval("document.querySelector('iframe[data-consent]').getAttribute('src')"),
+        Value::Null
+    );
+
+    // The settings say why everything is off, and opting in there works.
+    open_cookie_settings(&browser);
+    assert!(choices_open(&browser));
+    let notice = "(() => { const n = document.getElementById('consent-gpc');
+        return !n.hidden && n.getBoundingClientRect().height > 0 && n.textContent; })()";
+    assert!(
+        browser
+            .eval(notice)
+            .as_str()
+            .unwrap()
+            .contains("Global Privacy Control"),
+        "{}",
+        browser.eval(notice)
+    );
+    assert_eq!(
+        browser.eval(
+            "[...document.querySelectorAll('#consent-choices input[value]')].map((s) => s.checked)"
+        ),
+        json!([false, false])
+    );
+    browser.click("label[for=consent-category-analytics]");
+    browser.click("[data-consent-action=save]");
+    browser.wait_until("window.probeAnalytics === 1", Duration::from_secs(5));
+    open(&browser, &site.url("/"));
+    assert_eq!(probes(&browser), (1, 0));
+    // The visitor's own choice now stands: the notice is gone.
+    open_cookie_settings(&browser);
+    assert_eq!(
+        browser.eval("document.getElementById('consent-gpc').hidden"),
+        true
+    );
+    assert_no_console_errors(&browser);
+}
+
+#[test]
+fn a_category_that_does_not_honour_gpc_is_still_asked_about() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let site = Site::build();
+    site.edit_settings(|settings| {
+        settings.replace(
+            "cookies = [\"_mkt_*\"]",
+            "cookies = [\"_mkt_*\"]\nhonour_gpc = false",
+        )
+    });
+    site.rebuild();
+    browser.add_init_script(GPC_ON);
+    open(&browser, &site.url("/"));
+    assert!(banner_visible(&browser));
+    // Accept all accepts what the signal left to ask about: marketing, not analytics.
+    browser.click("[data-consent-action=accept]");
+    browser.wait_until("window.probeMarketing === 1", Duration::from_secs(5));
+    assert_eq!(probes(&browser), (0, 1));
+    open(&browser, &site.url("/"));
+    assert!(!banner_visible(&browser));
+    browser.wait_until("window.probeMarketing === 1", Duration::from_secs(5));
+    assert_eq!(probes(&browser), (0, 1));
+}
+
+/// `window.dataLayer` as arrays (gtag pushes `arguments` objects), `js` dates left out.
+fn data_layer(browser: &Browser) -> Value {
+    browser.eval("(window.dataLayer || []).map((e) => [...e].filter((v) => !(v instanceof Date)))")
+}
+
+#[test]
+fn consent_mode_denies_by_default_and_updates_on_every_choice() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let site = Site::build();
+    site.add_consent_settings("ga4_id = \"G-TEST1234\"");
+    let denied = json!({"ad_storage": "denied", "ad_user_data": "denied",
+        "ad_personalization": "denied", "analytics_storage": "denied"});
+    let granted = json!({"ad_storage": "granted", "ad_user_data": "granted",
+        "ad_personalization": "granted", "analytics_storage": "granted"});
+    let analytics_only = json!({"ad_storage": "denied", "ad_user_data": "denied",
+        "ad_personalization": "denied", "analytics_storage": "granted"});
+    let default = json!(["consent", "default", denied]);
+    let config = json!(["config", "G-TEST1234"]);
+
+    open(&browser, &site.url("/"));
+    assert_eq!(data_layer(&browser), json!([default]));
+    browser.click("[data-consent-action=accept]");
+    browser.wait_until("window.dataLayer.length === 4", Duration::from_secs(5));
+    assert_eq!(
+        data_layer(&browser),
+        json!([default, ["consent", "update", granted], ["js"], config])
+    );
+
+    // A later page: the stored choice is passed on before the tag is configured; a new choice
+    // is an update after it.
+    open(&browser, &site.url("/other/"));
+    browser.wait_until("window.dataLayer.length === 4", Duration::from_secs(5));
+    open_cookie_settings(&browser);
+    browser.click("label[for=consent-category-marketing]");
+    browser.click("[data-consent-action=save]");
+    assert_eq!(
+        data_layer(&browser),
+        json!([
+            default,
+            ["consent", "update", granted],
+            ["js"],
+            config,
+            ["consent", "update", analytics_only]
+        ])
+    );
+    open_cookie_settings(&browser);
+    browser.click("[data-consent-action=reject]");
+    assert_eq!(
+        data_layer(&browser).as_array().unwrap().last(),
+        Some(&json!(["consent", "update", denied]))
+    );
+    // Refused, Google's tag does not run at all; only the default stands.
+    open(&browser, &site.url("/"));
+    assert_eq!(
+        data_layer(&browser),
+        json!([default, ["consent", "update", denied]])
+    );
+    assert_eq!(browser.csp_violations(), Vec::<Value>::new());
+}
+
+/// What a server sends when it compresses: the banner's script as built must stay small.
+#[test]
+fn the_banner_script_stays_under_3_kb_gzipped() {
+    use std::io::Write;
+
+    let site = Site::build();
+    let script = fs::read_dir(&site.site)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("consent.") && name.ends_with(".js")
+        })
+        .expect("no fingerprinted consent.js");
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&fs::read(&script).unwrap()).unwrap();
+    let size = gzip.finish().unwrap().len();
+    assert!(size <= 3072, "consent.js is {size} bytes gzipped");
+}
+
+/// A category's declared cookies go on withdrawal wherever a script may have put them: on a
+/// parent domain, and at a deeper path. (`*.localhost` is the loopback address in Chromium.)
+#[test]
+fn withdrawal_deletes_declared_cookies_on_the_parent_domain_and_deeper_paths() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let site = Site::build();
+    let url = site
+        .url("/other/")
+        .replace("127.0.0.1", "www.consent.localhost");
+    open(&browser, &url);
+    browser.click("[data-consent-action=accept]");
+    browser.wait_until("window.probeAnalytics === 1", Duration::from_secs(5));
+    browser
+        .eval("(document.cookie = 'probe_analytics_wide=1; path=/; domain=consent.localhost', 1)");
+    browser.eval("(document.cookie = '_mkt_wide=1; path=/; domain=consent.localhost', 1)");
+    let domains = |browser: &Browser| {
+        let mut cookies: Vec<(String, String)> = browser
+            .cookies()
+            .into_iter()
+            .map(|cookie| (cookie.name, cookie.domain))
+            .collect();
+        cookies.sort();
+        cookies
+    };
+    assert!(
+        domains(&browser).contains(&("probe_analytics_wide".into(), ".consent.localhost".into())),
+        "{:?}",
+        domains(&browser)
+    );
+    // Withdraw analytics only: its cookies go, marketing's stay.
+    open_cookie_settings(&browser);
+    browser.click("label[for=consent-category-analytics]");
+    browser.click("[data-consent-action=save]");
+    let names: Vec<String> = domains(&browser)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(names, ["_mkt_probe", "_mkt_wide", CONSENT_COOKIE]);
+    assert_no_console_errors(&browser);
 }

@@ -964,6 +964,15 @@ impl Browser {
         write_file(path, png);
     }
 
+    /// Runs `source` in every page opened from now on, before the page's own scripts (to
+    /// stand in for a browser setting, such as `navigator.globalPrivacyControl`).
+    pub fn add_init_script(&self, source: &str) {
+        self.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": source}),
+        );
+    }
+
     /// Runs a Chrome DevTools Protocol command on the current page.
     pub fn cdp(&self, method: &str, params: Value) -> Value {
         self.command(

@@ -17,10 +17,13 @@ pub const SCRIPT: &str = include_str!("static/consent.js");
 pub const STYLES: &str = include_str!("static/consent.css");
 /// Loads Google Analytics 4 once `analytics` is consented to, written to `consent-ga4.js`.
 pub const GA4_LOADER: &str = include_str!("static/ga4.js");
+/// Google Consent Mode v2 with ga4_id: denies by default, passes each choice on.
+pub const GTAG_CONSENT: &str = include_str!("static/gtag-consent.js");
 
 pub const SCRIPT_FILE: &str = "consent.js";
 pub const STYLES_FILE: &str = "consent.css";
 pub const GA4_LOADER_FILE: &str = "consent-ga4.js";
+pub const GTAG_CONSENT_FILE: &str = "consent-gtag.js";
 
 /// `site.consent` in templates: the settings, with the privacy link resolved to a URL.
 #[derive(Serialize)]
@@ -37,6 +40,8 @@ pub struct ConsentContext<'a> {
     pub confirmation: &'a str,
     pub revision: u32,
     pub expiry_days: u32,
+    pub refusal_days: u32,
+    pub gpc_notice: &'a str,
     pub cookie_name: &'a str,
     pub buttons: &'a ConsentButtons,
     pub necessary: &'a NecessaryCategory,
@@ -57,6 +62,8 @@ impl<'a> ConsentContext<'a> {
             confirmation: &consent.confirmation,
             revision: consent.revision,
             expiry_days: consent.expiry_days,
+            refusal_days: consent.refusal_days,
+            gpc_notice: &consent.gpc_notice,
             cookie_name: &consent.cookie_name,
             buttons: &consent.buttons,
             necessary: &consent.necessary,
@@ -99,6 +106,7 @@ pub fn static_files(consent: &ConsentSettings) -> Vec<BuiltInStatic> {
     ];
     if !consent.analytics.ga4_id.is_empty() {
         files.push((GA4_LOADER_FILE, GA4_LOADER.as_bytes()));
+        files.push((GTAG_CONSENT_FILE, GTAG_CONSENT.as_bytes()));
     }
     files
 }

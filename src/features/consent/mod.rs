@@ -1,7 +1,8 @@
 //! Cookie consent: the `[consent]` settings of `site.toml`, the checks of every
 //! `data-consent="CATEGORY"` attribute in Markdown and templates, the banner's template
 //! variables (`site.consent`) and the files the build writes for it (`consent.js`,
-//! `consent.css`, and `consent-ga4.js` when Google Analytics is set).
+//! `consent.css`, and `consent-ga4.js` and `consent-gtag.js` (Consent Mode) when Google
+//! Analytics is set).
 //!
 //! Nothing here does I/O: settings come in as parsed TOML, sources as text, and the banner's
 //! files join the static files for the output stage to write.
@@ -531,6 +532,31 @@ mod tests {
         ));
         assert_eq!(message, "`not ok` is not a cookie name");
         assert_eq!(line, 7);
+    }
+
+    #[test]
+    fn a_refusal_lasts_its_own_days_and_gpc_is_honoured_unless_a_category_opts_out() {
+        let defaults = consent("[consent]\n");
+        assert_eq!((defaults.expiry_days, defaults.refusal_days), (182, 182));
+        assert!(defaults.categories.iter().all(|c| c.honour_gpc));
+        assert!(defaults.gpc_notice.contains("Global Privacy Control"));
+        let settings = consent(
+            "[consent]\nexpiry_days = 365\nrefusal_days = 30\ngpc_notice = \"Signal seen.\"\n\
+             [[consent.categories]]\nid = \"booking\"\nlabel = \"Booking\"\nhonour_gpc = false\n\
+             [[consent.categories]]\nid = \"analytics\"\nlabel = \"Analytics\"\n",
+        );
+        assert_eq!((settings.expiry_days, settings.refusal_days), (365, 30));
+        assert_eq!(settings.gpc_notice, "Signal seen.");
+        let honoured: Vec<bool> = settings.categories.iter().map(|c| c.honour_gpc).collect();
+        assert_eq!(honoured, [false, true]);
+        let (message, line, help) = settings_problem("[consent]\nrefusal_days = 396\n");
+        assert_eq!(message, "`refusal_days` must be between 1 and 395");
+        assert_eq!(line, 4);
+        assert!(help.contains("six months"), "{help}");
+        assert_eq!(
+            settings_problem("[consent]\ngpc_notice = \" \"\n").0,
+            "`gpc_notice` is empty"
+        );
     }
 
     #[test]

@@ -15,11 +15,16 @@ pub const NECESSARY: &str = "necessary";
 const DEFAULT_REVISION: u32 = 1;
 /// Six months, the lifetime regulators (CNIL, EDPB) recommend for a consent choice.
 const DEFAULT_EXPIRY_DAYS: u32 = 182;
+/// Six months too: the CNIL asks that a refusal be remembered as long as an acceptance.
+const DEFAULT_REFUSAL_DAYS: u32 = 182;
 /// Thirteen months, the longest any EU regulator accepts.
 const MAX_EXPIRY_DAYS: u32 = 395;
 const DEFAULT_COOKIE_NAME: &str = "cookie_consent";
 const DEFAULT_PRIVACY_PAGE: &str = "@/privacy.md";
 pub(super) const DEFAULT_PLAUSIBLE_SCRIPT: &str = "https://plausible.io/js/script.js";
+
+const DEFAULT_GPC_NOTICE: &str = "Your browser sends a Global Privacy Control signal, so we \
+    have turned the optional cookies off. You can still turn any of them on here.";
 
 /// The firm's cookie text, rewritten to ask instead of assuming consent.
 const DEFAULT_MESSAGE: &str = "We use cookies to ensure that you receive the best experience \
@@ -39,6 +44,8 @@ pub struct RawConsent {
     confirmation: Option<Spanned<String>>,
     revision: Option<Spanned<i64>>,
     expiry_days: Option<Spanned<i64>>,
+    refusal_days: Option<Spanned<i64>>,
+    gpc_notice: Option<Spanned<String>>,
     cookie_name: Option<Spanned<String>>,
     plausible_domain: Option<Spanned<String>>,
     plausible_script: Option<Spanned<String>>,
@@ -79,6 +86,7 @@ struct RawCategory {
     description: String,
     #[serde(default)]
     cookies: Vec<Spanned<String>>,
+    honour_gpc: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -101,6 +109,10 @@ pub struct ConsentSettings {
     pub confirmation: String,
     pub revision: u32,
     pub expiry_days: u32,
+    /// How long "Reject all" (or saving nothing) lasts before the visitor is asked again.
+    pub refusal_days: u32,
+    /// Shown in the choices when the browser's Global Privacy Control signal was honoured.
+    pub gpc_notice: String,
     pub cookie_name: String,
     pub buttons: ConsentButtons,
     pub necessary: NecessaryCategory,
@@ -141,6 +153,8 @@ pub struct ConsentCategory {
     pub description: String,
     /// Cookie names, or prefixes ending in `*`, deleted when consent is refused or withdrawn.
     pub cookies: Vec<String>,
+    /// Whether a Global Privacy Control signal refuses it without asking.
+    pub honour_gpc: bool,
     /// Where `site.toml` declares it; `None` for a default category, which is left out
     /// silently when nothing uses it.
     #[serde(skip)]
@@ -214,6 +228,8 @@ impl ConsentSettings {
             confirmation: "Your cookie choice is saved.".into(),
             revision: DEFAULT_REVISION,
             expiry_days: DEFAULT_EXPIRY_DAYS,
+            refusal_days: DEFAULT_REFUSAL_DAYS,
+            gpc_notice: DEFAULT_GPC_NOTICE.into(),
             cookie_name: DEFAULT_COOKIE_NAME.into(),
             buttons: ConsentButtons {
                 accept_all: "Accept all".into(),
@@ -260,6 +276,7 @@ fn default_categories() -> Vec<ConsentCategory> {
                 helps you."
                 .into(),
             cookies: ["_ga", "_ga_*", "_gid", "_gat*"].map(String::from).into(),
+            honour_gpc: true,
             declared_at: None,
         },
         ConsentCategory {
@@ -269,6 +286,7 @@ fn default_categories() -> Vec<ConsentCategory> {
                 other sites set their own cookies."
                 .into(),
             cookies: ["_fbp", "_gcl_*"].map(String::from).into(),
+            honour_gpc: true,
             declared_at: None,
         },
     ]
@@ -307,6 +325,7 @@ pub fn read(
     text(raw.message, &mut settings.message, "message");
     text(raw.privacy_link, &mut settings.privacy_link, "privacy_link");
     text(raw.confirmation, &mut settings.confirmation, "confirmation");
+    text(raw.gpc_notice, &mut settings.gpc_notice, "gpc_notice");
     let buttons = &mut settings.buttons;
     text(
         raw.buttons.accept_all,
@@ -341,11 +360,15 @@ pub fn read(
             ),
         }
     }
-    if let Some(days) = raw.expiry_days {
+    for (days, target, key) in [
+        (raw.expiry_days, &mut settings.expiry_days, "expiry_days"),
+        (raw.refusal_days, &mut settings.refusal_days, "refusal_days"),
+    ] {
+        let Some(days) = days else { continue };
         match u32::try_from(*days.get_ref()) {
-            Ok(value) if (1..=MAX_EXPIRY_DAYS).contains(&value) => settings.expiry_days = value,
+            Ok(value) if (1..=MAX_EXPIRY_DAYS).contains(&value) => *target = value,
             _ => problems.push(
-                file.error_at(days.span(), format!("`expiry_days` must be between 1 and {MAX_EXPIRY_DAYS}"))
+                file.error_at(days.span(), format!("`{key}` must be between 1 and {MAX_EXPIRY_DAYS}"))
                     .with_help(format!("{DEFAULT_EXPIRY_DAYS} days (six months) is what regulators recommend; thirteen months ({MAX_EXPIRY_DAYS} days) is the most any accepts")),
             ),
         }
@@ -514,6 +537,7 @@ fn validate_categories(
                 label,
                 description: category.description.trim().to_string(),
                 cookies,
+                honour_gpc: category.honour_gpc.unwrap_or(true),
                 declared_at: Some(id_span),
             });
         }

@@ -1,7 +1,4 @@
-/* aimsite cookie consent. Asks before anything optional runs: a gated
-   <script type="text/plain" data-consent="CAT"> or <iframe data-consent="CAT" data-src>
-   runs or loads only once the visitor has consented to CAT. Its settings are the data
-   attributes of #consent (see README, "Cookie consent"). No eval, no inline handlers. */
+/* aimsite cookie consent: runs what is gated once it is consented to. docs/consent.md */
 (() => {
   'use strict';
   const d = document;
@@ -9,29 +6,32 @@
   if (!root) return;
   const cfg = root.dataset;
   const name = cfg.cookie;
-  const revision = Number(cfg.revision);
-  const days = Number(cfg.expiryDays);
-  const choices = d.getElementById('consent-choices');
+  const revision = +cfg.revision;
+  const byId = (id) => d.getElementById(id);
+  const choices = byId('consent-choices');
   const choose = root.querySelector('[data-consent-action="choose"]');
-  const status = d.getElementById('consent-status');
+  const status = byId('consent-status');
   const switches = [...root.querySelectorAll('input[data-cookies]')];
   const all = switches.map((s) => s.value);
+  // Global Privacy Control refuses the categories with data-gpc.
+  const free = all.filter((c, i) => !(navigator.globalPrivacyControl === true && 'gpc' in switches[i].dataset));
+  const life = (list) => +((!list.length && cfg.refusalDays) || cfg.expiryDays);
   let granted = read();
+  // True while the signal stands for a choice not made.
+  let signal = !granted && free.length < all.length;
   let opener = null;
+  if (signal && !free.length) granted = [];
 
   const allowed = (category) => !!granted && granted.includes(category);
 
-  // The stored choice if it is for this revision and not expired, else null: ask again.
+  // The stored choice, if of this revision and not expired.
   function read() {
     const pair = d.cookie.split('; ').find((c) => c.startsWith(name + '='));
-    if (!pair) return null;
     try {
       const v = JSON.parse(decodeURIComponent(pair.slice(name.length + 1)));
-      if (v.r === revision && Date.now() - Date.parse(v.d) < days * 864e5 && Array.isArray(v.c)) {
-        return v.c.filter((c) => all.includes(c));
-      }
+      if (v.r === revision && Date.now() - Date.parse(v.d) < life(v.c) * 864e5) return v.c.filter((c) => all.includes(c));
     } catch (e) {
-      // A choice we cannot read counts as none.
+      // None, or unreadable: ask.
     }
     return null;
   }
@@ -39,11 +39,10 @@
   function store(list) {
     const value = encodeURIComponent(JSON.stringify({ r: revision, d: new Date().toISOString(), c: list }));
     const secure = location.protocol === 'https:' ? '; Secure' : '';
-    d.cookie = `${name}=${value}; Path=${cfg.path}; Max-Age=${days * 86400}; SameSite=Lax${secure}`;
+    d.cookie = `${name}=${value}; Path=${cfg.path}; Max-Age=${life(list) * 86400}; SameSite=Lax${secure}`;
   }
 
-  // Deletes the cookies of every category not granted, on this host and its parent domains,
-  // at every path from the root down to this page.
+  // Deletes refused categories' cookies on this host and parent domains, at every path to here.
   function erase() {
     const patterns = switches
       .filter((s) => !allowed(s.value))
@@ -67,8 +66,6 @@
     }
   }
 
-  // Runs the gated scripts and loads the gated frames of the granted categories; puts a
-  // placeholder in place of every other gated frame.
   function run() {
     for (const old of d.querySelectorAll('script[type="text/plain"][data-consent]')) {
       if (!allowed(old.dataset.consent)) continue;
@@ -98,13 +95,13 @@
     if (!frame.hasAttribute('src')) frame.src = frame.dataset.src;
   }
 
-  // A box of the frame's size, so that nothing moves, with a button to load this one frame.
+  // A box of the frame's size, so that nothing moves.
   function placeholder(frame) {
     const box = d.createElement('div');
     const text = d.createElement('p');
     const button = d.createElement('button');
     const size = frame.getBoundingClientRect();
-    const label = d.getElementById('consent-label-' + frame.dataset.consent);
+    const label = byId('consent-label-' + frame.dataset.consent);
     box.className = 'consent-embed';
     box.style.width = size.width + 'px';
     box.style.height = size.height + 'px';
@@ -125,7 +122,7 @@
     frame.before(box);
   }
 
-  // Sets the text of the live region so that screen readers announce it.
+  // Emptied first, so that screen readers announce it.
   function say(text) {
     status.textContent = '';
     setTimeout(() => {
@@ -140,9 +137,11 @@
 
   function show(open) {
     for (const s of switches) s.checked = allowed(s.value);
+    const note = byId('consent-gpc');
+    if (note) note.hidden = !signal;
     root.hidden = false;
     toggle(open);
-    const text = (id) => d.getElementById(id).textContent.trim();
+    const text = (id) => byId(id).textContent.trim();
     say(`${text('consent-title')}. ${text('consent-message')}`);
   }
 
@@ -153,11 +152,18 @@
     opener = null;
   }
 
+  // Listeners (consent-gtag.js) hear of a choice before what it grants runs.
+  function apply() {
+    erase();
+    if (granted) d.dispatchEvent(new CustomEvent('consent:change', { detail: granted }));
+    run();
+  }
+
   function decide(list) {
     granted = list;
+    signal = false;
     store(list);
-    erase();
-    run();
+    apply();
     close();
     say(cfg.confirmation);
   }
@@ -165,10 +171,17 @@
   root.addEventListener('click', (event) => {
     const button = event.target.closest('[data-consent-action]');
     const action = button && button.dataset.consentAction;
-    if (action === 'accept') decide(all);
-    else if (action === 'reject') decide([]);
-    else if (action === 'save') decide(switches.filter((s) => s.checked).map((s) => s.value));
-    else if (action === 'choose') toggle(choices.hidden);
+    if (action === 'choose') return toggle(choices.hidden);
+    const list = { accept: free, reject: [], save: switches.filter((s) => s.checked).map((s) => s.value) }[action];
+    if (!list) return;
+    opener = null;
+    decide(list);
+    // Focus goes on to the content, not back to <body>.
+    const main = d.querySelector('main');
+    const start = main && (main.querySelector('h1,h2,h3,h4,h5,h6') || main);
+    if (!start) return;
+    if (start.tabIndex < 0) start.tabIndex = -1;
+    start.focus();
   });
 
   // Escape closes the choices without deciding; once a choice exists, it closes the banner.
@@ -182,7 +195,7 @@
     }
   });
 
-  // "Always allow CATEGORY" on an embed: consent to that category, on top of any others.
+  // An embed's "Always allow CATEGORY".
   d.addEventListener('consent:allow', (event) => {
     if (all.includes(event.detail)) decide([...new Set([...(granted || []), event.detail])]);
   });
@@ -196,15 +209,13 @@
     });
   }
 
-  // The room the page leaves below its end for the banner: its height, 0 while hidden. Where
-  // ResizeObserver is missing (before 2020), the banner still works; only the room is lost.
+  // Room below the page's end for the banner, so that the footer can scroll above it.
   if (window.ResizeObserver) {
     new ResizeObserver(() => {
       d.documentElement.style.setProperty('--consent-room', `${root.offsetHeight}px`);
     }).observe(root);
   }
 
-  erase();
-  run();
+  apply();
   if (!granted) show(false);
 })();

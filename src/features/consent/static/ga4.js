@@ -4,9 +4,12 @@
   'use strict';
   const id = document.currentScript.getAttribute('data-ga4-id');
   window.dataLayer = window.dataLayer || [];
-  window.gtag = function gtag() {
-    window.dataLayer.push(arguments);
-  };
+  // consent-gtag.js defines it first, with Consent Mode's defaults.
+  window.gtag =
+    window.gtag ||
+    function gtag() {
+      window.dataLayer.push(arguments);
+    };
   window.gtag('js', new Date());
   window.gtag('config', id);
   const script = document.createElement('script');
