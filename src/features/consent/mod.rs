@@ -319,7 +319,7 @@ mod tests {
             &[privacy()],
             &[("templates/page.html", computed)],
         );
-        assert_eq!(asked_about(&banner), ["analytics", "marketing"]);
+        assert_eq!(asked_about(&banner), ["analytics", "marketing", "booking"]);
     }
 
     #[test]
@@ -440,7 +440,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_ask_for_analytics_and_marketing() {
+    fn defaults_ask_for_analytics_marketing_and_booking() {
         let settings = consent("[consent]\n");
         assert!(settings.enabled);
         assert_eq!(settings.revision, 1);
@@ -448,7 +448,7 @@ mod tests {
         assert!(settings.cookie_name.contains("consent"));
         assert_eq!(
             settings.category_ids().collect::<Vec<_>>(),
-            ["analytics", "marketing"]
+            ["analytics", "marketing", "booking"]
         );
         assert!(settings.message.contains("best experience"));
         assert!(!settings.message.contains("By continuing"));

@@ -271,6 +271,16 @@ fn default_categories() -> Vec<ConsentCategory> {
             cookies: ["_fbp", "_gcl_*"].map(String::from).into(),
             declared_at: None,
         },
+        // Gated by the `booking` embed (docs/embeds.md); left out while nothing uses it.
+        ConsentCategory {
+            id: "booking".into(),
+            label: "Booking".into(),
+            description: "Let the booking calendar of the scheduling service load, which sets \
+                its own cookies while you book."
+                .into(),
+            cookies: Vec::new(),
+            declared_at: None,
+        },
     ]
 }
 

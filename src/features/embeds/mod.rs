@@ -1,17 +1,22 @@
-//! Embeds: the built-in `youtube` and `vimeo` shortcodes (`templates/shortcodes/`), each a
-//! frame gated as `marketing` behind a placeholder of its size; `embeds.js` and `embeds.css`,
-//! and the frames' origins in the CSP's `frame-src`, only on sites that use them. Checks the
-//! built-in shortcodes' arguments at their place in the Markdown.
+//! Embeds: the built-in `youtube`, `vimeo`, `booking` and `map` shortcodes
+//! (`templates/shortcodes/`), each a frame gated by a consent category behind a placeholder of
+//! its size; `embeds.js` and `embeds.css`, and the frames' origins in the CSP's `frame-src`,
+//! only on sites that use them. Checks the built-in shortcodes' arguments at their place in
+//! the Markdown.
+
+mod frames;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Deserialize;
+use tera::Kwargs;
 
 use crate::config::Settings;
 use crate::content::SourcePage;
 use crate::deploy::Allowance;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feature::{BuiltInStatic, Feature, FeatureEntry, LoadedSources};
+use crate::feature::{BuiltInStatic, Feature, FeatureEntry, LoadedSources, TemplateFunction};
 use crate::shortcodes::Call;
 use crate::site::Site;
 
@@ -27,22 +32,60 @@ pub const FEATURE: FeatureEntry = FeatureEntry {
             "shortcodes/vimeo.html",
             include_str!("templates/shortcodes/vimeo.html"),
         ),
+        (
+            "shortcodes/booking.html",
+            include_str!("templates/shortcodes/booking.html"),
+        ),
+        (
+            "shortcodes/map.html",
+            include_str!("templates/shortcodes/map.html"),
+        ),
     ],
     slots: &[],
-    functions: &[],
+    functions: &[EMBED_FRAME],
     configure,
 };
 
-/// A built-in embed: its shortcode, the origin of its frames, and what its `id` is.
-struct Provider {
+/// The template function that makes a `booking` or `map` frame from the shortcode's arguments.
+const EMBED_FRAME: &str = "embed_frame";
+
+/// A built-in embed shortcode and the arguments it takes.
+struct BuiltIn {
+    shortcode: &'static str,
+    arguments: &'static [&'static str],
+}
+
+const BUILT_INS: [BuiltIn; 4] = [
+    BuiltIn {
+        shortcode: "youtube",
+        arguments: &["id", "title"],
+    },
+    BuiltIn {
+        shortcode: "vimeo",
+        arguments: &["id", "title"],
+    },
+    BuiltIn {
+        shortcode: "booking",
+        arguments: &["provider", "url", "title"],
+    },
+    BuiltIn {
+        shortcode: "map",
+        arguments: &[
+            "provider", "lat", "lon", "zoom", "bbox", "url", "query", "title",
+        ],
+    },
+];
+
+/// A built-in video: its shortcode, the origin of its frames, and what its `id` is.
+struct Video {
     shortcode: &'static str,
     origin: &'static str,
     valid_id: fn(&str) -> bool,
     id_help: &'static str,
 }
 
-const PROVIDERS: [Provider; 2] = [
-    Provider {
+const VIDEOS: [Video; 2] = [
+    Video {
         shortcode: "youtube",
         origin: "https://www.youtube-nocookie.com",
         valid_id: |id| {
@@ -53,16 +96,13 @@ const PROVIDERS: [Provider; 2] = [
         },
         id_help: "give the video's 11-character id, from its address: youtube.com/watch?v=ID",
     },
-    Provider {
+    Video {
         shortcode: "vimeo",
         origin: "https://player.vimeo.com",
         valid_id: |id| !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()),
         id_help: "give the video's number, from its address: vimeo.com/NUMBER",
     },
 ];
-
-/// The arguments the built-in shortcodes take.
-const ARGUMENTS: [&str; 2] = ["id", "title"];
 
 const STATIC: [BuiltInStatic; 2] = [
     ("embeds.js", include_bytes!("static/embeds.js")),
@@ -86,15 +126,27 @@ fn configure(settings: &Settings, problems: &mut Diagnostics) -> Box<dyn Feature
 pub struct Embeds {
     /// The built-in shortcodes the published pages use, once surveyed.
     used: BTreeSet<&'static str>,
+    /// The origins of the frames they show.
+    origins: BTreeSet<String>,
     /// The built-in shortcodes the site replaces with its own template: their arguments are
     /// its own.
     replaced: BTreeSet<&'static str>,
 }
 
+/// Between a shortcode's name and its frame's origin in a survey's note.
+const NOTE_SEPARATOR: char = ' ';
+
 impl Feature for Embeds {
+    /// `NAME ORIGIN` for each built-in embed (`NAME` alone when its arguments give no frame).
     fn survey_page(&self, _: &LoadedSources<'_>, _: &SourcePage, body: &str) -> Vec<String> {
         let (calls, _) = crate::markdown::find_shortcodes(body);
-        calls.into_iter().map(|call| call.name).collect()
+        calls
+            .into_iter()
+            .map(|call| match frame_origin(&call) {
+                Some(origin) => format!("{}{NOTE_SEPARATOR}{origin}", call.name),
+                None => call.name,
+            })
+            .collect()
     }
 
     fn survey_sources(
@@ -102,13 +154,20 @@ impl Feature for Embeds {
         sources: &LoadedSources<'_>,
         notes: Vec<String>,
     ) -> Vec<Diagnostic> {
-        for provider in &PROVIDERS {
-            if notes.iter().any(|name| name == provider.shortcode) {
-                self.used.insert(provider.shortcode);
+        for note in &notes {
+            let (name, origin) = note.split_once(NOTE_SEPARATOR).unwrap_or((note, ""));
+            let Some(built_in) = BUILT_INS.iter().find(|b| b.shortcode == name) else {
+                continue;
+            };
+            self.used.insert(built_in.shortcode);
+            if !origin.is_empty() {
+                self.origins.insert(origin.to_string());
             }
-            let own = crate::shortcodes::template_name(provider.shortcode);
+        }
+        for built_in in &BUILT_INS {
+            let own = crate::shortcodes::template_name(built_in.shortcode);
             if sources.templates.iter().any(|t| t.path.ends_with(&own)) {
-                self.replaced.insert(provider.shortcode);
+                self.replaced.insert(built_in.shortcode);
             }
         }
         Vec::new()
@@ -122,10 +181,9 @@ impl Feature for Embeds {
     }
 
     fn csp_allowances(&self) -> Vec<Allowance> {
-        PROVIDERS
+        self.origins
             .iter()
-            .filter(|provider| self.used.contains(provider.shortcode))
-            .map(|provider| ("frame-src".to_string(), provider.origin.to_string()))
+            .map(|origin| ("frame-src".to_string(), origin.clone()))
             .collect()
     }
 
@@ -134,12 +192,19 @@ impl Feature for Embeds {
         calls
             .iter()
             .filter_map(|call| {
-                let provider = PROVIDERS.iter().find(|p| p.shortcode == call.name)?;
-                (!self.replaced.contains(provider.shortcode))
-                    .then(|| argument_problems(provider, call, page))
+                let built_in = BUILT_INS.iter().find(|b| b.shortcode == call.name)?;
+                (!self.replaced.contains(built_in.shortcode))
+                    .then(|| argument_problems(built_in, call, page))
             })
             .flatten()
             .collect()
+    }
+
+    fn template_functions(&self) -> Vec<(&'static str, TemplateFunction)> {
+        vec![(
+            EMBED_FRAME,
+            Arc::new(|kwargs: Kwargs, _: &tera::State| embed_frame(&kwargs)),
+        )]
     }
 
     fn template_value(&self, _site: &Site) -> tera::Value {
@@ -147,11 +212,59 @@ impl Feature for Embeds {
     }
 }
 
+/// A call's arguments by name; an empty one counts as not given, as the templates pass an
+/// argument left out as "".
+fn args_of(call: &Call) -> frames::Args<'_> {
+    call.args
+        .iter()
+        .filter(|arg| !arg.value.trim().is_empty())
+        .map(|arg| (arg.name.as_str(), arg.value.as_str()))
+        .collect()
+}
+
+/// The origin of the frame a built-in embed shows, when its arguments are good.
+fn frame_origin(call: &Call) -> Option<String> {
+    if let Some(video) = VIDEOS.iter().find(|v| v.shortcode == call.name) {
+        return Some(video.origin.to_string());
+    }
+    Some(frames::frame(&call.name, &args_of(call))?.ok()?.origin)
+}
+
+/// `embed_frame(shortcode="booking" or "map", …the shortcode's arguments)`: the frame's
+/// `frame` and `link` addresses, `origin` and `provider` name. With `checked=true` (the
+/// built-in shortcodes, whose arguments `check_page` reports at their place in the Markdown),
+/// bad arguments give empty addresses instead of a second, less precise error.
+fn embed_frame(kwargs: &Kwargs) -> tera::TeraResult<tera::Value> {
+    let shortcode: &str = kwargs.must_get("shortcode")?;
+    let checked: bool = kwargs.get("checked")?.unwrap_or(false);
+    let written: Vec<(&str, String)> = kwargs
+        .iter()
+        .filter_map(|(key, value)| {
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            Some((key.as_str()?, text))
+        })
+        .filter(|(key, text)| !["shortcode", "checked"].contains(key) && !text.trim().is_empty())
+        .collect();
+    let args: frames::Args = written
+        .iter()
+        .map(|(key, text)| (*key, text.as_str()))
+        .collect();
+    let failed = |message: String| tera::Error::message(format!("{EMBED_FRAME}: {message}"));
+    match frames::frame(shortcode, &args) {
+        None => Err(failed(format!("`{shortcode}` is not `booking` or `map`"))),
+        Some(Err(_)) if checked => Ok(tera::Value::from_serializable(&frames::Frame::default())),
+        Some(Err(problem)) => Err(failed(format!("{}; {}", problem.message, problem.help))),
+        Some(Ok(frame)) => Ok(tera::Value::from_serializable(&frame)),
+    }
+}
+
 /// The problems of a built-in shortcode's arguments, at the argument (or the shortcode).
-fn argument_problems(provider: &Provider, call: &Call, page: &SourcePage) -> Vec<Diagnostic> {
+fn argument_problems(built_in: &BuiltIn, call: &Call, page: &SourcePage) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     for arg in &call.args {
-        if !ARGUMENTS.contains(&arg.name.as_str()) {
+        if !built_in.arguments.contains(&arg.name.as_str()) {
             problems.push(
                 page.body_error(
                     arg.span.clone(),
@@ -159,27 +272,19 @@ fn argument_problems(provider: &Provider, call: &Call, page: &SourcePage) -> Vec
                 )
                 .with_help(format!(
                     "its arguments are {}",
-                    ARGUMENTS.map(|a| format!("`{a}`")).join(", ")
+                    built_in
+                        .arguments
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             );
         }
     }
-    match call.arg("id") {
-        None => problems.push(
-            page.body_error(
-                call.span.clone(),
-                format!("`{}` needs the video's `id`", call.name),
-            )
-            .with_help(provider.id_help),
-        ),
-        Some(id) if !(provider.valid_id)(&id.value) => problems.push(
-            page.body_error(
-                id.span.clone(),
-                format!("`{}` is not a {} video id", id.value, call.name),
-            )
-            .with_help(provider.id_help),
-        ),
-        Some(_) => {}
+    match VIDEOS.iter().find(|v| v.shortcode == call.name) {
+        Some(video) => problems.extend(video_id_problem(video, call, page)),
+        None => problems.extend(frame_problem(call, page)),
     }
     if call
         .arg("title")
@@ -187,10 +292,43 @@ fn argument_problems(provider: &Provider, call: &Call, page: &SourcePage) -> Vec
     {
         problems.push(
             page.body_error(call.span.clone(), "`title` is empty")
-                .with_help("say what the video is: the frame's title names it for screen readers"),
+                .with_help("say what the frame shows: its title names it for screen readers"),
         );
     }
     problems
+}
+
+fn video_id_problem(video: &Video, call: &Call, page: &SourcePage) -> Option<Diagnostic> {
+    match call.arg("id") {
+        None => Some(
+            page.body_error(
+                call.span.clone(),
+                format!("`{}` needs the video's `id`", call.name),
+            )
+            .with_help(video.id_help),
+        ),
+        Some(id) if !(video.valid_id)(&id.value) => Some(
+            page.body_error(
+                id.span.clone(),
+                format!("`{}` is not a {} video id", id.value, call.name),
+            )
+            .with_help(video.id_help),
+        ),
+        Some(_) => None,
+    }
+}
+
+/// What is wrong with the arguments of a `booking` or `map`, at the argument it is about.
+fn frame_problem(call: &Call, page: &SourcePage) -> Option<Diagnostic> {
+    let problem = frames::frame(&call.name, &args_of(call))?.err()?;
+    let span = problem
+        .arg
+        .and_then(|name| call.arg(name))
+        .map_or_else(|| call.span.clone(), |arg| arg.span.clone());
+    Some(
+        page.body_error(span, problem.message)
+            .with_help(problem.help),
+    )
 }
 
 #[cfg(test)]
@@ -263,5 +401,75 @@ mod tests {
             &[("templates/shortcodes/youtube.html", "<p>{{ id }}</p>")],
         );
         assert!(own.check_page(&article).is_empty());
+    }
+
+    #[test]
+    fn booking_and_map_frames_join_the_csp_by_their_origin() {
+        let article = page(
+            "a.md",
+            "{{ booking(provider=\"calendly\", url=\"https://calendly.com/aim/intro\") }}\n\n\
+             {{ map(lat=\"51.5\", lon=\"-0.12\") }}\n\n\
+             {{ map(provider=\"google\", query=\"Big Ben\") }}",
+        );
+        let embeds = surveyed(&[article], &[]);
+        let origins: Vec<String> = embeds
+            .csp_allowances()
+            .into_iter()
+            .map(|(directive, origin)| {
+                assert_eq!(directive, "frame-src");
+                origin
+            })
+            .collect();
+        assert_eq!(
+            origins,
+            [
+                "https://calendly.com",
+                "https://www.google.com",
+                "https://www.openstreetmap.org"
+            ]
+        );
+        assert_eq!(embeds.static_files().len(), 2);
+    }
+
+    #[test]
+    fn bad_booking_and_map_arguments_are_errors_at_their_place() {
+        let article = page(
+            "a.md",
+            "Text.\n\n{{ booking(provider=\"calcom\", url=\"http://cal.com/aim\") }}\n\n\
+             {{ booking(provider=\"doodle\", url=\"https://doodle.com/a\") }}\n\n\
+             {{ map(zoom=3) }}\n\n{{ map(lat=\"51.5\", lon=\"-0.12\", colour=\"red\") }}",
+        );
+        let embeds = surveyed(std::slice::from_ref(&article), &[]);
+        let problems: Vec<(usize, usize, String)> = embeds
+            .check_page(&article)
+            .into_iter()
+            .map(|problem| {
+                let at = problem.location.expect("a located problem");
+                assert!(problem.help.is_some(), "{problem:?}");
+                assert_eq!(problem.file, PathBuf::from("content/a.md"));
+                (at.line, at.column, problem.message)
+            })
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (
+                    7,
+                    35,
+                    "`http://cal.com/aim` is not an https:// address".to_string()
+                ),
+                (9, 21, "`doodle` is not a booking provider".to_string()),
+                (11, 1, "`map` needs a place or an area".to_string()),
+                (13, 40, "`map` takes no argument `colour`".to_string()),
+            ]
+        );
+        // Bad arguments give no frame, so no origin: only the last map's.
+        assert_eq!(
+            embeds.csp_allowances(),
+            [(
+                "frame-src".to_string(),
+                "https://www.openstreetmap.org".to_string()
+            )]
+        );
     }
 }
