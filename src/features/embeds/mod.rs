@@ -16,7 +16,9 @@ use crate::config::Settings;
 use crate::content::SourcePage;
 use crate::deploy::Allowance;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feature::{BuiltInStatic, Feature, FeatureEntry, LoadedSources, TemplateFunction};
+use crate::feature::{
+    BuiltInStatic, Feature, FeatureEntry, LoadedSources, TemplateFunction, ThirdParty,
+};
 use crate::shortcodes::Call;
 use crate::site::Site;
 
@@ -49,36 +51,48 @@ pub const FEATURE: FeatureEntry = FeatureEntry {
 /// The template function that makes a `booking` or `map` frame from the shortcode's arguments.
 const EMBED_FRAME: &str = "embed_frame";
 
-/// A built-in embed shortcode and the arguments it takes.
+/// A built-in embed shortcode: the arguments it takes, the consent category its template gates
+/// it by, and what a site uses it for (in the cookie declaration).
 struct BuiltIn {
     shortcode: &'static str,
     arguments: &'static [&'static str],
+    category: &'static str,
+    purpose: &'static str,
 }
 
 const BUILT_INS: [BuiltIn; 4] = [
     BuiltIn {
         shortcode: "youtube",
         arguments: &["id", "title"],
+        category: "marketing",
+        purpose: "videos",
     },
     BuiltIn {
         shortcode: "vimeo",
         arguments: &["id", "title"],
+        category: "marketing",
+        purpose: "videos",
     },
     BuiltIn {
         shortcode: "booking",
         arguments: &["provider", "url", "title"],
+        category: "booking",
+        purpose: "booking calendar",
     },
     BuiltIn {
         shortcode: "map",
         arguments: &[
             "provider", "lat", "lon", "zoom", "bbox", "url", "query", "title",
         ],
+        category: "marketing",
+        purpose: "maps",
     },
 ];
 
 /// A built-in video: its shortcode, the origin of its frames, and what its `id` is.
 struct Video {
     shortcode: &'static str,
+    provider: &'static str,
     origin: &'static str,
     valid_id: fn(&str) -> bool,
     id_help: &'static str,
@@ -87,6 +101,7 @@ struct Video {
 const VIDEOS: [Video; 2] = [
     Video {
         shortcode: "youtube",
+        provider: "YouTube",
         origin: "https://www.youtube-nocookie.com",
         valid_id: |id| {
             id.len() == 11
@@ -98,6 +113,7 @@ const VIDEOS: [Video; 2] = [
     },
     Video {
         shortcode: "vimeo",
+        provider: "Vimeo",
         origin: "https://player.vimeo.com",
         valid_id: |id| !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()),
         id_help: "give the video's number, from its address: vimeo.com/NUMBER",
@@ -126,8 +142,8 @@ fn configure(settings: &Settings, problems: &mut Diagnostics) -> Box<dyn Feature
 pub struct Embeds {
     /// The built-in shortcodes the published pages use, once surveyed.
     used: BTreeSet<&'static str>,
-    /// The origins of the frames they show.
-    origins: BTreeSet<String>,
+    /// The frames they show: by shortcode, their origin and provider.
+    frames: BTreeSet<(&'static str, String, String)>,
     /// The built-in shortcodes the site replaces with its own template: their arguments are
     /// its own.
     replaced: BTreeSet<&'static str>,
@@ -137,13 +153,19 @@ pub struct Embeds {
 const NOTE_SEPARATOR: char = ' ';
 
 impl Feature for Embeds {
-    /// `NAME ORIGIN` for each built-in embed (`NAME` alone when its arguments give no frame).
+    /// `NAME ORIGIN PROVIDER` for each built-in embed (`NAME` alone when its arguments give no
+    /// frame).
     fn survey_page(&self, _: &LoadedSources<'_>, _: &SourcePage, body: &str) -> Vec<String> {
         let (calls, _) = crate::markdown::find_shortcodes(body);
         calls
             .into_iter()
-            .map(|call| match frame_origin(&call) {
-                Some(origin) => format!("{}{NOTE_SEPARATOR}{origin}", call.name),
+            .map(|call| match frame_of(&call) {
+                Some((origin, provider)) => {
+                    format!(
+                        "{}{NOTE_SEPARATOR}{origin}{NOTE_SEPARATOR}{provider}",
+                        call.name
+                    )
+                }
                 None => call.name,
             })
             .collect()
@@ -155,13 +177,15 @@ impl Feature for Embeds {
         notes: Vec<String>,
     ) -> Vec<Diagnostic> {
         for note in &notes {
-            let (name, origin) = note.split_once(NOTE_SEPARATOR).unwrap_or((note, ""));
+            let mut parts = note.splitn(3, NOTE_SEPARATOR);
+            let name = parts.next().unwrap_or_default();
             let Some(built_in) = BUILT_INS.iter().find(|b| b.shortcode == name) else {
                 continue;
             };
             self.used.insert(built_in.shortcode);
-            if !origin.is_empty() {
-                self.origins.insert(origin.to_string());
+            if let (Some(origin), Some(provider)) = (parts.next(), parts.next()) {
+                self.frames
+                    .insert((built_in.shortcode, origin.into(), provider.into()));
             }
         }
         for built_in in &BUILT_INS {
@@ -181,9 +205,25 @@ impl Feature for Embeds {
     }
 
     fn csp_allowances(&self) -> Vec<Allowance> {
-        self.origins
-            .iter()
+        let origins: BTreeSet<&String> = self.frames.iter().map(|(_, origin, _)| origin).collect();
+        origins
+            .into_iter()
             .map(|origin| ("frame-src".to_string(), origin.clone()))
+            .collect()
+    }
+
+    fn third_parties(&self) -> Vec<ThirdParty> {
+        self.frames
+            .iter()
+            .filter_map(|(shortcode, origin, provider)| {
+                let built_in = BUILT_INS.iter().find(|b| b.shortcode == *shortcode)?;
+                Some(ThirdParty {
+                    category: built_in.category.into(),
+                    provider: provider.clone(),
+                    origin: origin.clone(),
+                    purpose: built_in.purpose.into(),
+                })
+            })
             .collect()
     }
 
@@ -222,12 +262,13 @@ fn args_of(call: &Call) -> frames::Args<'_> {
         .collect()
 }
 
-/// The origin of the frame a built-in embed shows, when its arguments are good.
-fn frame_origin(call: &Call) -> Option<String> {
+/// The origin and provider of the frame a built-in embed shows, when its arguments are good.
+fn frame_of(call: &Call) -> Option<(String, String)> {
     if let Some(video) = VIDEOS.iter().find(|v| v.shortcode == call.name) {
-        return Some(video.origin.to_string());
+        return Some((video.origin.into(), video.provider.into()));
     }
-    Some(frames::frame(&call.name, &args_of(call))?.ok()?.origin)
+    let frame = frames::frame(&call.name, &args_of(call))?.ok()?;
+    Some((frame.origin, frame.provider.into()))
 }
 
 /// `embed_frame(shortcode="booking" or "map", …the shortcode's arguments)`: the frame's
