@@ -105,7 +105,8 @@ pub fn declaration(
         cookies: vec![DeclaredCookie {
             name: consent.cookie_name.clone(),
             retention: format!("{} days", consent.expiry_days),
-            purpose: "Remembers your cookie choice.".into(),
+            // The category's description says what it is for.
+            purpose: String::new(),
         }],
     };
     let mut found = analytics_third_parties(&consent.analytics);

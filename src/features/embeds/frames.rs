@@ -141,6 +141,19 @@ fn booking(args: &Args) -> Result<Frame, ArgProblem> {
     })
 }
 
+/// The first part of the path of the booking pages this documentation and the firm's site use
+/// until the real one is known: a frame of one shows no calendar.
+const PLACEHOLDER_ACCOUNTS: [&str; 2] = ["example", "your-name"];
+
+/// Whether a booking page is a placeholder (`https://cal.com/example/intro`).
+pub fn is_placeholder_booking(frame: &Frame) -> bool {
+    Url::parse(&frame.link).is_ok_and(|url| {
+        url.path_segments()
+            .and_then(|mut segments| segments.next())
+            .is_some_and(|account| PLACEHOLDER_ACCOUNTS.contains(&account))
+    })
+}
+
 /// An `https://` URL with a host and no user name or password in it.
 fn https_url(written: &str, help: &str) -> Result<Url, ArgProblem> {
     let not_https = || {
@@ -457,6 +470,20 @@ mod tests {
             "https://calendly.com/aim/30min?month=2027-01&embed_type=Inline"
         );
         assert_eq!(calendly.origin, "https://calendly.com");
+    }
+
+    #[test]
+    fn example_booking_pages_are_placeholders() {
+        let page = |url| made("booking", &[("provider", "calcom"), ("url", url)]).unwrap();
+        assert!(is_placeholder_booking(&page(
+            "https://cal.com/example/intro"
+        )));
+        assert!(is_placeholder_booking(&page(
+            "https://cal.com/your-name/30min"
+        )));
+        assert!(!is_placeholder_booking(&page(
+            "https://cal.com/aim-to-win/intro"
+        )));
     }
 
     #[test]

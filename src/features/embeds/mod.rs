@@ -359,9 +359,13 @@ fn video_id_problem(video: &Video, call: &Call, page: &SourcePage) -> Option<Dia
     }
 }
 
-/// What is wrong with the arguments of a `booking` or `map`, at the argument it is about.
+/// What is wrong with the arguments of a `booking` or `map`, at the argument it is about; a
+/// warning for a booking page that is still a placeholder.
 fn frame_problem(call: &Call, page: &SourcePage) -> Option<Diagnostic> {
-    let problem = frames::frame(&call.name, &args_of(call))?.err()?;
+    let problem = match frames::frame(&call.name, &args_of(call))? {
+        Ok(frame) => return placeholder_warning(call, page, &frame),
+        Err(problem) => problem,
+    };
     let span = problem
         .arg
         .and_then(|name| call.arg(name))
@@ -370,6 +374,27 @@ fn frame_problem(call: &Call, page: &SourcePage) -> Option<Diagnostic> {
         page.body_error(span, problem.message)
             .with_help(problem.help),
     )
+}
+
+fn placeholder_warning(
+    call: &Call,
+    page: &SourcePage,
+    frame: &frames::Frame,
+) -> Option<Diagnostic> {
+    if call.name != "booking" || !frames::is_placeholder_booking(frame) {
+        return None;
+    }
+    let span = call
+        .arg("url")
+        .map_or_else(|| call.span.clone(), |url| url.span.clone());
+    let mut warning = page
+        .body_error(span, format!("the booking page `{}` is a placeholder", frame.link))
+        .with_help(format!(
+            "replace it with the firm's own {} booking page before publishing: visitors who load this one find no calendar",
+            frame.provider
+        ));
+    warning.severity = crate::diagnostics::Severity::Warning;
+    Some(warning)
 }
 
 #[cfg(test)]
@@ -512,5 +537,21 @@ mod tests {
                 "https://www.openstreetmap.org".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn a_placeholder_booking_page_is_a_warning_at_its_url() {
+        let article = page(
+            "a.md",
+            "{{ booking(provider=\"calcom\", url=\"https://cal.com/example/intro\") }}",
+        );
+        let problems = surveyed(std::slice::from_ref(&article), &[]).check_page(&article);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(!problems[0].is_error());
+        assert_eq!(
+            problems[0].message,
+            "the booking page `https://cal.com/example/intro` is a placeholder"
+        );
+        assert_eq!(problems[0].location.map(|at| at.column), Some(35));
     }
 }
