@@ -7,6 +7,8 @@
 //! those problems are located by finding the offending text in the page's source, `site.toml` or
 //! a template. External links are never fetched.
 
+mod third_parties;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -132,8 +134,10 @@ pub fn run(options: &CheckOptions) -> Result<CheckReport, Error> {
         .map(|page| (page.source.as_str(), page))
         .collect();
     let templates = template_texts(&options.root);
+    let stylesheets = stylesheet_texts(&options.root);
     let mut problems = rendered.warnings.clone();
-    let checker = Checker::new(&rendered.site, &rendered.files, &sources, &templates);
+    let mut checker = Checker::new(&rendered.site, &rendered.files, &sources, &templates);
+    checker.stylesheets = &stylesheets;
     checker.check(&mut problems);
     Ok(report(problems, Some(checker.pages.len())))
 }
@@ -152,6 +156,21 @@ fn template_texts(root: &Path) -> Vec<(PathBuf, String)> {
         .unwrap_or_default()
 }
 
+/// The text of each stylesheet of `static/`, with the path shown in messages.
+fn stylesheet_texts(root: &Path) -> Vec<(PathBuf, String)> {
+    content::load_static(root)
+        .0
+        .into_iter()
+        .filter(|asset| asset.output_path.ends_with(".css"))
+        .filter_map(|asset| match asset.contents {
+            Contents::Loaded(bytes) => {
+                Some((asset.display_path, String::from_utf8(bytes.to_vec()).ok()?))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// What the HTML of one page holds that the check needs.
 #[derive(Default)]
 struct PageHtml {
@@ -159,6 +178,8 @@ struct PageHtml {
     references: Vec<Reference>,
     images: Vec<Image>,
     headings: Vec<Heading>,
+    /// What it loads by itself, as written.
+    loads: Vec<third_parties::Load>,
 }
 
 /// A URL in an attribute: `href`, `src` or one candidate of a `srcset`.
@@ -200,9 +221,21 @@ fn heading_level(element: &[u8]) -> Option<u8> {
 fn scan_html(html: &str, offset: usize) -> (PageHtml, Vec<(Range<usize>, Found)>) {
     let mut page = PageHtml::default();
     let mut found = Vec::new();
+    let mut in_style = false;
     for token in tokens(html) {
-        let Token::StartTag(tag) = token else {
-            continue;
+        let tag = match token {
+            Token::StartTag(tag) => tag,
+            Token::String(text) if in_style => {
+                let css = String::from_utf8_lossy(&text);
+                page.loads
+                    .extend(third_parties::loads_in_css(&css, "<style>"));
+                continue;
+            }
+            Token::EndTag(tag) if tag.name.as_slice() == b"style" => {
+                in_style = false;
+                continue;
+            }
+            _ => continue,
         };
         let attribute = |name: &str| {
             tag.attributes
@@ -218,6 +251,11 @@ fn scan_html(html: &str, offset: usize) -> (PageHtml, Vec<(Range<usize>, Found)>
             page.ids.insert(id);
         }
         let name = tag.name.as_slice();
+        in_style = name == b"style";
+        page.loads.extend(third_parties::loads_of_tag(
+            &String::from_utf8_lossy(name),
+            &attribute,
+        ));
         if name == b"a"
             && let Some(anchor) = attribute("name")
         {
@@ -284,6 +322,8 @@ struct Checker<'a> {
     templates: &'a [(PathBuf, String)],
     /// `fragments_checked_by_the_build`.
     build_checked: HashSet<String>,
+    /// The stylesheets of `static/`, with the path shown in messages.
+    stylesheets: &'a [(PathBuf, String)],
 }
 
 impl<'a> Checker<'a> {
@@ -311,6 +351,7 @@ impl<'a> Checker<'a> {
             sources,
             templates,
             build_checked: fragments_checked_by_the_build(site),
+            stylesheets: &[],
         }
     }
 
@@ -327,6 +368,58 @@ impl<'a> Checker<'a> {
         self.check_duplicate_titles(problems);
         self.check_settings(problems);
         self.check_html(problems, &reported);
+        self.check_stylesheets(problems);
+    }
+
+    /// The origin of an address a page or stylesheet loads by itself from another site that
+    /// `[check] allow_origins` does not allow, with what to say of it.
+    fn third_party(&self, load: &third_parties::Load) -> Option<(String, String)> {
+        let settings = &self.site.settings;
+        let origin = third_parties::other_origin(&load.url, &settings.base_url.origin)?;
+        if settings.allow_origins.contains(&origin) {
+            return None;
+        }
+        Some((
+            format!(
+                "{} loads `{}` from {origin} before the visitor consents to anything",
+                load.what, load.url
+            ),
+            format!(
+                "serve the file from the site itself, gate it with `data-consent` and `data-src` (docs/consent.md), or allow {origin} in site.toml: [check] allow_origins = [\"{origin}\"]"
+            ),
+        ))
+    }
+
+    /// Each output stylesheet's `url()`s and `@import`s from other sites, at their line in the
+    /// stylesheet of `static/` that holds them.
+    fn check_stylesheets(&self, problems: &mut Diagnostics) {
+        for file in self
+            .files
+            .values()
+            .filter(|file| file.path.ends_with(".css"))
+        {
+            let css = match &file.contents {
+                Contents::Loaded(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+                Contents::Embedded(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+                Contents::Text(text) => text.clone(),
+                _ => continue,
+            };
+            for load in third_parties::loads_in_css(&css, "a stylesheet") {
+                let Some((message, help)) = self.third_party(&load) else {
+                    continue;
+                };
+                let found = self.stylesheets.iter().find_map(|(path, text)| {
+                    let start = text.find(&load.url)?;
+                    Some(
+                        Diagnostic::error(path, message.clone())
+                            .at(text, start..start + load.url.len()),
+                    )
+                });
+                let diagnostic =
+                    found.unwrap_or_else(|| Diagnostic::error(&file.path, message.clone()));
+                problems.push(diagnostic.with_help(help));
+            }
+        }
     }
 
     /// Links, images and headings an author wrote, at their line in the Markdown file.
@@ -594,6 +687,11 @@ impl<'a> Checker<'a> {
             seen.entry(key).or_insert(diagnostic);
         };
         for (file, page) in &self.pages {
+            for load in &page.loads {
+                if let Some((message, help)) = self.third_party(load) {
+                    report(file, &load.url, message, &help);
+                }
+            }
             for reference in &page.references {
                 if reported.contains(&format!("link {}", reference.url)) {
                     continue;

@@ -40,6 +40,16 @@ struct RawSettings {
     security: RawSecurity,
     #[serde(default)]
     cta: RawCallToAction,
+    #[serde(default)]
+    check: RawCheck,
+}
+
+/// `[check]`: what `aimsite check` accepts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    #[serde(default)]
+    allow_origins: Vec<Spanned<String>>,
 }
 
 /// `[cta]`: the call to action, as written.
@@ -123,6 +133,9 @@ pub struct Settings {
     /// Whether a page's Markdown may hold a `<script>` (`[security] scripts_in_markdown`).
     pub scripts_in_markdown: bool,
     pub cta: CallToAction,
+    /// Other sites' origins (`https://fonts.example.com`) that pages may load from before
+    /// consent (`[check] allow_origins`).
+    pub allow_origins: Vec<String>,
     /// Where the settings came from, to locate problems found by later stages, and for the
     /// features' sections.
     pub file: SettingsFile,
@@ -437,6 +450,21 @@ pub fn parse(
         .collect();
 
     let cta = call_to_action(raw.cta, &file, &mut problems);
+    let allow_origins = raw
+        .check
+        .allow_origins
+        .into_iter()
+        .filter_map(|written| match origin_of(written.get_ref()) {
+            Some(origin) => Some(origin),
+            None => {
+                problems.push(
+                    file.error_at(written.span(), format!("`{}` is not an origin", written.get_ref()))
+                        .with_help("give the scheme and host of the other site, such as \"https://fonts.example.com\""),
+                );
+                None
+            }
+        })
+        .collect();
 
     match base_url {
         Some(base_url) if !problems.has_errors() => Ok((
@@ -455,6 +483,7 @@ pub fn parse(
                 csp_allow,
                 scripts_in_markdown,
                 cta,
+                allow_origins,
                 file,
                 root: PathBuf::new(),
                 cache: None,
@@ -463,6 +492,14 @@ pub fn parse(
         )),
         _ => Err(problems),
     }
+}
+
+/// The origin `https://host[:port]` of a URL with nothing after its host but `/`.
+fn origin_of(written: &str) -> Option<String> {
+    let url = url::Url::parse(written.trim()).ok()?;
+    let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+    let web = matches!(url.scheme(), "https" | "http") && url.has_host();
+    (bare && web && url.username().is_empty()).then(|| url.origin().ascii_serialization())
 }
 
 /// `site.toml` without the features' sections, as written: an unknown key is an error.

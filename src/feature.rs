@@ -97,6 +97,19 @@ pub struct BodyRewrite {
     pub problems: Vec<Diagnostic>,
 }
 
+/// Something a feature's output loads from another site once the visitor consents to its
+/// category: a cookie declaration lists them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct ThirdParty {
+    pub category: String,
+    /// As visitors know it: "YouTube".
+    pub provider: String,
+    /// `https://www.youtube-nocookie.com`.
+    pub origin: String,
+    /// What the site uses it for: "videos".
+    pub purpose: String,
+}
+
 /// A feature once its settings are read. Every hook has a default that does nothing.
 pub trait Feature: Send + Sync {
     /// The static files it adds to the site (a site's own file of the same path replaces
@@ -133,6 +146,14 @@ pub trait Feature: Send + Sync {
     ) -> Vec<Diagnostic> {
         Vec::new()
     }
+
+    /// What its output loads from other sites behind consent, once surveyed.
+    fn third_parties(&self) -> Vec<ThirdParty> {
+        Vec::new()
+    }
+
+    /// Every feature's `third_parties`, once all are surveyed.
+    fn third_parties_known(&mut self, _all: &[ThirdParty]) {}
 
     /// Checks what the loading stages read, before anything is rendered.
     fn check_sources(&self, _sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
@@ -226,7 +247,8 @@ impl Features {
             .collect()
     }
 
-    /// Surveys the sources for every feature: each published page's body is read once.
+    /// Surveys the sources for every feature (each published page's body is read once), then
+    /// tells each what all of them load from other sites.
     pub fn survey_sources(
         &mut self,
         sources: &LoadedSources<'_>,
@@ -237,7 +259,17 @@ impl Features {
             .iter_mut()
             .map(|(_, feature)| feature.as_mut() as &mut dyn Feature)
             .collect();
-        survey(&mut features, sources, memo)
+        let problems = survey(&mut features, sources, memo);
+        let mut third_parties: Vec<ThirdParty> = features
+            .iter()
+            .flat_map(|feature| feature.third_parties())
+            .collect();
+        third_parties.sort();
+        third_parties.dedup();
+        for feature in &mut features {
+            feature.third_parties_known(&third_parties);
+        }
+        problems
     }
 
     pub fn check_sources(&self, sources: &LoadedSources<'_>) -> Vec<Diagnostic> {

@@ -774,12 +774,34 @@ fn bad_arguments_of_a_built_in_shortcode_are_errors_at_the_argument() {
             "{{ vimeo(id=abc) }}",
             "`abc` is not a value: put text in quotes",
         ),
+        (
+            "{{ booking(provider=\"calcom\", url=\"https://calendly.com/a/b\") }}",
+            "`https://calendly.com/a/b` is not on Cal.com",
+        ),
+        (
+            "{{ booking(provider=\"zoom\", url=\"https://zoom.us/a\") }}",
+            "`zoom` is not a booking provider",
+        ),
+        (
+            "{{ map(lat=\"95\", lon=\"0\") }}",
+            "`95` is not a latitude from -90 to 90",
+        ),
+        (
+            "{{ map(provider=\"google\", url=\"http://www.google.com/maps/embed?pb=1\") }}",
+            "is not an https:// address",
+        ),
     ] {
         let fixture = Fixture::new();
         let text = format!("+++\ntitle = \"Article A\"\n+++\n\nText.\n\n{shortcode}\n");
         fixture.write("content/articles/a.md", text);
         let problems = fixture.rejected();
         problems.at("content/articles/a.md", 7).says(words).help();
+        assert_eq!(
+            problems.errors.len(),
+            1,
+            "told more than once: {}",
+            problems.stderr
+        );
     }
 }
 

@@ -400,3 +400,103 @@ fn root_relative_links_and_top_are_read_as_the_built_page_has_them() {
         errors(&report)
     );
 }
+
+#[test]
+fn what_loads_from_other_sites_before_consent_is_an_error_where_it_is_written() {
+    let site = new_site();
+    let root = site.path();
+    let article = root.join("content/articles/welcome.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    let text = format!(
+        "{text}\n\n![A chart](https://cdn.imagehost.io/chart.png)\n\n\
+         <iframe data-consent=\"marketing\" data-src=\"https://player.vimeo.com/video/1\" title=\"Gated\"></iframe>\n"
+    );
+    std::fs::write(&article, &text).unwrap();
+    let image_line = text.lines().position(|l| l.contains("imagehost")).unwrap() + 1;
+    let base = root.join("templates/base.html");
+    let template = std::fs::read_to_string(&base).unwrap().replacen(
+        "</head>",
+        "<link rel=\"stylesheet\" href=\"https://fonts.googleapis.com/css2?family=Inter\">\n</head>",
+        1,
+    );
+    std::fs::write(&base, &template).unwrap();
+    let font_line = template
+        .lines()
+        .position(|l| l.contains("googleapis"))
+        .unwrap()
+        + 1;
+    let style = root.join("static/style.css");
+    let css = format!(
+        "{}\n.hero {{ background: url(\"https://cdn.imagehost.io/hero.jpg\"); }}\n",
+        std::fs::read_to_string(&style).unwrap()
+    );
+    std::fs::write(&style, &css).unwrap();
+    let css_line = css.lines().position(|l| l.contains("hero.jpg")).unwrap() + 1;
+
+    let report = check_site(root);
+    let third_party: Vec<String> = errors(&report)
+        .into_iter()
+        .filter(|error| error.contains("before the visitor consents"))
+        .collect();
+    assert_eq!(third_party.len(), 3, "{third_party:#?}");
+    for (place, words) in [
+        (
+            format!("content/articles/welcome.md:{image_line}"),
+            "<img src> loads `https://cdn.imagehost.io/chart.png` from https://cdn.imagehost.io",
+        ),
+        (
+            format!("templates/base.html:{font_line}"),
+            "<link href> loads `https://fonts.googleapis.com/css2?family=Inter`",
+        ),
+        (
+            format!("static/style.css:{css_line}"),
+            "a stylesheet loads `https://cdn.imagehost.io/hero.jpg`",
+        ),
+    ] {
+        assert!(
+            has_error(&report, &place, words),
+            "{place}: {third_party:#?}"
+        );
+    }
+    let help = report
+        .problems
+        .iter()
+        .find(|p| p.message.contains("fonts.googleapis.com"))
+        .and_then(|p| p.help.clone())
+        .unwrap_or_default();
+    assert!(
+        help.contains("[check] allow_origins = [\"https://fonts.googleapis.com\"]"),
+        "{help}"
+    );
+
+    // Allowed origins pass.
+    let settings = root.join("site.toml");
+    let toml = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(
+        &settings,
+        format!("{toml}\n[check]\nallow_origins = [\"https://cdn.imagehost.io\", \"https://fonts.googleapis.com/\"]\n"),
+    )
+    .unwrap();
+    let report = check_site(root);
+    assert!(
+        !errors(&report)
+            .iter()
+            .any(|e| e.contains("before the visitor consents")),
+        "{:#?}",
+        errors(&report)
+    );
+    // An allowed origin is an origin, not a page.
+    std::fs::write(
+        &settings,
+        format!("{toml}\n[check]\nallow_origins = [\"https://cdn.imagehost.io/chart.png\"]\n"),
+    )
+    .unwrap();
+    let report = check_site(root);
+    assert!(
+        errors(&report)
+            .iter()
+            .any(|e| e.starts_with("site.toml:") && e.contains("is not an origin")),
+        "{:#?}",
+        errors(&report)
+    );
+}

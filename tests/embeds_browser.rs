@@ -1,4 +1,5 @@
-//! Embeds (`{{ youtube(...) }}`, `{{ vimeo(...) }}`) in headless Chromium, on the site built
+//! Embeds (`{{ youtube(...) }}`, `{{ vimeo(...) }}`, `{{ booking(...) }}`, `{{ map(...) }}`)
+//! in headless Chromium, on the site built
 //! from `tests/embeds_fixture`, served with the Content-Security-Policy of its `_headers`:
 //! the placeholder holds the frame's size, nothing from the provider is asked for before a
 //! click, "Load once" loads one frame on one page, "Always allow" lasts, and without JavaScript
@@ -111,7 +112,7 @@ fn size(browser: &Browser, selector: &str) -> (f64, f64) {
 fn provider_requests(browser: &Browser) -> Value {
     browser.eval(
         "performance.getEntriesByType('resource').map((e) => e.name)
-            .filter((n) => /youtube|vimeo|ytimg|googlevideo/.test(n))",
+            .filter((n) => /youtube|vimeo|ytimg|googlevideo|cal\\.com|openstreetmap|google\\.com/.test(n))",
     )
 }
 
@@ -259,4 +260,115 @@ fn without_javascript_the_placeholder_is_a_link() {
         (height - width * 9.0 / 16.0).abs() < 1.0,
         "{width} x {height}"
     );
+}
+
+/// The `src` of the frame of the embed `index` on the page, or null while it is not loaded.
+fn nth_frame_src(browser: &Browser, index: usize) -> Value {
+    browser.eval(&format!(
+        "document.querySelectorAll('[data-embed] iframe')[{index}].getAttribute('src')"
+    ))
+}
+
+#[test]
+fn a_booking_calendar_waits_for_its_own_category_and_keeps_its_height() {
+    let Some((browser, site)) = browser_and_site() else {
+        return;
+    };
+    open(&browser, &site.url("booking/"), false);
+    let (width, height) = size(&browser, ".embed__placeholder");
+    assert!(width > 300.0, "the placeholder is {width} px wide");
+    assert_eq!(height, 704.0, "the placeholder is not the frame's 44rem");
+    assert_eq!(frame_src(&browser), Value::Null);
+    assert_eq!(provider_requests(&browser), json!([]));
+    let text = browser.eval("document.querySelector('.embed__placeholder').innerText");
+    let text = text.as_str().unwrap_or_default();
+    assert!(
+        text.contains("Cal.com") && text.contains("booking cookies"),
+        "{text}"
+    );
+    assert_eq!(
+        browser.eval("document.querySelector('.embed__link a').href"),
+        "https://cal.com/aim-to-win/intro"
+    );
+    // The banner asks about the category the calendar is gated by.
+    assert_eq!(
+        browser.eval("document.querySelector('[data-embed-action=always]').textContent"),
+        "Always allow Booking"
+    );
+
+    browser.click("[data-embed-action=always]");
+    browser.wait_until(
+        "document.querySelector('[data-embed] iframe').hasAttribute('src')",
+        WAIT,
+    );
+    assert_eq!(
+        frame_src(&browser),
+        "https://cal.com/aim-to-win/intro?embed=true"
+    );
+    assert_eq!(size(&browser, "[data-embed] iframe"), (width, height));
+    assert_no_csp_violations(&browser, "/booking/");
+    let consent = browser
+        .cookies()
+        .into_iter()
+        .find(|cookie| cookie.name == "cookie_consent")
+        .expect("no consent cookie");
+    assert!(consent.value.contains("booking"), "{}", consent.value);
+    assert!(!consent.value.contains("marketing"), "{}", consent.value);
+
+    open(&browser, &site.url("booking/"), true);
+    browser.wait_until(
+        "document.querySelector('[data-embed] iframe').hasAttribute('src')",
+        WAIT,
+    );
+    // Consent to booking is not consent to the maps' marketing.
+    open(&browser, &site.url("map/"), true);
+    assert_eq!(nth_frame_src(&browser, 0), Value::Null);
+}
+
+#[test]
+fn maps_hold_their_size_and_load_once_loads_only_the_one_clicked() {
+    let Some((browser, site)) = browser_and_site() else {
+        return;
+    };
+    open(&browser, &site.url("map/"), false);
+    let (width, height) = size(&browser, ".embed__placeholder");
+    assert!(
+        (height - width * 3.0 / 4.0).abs() < 1.0,
+        "the map's placeholder is {width} x {height}, not 4:3"
+    );
+    assert_eq!(provider_requests(&browser), json!([]));
+    let text = browser.eval("document.querySelector('.embed__placeholder').innerText");
+    assert!(
+        text.as_str().unwrap_or_default().contains("OpenStreetMap"),
+        "{text}"
+    );
+    browser.click("[data-embed-action=once]");
+    browser.wait_until(
+        "document.querySelector('[data-embed] iframe').hasAttribute('src')",
+        WAIT,
+    );
+    let src = nth_frame_src(&browser, 0);
+    assert!(
+        src.as_str()
+            .unwrap_or_default()
+            .starts_with("https://www.openstreetmap.org/export/embed.html?bbox="),
+        "{src}"
+    );
+    assert_eq!(size(&browser, "[data-embed] iframe"), (width, height));
+    assert_eq!(
+        nth_frame_src(&browser, 1),
+        Value::Null,
+        "the Google map loaded too"
+    );
+    browser.eval("document.querySelectorAll('[data-embed-action=once]')[1].click() || 1");
+    browser.wait_until(
+        "document.querySelectorAll('[data-embed] iframe')[1].hasAttribute('src')",
+        WAIT,
+    );
+    assert_eq!(
+        nth_frame_src(&browser, 1),
+        "https://www.google.com/maps?q=Big+Ben%2C+London&output=embed"
+    );
+    assert_no_csp_violations(&browser, "/map/");
+    assert!(browser.cookies().is_empty(), "Load once stored something");
 }

@@ -147,3 +147,66 @@ fn a_template_that_shows_the_table_of_contents_gets_it() {
     };
     assert!(text.split(';').any(|field| field == "toc=2"), "{text}");
 }
+
+/// A site with `[consent]` (these lines), a privacy page with the built-in template and a page
+/// with `{{ cookie_declaration() }}`, and an article of this body; rendered in memory.
+fn consent_site(consent: &str, article: &str) -> build::RenderedSite {
+    let (_dir, root) = minimal_site("aimsite-declaration-");
+    let settings = format!("{}\n[consent]\n{consent}", fixture::SITE_TOML);
+    fs::write(root.join("site.toml"), settings).expect("write");
+    let privacy =
+        "+++\ntitle = \"Privacy\"\ntemplate = \"privacy.html\"\n+++\n\nWe store little.\n";
+    fs::write(root.join("content/privacy.md"), privacy).expect("write");
+    let cookies = "+++\ntitle = \"Cookies\"\n+++\n\nWhat we set:\n\n{{ cookie_declaration() }}\n";
+    fs::write(root.join("content/cookies.md"), cookies).expect("write");
+    let article = format!("+++\ntitle = \"A\"\n+++\n\n{article}\n");
+    fs::write(root.join("content/articles/a.md"), article).expect("write");
+    build::render(&BuildOptions::new(&root)).unwrap_or_else(|error| panic!("{error}"))
+}
+
+#[test]
+fn the_cookie_declaration_lists_what_each_category_loads_and_its_cookies() {
+    let consent = "plausible_domain = \"aimtowin.test\"\n\
+        [[consent.categories]]\nid = \"analytics\"\nlabel = \"Statistics\"\n\
+        description = \"Counts visits.\"\n\
+        cookies = [\"_pk_*\", { name = \"_ga\", retention = \"2 years\", purpose = \"Tells visits apart.\" }]\n\
+        [[consent.categories]]\nid = \"marketing\"\nlabel = \"Videos\"\n\
+        [[consent.categories]]\nid = \"unused\"\nlabel = \"Unused\"\n";
+    let article = "{{ youtube(id=\"dQw4w9WgXcQ\") }}\n\n\
+        <script type=\"text/plain\" data-consent=\"marketing\" data-src=\"https://ads.example.net/p.js\"></script>";
+    let site = consent_site(consent, article);
+    for path in ["privacy/index.html", "cookies/index.html"] {
+        let page = page(&site, path);
+        assert_eq!(
+            texts(&page, ".cookie-declaration h3"),
+            ["Necessary (always on)", "Statistics", "Videos"],
+            "{path}: the declaration lists the consent cookie and the categories in use"
+        );
+        assert_eq!(
+            texts(&page, "#cookies-analytics ~ ul li"),
+            [
+                "Visit statistics from Plausible Analytics (https://plausible.io)",
+                "_pk_*",
+                "_ga, kept 2 years: Tells visits apart.",
+                "Videos from YouTube (https://www.youtube-nocookie.com)",
+                "A script or frame gated by this category from ads.example.net (https://ads.example.net)",
+            ],
+            "{path}: each category's third parties, then its cookies"
+        );
+        let necessary = texts(&page, "#cookies-necessary + p + p + ul li");
+        assert_eq!(necessary, ["cookie_consent, kept 182 days"]);
+    }
+}
+
+#[test]
+fn a_site_with_nothing_optional_declares_so() {
+    let site = consent_site("", "Nothing to load.");
+    for path in ["privacy/index.html", "cookies/index.html"] {
+        let declaration = texts(&page(&site, path), ".cookie-declaration");
+        assert_eq!(declaration.len(), 1, "{path}");
+        assert!(
+            declaration[0].starts_with("This site sets no optional cookies"),
+            "{path}: {declaration:?}"
+        );
+    }
+}

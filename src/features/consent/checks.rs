@@ -126,6 +126,38 @@ pub(super) fn gated_in_template(text: &str) -> Vec<Option<String>> {
     gated_in_html(&mask_tera(text))
 }
 
+/// Each gated script's or frame's category and the origin of its `data-src`, where both are
+/// written out (not computed by Tera) and the source is on another site: a Markdown body's raw
+/// HTML, or a template.
+pub(super) fn gated_origins(text: &str, is_template: bool) -> Vec<(String, String)> {
+    if !mentions_data_consent(text) {
+        return Vec::new();
+    }
+    if is_template {
+        return origins_in_html(&mask_tera(text));
+    }
+    raw_html(text)
+        .flat_map(|(_, html)| origins_in_html(html))
+        .collect()
+}
+
+fn origins_in_html(html: &str) -> Vec<(String, String)> {
+    start_tags(html)
+        .filter_map(|element| {
+            let category = element.attribute(html, "data-consent")?.value;
+            let source = element.attribute(html, "data-src")?.value;
+            let url = url::Url::parse(source.trim()).ok()?;
+            let literal = !category.contains('\u{1}') && !source.contains('\u{1}');
+            (literal && url.has_host() && !category.trim().is_empty()).then(|| {
+                (
+                    category.trim().to_string(),
+                    url.origin().ascii_serialization(),
+                )
+            })
+        })
+        .collect()
+}
+
 /// The `data-consent` values of an HTML fragment; `None` for one with a (masked) Tera tag.
 fn gated_in_html(html: &str) -> Vec<Option<String>> {
     start_tags(html)

@@ -4,11 +4,12 @@
 use serde::Serialize;
 
 use super::settings::{
-    AnalyticsProvider, ConsentButtons, ConsentCategory, ConsentSettings, EmbedPlaceholder,
-    NecessaryCategory, PrivacyPage,
+    AnalyticsProvider, ConsentButtons, ConsentCategory, ConsentSettings, DeclaredCookie,
+    EmbedPlaceholder, NecessaryCategory, PrivacyPage,
 };
+use super::usage::Usage;
 use crate::config::web_url;
-use crate::feature::BuiltInStatic;
+use crate::feature::{BuiltInStatic, ThirdParty};
 use crate::site::Site;
 
 /// The banner's script, written to `consent.js` (a site's `static/consent.js` replaces it).
@@ -48,6 +49,22 @@ pub struct ConsentContext<'a> {
     pub categories: &'a [ConsentCategory],
     pub embed: &'a EmbedPlaceholder,
     pub analytics: &'a AnalyticsProvider,
+    /// The cookie declaration: the consent cookie, then each category the banner asks about.
+    pub declaration: Vec<Declared>,
+}
+
+/// A category in the cookie declaration, with what it gates and the cookies it may set.
+#[derive(Debug, Serialize)]
+pub struct Declared {
+    pub id: String,
+    pub label: String,
+    /// Its purpose, as `site.toml` describes it.
+    pub description: String,
+    /// True for the consent cookie's category, which is always on.
+    pub necessary: bool,
+    /// What it loads from other sites, by origin.
+    pub third_parties: Vec<ThirdParty>,
+    pub cookies: Vec<DeclaredCookie>,
 }
 
 impl<'a> ConsentContext<'a> {
@@ -70,8 +87,85 @@ impl<'a> ConsentContext<'a> {
             categories: &consent.categories,
             embed: &consent.embed,
             analytics: &consent.analytics,
+            declaration: Vec::new(),
         }
     }
+}
+
+/// The cookie declaration of a site whose banner asks about `consent`'s categories: what the
+/// survey found each gates (`usage`'s scripts and frames, the analytics settings, the other
+/// features' `third_parties`) and the cookies `site.toml` gives.
+pub fn declaration(
+    consent: &ConsentSettings,
+    usage: Option<&Usage>,
+    third_parties: &[ThirdParty],
+) -> Vec<Declared> {
+    if !consent.enabled {
+        return Vec::new();
+    }
+    let necessary = Declared {
+        id: super::settings::NECESSARY.into(),
+        label: consent.necessary.label.clone(),
+        description: consent.necessary.description.clone(),
+        necessary: true,
+        third_parties: Vec::new(),
+        cookies: vec![DeclaredCookie {
+            name: consent.cookie_name.clone(),
+            retention: format!("{} days", consent.expiry_days),
+            // The category's description says what it is for.
+            purpose: String::new(),
+        }],
+    };
+    let mut found = analytics_third_parties(&consent.analytics);
+    found.extend(third_parties.iter().cloned());
+    if let Some(usage) = usage {
+        found.extend(usage.origins.iter().map(|(category, origin)| ThirdParty {
+            category: category.clone(),
+            provider: origin.split("//").nth(1).unwrap_or(origin).to_string(),
+            origin: origin.clone(),
+            purpose: "a script or frame gated by this category".into(),
+        }));
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.category == b.category && a.origin == b.origin);
+    let categories = consent.categories.iter().map(|category| Declared {
+        id: category.id.clone(),
+        label: category.label.clone(),
+        description: category.description.clone(),
+        necessary: false,
+        third_parties: found
+            .iter()
+            .filter(|party| party.category == category.id)
+            .cloned()
+            .collect(),
+        cookies: category.declared_cookies.clone(),
+    });
+    std::iter::once(necessary).chain(categories).collect()
+}
+
+/// What the analytics settings load, gated as `analytics`.
+fn analytics_third_parties(analytics: &AnalyticsProvider) -> Vec<ThirdParty> {
+    let mut found = Vec::new();
+    let mut add = |provider: &str, origin: String| {
+        found.push(ThirdParty {
+            category: "analytics".into(),
+            provider: provider.into(),
+            origin,
+            purpose: "visit statistics".into(),
+        });
+    };
+    if !analytics.plausible_domain.is_empty()
+        && let Ok(script) = web_url(&analytics.plausible_script)
+    {
+        add("Plausible Analytics", script.origin().ascii_serialization());
+    }
+    if !analytics.ga4_id.is_empty() {
+        add(
+            "Google Analytics",
+            "https://www.googletagmanager.com".into(),
+        );
+    }
+    found
 }
 
 fn privacy_url(consent: &ConsentSettings, site: &Site) -> String {

@@ -23,7 +23,7 @@ use crate::config::Settings;
 use crate::content::SourcePage;
 use crate::deploy::Allowance;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feature::{BuiltInStatic, Feature, FeatureEntry, LoadedSources};
+use crate::feature::{BuiltInStatic, Feature, FeatureEntry, LoadedSources, ThirdParty};
 use crate::site::Site;
 use crate::templates::Slot;
 
@@ -51,6 +51,14 @@ pub const FEATURE: FeatureEntry = FeatureEntry {
             "partials/consent-cookies.html",
             include_str!("templates/partials/consent-cookies.html"),
         ),
+        (
+            "partials/consent-declaration.html",
+            include_str!("templates/partials/consent-declaration.html"),
+        ),
+        (
+            "shortcodes/cookie_declaration.html",
+            include_str!("templates/shortcodes/cookie_declaration.html"),
+        ),
         ("privacy.html", include_str!("templates/privacy.html")),
     ],
     slots: &[
@@ -74,6 +82,7 @@ fn configure(settings: &Settings, problems: &mut Diagnostics) -> Box<dyn Feature
     Box::new(Consent {
         settings: settings::read(raw, file, problems),
         usage: None,
+        third_parties: Vec::new(),
     })
 }
 
@@ -82,6 +91,8 @@ pub struct Consent {
     settings: ConsentSettings,
     /// What the site gates, once surveyed; until then every category counts as used.
     usage: Option<usage::Usage>,
+    /// What every feature loads from other sites behind consent, once surveyed.
+    third_parties: Vec<ThirdParty>,
 }
 
 impl Consent {
@@ -129,6 +140,10 @@ impl Feature for Consent {
         context::csp_allowances(&self.settings)
     }
 
+    fn third_parties_known(&mut self, all: &[ThirdParty]) {
+        self.third_parties = all.to_vec();
+    }
+
     fn check_sources(&self, sources: &LoadedSources<'_>) -> Vec<Diagnostic> {
         checks::check_sources(&self.settings, sources)
     }
@@ -145,6 +160,8 @@ impl Feature for Consent {
         let in_use = self.in_use();
         let mut context = context::ConsentContext::new(&in_use, site);
         context.nothing_optional = self.settings.enabled && !in_use.enabled;
+        context.declaration =
+            context::declaration(&in_use, self.usage.as_ref(), &self.third_parties);
         tera::Value::from_serializable(&context)
     }
 }
@@ -267,6 +284,7 @@ mod tests {
         let mut banner = Consent {
             settings: consent,
             usage: None,
+            third_parties: Vec::new(),
         };
         let problems = crate::feature::survey(&mut [&mut banner], &sources, None);
         (banner, problems)
@@ -320,7 +338,7 @@ mod tests {
             &[privacy()],
             &[("templates/page.html", computed)],
         );
-        assert_eq!(asked_about(&banner), ["analytics", "marketing"]);
+        assert_eq!(asked_about(&banner), ["analytics", "marketing", "booking"]);
     }
 
     #[test]
@@ -441,7 +459,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_ask_for_analytics_and_marketing() {
+    fn defaults_ask_for_analytics_marketing_and_booking() {
         let settings = consent("[consent]\n");
         assert!(settings.enabled);
         assert_eq!(settings.revision, 1);
@@ -449,7 +467,7 @@ mod tests {
         assert!(settings.cookie_name.contains("consent"));
         assert_eq!(
             settings.category_ids().collect::<Vec<_>>(),
-            ["analytics", "marketing"]
+            ["analytics", "marketing", "booking"]
         );
         assert!(settings.message.contains("best experience"));
         assert!(!settings.message.contains("By continuing"));
@@ -532,6 +550,40 @@ mod tests {
         ));
         assert_eq!(message, "`not ok` is not a cookie name");
         assert_eq!(line, 7);
+        let (message, line, help) = settings_problem(&format!(
+            "[consent]\n{}cookies = [{{ retention = \"1 day\" }}]\n",
+            category("ads")
+        ));
+        assert!(message.contains("cannot be read"), "{message}");
+        assert!(help.contains("`name` is required"), "{help}");
+        assert_eq!(line, 7);
+        let (message, _, _) =
+            settings_problem(&format!("[consent]\n{}cookies = [3]\n", category("ads")));
+        assert_eq!(message, "a cookie is a name or a table");
+    }
+
+    #[test]
+    fn a_cookie_is_a_name_or_a_table_with_its_retention_and_purpose() {
+        let settings = consent(
+            "[consent]\n[[consent.categories]]\nid = \"booking\"\nlabel = \"Booking\"\n\
+             cookies = [\"a\", { name = \"b*\", retention = \" 1 year \", purpose = \"Why.\" }]\n",
+        );
+        let category = &settings.categories[0];
+        assert_eq!(category.cookies, ["a", "b*"]);
+        assert_eq!(
+            category.declared_cookies,
+            [
+                DeclaredCookie {
+                    name: "a".into(),
+                    ..DeclaredCookie::default()
+                },
+                DeclaredCookie {
+                    name: "b*".into(),
+                    retention: "1 year".into(),
+                    purpose: "Why.".into()
+                }
+            ]
+        );
     }
 
     #[test]

@@ -84,8 +84,9 @@ struct RawCategory {
     label: Option<Spanned<String>>,
     #[serde(default)]
     description: String,
+    /// Each a name (`"_ga"`), or a table with its `name`, `retention` and `purpose`.
     #[serde(default)]
-    cookies: Vec<Spanned<String>>,
+    cookies: Vec<Spanned<toml::Value>>,
     honour_gpc: Option<bool>,
 }
 
@@ -155,10 +156,33 @@ pub struct ConsentCategory {
     pub cookies: Vec<String>,
     /// Whether a Global Privacy Control signal refuses it without asking.
     pub honour_gpc: bool,
+    /// The same cookies with what `site.toml` says of them, for the cookie declaration.
+    pub declared_cookies: Vec<DeclaredCookie>,
     /// Where `site.toml` declares it; `None` for a default category, which is left out
     /// silently when nothing uses it.
     #[serde(skip)]
     pub declared_at: Option<Range<usize>>,
+}
+
+/// A cookie as the cookie declaration lists it; `retention` and `purpose` are empty where
+/// `site.toml` does not give them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredCookie {
+    pub name: String,
+    #[serde(default)]
+    pub retention: String,
+    #[serde(default)]
+    pub purpose: String,
+}
+
+impl DeclaredCookie {
+    fn named(name: &str) -> Self {
+        DeclaredCookie {
+            name: name.into(),
+            ..DeclaredCookie::default()
+        }
+    }
 }
 
 /// The text shown in place of an embed (`<iframe data-consent>`) until it may load.
@@ -277,6 +301,9 @@ fn default_categories() -> Vec<ConsentCategory> {
                 .into(),
             cookies: ["_ga", "_ga_*", "_gid", "_gat*"].map(String::from).into(),
             honour_gpc: true,
+            declared_cookies: ["_ga", "_ga_*", "_gid", "_gat*"]
+                .map(DeclaredCookie::named)
+                .into(),
             declared_at: None,
         },
         ConsentCategory {
@@ -287,6 +314,19 @@ fn default_categories() -> Vec<ConsentCategory> {
                 .into(),
             cookies: ["_fbp", "_gcl_*"].map(String::from).into(),
             honour_gpc: true,
+            declared_cookies: ["_fbp", "_gcl_*"].map(DeclaredCookie::named).into(),
+            declared_at: None,
+        },
+        // Gated by the `booking` embed (docs/embeds.md); left out while nothing uses it.
+        ConsentCategory {
+            id: "booking".into(),
+            label: "Booking".into(),
+            description: "Let the booking calendar of the scheduling service load, which sets \
+                its own cookies while you book."
+                .into(),
+            cookies: Vec::new(),
+            honour_gpc: true,
+            declared_cookies: Vec::new(),
             declared_at: None,
         },
     ]
@@ -412,6 +452,9 @@ pub fn read(
         category
             .cookies
             .retain(|cookie| *cookie != settings.cookie_name);
+        category
+            .declared_cookies
+            .retain(|cookie| cookie.name != settings.cookie_name);
     }
 
     let has_analytics = settings.category_ids().any(|id| id == "analytics");
@@ -519,18 +562,15 @@ fn validate_categories(
                 String::new()
             }
         };
-        let mut cookies = Vec::new();
-        for cookie in category.cookies {
-            let name = cookie.get_ref().trim();
-            if is_cookie_token(name.strip_suffix('*').unwrap_or(name)) {
-                cookies.push(name.to_string());
-            } else {
-                problems.push(
-                    file.error_at(cookie.span(), format!("`{name}` is not a cookie name"))
-                        .with_help("give a cookie's name (\"_ga\"), or the start of names followed by `*` (\"_ga_*\")"),
-                );
-            }
-        }
+        let declared_cookies: Vec<DeclaredCookie> = category
+            .cookies
+            .into_iter()
+            .filter_map(|cookie| declared_cookie(cookie, file, problems))
+            .collect();
+        let cookies = declared_cookies
+            .iter()
+            .map(|cookie| cookie.name.clone())
+            .collect();
         if valid {
             categories.push(ConsentCategory {
                 id,
@@ -538,11 +578,53 @@ fn validate_categories(
                 description: category.description.trim().to_string(),
                 cookies,
                 honour_gpc: category.honour_gpc.unwrap_or(true),
+                declared_cookies,
                 declared_at: Some(id_span),
             });
         }
     }
     categories
+}
+
+/// One of a category's `cookies`: a name, or a table with its name, retention and purpose.
+fn declared_cookie(
+    written: Spanned<toml::Value>,
+    file: &SettingsFile,
+    problems: &mut Diagnostics,
+) -> Option<DeclaredCookie> {
+    let span = written.span();
+    let cookie = match written.into_inner() {
+        toml::Value::String(name) => DeclaredCookie::named(name.trim()),
+        table @ toml::Value::Table(_) => match table.try_into::<DeclaredCookie>() {
+            Ok(cookie) => DeclaredCookie {
+                name: cookie.name.trim().into(),
+                retention: cookie.retention.trim().into(),
+                purpose: cookie.purpose.trim().into(),
+            },
+            Err(error) => {
+                problems.push(
+                    file.error_at(span, format!("this cookie cannot be read: {}", error.message()))
+                        .with_help("write { name = \"_ga\", retention = \"2 years\", purpose = \"...\" }: `name` is required"),
+                );
+                return None;
+            }
+        },
+        _ => {
+            problems.push(
+                file.error_at(span, "a cookie is a name or a table")
+                    .with_help("write \"_ga\", or { name = \"_ga\", retention = \"2 years\", purpose = \"...\" }"),
+            );
+            return None;
+        }
+    };
+    if !is_cookie_token(cookie.name.strip_suffix('*').unwrap_or(&cookie.name)) {
+        problems.push(
+            file.error_at(span, format!("`{}` is not a cookie name", cookie.name))
+                .with_help("give a cookie's name (\"_ga\"), or the start of names followed by `*` (\"_ga_*\")"),
+        );
+        return None;
+    }
+    Some(cookie)
 }
 
 fn privacy_page(value: &str, span: Range<usize>) -> Result<PrivacyPage, String> {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::checks::{gated_in_markdown, gated_in_template};
+use super::checks::{gated_in_markdown, gated_in_template, gated_origins};
 use super::settings::ConsentSettings;
 use crate::diagnostics::Diagnostic;
 use crate::feature::LoadedSources;
@@ -16,6 +16,9 @@ pub struct Usage {
     pub computed: bool,
     /// What each shortcode's template gates, by the shortcode's name (`None`: computed).
     pub shortcodes: BTreeMap<String, Vec<Option<String>>>,
+    /// Each gated script's or frame's category and the origin it loads from, where both are
+    /// written out.
+    pub origins: BTreeSet<(String, String)>,
 }
 
 impl Usage {
@@ -26,6 +29,8 @@ impl Usage {
 
 /// What gates every category: a template computes one with Tera.
 const COMPUTED: &str = "*";
+/// Between a category and an origin in a note (a category id has no space).
+const ORIGIN_SEPARATOR: char = ' ';
 
 /// The categories the site's templates, the analytics settings and the published pages (their
 /// `notes`, from `page_notes`) gate.
@@ -46,9 +51,20 @@ pub fn survey(consent: &ConsentSettings, sources: &LoadedSources<'_>, notes: Vec
         .templates
         .iter()
         .flat_map(|template| gated_in_template(template.text));
-    let in_pages = notes
-        .into_iter()
-        .map(|note| (note != COMPUTED).then_some(note));
+    usage.origins = sources
+        .templates
+        .iter()
+        .flat_map(|template| gated_origins(template.text, true))
+        .collect();
+    let mut in_pages = Vec::new();
+    for note in notes {
+        match note.split_once(ORIGIN_SEPARATOR) {
+            Some((category, origin)) => {
+                usage.origins.insert((category.into(), origin.into()));
+            }
+            None => in_pages.push((note != COMPUTED).then_some(note)),
+        }
+    }
     for category in in_templates.chain(in_pages) {
         match category {
             Some(category) => {
@@ -69,9 +85,13 @@ pub fn page_notes(body: &str, shortcodes: &[(&str, &str)]) -> Vec<String> {
             gates.extend(gated_in_template(text));
         }
     }
+    let origins = gated_origins(body, false)
+        .into_iter()
+        .map(|(category, origin)| format!("{category}{ORIGIN_SEPARATOR}{origin}"));
     gates
         .into_iter()
         .map(|gate| gate.unwrap_or_else(|| COMPUTED.to_string()))
+        .chain(origins)
         .collect()
 }
 
