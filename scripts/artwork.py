@@ -152,8 +152,8 @@ def still_water(width, height, seed):
 PICTURES = [
     # (file, width, height, drawing, seed)
     ("horizon.jpg", 2400, 1800, horizon, 18),
-    ("contours.jpg", 2400, 1000, contours, 7),
-    ("still-water.jpg", 2400, 1000, still_water, 3),
+    ("contours.jpg", 2400, 800, contours, 7),
+    ("still-water.jpg", 2400, 800, still_water, 3),
 ]
 
 
