@@ -18,7 +18,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -32,7 +32,7 @@ use crate::config::SETTINGS_FILE;
 use crate::content::{CONTENT_DIR, STATIC_DIR};
 use crate::data::DATA_DIR;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::output::Contents;
+use crate::output::{Contents, OutputFile};
 use crate::site::NOT_FOUND_FILE;
 use crate::templates::TEMPLATES_DIR;
 
@@ -55,6 +55,8 @@ const QUIET: Duration = Duration::from_millis(60);
 const FILES_OF_ONE_SAVE: usize = 2;
 /// A rebuild starts at the latest this long after the first change of a burst.
 const MOST_WAIT: Duration = Duration::from_millis(500);
+/// The longest a request waits for a rebuild that made the open pages first to finish.
+const PENDING_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -249,6 +251,10 @@ struct Snapshot {
     failure: Option<Arc<Failure>>,
     /// Whether the last build that succeeded minified its files (`minify` in `site.toml`).
     minify: bool,
+    /// While a rebuild that has made the open pages first finishes the rest: the keys of
+    /// those pages. Any other page, and any file this snapshot lacks, waits for the rebuild
+    /// (`Shared::settled_snapshot`), so that no page older than the one reloaded is served.
+    pending: Option<Arc<HashSet<String>>>,
 }
 
 /// A failed build, ready to show.
@@ -261,11 +267,25 @@ struct Failure {
 
 struct Shared {
     site: RwLock<Arc<Snapshot>>,
+    /// Held while a snapshot is replaced, and waited on (`swapped`) by requests for files a
+    /// pending snapshot cannot answer yet.
+    swapping: Mutex<()>,
+    swapped: Condvar,
     clients: events::Clients,
     report: Box<dyn Fn(Notice) + Send + Sync>,
 }
 
 impl Shared {
+    fn new(snapshot: Snapshot, report: Box<dyn Fn(Notice) + Send + Sync>) -> Shared {
+        Shared {
+            site: RwLock::new(Arc::new(snapshot)),
+            swapping: Mutex::default(),
+            swapped: Condvar::new(),
+            clients: events::Clients::default(),
+            report,
+        }
+    }
+
     fn snapshot(&self) -> Arc<Snapshot> {
         self.site
             .read()
@@ -274,10 +294,36 @@ impl Shared {
     }
 
     fn replace(&self, snapshot: Snapshot) {
+        let _swapping = self
+            .swapping
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *self
             .site
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(snapshot);
+        self.swapped.notify_all();
+    }
+
+    /// The snapshot once no rebuild is pending, or as it is after `PENDING_WAIT`.
+    fn settled_snapshot(&self) -> Arc<Snapshot> {
+        let deadline = Instant::now() + PENDING_WAIT;
+        let mut swapping = self
+            .swapping
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        loop {
+            let snapshot = self.snapshot();
+            let left = deadline.saturating_duration_since(Instant::now());
+            if snapshot.pending.is_none() || left.is_zero() {
+                return snapshot;
+            }
+            swapping = self
+                .swapped
+                .wait_timeout(swapping, left)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
+        }
     }
 }
 
@@ -315,8 +361,8 @@ impl Server {
             base_url: Some(url_of(addr)),
             ..BuildOptions::new(&root)
         };
-        let shared = Arc::new(Shared {
-            site: RwLock::new(Arc::new(Snapshot {
+        let shared = Arc::new(Shared::new(
+            Snapshot {
                 generation: 0,
                 files: Arc::default(),
                 asset_urls: Arc::default(),
@@ -324,10 +370,10 @@ impl Server {
                 warnings: Arc::from(""),
                 failure: None,
                 minify: false,
-            })),
-            clients: events::Clients::default(),
-            report: Box::new(report),
-        });
+                pending: None,
+            },
+            Box::new(report),
+        ));
         let mut memos = Memos::default();
         rebuild(&shared, &build_options, &mut memos, &[], false);
 
@@ -636,7 +682,25 @@ fn rebuild(
 ) {
     let started = Instant::now();
     let old = shared.snapshot();
-    match build::render_memoised(options, memos) {
+    let open = match renders_open_pages_first(&old, changed, &options.root) {
+        true => shared.clients.open_pages(),
+        false => HashSet::new(),
+    };
+    let shown_first = Mutex::new(None);
+    let ready = |files: Vec<OutputFile>| {
+        let shown = show_open_pages_first(shared, &old, files);
+        *shown_first
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = shown;
+    };
+    let result = match open.is_empty() {
+        true => build::render_memoised(options, memos),
+        false => build::render_open_first(options, memos, &open, &ready),
+    };
+    let shown_first = shown_first
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match result {
         Ok(rendered) => {
             let pages = rendered.pages;
             let file_count = rendered.files.len();
@@ -666,20 +730,27 @@ fn rebuild(
                 warnings,
                 failure: None,
                 minify: rendered.site.settings.minify,
+                pending: None,
             });
             if old.failure.is_some() {
                 shared.clients.broadcast(&events::message("ok", "{}"));
             }
-            match change {
-                Change::First | Change::Reload => {
+            match (change, shown_first) {
+                // The pages shown first reloaded already, into what they are now.
+                (Change::Reload, Some(shown)) => shared
+                    .clients
+                    .send_where(&events::message("reload", "{}"), |page| {
+                        page.is_none_or(|page| !shown.contains(page))
+                    }),
+                (Change::First | Change::Reload, _) => {
                     shared.clients.broadcast(&events::message("reload", "{}"))
                 }
                 // The stylesheets the pages were told of are those the build made.
-                Change::Css if swapped && styles.is_empty() => {}
-                Change::Css => shared
+                (Change::Css, _) if swapped && styles.is_empty() => {}
+                (Change::Css, _) => shared
                     .clients
                     .broadcast(&events::message("css", &css_event(&styles))),
-                Change::Nothing => {}
+                (Change::Nothing, _) => {}
             }
             (shared.report)(Notice::Built {
                 pages,
@@ -710,6 +781,7 @@ fn rebuild(
                 warnings: old.warnings.clone(),
                 failure: Some(failure.clone()),
                 minify: old.minify,
+                pending: None,
             });
             shared
                 .clients
@@ -717,6 +789,64 @@ fn rebuild(
             (shared.report)(Notice::Failed { problems });
         }
     }
+}
+
+/// Whether a rebuild makes the pages open in a browser before the others: when only Markdown
+/// and templates changed (what else changes may need more than those pages to show them), and
+/// the site served now is a good build.
+fn renders_open_pages_first(old: &Snapshot, changed: &[PathBuf], root: &Path) -> bool {
+    let content = root.join(CONTENT_DIR);
+    let templates = root.join(TEMPLATES_DIR);
+    let markdown_or_template = |path: &PathBuf| {
+        path.starts_with(&templates)
+            || (path.starts_with(&content)
+                && path.extension().is_some_and(|extension| extension == "md"))
+    };
+    old.built
+        && old.failure.is_none()
+        && !changed.is_empty()
+        && changed.iter().all(markdown_or_template)
+}
+
+/// Serves the open pages a rebuild made first, beside the other files of the site served now,
+/// and tells those pages to reload; the rest of the site follows when the rebuild ends. Gives
+/// the keys of the files shown, or nothing when those pages did not change.
+fn show_open_pages_first(
+    shared: &Shared,
+    old: &Snapshot,
+    files: Vec<OutputFile>,
+) -> Option<Arc<HashSet<String>>> {
+    let changed: Vec<OutputFile> = files
+        .into_iter()
+        .filter(|file| {
+            old.files
+                .get(&file.path)
+                .is_none_or(|previous| !previous.same_as(&file.contents))
+        })
+        .collect();
+    if changed.is_empty() {
+        return None;
+    }
+    let shown: Arc<HashSet<String>> =
+        Arc::new(changed.iter().map(|file| file.path.clone()).collect());
+    let mut site_files = (*old.files).clone();
+    site_files.extend(changed.into_iter().map(|file| (file.path, file.contents)));
+    shared.replace(Snapshot {
+        generation: old.generation + 1,
+        files: Arc::new(site_files),
+        asset_urls: old.asset_urls.clone(),
+        built: true,
+        warnings: old.warnings.clone(),
+        failure: None,
+        minify: old.minify,
+        pending: Some(shown.clone()),
+    });
+    shared
+        .clients
+        .send_where(&events::message("reload", "{}"), |page| {
+            page.is_some_and(|page| shown.contains(page))
+        });
+    Some(shown)
 }
 
 /// What open pages must do after a rebuild: swap stylesheets when only CSS sources changed,
@@ -791,6 +921,7 @@ fn swap_stylesheets_first(shared: &Shared, root: &Path, changed: &[PathBuf]) -> 
         warnings: old.warnings.clone(),
         failure: None,
         minify: old.minify,
+        pending: None,
     });
     shared
         .clients
@@ -863,12 +994,12 @@ fn handle(shared: &Arc<Shared>, request: &Request) -> Response {
         Route::LiveReloadScript => {
             bytes_response(200, LIVE_RELOAD_JS.as_bytes().to_vec(), "script.js")
         }
-        Route::Events { since } => {
+        Route::Events { since, page } => {
             let shared = shared.clone();
             Response::new(
                 200,
                 Body::Takeover(Box::new(move |stream| {
-                    shared.clients.connect(stream, || {
+                    shared.clients.connect(stream, page, || {
                         let snapshot = shared.snapshot();
                         let mut first = Vec::new();
                         if let Some(failure) = &snapshot.failure {
@@ -887,7 +1018,15 @@ fn handle(shared: &Arc<Shared>, request: &Request) -> Response {
 }
 
 fn serve_file(shared: &Shared, path: &str, query: Option<&str>) -> Response {
-    let snapshot = shared.snapshot();
+    let key = request::file_key(path);
+    let mut snapshot = shared.snapshot();
+    if let Some(fresh) = &snapshot.pending
+        && !fresh.contains(&key)
+        && (!snapshot.files.contains_key(&key)
+            || request::content_type(&key).starts_with("text/html"))
+    {
+        snapshot = shared.settled_snapshot();
+    }
     if !snapshot.built {
         let text = snapshot
             .failure
@@ -895,11 +1034,6 @@ fn serve_file(shared: &Shared, path: &str, query: Option<&str>) -> Response {
             .map_or("", |failure| &failure.text);
         return not_built_page(text, snapshot.generation);
     }
-    let key = if path.is_empty() || path.ends_with('/') {
-        format!("{path}index.html")
-    } else {
-        path.to_string()
-    };
     if let Some(contents) = snapshot.files.get(&key) {
         return file_response(200, &key, contents, snapshot.generation);
     }

@@ -6,6 +6,7 @@
 //! port of 127.0.0.1. Waits are bounded (a change must arrive within a generous time), never
 //! timed assertions.
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
@@ -91,10 +92,20 @@ struct EventStream {
 
 impl EventStream {
     fn connect(addr: SocketAddr, since: u64) -> EventStream {
+        EventStream::open(addr, &format!("since={since}"))
+    }
+
+    /// As the page at `path` connects: it says which page it is.
+    fn connect_as(addr: SocketAddr, since: u64, path: &str) -> EventStream {
+        let page = path.replace('/', "%2F");
+        EventStream::open(addr, &format!("since={since}&page={page}"))
+    }
+
+    fn open(addr: SocketAddr, query: &str) -> EventStream {
         let mut stream = TcpStream::connect(addr).unwrap();
         write!(
             stream,
-            "GET /__aimsite/events?since={since} HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+            "GET /__aimsite/events?{query} HTTP/1.1\r\nHost: {addr}\r\n\r\n"
         )
         .unwrap();
         let (sender, lines) = mpsc::channel();
@@ -121,6 +132,14 @@ impl EventStream {
                 Err(_) => panic!("the awaited event did not come"),
             }
         }
+    }
+
+    /// The events that came so far, without waiting.
+    fn events_so_far(&self) -> Vec<String> {
+        self.lines
+            .try_iter()
+            .filter_map(|line| line.strip_prefix("event: ").map(str::to_string))
+            .collect()
     }
 
     /// Waits for an event and returns its data.
@@ -648,7 +667,8 @@ fn drafts_are_served_only_when_asked() {
 }
 
 /// Every kind of edit a rebuild meets, each checked against a build from scratch: once with
-/// every file looked at, once told only what changed, as `serve`'s watcher tells it.
+/// every file looked at, once told only what changed, as `serve`'s watcher tells it, with an
+/// article open in a browser (made before the others).
 #[test]
 fn cached_rebuilds_give_the_files_of_a_full_build() {
     cached_rebuilds_match_full_builds(false);
@@ -679,7 +699,14 @@ fn cached_rebuilds_match_full_builds(told_what_changed: bool) {
         if told_what_changed && step != "first build" {
             cache.only_changed(changed);
         }
-        let cached = build::render_memoised(&options, cache);
+        let cached = if told_what_changed {
+            let open: HashSet<String> = ["articles/welcome/index.html".to_string()].into();
+            build::render_open_first(&options, cache, &open, &|files| {
+                assert!(files.iter().all(|file| open.contains(&file.path)), "{step}");
+            })
+        } else {
+            build::render_memoised(&options, cache)
+        };
         let full = build::render(&options);
         match (cached, full) {
             (Ok(cached), Ok(full)) => assert_same_files(&cached.files, &full.files, step),
@@ -1107,4 +1134,93 @@ fn replacing_a_shortcode_is_seen_by_the_checks_of_an_unchanged_page() {
     cache.only_changed([template]);
     let rendered = build::render_memoised(&options, &mut cache).expect("the site's own youtube");
     assert!(welcome_page(&rendered).contains("<p class=\"own\">mine</p>"));
+}
+
+/// The page open in a browser is made before the rest of the site and reloads once, into its
+/// new version; a page that did not say which it is reloads when the whole rebuild is done;
+/// and any other page asked for meanwhile waits for the rebuild rather than being served old.
+#[test]
+fn an_open_page_is_made_first_and_reloads_once() {
+    let site = new_site();
+    let articles = site.path().join("content/articles");
+    std::fs::write(
+        articles.join("second.md"),
+        "+++\ntitle = \"Second\"\ndate = 2020-02-09\n+++\n\nThe second article.\n",
+    )
+    .unwrap();
+    let (notices, built) = mpsc::channel();
+    let options = ServeOptions {
+        port: 0,
+        ..ServeOptions::new(site.path())
+    };
+    let server = Server::start(&options, move |notice| {
+        if let aimsite::serve::Notice::Built { .. } = notice {
+            let _ = notices.send(());
+        }
+    })
+    .unwrap();
+    built.recv_timeout(PATIENCE).expect("the first build");
+    let addr = server.addr();
+    let since = generation(&get(addr, "/articles/welcome/").body);
+    let open = EventStream::connect_as(addr, since, "/articles/welcome/");
+    let unnamed = EventStream::connect(addr, since);
+
+    let template = include_str!("../src/theme/templates/article.html").replace(
+        "<div class=\"prose\">",
+        "<div class=\"prose\"><!-- edited -->",
+    );
+    std::fs::create_dir_all(site.path().join("templates")).unwrap();
+    std::fs::write(site.path().join("templates/article.html"), template).unwrap();
+
+    open.wait_for("reload");
+    let first = get(addr, "/articles/welcome/");
+    assert!(first.body.contains("<!-- edited -->"), "{}", first.body);
+    let other = get(addr, "/articles/second/");
+    assert!(
+        other.body.contains("<!-- edited -->"),
+        "served before the rebuild ended"
+    );
+    assert_eq!(generation(&first.body), generation(&other.body));
+    unnamed.wait_for("reload");
+    built.recv_timeout(PATIENCE).expect("the rebuild");
+    // Events are sent before the build is reported: a second reload would be here by now.
+    assert_eq!(open.events_so_far(), Vec::<String>::new());
+    server.stop();
+}
+
+/// What a rebuild hands over first is the open pages' files alone, made before any other page;
+/// a page with an error is not handed over.
+#[test]
+fn the_open_pages_are_handed_over_before_any_other_page_is_made() {
+    let site = new_site();
+    let second = site.path().join("content/articles/second.md");
+    std::fs::write(
+        &second,
+        "+++\ntitle = \"Second\"\ndate = 2020-02-09\n+++\n\nTwo.\n",
+    )
+    .unwrap();
+    let options = BuildOptions::new(site.path());
+    let mut memos = Memos::default();
+    let open: HashSet<String> = ["articles/second/index.html".to_string()].into();
+    let handed = std::sync::Mutex::new(Vec::new());
+    let note = |files: Vec<aimsite::output::OutputFile>| {
+        let paths = files.into_iter().map(|file| file.path);
+        handed.lock().unwrap().push(paths.collect::<Vec<_>>());
+    };
+    let rendered = build::render_open_first(&options, &mut memos, &open, &note).unwrap();
+    assert_eq!(*handed.lock().unwrap(), [["articles/second/index.html"]]);
+    assert_same_files(
+        &rendered.files,
+        &build::render(&options).unwrap().files,
+        "open first",
+    );
+
+    handed.lock().unwrap().clear();
+    std::fs::write(
+        &second,
+        "+++\ntitle = \"Second\"\n+++\n\n[Gone](@/articles/gone.md)\n",
+    )
+    .unwrap();
+    assert!(build::render_open_first(&options, &mut memos, &open, &note).is_err());
+    assert!(handed.lock().unwrap().is_empty());
 }

@@ -280,14 +280,15 @@ pub fn build_noting_waits(
     )?;
     let staging = output::Staging::begin(&output, on_wait)?;
     let write_error = std::sync::Mutex::new(None);
-    let rendered = run(options, None, Mode::StopAtErrors, &|file| {
+    let write = |file: OutputFile| {
         if let Err(error) = staging.write(&file) {
             write_error
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .get_or_insert(error);
         }
-    })?;
+    };
+    let rendered = run(options, None, Mode::StopAtErrors, &write, None)?;
     if let Some(error) = write_error
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -319,29 +320,68 @@ pub fn build_noting_waits(
 
 /// Loads and renders the whole site in memory; writes nothing.
 pub fn render(options: &BuildOptions) -> Result<RenderedSite, Error> {
-    render_with(options, None, Mode::StopAtErrors)
+    render_with(options, None, Mode::StopAtErrors, None)
 }
 
 /// Like `render`, but redoes only the work whose inputs changed since `memos` were filled.
 /// Gives the same files as `render`.
 pub fn render_memoised(options: &BuildOptions, memos: &mut Memos) -> Result<RenderedSite, Error> {
-    render_with(options, Some(memos), Mode::StopAtErrors)
+    render_with(options, Some(memos), Mode::StopAtErrors, None)
 }
 
 /// Like `render`, but a site whose pages all render despite problems in their Markdown (broken
 /// links and fragments) is given with those problems among its `warnings`, so that `check`
 /// reads its pages and reports everything in one run.
 pub fn render_reporting_all(options: &BuildOptions) -> Result<RenderedSite, Error> {
-    render_with(options, None, Mode::ReportAll)
+    render_with(options, None, Mode::ReportAll, None)
+}
+
+/// Like `render_memoised`, but the pages whose files `open` names (those open in a browser)
+/// are rendered before all others, and `ready` gets their finished files as soon as they are,
+/// unless they have errors, while the rest of the site is still being rendered.
+pub fn render_open_first(
+    options: &BuildOptions,
+    memos: &mut Memos,
+    open: &HashSet<String>,
+    ready: &(dyn Fn(Vec<OutputFile>) + Sync),
+) -> Result<RenderedSite, Error> {
+    let open_first = OpenFirst { files: open, ready };
+    render_with(options, Some(memos), Mode::StopAtErrors, Some(open_first))
+}
+
+/// `serve`: the files of the pages open in a browser, made before the others, and what gets
+/// them once they are.
+struct OpenFirst<'a> {
+    files: &'a HashSet<String>,
+    ready: &'a (dyn Fn(Vec<OutputFile>) + Sync),
+}
+
+/// The same, inside `run`: `ready` is told once their files are handed on.
+#[derive(Clone, Copy)]
+struct FirstFiles<'a> {
+    files: &'a HashSet<String>,
+    ready: &'a (dyn Fn() + Sync),
 }
 
 fn render_with(
     options: &BuildOptions,
     memos: Option<&mut Memos>,
     mode: Mode,
+    open_first: Option<OpenFirst<'_>>,
 ) -> Result<RenderedSite, Error> {
     let files = output::Collected::default();
-    let rendered = run(options, memos, mode, &|file| files.push(file))?;
+    // Nothing is handed on before the pages, so what was collected once the first pages are
+    // done is theirs.
+    let ready = || {
+        if let Some(open_first) = &open_first {
+            (open_first.ready)(files.so_far());
+        }
+    };
+    let first = open_first.as_ref().map(|open_first| FirstFiles {
+        files: open_first.files,
+        ready: &ready,
+    });
+    let rendered = run(options, memos, mode, &|file| files.push(file), first)?;
     Ok(RenderedSite {
         files: files.into_sorted(),
         pages: rendered.pages,
@@ -380,6 +420,7 @@ fn run(
     mut memos: Option<&mut Memos>,
     mode: Mode,
     sink: &(dyn Fn(OutputFile) + Sync),
+    first: Option<FirstFiles<'_>>,
 ) -> Result<Rendered, Error> {
     check_root(&options.root)?;
     let mut timings = Timings::default();
@@ -453,7 +494,15 @@ fn run(
         page_memo: memos.map(|memos| &memos.pages),
         finish: &finish,
     };
-    let outcomes = timings.measure("pages", || stages.render_all(&mut plan.sources));
+    let first_pages: Vec<usize> = match (first, templates) {
+        (Some(first), Some(_)) => pages_of_files(&plan.site, first.files),
+        _ => Vec::new(),
+    };
+    let first = first.map(|first| pages::First {
+        pages: &first_pages,
+        ready: first.ready,
+    });
+    let outcomes = timings.measure("pages", || stages.render_all(&mut plan.sources, first));
     let mut every_page_rendered = templates.is_some();
     let rendered = outcomes
         .into_iter()
@@ -494,6 +543,16 @@ fn run(
         site,
         lists,
     })
+}
+
+/// The pages rendered on their own (not lists) whose files these are.
+fn pages_of_files(site: &Site, files: &HashSet<String>) -> Vec<usize> {
+    site.pages
+        .iter()
+        .enumerate()
+        .filter(|(_, page)| templates::renders_early(page) && files.contains(&page.output_file()))
+        .map(|(index, _)| index)
+        .collect()
 }
 
 /// The text of every shortcode's template, one after the other.

@@ -34,6 +34,15 @@ pub struct PageStages<'a> {
     pub finish: &'a (dyn Fn(OutputFile) + Sync),
 }
 
+/// The pages rendered before the others (`serve`: those open in a browser), and what is told
+/// once their files are handed on.
+#[derive(Clone, Copy)]
+pub struct First<'a> {
+    /// Indices into `site.pages`.
+    pub pages: &'a [usize],
+    pub ready: &'a (dyn Fn() + Sync),
+}
+
 /// What the stages made of one page.
 pub struct PageOutcome {
     pub markdown: Arc<RenderedMarkdown>,
@@ -87,16 +96,48 @@ impl PageStages<'_> {
         cached.problems.clone()
     }
 
-    /// Every page through its stages, in parallel, in the order of `site.pages`.
-    pub fn render_all(&self, sources: &mut [SourcePage]) -> Vec<PageOutcome> {
+    /// Every page through its stages, in parallel, in the order of `site.pages`; the pages
+    /// `first` names before all others, and once they are handed on, `first.ready` is told,
+    /// unless they have errors.
+    pub fn render_all(
+        &self,
+        sources: &mut [SourcePage],
+        first: Option<First<'_>>,
+    ) -> Vec<PageOutcome> {
+        let Some(first) = first.filter(|first| !first.pages.is_empty()) else {
+            return sources
+                .par_iter_mut()
+                .enumerate()
+                // Rayon splits a list only as threads run out of work, so without a bound one
+                // thread could be left alone with a long run of pages while the other waits.
+                .with_max_len(16)
+                .map(|(index, source)| self.render(index, source))
+                .collect();
+        };
+        let mut outcomes: Vec<Option<PageOutcome>> = sources.iter().map(|_| None).collect();
+        for &index in first.pages {
+            if let (Some(source), Some(outcome)) = (sources.get_mut(index), outcomes.get_mut(index))
+            {
+                *outcome = Some(self.render(index, source));
+            }
+        }
+        let clean = outcomes.iter().flatten().all(|outcome| {
+            !outcome.template_failed && !outcome.problems.iter().any(Diagnostic::is_error)
+        });
+        if clean {
+            (first.ready)();
+        }
         sources
             .par_iter_mut()
+            .zip(outcomes.par_iter_mut())
             .enumerate()
-            // Rayon splits a list only as threads run out of work, so without a bound one
-            // thread could be left alone with a long run of pages while the other waits.
             .with_max_len(16)
-            .map(|(index, source)| self.render(index, source))
-            .collect()
+            .for_each(|(index, (source, outcome))| {
+                if outcome.is_none() {
+                    *outcome = Some(self.render(index, source));
+                }
+            });
+        outcomes.into_iter().flatten().collect()
     }
 
     fn render(&self, index: usize, source: &mut SourcePage) -> PageOutcome {

@@ -28,33 +28,59 @@ pub fn message(event: &str, data: &str) -> Message {
 
 /// The pages connected to the stream, the oldest first.
 #[derive(Default)]
-pub struct Clients(Mutex<VecDeque<Sender<Message>>>);
+pub struct Clients(Mutex<VecDeque<Client>>);
+
+struct Client {
+    sender: Sender<Message>,
+    /// The key of the page's file, when it said which page it is.
+    page: Option<String>,
+}
 
 impl Clients {
     /// Sends an event to every connected page, forgetting those that are gone.
     pub fn broadcast(&self, message: &Message) {
-        let mut clients = self
-            .0
+        self.send_where(message, |_| true);
+    }
+
+    /// Sends an event to the connected pages whose file key `to` accepts (`None`: a page that
+    /// did not say), forgetting those that are gone.
+    pub fn send_where(&self, message: &Message, to: impl Fn(Option<&str>) -> bool) {
+        self.lock().retain(|client| {
+            !to(client.page.as_deref()) || client.sender.send(message.clone()).is_ok()
+        });
+    }
+
+    /// The file keys of the pages open now.
+    pub fn open_pages(&self) -> std::collections::HashSet<String> {
+        self.lock()
+            .iter()
+            .filter_map(|client| client.page.clone())
+            .collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Client>> {
+        self.0
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        clients.retain(|client| client.send(message.clone()).is_ok());
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Adds a page and streams events to it on the calling thread until it goes away, the
     /// server stops, or `MAX_STREAMS` newer pages connect. `first` runs under the same lock as
     /// `broadcast`, so that the events it decides to send first and those broadcast later never
     /// miss a build between them.
-    pub fn connect(&self, writer: impl Write, first: impl FnOnce() -> Vec<Message>) {
+    pub fn connect(
+        &self,
+        writer: impl Write,
+        page: Option<String>,
+        first: impl FnOnce() -> Vec<Message>,
+    ) {
         let (sender, receiver) = mpsc::channel();
         {
-            let mut clients = self
-                .0
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut clients = self.lock();
             for message in first() {
                 let _ = sender.send(message);
             }
-            clients.push_back(sender);
+            clients.push_back(Client { sender, page });
             if clients.len() > MAX_STREAMS {
                 // Its channel closes, so its thread ends the stream and frees the connection.
                 clients.pop_front();
@@ -65,10 +91,7 @@ impl Clients {
 
     /// Ends every stream: each page's thread stops once its channel is closed.
     pub fn disconnect_all(&self) {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
+        self.lock().clear();
     }
 }
 

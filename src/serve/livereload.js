@@ -92,7 +92,9 @@
     }
   }
 
-  var events = new EventSource("/__aimsite/events?since=" + encodeURIComponent(version));
+  // The page says which it is, so that a rebuild makes it before the rest of the site.
+  var events = new EventSource("/__aimsite/events?since=" + encodeURIComponent(version) +
+    "&page=" + encodeURIComponent(location.pathname));
   // Tells tests (and the curious, in the console) that the page is listening.
   events.addEventListener("open", function () { window.__aimsiteLiveReload = "connected"; });
   events.addEventListener("reload", function () { location.reload(); });

@@ -9,9 +9,11 @@ pub const EVENTS_PATH: &str = "/__aimsite/events";
 #[derive(Debug, PartialEq, Eq)]
 pub enum Route {
     LiveReloadScript,
-    /// The event stream; `since` is the build the page was served from.
+    /// The event stream; `since` is the build the page was served from, `page` the key of
+    /// the page's file (`file_key`), which a rebuild renders before the others.
     Events {
         since: Option<u64>,
+        page: Option<String>,
     },
     /// A path below the site's root, decoded, without the leading `/` (`""` for the home page).
     File {
@@ -36,12 +38,24 @@ pub fn route(url: &str) -> Result<Route, Refused> {
         return Ok(Route::LiveReloadScript);
     }
     if path == EVENTS_PATH {
-        let since = query
-            .into_iter()
-            .flat_map(|query| query.split('&'))
-            .find_map(|pair| pair.strip_prefix("since="))
-            .and_then(|value| value.parse().ok());
-        return Ok(Route::Events { since });
+        let value = |name: &str| {
+            query
+                .into_iter()
+                .flat_map(|query| query.split('&'))
+                .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        };
+        let since = value("since").and_then(|value| value.parse().ok());
+        // The page's path, encoded as a query value: its slashes are `%2F`. A path that could
+        // not be served is no page.
+        let page = value("page")
+            .and_then(|page| {
+                percent_encoding::percent_decode_str(page)
+                    .decode_utf8()
+                    .ok()
+            })
+            .and_then(|page| site_path(&page).ok())
+            .map(|page| file_key(&page));
+        return Ok(Route::Events { since, page });
     }
     if path.starts_with(PREFIX) {
         return Ok(Route::Unknown);
@@ -86,6 +100,15 @@ pub fn site_path(raw: &str) -> Result<String, Refused> {
         return Err(Refused("`.` and `..` are not allowed in a path"));
     }
     Ok(decoded.into_owned())
+}
+
+/// The file a decoded site path names: a folder's `index.html`.
+pub fn file_key(path: &str) -> String {
+    if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    }
 }
 
 /// The `Content-Type` of a file by its extension.
@@ -168,9 +191,35 @@ mod tests {
         assert_eq!(route(SCRIPT_PATH), Ok(Route::LiveReloadScript));
         assert_eq!(
             route("/__aimsite/events?since=7"),
-            Ok(Route::Events { since: Some(7) })
+            Ok(Route::Events {
+                since: Some(7),
+                page: None
+            })
         );
         assert_eq!(route("/__aimsite/other"), Ok(Route::Unknown));
+    }
+
+    #[test]
+    fn the_event_stream_knows_its_page_and_refuses_none_that_escapes() {
+        let page = |url: &str| match route(url) {
+            Ok(Route::Events { page, .. }) => page,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            page("/__aimsite/events?since=3&page=%2Farticles%2Fa%20b%2F"),
+            Some("articles/a b/index.html".into())
+        );
+        assert_eq!(
+            page("/__aimsite/events?page=%2F"),
+            Some("index.html".into())
+        );
+        assert_eq!(
+            page("/__aimsite/events?page=%2Fnotes.txt"),
+            Some("notes.txt".into())
+        );
+        assert_eq!(page("/__aimsite/events?page=%2F..%2Fsecret%2F"), None);
+        assert_eq!(page("/__aimsite/events?pages=%2F"), None);
+        assert_eq!(page("/__aimsite/events?since=1"), None);
     }
 
     #[test]

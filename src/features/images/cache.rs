@@ -279,7 +279,7 @@ impl ImageCache {
         let (header, digest) = (file.known.header, file.known.digest.clone());
         let stem = output_stem(&file.path);
         if header.format.passes_through() {
-            let picture = self.passed_through(&file.path, header, &digest, &stem);
+            let picture = self.passed_through(file, header, &digest, &stem)?;
             return Ok(picture.sets[0].copies[0].clone());
         }
         let (width, height) = SOCIAL_PREVIEW;
@@ -297,10 +297,7 @@ impl ImageCache {
                 });
             made.map_err(Problem::Image)?;
         }
-        let output_path = format!(
-            "{OUTPUT_FOLDER}/{stem}-{}-{width}x{height}.jpg",
-            &digest[..12]
-        );
+        let output_path = output_path(&stem, &name, &format!("-{width}x{height}.jpg"));
         self.use_entry(&name, &output_path);
         Ok(Copy {
             width,
@@ -323,7 +320,7 @@ impl ImageCache {
         let (header, digest) = (file.known.header, file.known.digest.clone());
         let stem = output_stem(&file.path);
         if header.format.passes_through() {
-            return Ok(self.passed_through(&file.path, header, &digest, &stem));
+            return self.passed_through(file, header, &digest, &stem);
         }
         let widths = process::widths_for(ladder, header.width);
         let formats = formats_for(header.format);
@@ -352,11 +349,8 @@ impl ImageCache {
                     .iter()
                     .map(|&width| {
                         let name = self.entry_name(&digest, format, width);
-                        let output_path = format!(
-                            "{OUTPUT_FOLDER}/{stem}-{}-{width}.{}",
-                            &digest[..12],
-                            format.extension()
-                        );
+                        let end = format!("-{width}.{}", format.extension());
+                        let output_path = output_path(&stem, &name, &end);
                         self.use_entry(&name, &output_path);
                         Copy {
                             width,
@@ -377,20 +371,24 @@ impl ImageCache {
         })
     }
 
+    /// A file written as it is (SVG, GIF), kept in the cache like the encoded copies, so
+    /// that the output's folder of images holds only cache entries.
     fn passed_through(
         &self,
-        source: &Path,
+        file: &mut SourceFile,
         header: process::Header,
         digest: &str,
         stem: &str,
-    ) -> Picture {
-        let output_path = format!(
-            "{OUTPUT_FOLDER}/{stem}-{}.{}",
-            &digest[..12],
-            header.format.extension()
-        );
-        self.hand_on(&output_path, Contents::CopyOf(source.to_path_buf()));
-        Picture {
+    ) -> Result<Picture, Problem> {
+        let extension = header.format.extension();
+        let name = format!("{digest}-as-is.{extension}");
+        let output_path = output_path(stem, &name, &format!(".{extension}"));
+        if !self.folder.has(&name) {
+            self.store(&name, file.bytes()?, header.format)
+                .map_err(Problem::Image)?;
+        }
+        self.use_entry(&name, &output_path);
+        Ok(Picture {
             format: header.format,
             width: header.width,
             height: header.height,
@@ -403,7 +401,7 @@ impl ImageCache {
                     output_path,
                 }],
             }],
-        }
+        })
     }
 
     /// Decodes the photo once and encodes each missing copy, one width's resize shared by
@@ -516,6 +514,15 @@ fn output_stem(source: &Path) -> String {
     } else {
         slug.into()
     }
+}
+
+/// Where the copy held by the cache entry `entry` goes in the output, named for a person
+/// (the photo's name, then `end`: its width or size, and its extension) and by the entry, which names
+/// the source's content and every parameter: a path always holds the same bytes, so that a
+/// browser may keep it for good and a rebuild may keep the copy the last output has.
+fn output_path(stem: &str, entry: &str, end: &str) -> String {
+    let id = hex(&Sha256::digest(entry.as_bytes())[..6]);
+    format!("{OUTPUT_FOLDER}/{stem}-{id}{end}")
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -12,6 +12,8 @@ use anyhow::Context as _;
 use rayon::prelude::*;
 use thiserror::Error;
 
+mod links;
+
 /// A file aimsite leaves in every output folder, so that it never replaces a folder it did not
 /// make.
 pub const OUTPUT_MARKER: &str = ".aimsite-output";
@@ -32,7 +34,8 @@ pub enum Contents {
     CopyOf(PathBuf),
     /// A file of a `CacheFolder` (read-only, never changed once written): linked into the
     /// output where the file system allows, so that a rebuild does not write its bytes again;
-    /// copied otherwise.
+    /// copied otherwise. Its output path must always hold the same bytes (name it by its
+    /// content): a build keeps the copy of that path the previous output has.
     LinkOf(PathBuf),
 }
 
@@ -302,6 +305,7 @@ impl WorkFolders {
             }
         }
         if left_by_a_build(&self.staging)? {
+            links::recover(self)?;
             remove_folder(&self.staging)?;
         }
         Ok(())
@@ -400,6 +404,17 @@ fn remove_page_folder(folder: &Path) -> bool {
     fs::remove_file(folder.join("index.html")).is_ok() && fs::remove_dir(folder).is_ok()
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A hard link where the file system allows one, else a copy.
+fn link_or_copy(source: &Path, path: &Path) -> io::Result<()> {
+    fs::hard_link(source, path).or_else(|_| fs::copy(source, path).map(|_| ()))
+}
+
 /// Writes `files` as the new content of `output` (already checked), atomically replacing it.
 pub fn write(output: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
     let staging = Staging::begin(output, &mut |_| {})?;
@@ -420,6 +435,14 @@ impl Collected {
             .push(file);
     }
 
+    /// A copy of the files handed over so far.
+    pub fn so_far(&self) -> Vec<OutputFile> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
     pub fn into_sorted(self) -> Vec<OutputFile> {
         let mut files = self
             .0
@@ -436,6 +459,9 @@ impl Collected {
 /// start to end, so that two builds never write into one output at once.
 pub struct Staging {
     folders: WorkFolders,
+    /// The files that are links to cache entries, by output path: placed at the commit,
+    /// where a folder of them can be carried over from the previous output whole.
+    links: Mutex<Vec<(String, PathBuf)>>,
     committed: bool,
     // Dropped after `drop` has removed an unfinished staging folder.
     _lock: OutputLock,
@@ -480,6 +506,7 @@ impl Staging {
             .with_context(|| format!("cannot create `{}`", folders.staging.display()))?;
         let staging = Staging {
             folders,
+            links: Mutex::default(),
             committed: false,
             _lock: lock,
         };
@@ -490,6 +517,10 @@ impl Staging {
 
     /// Writes one file of the new output.
     pub fn write(&self, file: &OutputFile) -> anyhow::Result<()> {
+        if let Contents::LinkOf(source) = &file.contents {
+            lock(&self.links).push((file.path.clone(), source.clone()));
+            return Ok(());
+        }
         let path = self.folders.staging.join(&file.path);
         // Most folders hold one page, so each is made as its file is written, without keeping
         // a list of those made: one that exists already costs a call that finds it.
@@ -499,9 +530,7 @@ impl Staging {
         }
         let written = match (&file.contents, file.contents.bytes()) {
             (Contents::CopyOf(source), _) => fs::copy(source, &path).map(|_| ()),
-            (Contents::LinkOf(source), _) => {
-                fs::hard_link(source, &path).or_else(|_| fs::copy(source, &path).map(|_| ()))
-            }
+            (Contents::LinkOf(source), _) => link_or_copy(source, &path),
             (_, bytes) => fs::write(&path, bytes.unwrap_or_default()),
         };
         written.with_context(|| format!("cannot write `{}`", path.display()))
@@ -509,8 +538,14 @@ impl Staging {
 
     /// Puts the new output in place of the old one, in one step where the system allows.
     pub fn commit(mut self) -> anyhow::Result<()> {
-        swap_into_place(&self.folders)?;
+        let links = std::mem::take(lock(&self.links).as_mut());
+        let carried = links::place(&self.folders, links)?;
+        if let Err(error) = swap_into_place(&self.folders) {
+            carried.give_back(&self.folders);
+            return Err(error);
+        }
         self.committed = true;
+        carried.finish(&self.folders.output);
         Ok(())
     }
 }
@@ -677,6 +712,10 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
 #[derive(Debug, Clone)]
 pub struct CacheFolder {
     path: PathBuf,
+    /// The names of its entries, read once when first asked for (a warm build asks about
+    /// thousands, and one look at the folder is cheaper than one at each), then kept up to date
+    /// by the writes and removals made through it.
+    names: std::sync::Arc<std::sync::OnceLock<Mutex<std::collections::HashSet<String>>>>,
 }
 
 /// A partial file younger than this may be another build's, still being written (two builds
@@ -688,7 +727,23 @@ const CACHE_GITIGNORE: &str = "# Written by aimsite: encoded copies, made again 
 
 impl CacheFolder {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        CacheFolder { path: path.into() }
+        CacheFolder {
+            path: path.into(),
+            names: std::sync::Arc::default(),
+        }
+    }
+
+    fn names(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        let names = self.names.get_or_init(|| {
+            let listed = fs::read_dir(&self.path).into_iter().flatten().flatten();
+            let files = listed.filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()));
+            Mutex::new(
+                files
+                    .filter_map(|entry| entry.file_name().into_string().ok())
+                    .collect(),
+            )
+        });
+        lock(names)
     }
 
     /// Where the entry `name` is (or would be).
@@ -698,7 +753,7 @@ impl CacheFolder {
 
     /// Whether the entry `name` was written.
     pub fn has(&self, name: &str) -> bool {
-        fs::symlink_metadata(self.entry(name)).is_ok_and(|metadata| metadata.is_file())
+        self.names().contains(name)
     }
 
     /// The entry `name`'s bytes, when it is there.
@@ -728,7 +783,9 @@ impl CacheFolder {
         fs::rename(&partial, &entry).with_context(|| {
             let _ = fs::remove_file(&partial);
             format!("cannot write `{}`", entry.display())
-        })
+        })?;
+        self.names().insert(name.to_string());
+        Ok(())
     }
 
     fn create(&self) -> anyhow::Result<()> {
@@ -768,6 +825,7 @@ impl CacheFolder {
             }
             fs::remove_file(entry.path())
                 .with_context(|| format!("cannot remove `{}`", entry.path().display()))?;
+            self.names().remove(&name);
             removed += 1;
         }
         Ok(removed)
@@ -866,6 +924,165 @@ mod tests {
             "old"
         );
         assert!(!dir.join("site/.public.aimsite-new").exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn linked(path: &str, entry: &Path) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            contents: Contents::LinkOf(entry.to_path_buf()),
+        }
+    }
+
+    /// A cache folder with these entries, each holding its name.
+    fn cache(dir: &Path, names: &[&str]) -> PathBuf {
+        let cache = dir.join("cache");
+        fs::create_dir_all(&cache).unwrap();
+        for name in names {
+            fs::write(cache.join(name), name).unwrap();
+        }
+        cache
+    }
+
+    fn names_in(folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_of_links_is_carried_over_whole_and_pruned() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = temp();
+        let output = dir.join("site/public");
+        let cache = cache(&dir, &["a", "b", "c", "d"]);
+        let entry = |name: &str| cache.join(name);
+        let pages = |text: &str| file("index.html", text);
+        write(
+            &output,
+            &[
+                pages("one"),
+                linked("img/a.webp", &entry("a")),
+                linked("img/b.webp", &entry("b")),
+            ],
+        )
+        .unwrap();
+        let folder_before = fs::metadata(output.join("img")).unwrap().ino();
+        // Something other than a file holds a name the next build links.
+        fs::create_dir(output.join("img/d.webp")).unwrap();
+        write(
+            &output,
+            &[
+                pages("two"),
+                linked("img/b.webp", &entry("b")),
+                linked("img/c.webp", &entry("c")),
+                linked("img/d.webp", &entry("d")),
+            ],
+        )
+        .unwrap();
+        let folder_after = fs::metadata(output.join("img")).unwrap().ino();
+        assert_eq!(folder_after, folder_before, "carried, not made anew");
+        assert_eq!(
+            names_in(&output.join("img")),
+            ["b.webp", "c.webp", "d.webp"]
+        );
+        for name in ["b", "c", "d"] {
+            let copy = fs::read_to_string(output.join(format!("img/{name}.webp"))).unwrap();
+            assert_eq!(copy, name);
+        }
+        assert_eq!(
+            fs::read_to_string(output.join("index.html")).unwrap(),
+            "two"
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_build_gives_a_carried_folder_back_as_it_was() {
+        let dir = temp();
+        let output = dir.join("site/public");
+        let cache = cache(&dir, &["a", "b"]);
+        write(
+            &output,
+            &[
+                file("index.html", "old"),
+                linked("img/a.webp", &cache.join("a")),
+            ],
+        )
+        .unwrap();
+        let broken = [
+            file("index.html", "new"),
+            linked("img/a.webp", &cache.join("a")),
+            linked("img/b.webp", &cache.join("b")),
+            linked("img/gone.webp", &dir.join("no-such-entry")),
+        ];
+        assert!(write(&output, &broken).is_err());
+        assert_eq!(
+            fs::read_to_string(output.join("index.html")).unwrap(),
+            "old"
+        );
+        assert_eq!(names_in(&output.join("img")), ["a.webp"]);
+        assert!(!dir.join("site/.public.aimsite-new").exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_folder_carried_by_a_killed_build_goes_back_first() {
+        let dir = temp();
+        let output = dir.join("site/public");
+        let cache = cache(&dir, &["a"]);
+        write(
+            &output,
+            &[
+                file("index.html", "old"),
+                linked("img/a.webp", &cache.join("a")),
+            ],
+        )
+        .unwrap();
+        // As if killed between carrying `img` into the staging folder and the swap.
+        let folders = WorkFolders::beside(&output).unwrap();
+        fs::create_dir(&folders.staging).unwrap();
+        fs::write(folders.staging.join(OUTPUT_MARKER), MARKER_TEXT).unwrap();
+        links::place(&folders, vec![("img/a.webp".into(), cache.join("a"))]).unwrap();
+        assert!(!output.join("img").exists());
+        folders.recover().unwrap();
+        assert_eq!(fs::read_to_string(output.join("img/a.webp")).unwrap(), "a");
+        assert_eq!(
+            fs::read_to_string(output.join("index.html")).unwrap(),
+            "old"
+        );
+        assert!(!folders.staging.exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn links_beside_other_files_are_linked_one_by_one() {
+        let dir = temp();
+        let output = dir.join("site/public");
+        let cache = cache(&dir, &["a", "b"]);
+        write(
+            &output,
+            &[
+                linked("img/a.webp", &cache.join("a")),
+                file("img/old.txt", "x"),
+            ],
+        )
+        .unwrap();
+        write(
+            &output,
+            &[
+                linked("img/b.webp", &cache.join("b")),
+                file("img/notes.txt", "y"),
+                linked("top.webp", &cache.join("a")),
+            ],
+        )
+        .unwrap();
+        assert_eq!(names_in(&output.join("img")), ["b.webp", "notes.txt"]);
+        assert_eq!(fs::read_to_string(output.join("top.webp")).unwrap(), "a");
         fs::remove_dir_all(dir).unwrap();
     }
 
