@@ -32,6 +32,7 @@ struct Built {
 
 impl Built {
     fn new() -> Built {
+        warm_image_cache();
         let dir = tempfile::Builder::new()
             .prefix("aimsite-firm-")
             .tempdir()
@@ -80,6 +81,23 @@ impl Built {
             .unwrap_or_else(|e| panic!("{url} ({file}) is missing from the output: {e}"));
         Html::parse_document(&text)
     }
+}
+
+/// The firm's pictures encoded once, into the cache every build of the site reads
+/// (`.aimsite-cache/` in the repository): the tests' builds then run at once without each
+/// encoding the same pictures, which takes seconds in a debug build.
+fn warm_image_cache() {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        let dir = tempfile::tempdir().expect("cannot create a temporary folder");
+        let output = build_into(&dir.path().join("public"));
+        assert!(
+            output.status.success(),
+            "building the firm's site failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    });
 }
 
 fn build_into(out: &Path) -> Output {
@@ -692,6 +710,148 @@ fn the_footer_and_the_home_pages_json_ld_name_the_firm() {
     assert_eq!(types, ["Organization", "ProfessionalService"]);
     assert_eq!(json_ld[0]["@id"], json_ld[1]["@id"]);
     assert_eq!(json_ld[1]["email"], "hello@example.com");
+}
+
+/// The files of pictures below `folder`, by the extensions aimsite reads as images.
+fn picture_files(folder: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(folder).unwrap_or_else(|e| panic!("{}: {e}", folder.display())) {
+        let path = entry.expect("unreadable folder entry").path();
+        if path.is_dir() {
+            found.extend(picture_files(&path));
+        } else if path.extension().is_some_and(|extension| {
+            ["jpg", "jpeg", "png", "webp", "gif", "svg", "avif"]
+                .contains(&extension.to_string_lossy().to_lowercase().as_str())
+        }) {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Every picture of the firm's site is named, with where it comes from, in the `LICENSE.txt`
+/// beside it, which states their licence: none is of unknown licence. Together they stay
+/// small enough for the repository.
+#[test]
+fn every_picture_of_the_firm_is_listed_with_its_origin_and_licence() {
+    let pictures = picture_files(&firm_root().join("content"));
+    assert!(!pictures.is_empty(), "the firm's site has no pictures");
+    let mut total = 0;
+    for picture in &pictures {
+        let name = picture.file_name().expect("a file name").to_string_lossy();
+        let licence_file = picture.with_file_name("LICENSE.txt");
+        let licence = fs::read_to_string(&licence_file)
+            .unwrap_or_else(|error| panic!("{name} has no LICENSE.txt beside it ({error})"));
+        let listed = licence
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(&name));
+        assert!(
+            listed.is_some_and(|line| line.split_whitespace().count() > 3),
+            "{name} is not listed with its origin in {}",
+            licence_file.display()
+        );
+        assert!(
+            licence.lines().any(|line| line.starts_with("Licence: ")),
+            "{} states no licence",
+            licence_file.display()
+        );
+        total += fs::metadata(picture).expect("a picture's size").len();
+    }
+    assert!(total <= 3 * 1024 * 1024, "the pictures weigh {total} bytes");
+}
+
+/// The `<img>` of each picture in a page's `<main>`.
+fn pictures_in_main(page: &Html) -> Vec<ElementRef<'_>> {
+    page.select(&selector("main picture img")).collect()
+}
+
+/// A picture keeps its place while it loads (`width` and `height`), is decorative (`alt=""`:
+/// the firm's artwork illustrates nothing the text does not say), and comes at a photograph's
+/// full size (the ladder's 2000 px copy).
+fn assert_sized_and_decorative(at: &str, img: ElementRef<'_>) {
+    let attribute = |name: &str| img.value().attr(name).unwrap_or_default();
+    for name in ["width", "height"] {
+        assert!(
+            attribute(name)
+                .parse::<u32>()
+                .is_ok_and(|pixels| pixels > 0),
+            "{at}: a picture without its {name}"
+        );
+    }
+    assert_eq!(img.value().attr("alt"), Some(""), "{at}");
+    assert!(
+        attribute("srcset").contains(" 2000w"),
+        "{at}: {}",
+        attribute("srcset")
+    );
+}
+
+/// The home page's hero and each article's header show the firm's artwork, fetched at once
+/// (`fetchpriority="high"`), at the width the layout gives it; every other picture of the page
+/// waits until it is near (`loading="lazy"`). The social preview is the artwork's crop.
+#[test]
+fn the_home_page_and_each_article_open_with_the_firms_artwork() {
+    let built = Built::new();
+    for (url, first, sizes) in [
+        (
+            "/",
+            ".hero picture.hero__image img",
+            "(min-width: 74.5rem) 29rem,",
+        ),
+        (
+            LEADING,
+            ".article__header picture.article__image img",
+            "(min-width: 74.5rem) 72rem,",
+        ),
+        (
+            SELF_CARE,
+            ".article__header picture.article__image img",
+            "(min-width: 74.5rem) 72rem,",
+        ),
+    ] {
+        let page = built.page(url);
+        let pictures = pictures_in_main(&page);
+        let opening = page
+            .select(&selector(first))
+            .next()
+            .unwrap_or_else(|| panic!("{url} does not open with a picture ({first})"));
+        assert_eq!(
+            pictures.first().map(|img| img.id()),
+            Some(opening.id()),
+            "{url}"
+        );
+        assert_sized_and_decorative(url, opening);
+        assert_eq!(opening.value().attr("fetchpriority"), Some("high"), "{url}");
+        assert_eq!(opening.value().attr("loading"), None, "{url}");
+        let shown_at = opening.value().attr("sizes").unwrap_or_default();
+        assert!(shown_at.starts_with(sizes), "{url}: sizes=\"{shown_at}\"");
+        for later in &pictures[1..] {
+            assert_sized_and_decorative(url, *later);
+            assert_eq!(later.value().attr("loading"), Some("lazy"), "{url}");
+        }
+        let preview = page
+            .select(&selector("meta[property='og:image']"))
+            .next()
+            .and_then(|meta| meta.value().attr("content"))
+            .unwrap_or_default();
+        assert!(
+            preview.ends_with("-1200x630.jpg"),
+            "{url}: og:image {preview}"
+        );
+    }
+    let list = built.page("/articles/");
+    let cards = pictures_in_main(&list);
+    assert_eq!(cards.len(), 2, "each article's card shows its picture");
+    for card in cards {
+        assert_sized_and_decorative("/articles/", card);
+        assert_eq!(card.value().attr("loading"), Some("lazy"));
+        let sizes = card.value().attr("sizes").unwrap_or_default();
+        assert!(
+            sizes.starts_with("(min-width: 74.5rem) 21rem,"),
+            "a card's sizes={sizes}"
+        );
+    }
 }
 
 /// An article page, as a host sends it (gzip), is at most 40 KB with the styles and scripts it

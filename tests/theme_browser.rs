@@ -46,7 +46,15 @@ impl Firm {
             1,
         );
         std::fs::write(root.join("site.toml"), settings).expect("site.toml written");
-        Firm::build_from(&root, dir)
+        // One cache of the firm's encoded pictures for every test, filled by the first build
+        // while the others wait: encoding them takes seconds in a debug build, and copies
+        // of the site in their own folders would each start with an empty cache.
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _turn = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("theme-browser-firm-cache");
+        Firm::build_from(&root, dir, Some(&cache))
     }
 
     /// `aimsite init`'s starter site, which has an example of every kind of section.
@@ -63,20 +71,24 @@ impl Firm {
             "{}",
             String::from_utf8_lossy(&made.stderr)
         );
-        Firm::build_from(&root, dir)
+        Firm::build_from(&root, dir, None)
     }
 
-    /// The site at `root` built into `dir/public`, served.
-    fn build_from(root: &Path, dir: TempDir) -> Firm {
+    /// The site at `root` built into `dir/public`, served; its pictures' copies kept in
+    /// `cache` when one is given.
+    fn build_from(root: &Path, dir: TempDir, cache: Option<&Path>) -> Firm {
         let out = dir.path().join("public");
         let server = StaticServer::serve(&out);
-        let output = aimsite()
+        let mut command = aimsite();
+        command
             .args(["build", "--base-url", &server.base_url(), "--root"])
             .arg(root)
             .arg("--output")
-            .arg(&out)
-            .output()
-            .expect("could not run aimsite");
+            .arg(&out);
+        if let Some(cache) = cache {
+            command.arg("--cache").arg(cache);
+        }
+        let output = command.output().expect("could not run aimsite");
         assert!(
             output.status.success(),
             "the firm's site did not build:\n{}",
@@ -455,6 +467,59 @@ fn printed_links_show_their_addresses() {
 /// `AIMSITE_THEME_SCREENSHOTS`: at 390 x 844 and 1366 x 900, light and dark, the top of an
 /// article, the contact page, and the end of the privacy page scrolled down under the banner;
 /// and an article and the privacy page as printed (A4's width) from a dark screen.
+/// The firm's pictures (the home page's hero, an article's header, the cards of the list) on a
+/// phone and a laptop: the browser fetches the smallest copy at least as wide as the picture is
+/// shown, so it is sharp and no larger than it needs to be.
+#[test]
+fn each_of_the_firms_pictures_comes_at_the_width_it_is_shown() {
+    let Some((browser, site)) = browser_and_site() else {
+        return;
+    };
+    const LADDER: [f64; 5] = [480.0, 800.0, 1200.0, 1600.0, 2000.0];
+    for (width, height) in [PHONE, LAPTOP] {
+        browser.set_window_size(width, height);
+        for (path, css) in [
+            ("", ".hero__image img"),
+            ("articles/leading-vs-managing/", ".article__image img"),
+            ("articles/", ".article-card__image img"),
+        ] {
+            // A copy already fetched, for another page, would be shown instead of a smaller one.
+            browser.cdp("Network.clearBrowserCache", json!({}));
+            open_fresh(&browser, &site.url(path));
+            browser.eval("window.scrollTo(0, document.scrollingElement.scrollHeight) || 1");
+            let all = format!("[...document.querySelectorAll('{css}')]");
+            browser.wait_until(
+                &format!(
+                    "{all}.length > 0 && {all}.every((img) => img.complete && img.currentSrc)"
+                ),
+                WAIT,
+            );
+            let pictures = browser.eval(&format!(
+                "{all}.map((img) => [img.currentSrc,
+                    img.getBoundingClientRect().width * devicePixelRatio])"
+            ));
+            for picture in pictures.as_array().into_iter().flatten() {
+                let source = picture[0].as_str().unwrap_or_default();
+                let shown = picture[1].as_f64().unwrap_or_default();
+                let copy: f64 = source
+                    .rsplit('-')
+                    .next()
+                    .and_then(|end| end.split('.').next())
+                    .and_then(|pixels| pixels.parse().ok())
+                    .unwrap_or_else(|| panic!("not a copy of the ladder: {source}"));
+                let fitting = LADDER
+                    .into_iter()
+                    .find(|&rung| rung >= shown)
+                    .unwrap_or(2000.0);
+                assert_eq!(
+                    copy, fitting,
+                    "/{path} at {width} px: {css} is shown {shown} px wide but fetched {source}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn screenshots_for_review() {
     let Some(folder) = std::env::var_os("AIMSITE_THEME_SCREENSHOTS") else {

@@ -718,6 +718,10 @@ pub struct CacheFolder {
     names: std::sync::Arc<std::sync::OnceLock<Mutex<std::collections::HashSet<String>>>>,
 }
 
+/// A partial file younger than this may be another build's, still being written (two builds
+/// of one site at once: `serve` and `build`, or tests): pruning it would fail that build.
+const PARTIAL_IN_USE: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
 /// What a cache folder's own `.gitignore` says: everything in it.
 const CACHE_GITIGNORE: &str = "# Written by aimsite: encoded copies, made again when missing.\n*\n";
 
@@ -795,8 +799,9 @@ impl CacheFolder {
             .with_context(|| format!("cannot write `{}`", ignore.display()))
     }
 
-    /// Removes every entry whose name is not in `keep` (and partial files older builds left),
-    /// giving how many went. The folder's own `.gitignore` stays.
+    /// Removes every entry whose name is not in `keep` (and partial files older builds left,
+    /// not those another build may be writing), giving how many went. The folder's own
+    /// `.gitignore` stays.
     pub fn prune(&self, keep: &std::collections::HashSet<String>) -> anyhow::Result<usize> {
         let entries = match fs::read_dir(&self.path) {
             Ok(entries) => entries,
@@ -811,7 +816,11 @@ impl CacheFolder {
             let entry = entry.with_context(|| format!("cannot read `{}`", self.path.display()))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let is_file = entry.file_type().is_ok_and(|kind| kind.is_file());
-            if !is_file || name == ".gitignore" || keep.contains(&name) {
+            if !is_file
+                || name == ".gitignore"
+                || keep.contains(&name)
+                || is_recent_partial(&name, &entry)
+            {
                 continue;
             }
             fs::remove_file(entry.path())
@@ -821,6 +830,17 @@ impl CacheFolder {
         }
         Ok(removed)
     }
+}
+
+fn is_recent_partial(name: &str, entry: &fs::DirEntry) -> bool {
+    if !name.ends_with(".partial") {
+        return false;
+    }
+    let Ok(modified) = entry.metadata().and_then(|metadata| metadata.modified()) else {
+        return false;
+    };
+    // A time ahead of the clock counts as recent: it is no proof of an abandoned file.
+    !matches!(modified.elapsed(), Ok(age) if age >= PARTIAL_IN_USE)
 }
 
 #[cfg(test)]
@@ -1123,6 +1143,31 @@ mod tests {
             UnsafeOutput::NotOurs { .. }
         ));
         assert!(check_output_folder(&root, &root.join("public"), &["content"]).is_ok());
+        fs::remove_dir_all(dir).unwrap();
+    }
+    #[test]
+    fn pruning_the_cache_spares_what_another_build_is_writing() {
+        let dir = temp();
+        let cache = CacheFolder::new(dir.join("cache"));
+        cache.write("kept", b"kept").unwrap();
+        cache.write("unused", b"unused").unwrap();
+        let writing = dir.join("cache/.unused.4242-0.partial");
+        let abandoned = dir.join("cache/.unused.4242-1.partial");
+        fs::write(&writing, b"half").unwrap();
+        fs::write(&abandoned, b"half").unwrap();
+        let long_ago = std::time::SystemTime::now() - 2 * PARTIAL_IN_USE;
+        fs::File::options()
+            .write(true)
+            .open(&abandoned)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        let keep = std::collections::HashSet::from(["kept".to_string()]);
+        assert_eq!(cache.prune(&keep).unwrap(), 2);
+        assert!(cache.has("kept"));
+        assert!(!cache.has("unused"));
+        assert!(writing.exists(), "a partial file being written was removed");
+        assert!(!abandoned.exists(), "an abandoned partial file was kept");
         fs::remove_dir_all(dir).unwrap();
     }
 }
