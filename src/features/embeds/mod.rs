@@ -42,6 +42,10 @@ pub const FEATURE: FeatureEntry = FeatureEntry {
             "shortcodes/map.html",
             include_str!("templates/shortcodes/map.html"),
         ),
+        (
+            "partials/embed-actions.html",
+            include_str!("templates/partials/embed-actions.html"),
+        ),
     ],
     slots: &[],
     functions: &[EMBED_FRAME],

@@ -11,10 +11,8 @@
     const frame = embed.querySelector('iframe[data-src]');
     const actions = embed.querySelector('.embed__actions');
     if (!frame || !actions) continue;
-    const always = actions.querySelector('[data-embed-action="always"]');
-    const label = d.getElementById('consent-label-' + always.dataset.category);
-    if (!banner) always.remove();
-    else if (label) always.textContent = `Always allow ${label.textContent.trim()}`;
+    // Without the banner there is no consent to record.
+    if (!banner) actions.querySelector('[data-embed-action="always"]').remove();
     actions.hidden = false;
     actions.addEventListener('click', (event) => {
       const action = event.target.closest('[data-embed-action]');
