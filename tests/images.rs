@@ -477,6 +477,40 @@ fn the_image_function_gives_a_picture_to_templates() {
     assert!(!srcset.contains(" 900w"), "{srcset}");
 }
 
+/// In `serve`, a page reused without its template still brings the copies its template's
+/// `image()` made, so that every rebuild gives the files of a full build.
+#[test]
+fn a_page_reused_without_its_template_still_brings_its_images() {
+    let fixture = Fixture::new();
+    fixture.write("static/photos/room.jpg", photo(900, 600, None));
+    fixture.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}{{ image(path=\"/photos/room.jpg\", alt=\"The room\", widths=[300]) }}{% endblock main %}",
+    );
+    let options = aimsite::build::BuildOptions::new(fixture.path(""));
+    let mut memos = aimsite::build::Memos::default();
+    let copies = |files: &[aimsite::output::OutputFile]| -> Vec<String> {
+        let copies = files.iter().map(|file| file.path.clone());
+        copies.filter(|path| path.starts_with("images/")).collect()
+    };
+    let first = aimsite::build::render_memoised(&options, &mut memos).unwrap();
+    assert!(!copies(&first.files).is_empty());
+    // An edit elsewhere: the page with the picture is reused.
+    fixture.write(
+        "content/articles/other.md",
+        "+++\ntitle = \"Other\"\ndate = 2021-03-01\n+++\n\nText.\n",
+    );
+    let again = aimsite::build::render_memoised(&options, &mut memos).unwrap();
+    assert!(
+        !memos
+            .pages_rendered()
+            .contains(&"privacy/index.html".to_string())
+    );
+    assert_eq!(copies(&again.files), copies(&first.files));
+    let full = aimsite::build::render(&options).unwrap();
+    assert_eq!(copies(&again.files), copies(&full.files));
+}
+
 #[test]
 fn a_missing_image_in_a_template_names_the_template() {
     let fixture = Fixture::new();

@@ -10,7 +10,9 @@
 //! build killed between carrying a folder and the swap leaves a record of it in the staging
 //! folder, and the next build gives the folder back (`recover`) before anything else.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};

@@ -443,12 +443,15 @@ impl Collected {
             .clone()
     }
 
+    /// The files in path order, each once: a file two pages stand for (an image both show)
+    /// may be handed over by each.
     pub fn into_sorted(self) -> Vec<OutputFile> {
         let mut files = self
             .0
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         files.sort_by(|a, b| a.path.cmp(&b.path));
+        files.dedup_by(|a, b| a.path == b.path && a.contents.same_as(&b.contents));
         files
     }
 }
@@ -715,7 +718,7 @@ pub struct CacheFolder {
     /// The names of its entries, read once when first asked for (a warm build asks about
     /// thousands, and one look at the folder is cheaper than one at each), then kept up to date
     /// by the writes and removals made through it.
-    names: std::sync::Arc<std::sync::OnceLock<Mutex<std::collections::HashSet<String>>>>,
+    names: std::sync::Arc<std::sync::OnceLock<Mutex<ahash::AHashSet<String>>>>,
 }
 
 /// A partial file younger than this may be another build's, still being written (two builds
@@ -733,7 +736,7 @@ impl CacheFolder {
         }
     }
 
-    fn names(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+    fn names(&self) -> std::sync::MutexGuard<'_, ahash::AHashSet<String>> {
         let names = self.names.get_or_init(|| {
             let listed = fs::read_dir(&self.path).into_iter().flatten().flatten();
             let files = listed.filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()));
@@ -799,10 +802,10 @@ impl CacheFolder {
             .with_context(|| format!("cannot write `{}`", ignore.display()))
     }
 
-    /// Removes every entry whose name is not in `keep` (and partial files older builds left,
+    /// Removes every entry whose name `keep` refuses (and partial files older builds left,
     /// not those another build may be writing), giving how many went. The folder's own
     /// `.gitignore` stays.
-    pub fn prune(&self, keep: &std::collections::HashSet<String>) -> anyhow::Result<usize> {
+    pub fn prune(&self, keep: impl Fn(&str) -> bool) -> anyhow::Result<usize> {
         let entries = match fs::read_dir(&self.path) {
             Ok(entries) => entries,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
@@ -816,11 +819,7 @@ impl CacheFolder {
             let entry = entry.with_context(|| format!("cannot read `{}`", self.path.display()))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let is_file = entry.file_type().is_ok_and(|kind| kind.is_file());
-            if !is_file
-                || name == ".gitignore"
-                || keep.contains(&name)
-                || is_recent_partial(&name, &entry)
-            {
+            if !is_file || name == ".gitignore" || keep(&name) || is_recent_partial(&name, &entry) {
                 continue;
             }
             fs::remove_file(entry.path())
@@ -1163,7 +1162,7 @@ mod tests {
             .set_modified(long_ago)
             .unwrap();
         let keep = std::collections::HashSet::from(["kept".to_string()]);
-        assert_eq!(cache.prune(&keep).unwrap(), 2);
+        assert_eq!(cache.prune(|name| keep.contains(name)).unwrap(), 2);
         assert!(cache.has("kept"));
         assert!(!cache.has("unused"));
         assert!(writing.exists(), "a partial file being written was removed");

@@ -500,7 +500,10 @@ pub fn render_page(
             },
         );
         match contents {
-            Ok(contents) => files.push(OutputFile { path, contents }),
+            Ok((contents, made)) => {
+                files.push(OutputFile { path, contents });
+                files.extend(made);
+            }
             Err(found) => problems.extend(found),
         }
     }
@@ -669,6 +672,7 @@ pub fn render_lists(
                 if let Some(cached) = memo.unchanged_list(&path, key) {
                     let contents = Contents::Shared(Arc::clone(&cached.html));
                     sink(OutputFile { path, contents });
+                    cached.made.iter().cloned().for_each(sink);
                     return Vec::new();
                 }
             }
@@ -688,9 +692,10 @@ pub fn render_lists(
                 },
             );
             match contents {
-                Ok(contents) => {
+                Ok((contents, made)) => {
                     let path = prepared.path.clone();
                     sink(OutputFile { path, contents });
+                    made.into_iter().for_each(sink);
                     Vec::new()
                 }
                 Err(problems) => problems,
@@ -927,32 +932,42 @@ impl SitemapInputs {
 
 /// A page's HTML: rendered; or, through `memo`, the last build's while `still_good` says so,
 /// shared with the memo rather than copied (`inputs` are what the memo compares next time).
+/// With it, the files the template's functions stood for when it was rendered, when it is
+/// reused: rendered, they are handed on by their features (`Feature::made_files`).
 fn memoised(
     memo: Option<&PageMemo>,
     path: &str,
     still_good: impl FnOnce(&CachedPage) -> bool,
     render: impl FnOnce() -> Result<String, Vec<Diagnostic>>,
     inputs: impl FnOnce() -> CachedInputs,
-) -> Result<Contents, Vec<Diagnostic>> {
+) -> Result<(Contents, Vec<OutputFile>), Vec<Diagnostic>> {
     let Some(memo) = memo else {
-        return render().map(Contents::Text);
+        return render().map(|html| (Contents::Text(html), Vec::new()));
     };
+    let rendered = std::cell::Cell::new(false);
     let make = || {
+        rendered.set(true);
         memo.rendered_paths().push(path.to_string());
-        let html = render()?;
-        Ok(CachedPage {
-            html: Arc::from(html),
+        let (html, made) = crate::feature::made_while(render);
+        Ok::<_, Vec<Diagnostic>>(CachedPage {
+            html: Arc::from(html?),
             inputs: inputs(),
+            made,
         })
     };
-    memo.pages
-        .try_get_or(path, still_good, make)
-        .map(|cached| Contents::Shared(Arc::clone(&cached.html)))
+    let cached = memo.pages.try_get_or(path, still_good, make)?;
+    let made = match rendered.get() {
+        true => Vec::new(),
+        false => cached.made.clone(),
+    };
+    Ok((Contents::Shared(Arc::clone(&cached.html)), made))
 }
 
 pub struct CachedPage {
     html: Arc<str>,
     inputs: CachedInputs,
+    /// The files its template's functions stood for (`feature::note_made`).
+    made: Vec<OutputFile>,
 }
 
 /// What a cached page was made from, to compare with the next build's.

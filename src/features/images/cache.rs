@@ -4,7 +4,7 @@
 //! settings is found there and never decoded: a warm rebuild reads each photo and its header
 //! only. Entries no page of a successful build used are pruned after it.
 
-use std::collections::{HashMap, HashSet};
+use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -297,7 +297,8 @@ impl ImageCache {
                 });
             made.map_err(Problem::Image)?;
         }
-        let output_path = output_path(&stem, &name, &format!("-{width}x{height}.jpg"));
+        let id = self.copies_id(&digest);
+        let output_path = format!("{OUTPUT_FOLDER}/{stem}-{id}-{width}x{height}.jpg");
         self.use_entry(&name, &output_path);
         Ok(Copy {
             width,
@@ -341,20 +342,22 @@ impl ImageCache {
             self.encode(file.bytes()?, &missing)
                 .map_err(Problem::Image)?;
         }
+        let id = self.copies_id(&digest);
         let sets = formats
             .iter()
             .map(|&format| CopySet {
                 format,
-                copies: widths
+                copies: wanted
                     .iter()
-                    .map(|&width| {
-                        let name = self.entry_name(&digest, format, width);
-                        let end = format!("-{width}.{}", format.extension());
-                        let output_path = output_path(&stem, &name, &end);
-                        self.use_entry(&name, &output_path);
+                    .filter(|(copy_format, _, _)| *copy_format == format)
+                    .map(|(_, width, name)| {
+                        let extension = format.extension();
+                        let output_path =
+                            format!("{OUTPUT_FOLDER}/{stem}-{id}-{width}.{extension}");
+                        self.use_entry(name, &output_path);
                         Copy {
-                            width,
-                            height: process::height_for(header.width, header.height, width),
+                            width: *width,
+                            height: process::height_for(header.width, header.height, *width),
                             output_path,
                         }
                     })
@@ -382,7 +385,8 @@ impl ImageCache {
     ) -> Result<Picture, Problem> {
         let extension = header.format.extension();
         let name = format!("{digest}-as-is.{extension}");
-        let output_path = output_path(stem, &name, &format!(".{extension}"));
+        // Its bytes are the source's: its digest names them.
+        let output_path = format!("{OUTPUT_FOLDER}/{stem}-{}.{extension}", &digest[..12]);
         if !self.folder.has(&name) {
             self.store(&name, file.bytes()?, header.format)
                 .map_err(Problem::Image)?;
@@ -424,6 +428,15 @@ impl ImageCache {
         })
     }
 
+    /// What names a photo's copies in the output, with their width and format: the source's
+    /// content and every setting the bytes depend on. An output path then always holds the
+    /// same bytes, so that a browser may keep it for good and a rebuild may keep the copy the
+    /// last output has (`Contents::LinkOf`).
+    fn copies_id(&self, digest: &str) -> String {
+        let made_from = format!("{digest}-q{}-v{ENCODING_VERSION}", self.quality);
+        hex(&Sha256::digest(made_from.as_bytes())[..6])
+    }
+
     fn entry_name(&self, digest: &str, format: Format, width: u32) -> String {
         let quality = match format {
             Format::Png => 0,
@@ -441,11 +454,13 @@ impl ImageCache {
     }
 
     fn hand_on(&self, output_path: &str, contents: Contents) {
+        let file = OutputFile {
+            path: output_path.to_string(),
+            contents,
+        };
+        crate::feature::note_made(&file);
         if lock(&self.handed_on).insert(output_path.to_string()) {
-            lock(&self.made).push(OutputFile {
-                path: output_path.to_string(),
-                contents,
-            });
+            lock(&self.made).push(file);
         }
     }
 
@@ -463,7 +478,7 @@ impl ImageCache {
             self.folder.write(INDEX, index_text(&seen).as_bytes())
         };
         let error = written
-            .and_then(|()| self.folder.prune(&used).map(|_| ()))
+            .and_then(|()| self.folder.prune(|name| used.contains(name)).map(|_| ()))
             .err()?;
         Some(
             Diagnostic::warning(self.folder.entry(""), format!("{error:#}")).with_help(
@@ -514,15 +529,6 @@ fn output_stem(source: &Path) -> String {
     } else {
         slug.into()
     }
-}
-
-/// Where the copy held by the cache entry `entry` goes in the output, named for a person
-/// (the photo's name, then `end`: its width or size, and its extension) and by the entry, which names
-/// the source's content and every parameter: a path always holds the same bytes, so that a
-/// browser may keep it for good and a rebuild may keep the copy the last output has.
-fn output_path(stem: &str, entry: &str, end: &str) -> String {
-    let id = hex(&Sha256::digest(entry.as_bytes())[..6]);
-    format!("{OUTPUT_FOLDER}/{stem}-{id}{end}")
 }
 
 fn hex(bytes: &[u8]) -> String {
