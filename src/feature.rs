@@ -233,6 +233,11 @@ impl Features {
         Features { configured }
     }
 
+    /// The features, in the order they are listed.
+    pub fn listed(&self) -> Vec<&dyn Feature> {
+        self.each().collect()
+    }
+
     fn each(&self) -> impl Iterator<Item = &dyn Feature> {
         self.configured.iter().map(|(_, feature)| feature.as_ref())
     }
@@ -413,14 +418,14 @@ impl SurveyMemo {
         }
     }
 
-    /// Notes a page whose body is in memory now, for the next survey.
-    pub fn note(&self, features: &Features, shortcodes: &[(&str, &str)], page: &SourcePage) {
-        let shared: Vec<&dyn Feature> = features.each().collect();
+    /// Notes a page whose body is in memory now, for the next survey, by these features
+    /// (`Features::listed`).
+    pub fn note(&self, features: &[&dyn Feature], shortcodes: &[(&str, &str)], page: &SourcePage) {
         self.pages.keep(
             &page.source,
             std::sync::Arc::new(SurveyedPage {
                 text: std::sync::Arc::clone(&page.text),
-                notes: notes_of(&shared, shortcodes, page, page.body()),
+                notes: notes_of(features, shortcodes, page, page.body()),
             }),
         );
     }

@@ -257,6 +257,30 @@ struct Snapshot {
     pending: Option<Arc<HashSet<String>>>,
 }
 
+impl Snapshot {
+    /// A new generation of this good build with `files` added or replaced, served before the
+    /// rebuild that makes them ends (stylesheets first, open pages first).
+    fn ahead(
+        &self,
+        files: impl IntoIterator<Item = (String, Contents)>,
+        asset_urls: Arc<AssetUrls>,
+        pending: Option<Arc<HashSet<String>>>,
+    ) -> Snapshot {
+        let mut site_files = (*self.files).clone();
+        site_files.extend(files);
+        Snapshot {
+            generation: self.generation + 1,
+            files: Arc::new(site_files),
+            asset_urls,
+            built: true,
+            warnings: self.warnings.clone(),
+            failure: None,
+            minify: self.minify,
+            pending,
+        }
+    }
+}
+
 /// A failed build, ready to show.
 struct Failure {
     /// The `error` event's data: `{"problems": [{file, line, column, message, help, text}]}`.
@@ -829,18 +853,8 @@ fn show_open_pages_first(
     }
     let shown: Arc<HashSet<String>> =
         Arc::new(changed.iter().map(|file| file.path.clone()).collect());
-    let mut site_files = (*old.files).clone();
-    site_files.extend(changed.into_iter().map(|file| (file.path, file.contents)));
-    shared.replace(Snapshot {
-        generation: old.generation + 1,
-        files: Arc::new(site_files),
-        asset_urls: old.asset_urls.clone(),
-        built: true,
-        warnings: old.warnings.clone(),
-        failure: None,
-        minify: old.minify,
-        pending: Some(shown.clone()),
-    });
+    let files = changed.into_iter().map(|file| (file.path, file.contents));
+    shared.replace(old.ahead(files, old.asset_urls.clone(), Some(shown.clone())));
     shared
         .clients
         .send_where(&events::message("reload", "{}"), |page| {
@@ -907,22 +921,10 @@ fn swap_stylesheets_first(shared: &Shared, root: &Path, changed: &[PathBuf]) -> 
     if styles.is_empty() {
         return false;
     }
-    let mut site_files = (*old.files).clone();
-    site_files.extend(
-        files
-            .into_iter()
-            .map(|file| (file.output_path, file.contents)),
-    );
-    shared.replace(Snapshot {
-        generation: old.generation + 1,
-        files: Arc::new(site_files),
-        asset_urls: Arc::new(asset_urls),
-        built: true,
-        warnings: old.warnings.clone(),
-        failure: None,
-        minify: old.minify,
-        pending: None,
-    });
+    let files = files
+        .into_iter()
+        .map(|file| (file.output_path, file.contents));
+    shared.replace(old.ahead(files, Arc::new(asset_urls), None));
     shared
         .clients
         .broadcast(&events::message("css", &css_event(&styles)));

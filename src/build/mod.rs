@@ -660,9 +660,10 @@ fn load(
         }
         _ => None,
     };
+    let listed = features.as_ref().map(Features::listed).unwrap_or_default();
     let look = |page: &content::SourcePage| {
-        if let (Some(memo), Some(features)) = (&build_survey, &features) {
-            memo.note(features, &shortcodes, page);
+        if let Some(memo) = &build_survey {
+            memo.note(&listed, &shortcodes, page);
         }
     };
     let (content, content_problems) = match content_memo {

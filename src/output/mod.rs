@@ -429,18 +429,12 @@ pub struct Collected(Mutex<Vec<OutputFile>>);
 
 impl Collected {
     pub fn push(&self, file: OutputFile) {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(file);
+        lock(&self.0).push(file);
     }
 
     /// A copy of the files handed over so far.
     pub fn so_far(&self) -> Vec<OutputFile> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        lock(&self.0).clone()
     }
 
     /// The files in path order, each once: a file two pages stand for (an image both show)
@@ -520,6 +514,7 @@ impl Staging {
 
     /// Writes one file of the new output.
     pub fn write(&self, file: &OutputFile) -> anyhow::Result<()> {
+        // Placed at the commit, where a folder of them may be carried over whole.
         if let Contents::LinkOf(source) = &file.contents {
             lock(&self.links).push((file.path.clone(), source.clone()));
             return Ok(());
@@ -531,10 +526,9 @@ impl Staging {
             fs::create_dir_all(folder)
                 .with_context(|| format!("cannot create `{}`", folder.display()))?;
         }
-        let written = match (&file.contents, file.contents.bytes()) {
-            (Contents::CopyOf(source), _) => fs::copy(source, &path).map(|_| ()),
-            (Contents::LinkOf(source), _) => link_or_copy(source, &path),
-            (_, bytes) => fs::write(&path, bytes.unwrap_or_default()),
+        let written = match &file.contents {
+            Contents::CopyOf(source) => fs::copy(source, &path).map(|_| ()),
+            contents => fs::write(&path, contents.bytes().unwrap_or_default()),
         };
         written.with_context(|| format!("cannot write `{}`", path.display()))
     }
