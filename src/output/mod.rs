@@ -422,6 +422,33 @@ pub fn write(output: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
     staging.commit()
 }
 
+thread_local! {
+    /// The files template functions stood for during each page's rendering under way on this
+    /// thread, innermost last (`made_while`).
+    static MADE_WHILE_RENDERING: std::cell::RefCell<Vec<Vec<OutputFile>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `render` (one page's template), giving its result and every file a template function
+/// said it stood for meanwhile (`note_made`). Renders started on this thread while it waits
+/// (a thread pool's stolen work) keep their own.
+pub fn made_while<T>(render: impl FnOnce() -> T) -> (T, Vec<OutputFile>) {
+    MADE_WHILE_RENDERING.with(|made| made.borrow_mut().push(Vec::new()));
+    let result = render();
+    let made = MADE_WHILE_RENDERING.with(|made| made.borrow_mut().pop().unwrap_or_default());
+    (result, made)
+}
+
+/// Tells the page being rendered on this thread, if any, that its output stands for `file`,
+/// even where the feature hands the file on only once for the whole build.
+pub fn note_made(file: &OutputFile) {
+    MADE_WHILE_RENDERING.with(|made| {
+        if let Some(current) = made.borrow_mut().last_mut() {
+            current.push(file.clone());
+        }
+    });
+}
+
 /// Files handed over from any thread and kept in memory, given back in path order so that the
 /// same site always gives the same list.
 #[derive(Default)]

@@ -948,7 +948,7 @@ fn memoised(
     let make = || {
         rendered.set(true);
         memo.rendered_paths().push(path.to_string());
-        let (html, made) = crate::feature::made_while(render);
+        let (html, made) = crate::output::made_while(render);
         Ok::<_, Vec<Diagnostic>>(CachedPage {
             html: Arc::from(html?),
             inputs: inputs(),
@@ -966,7 +966,7 @@ fn memoised(
 pub struct CachedPage {
     html: Arc<str>,
     inputs: CachedInputs,
-    /// The files its template's functions stood for (`feature::note_made`).
+    /// The files its template's functions stood for (`output::note_made`).
     made: Vec<OutputFile>,
 }
 

@@ -458,7 +458,7 @@ impl ImageCache {
             path: output_path.to_string(),
             contents,
         };
-        crate::feature::note_made(&file);
+        crate::output::note_made(&file);
         if lock(&self.handed_on).insert(output_path.to_string()) {
             lock(&self.made).push(file);
         }
