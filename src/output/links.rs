@@ -31,8 +31,8 @@ pub(super) struct Carried(Vec<CarriedFolder>);
 struct CarriedFolder {
     /// Below the output, with `/` separators.
     path: String,
-    /// What the new output has in it.
-    names: HashSet<String>,
+    /// What the previous output had in it that the new one does not, removed after the swap.
+    unused: Vec<String>,
     /// The copies it did not have, added before the swap.
     added: Vec<String>,
     /// The copies whose name something other than a file holds (a folder), each with the name
@@ -107,7 +107,7 @@ fn carry(
         .with_context(|| format!("cannot move `{}` into the new output", from.display()))?;
     carried.0.push(CarriedFolder {
         path: folder.to_string(),
-        names: files.iter().map(|(name, _)| name.to_string()).collect(),
+        unused: Vec::new(),
         added: Vec::new(),
         changed: Vec::new(),
     });
@@ -125,23 +125,27 @@ fn carry(
         })
         .collect();
     for (name, source) in files {
-        let path = to.join(name);
-        match there.get(*name) {
-            Some(true) => {}
+        let waiting = match there.get(*name) {
+            Some(true) => continue,
             Some(false) => {
                 let waiting = format!(".{name}.aimsite-new");
                 let _ = fs::remove_file(to.join(&waiting));
                 entry.changed.push((name.to_string(), waiting.clone()));
-                link_or_copy(source, &to.join(&waiting))
-                    .with_context(|| format!("cannot write `{}`", path.display()))?;
+                waiting
             }
             None => {
                 entry.added.push(name.to_string());
-                link_or_copy(source, &path)
-                    .with_context(|| format!("cannot write `{}`", path.display()))?;
+                name.to_string()
             }
-        }
+        };
+        link_or_copy(source, &to.join(waiting))
+            .with_context(|| format!("cannot write `{}`", to.join(name).display()))?;
     }
+    let wanted: HashSet<&str> = files.iter().map(|(name, _)| *name).collect();
+    entry.unused = there
+        .into_keys()
+        .filter(|name| !wanted.contains(name.as_str()))
+        .collect();
     Ok(())
 }
 
@@ -222,17 +226,8 @@ impl Carried {
             for (name, waiting) in &folder.changed {
                 replace(&path.join(waiting), &path.join(name));
             }
-            let Ok(entries) = fs::read_dir(&path) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let used = entry
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|name| folder.names.contains(name));
-                if !used {
-                    let _ = remove_entry(&entry);
-                }
+            for name in &folder.unused {
+                let _ = remove_entry(&path.join(name));
             }
         }
     }
@@ -250,10 +245,10 @@ fn replace(new: &Path, old: &Path) {
 }
 
 /// Removes a file, a link (never followed) or a folder with everything in it.
-fn remove_entry(entry: &fs::DirEntry) -> io::Result<()> {
-    if entry.file_type()?.is_dir() {
-        remove_tree(&entry.path(), None)
+fn remove_entry(path: &Path) -> io::Result<()> {
+    if fs::symlink_metadata(path)?.is_dir() {
+        remove_tree(path, None)
     } else {
-        fs::remove_file(entry.path())
+        fs::remove_file(path)
     }
 }

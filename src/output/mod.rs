@@ -439,12 +439,12 @@ pub fn made_while<T>(render: impl FnOnce() -> T) -> (T, Vec<OutputFile>) {
     (result, made)
 }
 
-/// Tells the page being rendered on this thread, if any, that its output stands for `file`,
-/// even where the feature hands the file on only once for the whole build.
-pub fn note_made(file: &OutputFile) {
+/// Tells the page being rendered on this thread, if any, that its output stands for `files`,
+/// even where the feature hands them on only once for the whole build.
+pub fn note_made(files: &[OutputFile]) {
     MADE_WHILE_RENDERING.with(|made| {
         if let Some(current) = made.borrow_mut().last_mut() {
-            current.push(file.clone());
+            current.extend_from_slice(files);
         }
     });
 }
@@ -825,38 +825,47 @@ impl CacheFolder {
 
     /// Removes every entry whose name `keep` refuses (and partial files older builds left,
     /// not those another build may be writing), giving how many went. The folder's own
-    /// `.gitignore` stays.
+    /// `.gitignore` stays. What another process wrote since this one first looked at the
+    /// folder waits for the next build's look.
     pub fn prune(&self, keep: impl Fn(&str) -> bool) -> anyhow::Result<usize> {
-        let entries = match fs::read_dir(&self.path) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
-            Err(error) => {
-                return Err(error)
-                    .with_context(|| format!("cannot read `{}`", self.path.display()));
-            }
-        };
+        if let Err(error) = fs::symlink_metadata(&self.path) {
+            return match error.kind() {
+                io::ErrorKind::NotFound => Ok(0),
+                _ => Err(error).with_context(|| format!("cannot read `{}`", self.path.display())),
+            };
+        }
+        // The names as listed once this build (and kept up to date since), not listed again.
+        let stale: Vec<String> = self
+            .names()
+            .iter()
+            .filter(|name| *name != ".gitignore" && !keep(name))
+            .cloned()
+            .collect();
         let mut removed = 0;
-        for entry in entries {
-            let entry = entry.with_context(|| format!("cannot read `{}`", self.path.display()))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let is_file = entry.file_type().is_ok_and(|kind| kind.is_file());
-            if !is_file || name == ".gitignore" || keep(&name) || is_recent_partial(&name, &entry) {
+        for name in stale {
+            let path = self.entry(&name);
+            if is_recent_partial(&name, &path) {
                 continue;
             }
-            fs::remove_file(entry.path())
-                .with_context(|| format!("cannot remove `{}`", entry.path().display()))?;
+            match fs::remove_file(&path) {
+                Ok(()) => removed += 1,
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    return Err(error)
+                        .with_context(|| format!("cannot remove `{}`", path.display()));
+                }
+            }
             self.names().remove(&name);
-            removed += 1;
         }
         Ok(removed)
     }
 }
 
-fn is_recent_partial(name: &str, entry: &fs::DirEntry) -> bool {
+fn is_recent_partial(name: &str, path: &Path) -> bool {
     if !name.ends_with(".partial") {
         return false;
     }
-    let Ok(modified) = entry.metadata().and_then(|metadata| metadata.modified()) else {
+    let Ok(modified) = fs::metadata(path).and_then(|metadata| metadata.modified()) else {
         return false;
     };
     // A time ahead of the clock counts as recent: it is no proof of an abandoned file.
@@ -1182,6 +1191,8 @@ mod tests {
             .unwrap()
             .set_modified(long_ago)
             .unwrap();
+        // The next build's look at the folder: its listing is what it prunes.
+        let cache = CacheFolder::new(dir.join("cache"));
         let keep = std::collections::HashSet::from(["kept".to_string()]);
         assert_eq!(cache.prune(|name| keep.contains(name)).unwrap(), 2);
         assert!(cache.has("kept"));

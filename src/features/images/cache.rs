@@ -325,13 +325,14 @@ impl ImageCache {
         }
         let widths = process::widths_for(ladder, header.width);
         let formats = formats_for(header.format);
+        let names = CopyNames::new(self, &digest, &stem);
         let wanted: Vec<(Format, u32, String)> = formats
             .iter()
             .flat_map(|&format| {
-                let digest = &digest;
+                let names = &names;
                 widths
                     .iter()
-                    .map(move |&width| (format, width, self.entry_name(digest, format, width)))
+                    .map(move |&width| (format, width, names.entry(format, width)))
             })
             .collect();
         let missing: Vec<&(Format, u32, String)> = wanted
@@ -342,7 +343,7 @@ impl ImageCache {
             self.encode(file.bytes()?, &missing)
                 .map_err(Problem::Image)?;
         }
-        let id = self.copies_id(&digest);
+        let mut used = Vec::with_capacity(wanted.len());
         let sets = formats
             .iter()
             .map(|&format| CopySet {
@@ -351,10 +352,8 @@ impl ImageCache {
                     .iter()
                     .filter(|(copy_format, _, _)| *copy_format == format)
                     .map(|(_, width, name)| {
-                        let extension = format.extension();
-                        let output_path =
-                            format!("{OUTPUT_FOLDER}/{stem}-{id}-{width}.{extension}");
-                        self.use_entry(name, &output_path);
+                        let output_path = names.output_path(format, *width);
+                        used.push((name.clone(), output_path.clone()));
                         Copy {
                             width: *width,
                             height: process::height_for(header.width, header.height, *width),
@@ -364,6 +363,7 @@ impl ImageCache {
                     .collect(),
             })
             .collect();
+        self.use_entries(used);
         let widest = widths.last().copied().unwrap_or(header.width);
         Ok(Picture {
             format: header.format,
@@ -437,31 +437,29 @@ impl ImageCache {
         hex(&Sha256::digest(made_from.as_bytes())[..6])
     }
 
-    fn entry_name(&self, digest: &str, format: Format, width: u32) -> String {
-        let quality = match format {
-            Format::Png => 0,
-            _ => self.quality,
-        };
-        format!(
-            "{digest}-{width}w-q{quality}-v{ENCODING_VERSION}.{}",
-            format.extension()
-        )
-    }
-
     fn use_entry(&self, name: &str, output_path: &str) {
-        lock(&self.used).insert(name.to_string());
-        self.hand_on(output_path, Contents::LinkOf(self.folder.entry(name)));
+        self.use_entries(vec![(name.to_string(), output_path.to_string())]);
     }
 
-    fn hand_on(&self, output_path: &str, contents: Contents) {
-        let file = OutputFile {
-            path: output_path.to_string(),
-            contents,
-        };
-        crate::output::note_made(&file);
-        if lock(&self.handed_on).insert(output_path.to_string()) {
-            lock(&self.made).push(file);
-        }
+    /// Notes the entries `(name, output path)` as used and hands their output files on,
+    /// each once; a warm build does this for every copy, hence one lock of each set for all.
+    fn use_entries(&self, entries: Vec<(String, String)>) {
+        let files: Vec<OutputFile> = entries
+            .iter()
+            .map(|(name, output_path)| OutputFile {
+                path: output_path.clone(),
+                contents: Contents::LinkOf(self.folder.entry(name)),
+            })
+            .collect();
+        crate::output::note_made(&files);
+        lock(&self.used).extend(entries.into_iter().map(|(name, _)| name));
+        let mut handed_on = lock(&self.handed_on);
+        let new: Vec<OutputFile> = files
+            .into_iter()
+            .filter(|file| handed_on.insert(file.path.clone()))
+            .collect();
+        drop(handed_on);
+        lock(&self.made).extend(new);
     }
 
     /// Removes the entries this build did not use.
@@ -486,6 +484,71 @@ impl ImageCache {
             ),
         )
     }
+}
+
+/// The names of one photo's copies, built from parts made once per photo: a warm build names
+/// every copy of every photo, and each `format!` of a whole name cost more than the rest of it.
+struct CopyNames<'a> {
+    digest: &'a str,
+    quality: u8,
+    /// `images/{stem}-{copies id}-`.
+    output_prefix: String,
+}
+
+impl<'a> CopyNames<'a> {
+    fn new(cache: &ImageCache, digest: &'a str, stem: &str) -> Self {
+        let id = cache.copies_id(digest);
+        CopyNames {
+            digest,
+            quality: cache.quality,
+            output_prefix: format!("{OUTPUT_FOLDER}/{stem}-{id}-"),
+        }
+    }
+
+    /// The cache entry: `{digest}-{width}w-q{quality}-v{version}.{extension}`.
+    fn entry(&self, format: Format, width: u32) -> String {
+        let quality = match format {
+            Format::Png => 0,
+            _ => self.quality,
+        };
+        let mut name = String::with_capacity(self.digest.len() + 32);
+        name.push_str(self.digest);
+        name.push('-');
+        push_number(&mut name, width);
+        name.push_str("w-q");
+        push_number(&mut name, quality.into());
+        name.push_str("-v");
+        push_number(&mut name, ENCODING_VERSION);
+        name.push('.');
+        name.push_str(format.extension());
+        name
+    }
+
+    /// The output path: `images/{stem}-{copies id}-{width}.{extension}`.
+    fn output_path(&self, format: Format, width: u32) -> String {
+        let mut path = String::with_capacity(self.output_prefix.len() + 10);
+        path.push_str(&self.output_prefix);
+        push_number(&mut path, width);
+        path.push('.');
+        path.push_str(format.extension());
+        path
+    }
+}
+
+/// Appends `number` in decimal, without the formatting machinery.
+fn push_number(text: &mut String, number: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = number;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    text.extend(digits[at..].iter().map(|&digit| char::from(digit)));
 }
 
 fn read(source: &Path) -> Result<Vec<u8>, Problem> {
