@@ -1,7 +1,7 @@
 //! Responsive images at scale: the firm's site with generated articles, each showing one photo
 //! of 4000 × 3000 (generated JPEGs, textured so that they encode like photos).
 //!
-//! `cargo bench --bench images [-- PHOTOS]` (100 by default). Times `aimsite build` with an
+//! `cargo bench --bench images [-- PHOTOS] [--no-hugo]` (100 by default). Times `aimsite build` with an
 //! empty cache (every copy encoded), then with the cache warm, then the same site without the
 //! photos; then Hugo (when `hugo` is installed) resizing the same photos to the same widths in
 //! WebP, with an empty and a warm cache of its own. Results are in docs/benchmarks.md.
@@ -15,7 +15,7 @@ use aimsite::build::{self, BuildOptions};
 mod support;
 
 const WIDTHS: [u32; 5] = [480, 800, 1200, 1600, 2000];
-const WARM_ROUNDS: usize = 5;
+const WARM_ROUNDS: usize = 21;
 
 fn main() {
     let photos: usize = std::env::args()
@@ -45,16 +45,18 @@ fn main() {
             add_photos(site, &sources);
         }
     }
-    let cache = root.join("cache");
+    // A cache for each site: a build prunes what its site does not use.
     let options = |site: &Path, output: &str| BuildOptions {
         output: Some(root.join(output)),
-        cache: Some(cache.clone()),
+        cache: Some(root.join(format!("cache-{output}"))),
         ..BuildOptions::new(site)
     };
 
     let cold = time_once(|| build::build(&options(&with, "out-with")).expect("builds"));
-    let warm = median(|| build::build(&options(&with, "out-with")).expect("builds"));
-    let plain = median(|| build::build(&options(&without, "out-without")).expect("builds"));
+    let (warm, plain) = interleaved_medians(
+        || build::build(&options(&with, "out-with")).expect("builds"),
+        || build::build(&options(&without, "out-without")).expect("builds"),
+    );
     println!(
         "aimsite, empty cache (WebP + JPEG, 5 widths): {}",
         secs(cold)
@@ -66,6 +68,9 @@ fn main() {
         (warm.as_secs_f64() / plain.as_secs_f64() - 1.0) * 100.0
     );
 
+    if std::env::args().any(|arg| arg == "--no-hugo") {
+        return;
+    }
     match hugo(root, &sources) {
         Some((cold, warm)) => {
             println!("hugo, empty cache (WebP only, 5 widths): {}", secs(cold));
@@ -174,7 +179,7 @@ fn hugo(root: &Path, photos: &[PathBuf]) -> Option<(Duration, Duration)> {
         assert!(status.success(), "hugo failed");
     };
     let cold = time_once(run);
-    let warm = median(run);
+    let (warm, _) = interleaved_medians(run, || ());
     Some((cold, warm))
 }
 
@@ -186,10 +191,21 @@ fn time_once<T>(work: impl FnOnce() -> T) -> Duration {
     elapsed
 }
 
-fn median<T>(mut work: impl FnMut() -> T) -> Duration {
-    let mut times: Vec<Duration> = (0..WARM_ROUNDS).map(|_| time_once(&mut work)).collect();
-    times.sort();
-    times[WARM_ROUNDS / 2]
+/// The medians of two builds timed in turn, so that the machine's drift favours neither.
+fn interleaved_medians<A, B>(
+    mut first: impl FnMut() -> A,
+    mut second: impl FnMut() -> B,
+) -> (Duration, Duration) {
+    let (mut firsts, mut seconds) = (Vec::new(), Vec::new());
+    for _ in 0..WARM_ROUNDS {
+        firsts.push(time_once(&mut first));
+        seconds.push(time_once(&mut second));
+    }
+    let median = |mut times: Vec<Duration>| {
+        times.sort();
+        times[times.len() / 2]
+    };
+    (median(firsts), median(seconds))
 }
 
 fn secs(duration: Duration) -> String {

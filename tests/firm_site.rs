@@ -577,6 +577,33 @@ fn the_cookie_banner_is_a_section_named_by_its_title() {
     }
 }
 
+/// The firm's site gates one thing, the booking calendar on the contact page: the banner asks
+/// about that category alone, and the privacy page declares it with its provider.
+#[test]
+fn the_banner_asks_only_about_the_booking_calendar_and_the_privacy_page_declares_it() {
+    let built = Built::new();
+    let home = built.page("/");
+    let choices: Vec<String> = home
+        .select(&selector("#consent input[type=checkbox]"))
+        .filter_map(|input| input.value().attr("value").map(str::to_string))
+        .collect();
+    assert_eq!(choices, ["booking"], "the banner's optional categories");
+    let privacy = built.page("/privacy/");
+    let declared: Vec<String> = privacy
+        .select(&selector(".cookie-declaration h3"))
+        .map(text_of)
+        .collect();
+    assert_eq!(declared, ["Necessary (always on)", "Booking calendar"]);
+    let booking: Vec<String> = privacy
+        .select(&selector("#cookies-booking ~ ul li"))
+        .map(text_of)
+        .collect();
+    assert!(
+        booking.iter().any(|item| item.contains("https://cal.com")),
+        "the booking category names its provider's origin: {booking:?}"
+    );
+}
+
 /// Every page has the call to action ("Contact us") as a button in its header, marked as the
 /// current page on the contact page; the home page opens with it and closes with it, and each
 /// article ends with it.
