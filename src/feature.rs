@@ -365,7 +365,9 @@ pub struct SurveyMemo {
 }
 
 pub struct SurveyedPage {
-    text: std::sync::Arc<String>,
+    /// The text it was surveyed from (`None` when noted as it loaded, by a memo of that one
+    /// build: holding the text would keep every body in memory, which the load lets go).
+    text: Option<std::sync::Arc<String>>,
     /// By feature, in the order they are listed.
     notes: Vec<Vec<String>>,
 }
@@ -397,7 +399,7 @@ impl SurveyMemo {
         self.pages.keep(
             &page.source,
             std::sync::Arc::new(SurveyedPage {
-                text: std::sync::Arc::clone(&page.text),
+                text: None,
                 notes: notes_of(features, shortcodes, page, page.body()),
             }),
         );
@@ -447,9 +449,14 @@ pub fn survey(
             Some(memo) => {
                 let surveyed = memo.pages.get_or(
                     &page.source,
-                    |surveyed| std::sync::Arc::ptr_eq(&surveyed.text, &page.text),
+                    |surveyed| {
+                        surveyed
+                            .text
+                            .as_ref()
+                            .is_none_or(|text| std::sync::Arc::ptr_eq(text, &page.text))
+                    },
                     || SurveyedPage {
-                        text: std::sync::Arc::clone(&page.text),
+                        text: Some(std::sync::Arc::clone(&page.text)),
                         notes: survey_page(page),
                     },
                 );
