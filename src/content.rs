@@ -171,11 +171,30 @@ pub struct SourcePage {
     pub file: PathBuf,
     /// Whether the body was let go of (`release_body`), to be read again when needed.
     pub body_released: bool,
+    /// Whether the body may hold a shortcode: false only when the whole body was read and has
+    /// no `{{`, as most pages, so that the stages that look for shortcodes need not
+    /// (`shortcodes_in`).
+    pub body_may_have_shortcodes: bool,
 }
 
 impl SourcePage {
     pub fn body(&self) -> &str {
         self.text.get(self.body_start..).unwrap_or_default()
+    }
+
+    /// `markdown::find_shortcodes` of this page's body (`body`: read again if it was let go),
+    /// without searching a body its load found no `{{` in.
+    pub fn shortcodes_in(
+        &self,
+        body: &str,
+    ) -> (
+        Vec<crate::shortcodes::Call>,
+        Vec<crate::shortcodes::SyntaxProblem>,
+    ) {
+        if !self.body_may_have_shortcodes {
+            return (Vec::new(), Vec::new());
+        }
+        crate::markdown::find_shortcodes(body)
     }
 
     /// Frees the body once it is rendered and no diagnostic can point into it any more; the
@@ -782,13 +801,16 @@ fn read_page(
             front_start: page.front_start,
             file: path.to_path_buf(),
             body_released: false,
+            body_may_have_shortcodes: page.body_may_have_shortcodes,
         };
         keep(&page, stamp);
         return Ok(page);
     }
+    let body_unread = matches!((memo, bodies), (None, Bodies::Release(None)));
     parse_page(text, source, display_path).map(|page| {
         let page = SourcePage {
             file: path.to_path_buf(),
+            body_may_have_shortcodes: page.body_may_have_shortcodes || body_unread,
             ..page
         };
         keep(&page, stamp);
@@ -897,6 +919,9 @@ pub fn parse_page(
     })?;
     let front: FrontMatter = toml::from_str(&text[front_start..front_end])
         .map_err(|error| vec![from_toml_error(&error, &display_path, &text, front_start)])?;
+    let body_may_have_shortcodes =
+        memchr::memmem::find(text.get(body_start..).unwrap_or_default().as_bytes(), b"{{")
+            .is_some();
     let page = SourcePage {
         kind: kind_of(&source),
         source,
@@ -907,6 +932,7 @@ pub fn parse_page(
         front_start,
         file: PathBuf::new(),
         body_released: false,
+        body_may_have_shortcodes,
     };
     let problems = validate_front_matter(&page);
     if problems.is_empty() {

@@ -64,6 +64,11 @@ pub struct RenderedMarkdown {
 pub trait ResolveSource {
     fn resolve(&self, source: &str) -> Result<String, LinkProblemKind>;
 
+    /// Whether `source` is a published page, without the work of saying why not.
+    fn is_published(&self, source: &str) -> bool {
+        self.resolve(source).is_ok()
+    }
+
     /// The path the site is served under (`/` or `/aimtowin/`), put in front of root-relative
     /// links so that they work under a sub-path too.
     fn base_path(&self) -> &str {
@@ -120,6 +125,19 @@ pub fn find_shortcodes(body: &str) -> (Vec<shortcodes::Call>, Vec<shortcodes::Sy
         }
     }
     (calls, problems)
+}
+
+/// `render`, without searching for shortcodes a body its load found no `{{` in
+/// (`SourcePage::body_may_have_shortcodes`).
+pub fn render_searching(
+    body: &str,
+    links: &dyn ResolveSource,
+    may_have_shortcodes: bool,
+) -> (RenderedMarkdown, Vec<LinkProblem>) {
+    if !may_have_shortcodes {
+        return render_marked(body, links);
+    }
+    render(body, links)
 }
 
 /// Renders a Markdown body; each shortcode is left as a marker (`shortcodes::mark`), for the

@@ -341,7 +341,8 @@ pub fn render_markdown(
             (Arc::clone(&cached.markdown), cached.problems.clone())
         }
         None => {
-            let (markdown, problems) = markdown::render(source.body(), links);
+            let (markdown, problems) =
+                markdown::render_searching(source.body(), links, source.body_may_have_shortcodes);
             (Arc::new(markdown), problems)
         }
     };
@@ -417,7 +418,8 @@ impl CachedMarkdown {
             inner: links,
             lookups: std::cell::RefCell::new(Vec::new()),
         };
-        let (markdown, problems) = markdown::render(body, &recorder);
+        let (markdown, problems) =
+            markdown::render_searching(body, &recorder, source.body_may_have_shortcodes);
         CachedMarkdown {
             text: Arc::clone(&source.text),
             body_start: source.body_start,
@@ -491,6 +493,10 @@ impl ResolveSource for SourceUrls {
         Err(LinkProblemKind::Missing {
             suggestion: closest(source, self.urls.keys().map(String::as_str)).map(str::to_string),
         })
+    }
+
+    fn is_published(&self, source: &str) -> bool {
+        self.urls.contains_key(source)
     }
 
     fn base_path(&self) -> &str {

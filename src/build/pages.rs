@@ -231,7 +231,7 @@ fn expand_shortcodes(
     markdown: Arc<RenderedMarkdown>,
     problems: &mut Vec<Diagnostic>,
 ) -> Arc<RenderedMarkdown> {
-    let (_, syntax) = crate::markdown::find_shortcodes(source.body());
+    let (_, syntax) = source.shortcodes_in(source.body());
     for problem in syntax {
         problems.push(
             source

@@ -26,6 +26,13 @@ pub fn resolve(
     let url = match &cta.target {
         MenuTarget::External(url) => url.clone(),
         MenuTarget::SitePath(path) => format!("{}{path}", settings.base_url.path),
+        // The default target, on a site without it: no link, and no suggestion to work out
+        // among every page for a message never shown.
+        MenuTarget::Content { source, .. }
+            if !cta.target_written && !resolver.is_published(source) =>
+        {
+            return None;
+        }
         MenuTarget::Content { source, span } => match resolver.resolve(source) {
             Ok(url) => url,
             Err(_) if !cta.target_written => return None,

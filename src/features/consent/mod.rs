@@ -115,11 +115,16 @@ impl Feature for Consent {
         context::static_files(&self.in_use())
     }
 
-    fn survey_page(&self, shortcodes: &[(&str, &str)], _: &SourcePage, body: &str) -> Vec<String> {
+    fn survey_page(
+        &self,
+        shortcodes: &[(&str, &str)],
+        page: &SourcePage,
+        body: &str,
+    ) -> Vec<String> {
         if !self.settings.enabled {
             return Vec::new();
         }
-        usage::page_notes(body, shortcodes)
+        usage::page_notes(page, body, shortcodes)
     }
 
     fn survey_sources(

@@ -78,9 +78,13 @@ pub fn survey(consent: &ConsentSettings, sources: &LoadedSources<'_>, notes: Vec
 
 /// What a page's raw HTML gates, and what the templates of its shortcodes gate, as notes:
 /// category ids, `*` for a category Tera computes.
-pub fn page_notes(body: &str, shortcodes: &[(&str, &str)]) -> Vec<String> {
+pub fn page_notes(
+    page: &crate::content::SourcePage,
+    body: &str,
+    shortcodes: &[(&str, &str)],
+) -> Vec<String> {
     let mut gates: Vec<Option<String>> = gated_in_markdown(body).into_iter().map(Some).collect();
-    for call in crate::markdown::find_shortcodes(body).0 {
+    for call in page.shortcodes_in(body).0 {
         if let Some((_, text)) = shortcodes.iter().find(|(name, _)| *name == call.name) {
             gates.extend(gated_in_template(text));
         }
@@ -148,7 +152,7 @@ pub fn undeclared_in_shortcodes(
         return Vec::new();
     }
     let mut problems = Vec::new();
-    for call in crate::markdown::find_shortcodes(page.body()).0 {
+    for call in page.shortcodes_in(page.body()).0 {
         let gated = usage
             .shortcodes
             .get(&call.name)

@@ -159,8 +159,8 @@ const NOTE_SEPARATOR: char = ' ';
 impl Feature for Embeds {
     /// `NAME ORIGIN PROVIDER` for each built-in embed (`NAME` alone when its arguments give no
     /// frame).
-    fn survey_page(&self, _: &[(&str, &str)], _: &SourcePage, body: &str) -> Vec<String> {
-        let (calls, _) = crate::markdown::find_shortcodes(body);
+    fn survey_page(&self, _: &[(&str, &str)], page: &SourcePage, body: &str) -> Vec<String> {
+        let (calls, _) = page.shortcodes_in(body);
         calls
             .into_iter()
             .map(|call| match frame_of(&call) {
@@ -232,7 +232,7 @@ impl Feature for Embeds {
     }
 
     fn check_page(&self, page: &SourcePage) -> Vec<Diagnostic> {
-        let (calls, _) = crate::markdown::find_shortcodes(page.body());
+        let (calls, _) = page.shortcodes_in(page.body());
         calls
             .iter()
             .filter_map(|call| {
