@@ -175,6 +175,9 @@ pub struct SourcePage {
     /// no `{{`, as most pages, so that the stages that look for shortcodes need not
     /// (`shortcodes_in`).
     pub body_may_have_shortcodes: bool,
+    /// Whether the body may hold raw HTML (a `<`), on the same terms: what looks only at
+    /// raw HTML can skip the others.
+    pub body_may_have_html: bool,
 }
 
 impl SourcePage {
@@ -802,6 +805,7 @@ fn read_page(
             file: path.to_path_buf(),
             body_released: false,
             body_may_have_shortcodes: page.body_may_have_shortcodes,
+            body_may_have_html: page.body_may_have_html,
         };
         keep(&page, stamp);
         return Ok(page);
@@ -811,6 +815,7 @@ fn read_page(
         let page = SourcePage {
             file: path.to_path_buf(),
             body_may_have_shortcodes: page.body_may_have_shortcodes || body_unread,
+            body_may_have_html: page.body_may_have_html || body_unread,
             ..page
         };
         keep(&page, stamp);
@@ -919,9 +924,9 @@ pub fn parse_page(
     })?;
     let front: FrontMatter = toml::from_str(&text[front_start..front_end])
         .map_err(|error| vec![from_toml_error(&error, &display_path, &text, front_start)])?;
-    let body_may_have_shortcodes =
-        memchr::memmem::find(text.get(body_start..).unwrap_or_default().as_bytes(), b"{{")
-            .is_some();
+    let body = text.get(body_start..).unwrap_or_default().as_bytes();
+    let body_may_have_shortcodes = memchr::memmem::find(body, b"{{").is_some();
+    let body_may_have_html = memchr::memchr(b'<', body).is_some();
     let page = SourcePage {
         kind: kind_of(&source),
         source,
@@ -933,6 +938,7 @@ pub fn parse_page(
         file: PathBuf::new(),
         body_released: false,
         body_may_have_shortcodes,
+        body_may_have_html,
     };
     let problems = validate_front_matter(&page);
     if problems.is_empty() {

@@ -35,7 +35,7 @@ pub fn check_sources(consent: &ConsentSettings, sources: &LoadedSources<'_>) -> 
 pub fn check_page(consent: &ConsentSettings, page: &SourcePage) -> Vec<Diagnostic> {
     // Only an element with a `data-consent` attribute can have a problem: skip the Markdown
     // parse for the many pages without one.
-    if !mentions_data_consent(page.body()) {
+    if !page.body_may_have_html || !mentions_data_consent(page.body()) {
         return Vec::new();
     }
     markdown_problems(page.body(), consent)

@@ -83,13 +83,18 @@ pub fn page_notes(
     body: &str,
     shortcodes: &[(&str, &str)],
 ) -> Vec<String> {
-    let mut gates: Vec<Option<String>> = gated_in_markdown(body).into_iter().map(Some).collect();
+    // Only raw HTML gates anything itself.
+    let (gated, origins) = match page.body_may_have_html {
+        true => (gated_in_markdown(body), gated_origins(body, false)),
+        false => (Vec::new(), Vec::new()),
+    };
+    let mut gates: Vec<Option<String>> = gated.into_iter().map(Some).collect();
     for call in page.shortcodes_in(body).0 {
         if let Some((_, text)) = shortcodes.iter().find(|(name, _)| *name == call.name) {
             gates.extend(gated_in_template(text));
         }
     }
-    let origins = gated_origins(body, false)
+    let origins = origins
         .into_iter()
         .map(|(category, origin)| format!("{category}{ORIGIN_SEPARATOR}{origin}"));
     gates
