@@ -124,28 +124,13 @@ impl PageDate {
     }
 }
 
-/// Appends a number of 0 to 9999 in at least `width` digits, zeros first: what the formatting
-/// machinery would do, at a fraction of its cost.
+/// Appends a number in at least `width` digits, zeros first, as `{:0width$}` would for one
+/// that is not negative, at a fraction of its cost.
 fn push_padded(text: &mut String, number: i16, width: usize) {
-    let digits = [
-        number / 1000 % 10,
-        number / 100 % 10,
-        number / 10 % 10,
-        number % 10,
-    ];
-    let shown = if number >= 1000 {
-        4
-    } else if number >= 100 {
-        3
-    } else if number >= 10 {
-        2
-    } else {
-        1
-    };
-    let from = 4 - shown.max(width).min(4);
-    for digit in &digits[from..] {
-        text.push(char::from(b'0' + *digit as u8));
-    }
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(number);
+    text.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+    text.push_str(digits);
 }
 
 /// The months' names, as `%B` writes them.

@@ -514,11 +514,11 @@ impl<'a> CopyNames<'a> {
         let mut name = String::with_capacity(self.digest.len() + 32);
         name.push_str(self.digest);
         name.push('-');
-        push_number(&mut name, width);
+        name.push_str(itoa::Buffer::new().format(width));
         name.push_str("w-q");
-        push_number(&mut name, quality.into());
+        name.push_str(itoa::Buffer::new().format(quality));
         name.push_str("-v");
-        push_number(&mut name, ENCODING_VERSION);
+        name.push_str(itoa::Buffer::new().format(ENCODING_VERSION));
         name.push('.');
         name.push_str(format.extension());
         name
@@ -528,27 +528,11 @@ impl<'a> CopyNames<'a> {
     fn output_path(&self, format: Format, width: u32) -> String {
         let mut path = String::with_capacity(self.output_prefix.len() + 10);
         path.push_str(&self.output_prefix);
-        push_number(&mut path, width);
+        path.push_str(itoa::Buffer::new().format(width));
         path.push('.');
         path.push_str(format.extension());
         path
     }
-}
-
-/// Appends `number` in decimal, without the formatting machinery.
-fn push_number(text: &mut String, number: u32) {
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    let mut rest = number;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    text.extend(digits[at..].iter().map(|&digit| char::from(digit)));
 }
 
 fn read(source: &Path) -> Result<Vec<u8>, Problem> {
