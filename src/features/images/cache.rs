@@ -444,15 +444,17 @@ impl ImageCache {
     /// Notes the entries `(name, output path)` as used and hands their output files on,
     /// each once; a warm build does this for every copy, hence one lock of each set for all.
     fn use_entries(&self, entries: Vec<(String, String)>) {
-        let files: Vec<OutputFile> = entries
-            .iter()
-            .map(|(name, output_path)| OutputFile {
-                path: output_path.clone(),
-                contents: Contents::LinkOf(self.folder.entry(name)),
-            })
-            .collect();
+        let mut names = Vec::with_capacity(entries.len());
+        let mut files = Vec::with_capacity(entries.len());
+        for (name, output_path) in entries {
+            files.push(OutputFile {
+                path: output_path,
+                contents: Contents::LinkOf(self.folder.entry(&name)),
+            });
+            names.push(name);
+        }
         crate::output::note_made(&files);
-        lock(&self.used).extend(entries.into_iter().map(|(name, _)| name));
+        lock(&self.used).extend(names);
         let mut handed_on = lock(&self.handed_on);
         let new: Vec<OutputFile> = files
             .into_iter()
