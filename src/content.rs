@@ -517,11 +517,9 @@ pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnosti
     let real_root = std::fs::canonicalize(&root).ok();
     let mut walk = walkdir::WalkDir::new(&dir)
         .follow_links(true)
-        .sort_by_file_name()
+        .sort_by(|a, b| name_of(a.path()).cmp(name_of(b.path())))
         .into_iter()
-        .filter_entry(|entry| {
-            entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
-        });
+        .filter_entry(|entry| entry.depth() == 0 || !name_of(entry.path()).starts_with(b"."));
     std::iter::from_fn(move || {
         loop {
             let entry = match walk.next()? {
@@ -530,13 +528,13 @@ pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnosti
                     return Some(Err(walk_error(&error, &dir, &root, real_root.as_deref())));
                 }
             };
-            let shown = entry.path().strip_prefix(&root).unwrap_or(entry.path());
+            let shown = || entry.path().strip_prefix(&root).unwrap_or(entry.path());
             let kind = entry.file_type();
             if !kind.is_dir() && !kind.is_file() {
-                return Some(Err(not_a_regular_file(shown)));
+                return Some(Err(not_a_regular_file(shown())));
             }
             if entry.path_is_symlink()
-                && let Some(problem) = leaves_the_site(entry.path(), shown, real_root.as_deref())
+                && let Some(problem) = leaves_the_site(entry.path(), shown(), real_root.as_deref())
             {
                 if kind.is_dir() {
                     walk.skip_current_dir();
@@ -548,6 +546,15 @@ pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnosti
             }
         }
     })
+}
+
+/// The last part of a path walked, as `Path::file_name` gives it but without reading its
+/// parts: sorting a large folder's entries compares thousands of names.
+fn name_of(path: &Path) -> &[u8] {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let separator = std::path::MAIN_SEPARATOR as u8;
+    let bytes = bytes.strip_suffix(&[separator]).unwrap_or(bytes);
+    memchr::memrchr2(b'/', separator, bytes).map_or(bytes, |slash| &bytes[slash + 1..])
 }
 
 /// The error for a symbolic link that resolves outside the site's folder (`real_root`, links
@@ -710,6 +717,20 @@ pub fn source_folder(root: &Path, name: &str) -> Result<Option<PathBuf>, Box<Dia
 }
 
 fn relative_source(dir: &Path, file: &Path) -> String {
+    // Walked below `dir`, `file` starts with it as it was given: its bytes need no parsing.
+    let (dir_bytes, file_bytes) = (
+        dir.as_os_str().as_encoded_bytes(),
+        file.as_os_str().as_encoded_bytes(),
+    );
+    if let Some(rest) = file_bytes
+        .strip_prefix(dir_bytes)
+        .and_then(|rest| rest.strip_prefix(b"/"))
+        && std::path::MAIN_SEPARATOR == '/'
+        && let Ok(text) = std::str::from_utf8(rest)
+        && !dir_bytes.ends_with(b"/")
+    {
+        return text.to_string();
+    }
     let relative = file.strip_prefix(dir).unwrap_or(file);
     // Where `/` separates the parts already, the path is the answer as it is (walkdir's paths
     // have no `.` or doubled separators to drop).

@@ -89,6 +89,15 @@ pub enum BodyPart {
     Summary,
 }
 
+/// A page's rendered Markdown as `Feature::rewrite_body` is given it.
+#[derive(Clone, Copy)]
+pub struct Body<'a> {
+    pub page: &'a SourcePage,
+    /// What the Markdown stage found in it (its images, say).
+    pub markdown: &'a crate::markdown::RenderedMarkdown,
+    pub part: BodyPart,
+}
+
 /// What a feature made of a page's rendered Markdown (`Feature::rewrite_body`).
 #[derive(Default)]
 pub struct BodyRewrite {
@@ -171,7 +180,7 @@ pub trait Feature: Send + Sync {
     ///
     /// `part` says whether `html` is the whole body or its summary, which lists show (its
     /// problems are the body's, and are not told twice).
-    fn rewrite_body(&self, _page: &SourcePage, _html: &str, _part: BodyPart) -> BodyRewrite {
+    fn rewrite_body(&self, _body: Body, _html: &str) -> BodyRewrite {
         BodyRewrite::default()
     }
 
@@ -292,11 +301,11 @@ impl Features {
     }
 
     /// Each feature's rewrite in turn, each given the HTML the one before made.
-    pub fn rewrite_body(&self, page: &SourcePage, html: &str, part: BodyPart) -> BodyRewrite {
+    pub fn rewrite_body(&self, body: Body, html: &str) -> BodyRewrite {
         let mut whole = BodyRewrite::default();
         for feature in self.each() {
             let current = whole.html.as_deref().unwrap_or(html);
-            let BodyRewrite { html, problems } = feature.rewrite_body(page, current, part);
+            let BodyRewrite { html, problems } = feature.rewrite_body(body, current);
             whole.html = html.or(whole.html);
             whole.problems.extend(problems);
         }

@@ -58,6 +58,19 @@ pub struct RenderedMarkdown {
     pub has_script: bool,
     /// The body's shortcodes, whose markers `html` holds until the page stage expands them.
     pub shortcodes: Vec<shortcodes::Call>,
+    /// The body's images (`![alt](destination)`), in document order.
+    pub images: Vec<BodyImage>,
+}
+
+/// One `![alt](destination "title")` of a body. `image_spans` tells where it is, for the few
+/// that have a problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyImage {
+    /// As written.
+    pub destination: String,
+    /// Its text, without markup.
+    pub alt: String,
+    pub title: String,
 }
 
 /// Resolves a source path below `content/` to the URL of the page it becomes.
@@ -274,9 +287,18 @@ pub fn script_spans(body: &str) -> Vec<Range<usize>> {
 
 /// Where each link of a Markdown body is, in the order `InternalLink::link` counts them.
 pub fn link_spans(body: &str) -> Vec<Range<usize>> {
+    spans_of(body, |tag| matches!(tag, Tag::Link { .. }))
+}
+
+/// Where each image of a Markdown body is, in the order of `RenderedMarkdown::images`.
+pub fn image_spans(body: &str) -> Vec<Range<usize>> {
+    spans_of(body, |tag| matches!(tag, Tag::Image { .. }))
+}
+
+fn spans_of(body: &str, wanted: impl Fn(&Tag) -> bool) -> Vec<Range<usize>> {
     Parser::new_ext(body, options())
         .into_offset_iter()
-        .filter(|(event, _)| matches!(event, Event::Start(Tag::Link { .. })))
+        .filter(|(event, _)| matches!(event, Event::Start(tag) if wanted(tag)))
         .map(|(_, span)| span)
         .collect()
 }
@@ -311,6 +333,9 @@ struct Renderer<'a, 'r> {
     /// or raw HTML. Most pages have neither, and are not searched.
     may_have_style: bool,
     has_script: bool,
+    images: Vec<BodyImage>,
+    /// How many images are open, the first of them collecting its text.
+    open_images: usize,
 }
 
 impl<'a, 'r> Renderer<'a, 'r> {
@@ -332,6 +357,8 @@ impl<'a, 'r> Renderer<'a, 'r> {
             problems: Vec::new(),
             may_have_style: false,
             has_script: false,
+            images: Vec::new(),
+            open_images: 0,
         }
     }
 
@@ -340,14 +367,37 @@ impl<'a, 'r> Renderer<'a, 'r> {
         match &event {
             Event::Start(tag) => {
                 self.depth += 1;
-                if let Tag::Table(alignments) = tag {
-                    self.may_have_style |= alignments.iter().any(|a| *a != Alignment::None);
+                match tag {
+                    Tag::Table(alignments) => {
+                        self.may_have_style |= alignments.iter().any(|a| *a != Alignment::None);
+                    }
+                    Tag::Image {
+                        dest_url, title, ..
+                    } => {
+                        self.open_images += 1;
+                        self.images.push(BodyImage {
+                            destination: dest_url.to_string(),
+                            alt: String::new(),
+                            title: title.to_string(),
+                        });
+                    }
+                    _ => {}
                 }
             }
-            Event::End(_) => {
+            Event::End(end) => {
                 self.depth = self.depth.saturating_sub(1);
                 // Words in separate blocks must not run together.
                 self.words.separate();
+                if *end == TagEnd::Image {
+                    self.open_images = self.open_images.saturating_sub(1);
+                }
+            }
+            Event::Text(text) | Event::Code(text) if self.open_images > 0 => {
+                // An image within another's text is part of the outer one's.
+                let outer = self.images.len() - self.open_images;
+                if let Some(image) = self.images.get_mut(outer) {
+                    image.alt.push_str(text);
+                }
             }
             Event::Html(html) | Event::InlineHtml(html) => {
                 self.may_have_style = true;
@@ -591,6 +641,7 @@ impl<'a, 'r> Renderer<'a, 'r> {
             links: self.internal_links,
             has_script: self.has_script,
             shortcodes: Vec::new(),
+            images: self.images,
         };
         (rendered, self.problems)
     }

@@ -231,6 +231,60 @@ fn a_warm_rebuild_encodes_nothing_and_stale_entries_go() {
     );
 }
 
+/// What a warm build trusts (the cache's index, the record of what the output's `images/`
+/// holds) while the folders are as the last build left them: a file lost from either since is
+/// found missing and made again, and a stray one goes.
+#[test]
+fn a_copy_lost_from_the_cache_or_the_output_is_made_again() {
+    let fixture = with_photos();
+    fixture.build_ok(&[]);
+    fixture.build_ok(&[]);
+    let output = fixture.files_of_output();
+    let cache = fixture.root.join(".aimsite-cache/images");
+    let lost = cache_entries(&fixture.root)
+        .into_keys()
+        .find(|name| name.ends_with(".webp"))
+        .unwrap();
+    fs::remove_file(cache.join(&lost)).unwrap();
+    let images = fixture.out.join("images");
+    let shown = fs::read_dir(&images)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|extension| extension == "jpg"))
+        .unwrap();
+    fs::remove_file(&shown).unwrap();
+    fs::write(images.join("stray.webp"), "not a copy").unwrap();
+
+    fixture.build_ok(&[]);
+    assert!(
+        cache.join(&lost).is_file(),
+        "the lost entry was not made again"
+    );
+    assert_eq!(fixture.files_of_output(), output);
+}
+
+#[test]
+fn an_index_cut_short_is_not_trusted() {
+    let fixture = with_photos();
+    fixture.build_ok(&[]);
+    let output = fixture.files_of_output();
+    let index = fixture.root.join(".aimsite-cache/images/index.tsv");
+    let whole = fs::read_to_string(&index).unwrap();
+    assert!(
+        whole.lines().last().unwrap().starts_with("end\t"),
+        "{whole}"
+    );
+    let cut = whole.lines().take(1).collect::<Vec<_>>().join("\n");
+    // Rewritten in place, as a build cut short would leave it: the folder's time stays.
+    fs::write(&index, cut).unwrap();
+
+    fixture.build_ok(&[]);
+    assert_eq!(fixture.files_of_output(), output);
+    let rewritten = fs::read_to_string(&index).unwrap();
+    assert!(rewritten.lines().last().unwrap().starts_with("end\t"));
+    assert_eq!(rewritten.lines().count(), whole.lines().count());
+}
+
 trait OutputBytes {
     fn files_of_output(&self) -> BTreeMap<String, Vec<u8>>;
 }

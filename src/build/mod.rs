@@ -115,7 +115,18 @@ impl BuildOptions {
             .clone()
             .unwrap_or_else(|| self.root.join("public"))
     }
+
+    /// The folder `name` of what builds keep for later ones (`--cache`).
+    pub fn cache_folder(&self, name: &str) -> PathBuf {
+        let cache = self.cache.clone();
+        cache
+            .unwrap_or_else(|| self.root.join(CACHE_DIR))
+            .join(name)
+    }
 }
+
+/// Below the site's folder: what builds keep for later ones, unless `--cache` says elsewhere.
+pub const CACHE_DIR: &str = ".aimsite-cache";
 
 /// A site rendered in memory, ready to be served or checked.
 pub struct RenderedSite {
@@ -278,10 +289,11 @@ pub fn build_noting_waits(
             config::SETTINGS_FILE,
         ],
     )?;
-    let staging = output::Staging::begin(&output, on_wait)?;
+    let mut staging = output::Staging::begin(&output, on_wait)?;
+    staging.remember_links_in(options.cache_folder("output"));
     let write_error = std::sync::Mutex::new(None);
     let write = |file: OutputFile| {
-        if let Err(error) = staging.write(&file) {
+        if let Err(error) = staging.write(file) {
             write_error
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())

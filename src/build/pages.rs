@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::content::{self, SourcePage};
 use crate::diagnostics::Diagnostic;
-use crate::feature::{BodyPart, Features};
+use crate::feature::{Body, BodyPart, Features};
 use crate::markdown::RenderedMarkdown;
 use crate::memo::Memo;
 use crate::output::OutputFile;
@@ -166,18 +166,26 @@ impl PageStages<'_> {
         if let Some(templates) = self.templates {
             markdown = expand_shortcodes(templates, source, markdown, &mut problems);
         }
-        let rewrite = self
+        let body = |part| Body {
+            page: source,
+            markdown: &markdown,
+            part,
+        };
+        let whole = self
             .features
-            .rewrite_body(source, &markdown.html, BodyPart::Whole);
-        problems.extend(rewrite.problems);
-        if let Some(html) = rewrite.html {
-            Arc::make_mut(&mut markdown).html = html;
-        }
+            .rewrite_body(body(BodyPart::Whole), &markdown.html);
         let summary = self
             .features
-            .rewrite_body(source, &markdown.summary, BodyPart::Summary);
-        if let Some(summary) = summary.html {
-            Arc::make_mut(&mut markdown).summary = summary;
+            .rewrite_body(body(BodyPart::Summary), &markdown.summary);
+        problems.extend(whole.problems);
+        if whole.html.is_some() || summary.html.is_some() {
+            let markdown = Arc::make_mut(&mut markdown);
+            if let Some(html) = whole.html {
+                markdown.html = html;
+            }
+            if let Some(html) = summary.html {
+                markdown.summary = html;
+            }
         }
         let raw_ids = site::linked_raw_ids(&source.source, &markdown);
         // Template, finish, write.

@@ -9,6 +9,9 @@
 //! goes back whole if the build fails. Copies no longer used are removed after the swap. A
 //! build killed between carrying a folder and the swap leaves a record of it in the staging
 //! folder, and the next build gives the folder back (`recover`) before anything else.
+//!
+//! What each build placed is recorded outside the output (`LinksRecord`), so that the next one
+//! carries a folder it finds as it was left, wanting the same links, without a look inside.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::{WorkFolders, link_or_copy, remove_tree};
+use super::{CacheFolder, WorkFolders, link_or_copy, modified, remove_tree};
 
 /// The staging folder's record of the folders carried into it, one path a line.
 const CARRIED_RECORD: &str = ".aimsite-carried";
@@ -31,6 +34,8 @@ pub(super) struct Carried(Vec<CarriedFolder>);
 struct CarriedFolder {
     /// Below the output, with `/` separators.
     path: String,
+    /// The links wanted there.
+    links: Links,
     /// What the previous output had in it that the new one does not, removed after the swap.
     unused: Vec<String>,
     /// The copies it did not have, added before the swap.
@@ -46,17 +51,26 @@ struct CarriedFolder {
 pub(super) fn place(
     folders: &WorkFolders,
     links: Vec<(String, PathBuf)>,
+    record: Option<&LinksRecord>,
 ) -> anyhow::Result<Carried> {
     let mut by_folder: BTreeMap<&str, Vec<(&str, &Path)>> = BTreeMap::new();
     for (path, source) in &links {
-        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let (folder, name) = match memchr::memrchr(b'/', path.as_bytes()) {
+            Some(slash) => (&path[..slash], &path[slash + 1..]),
+            None => ("", path.as_str()),
+        };
         by_folder.entry(folder).or_default().push((name, source));
     }
     let all: Vec<&str> = by_folder.keys().copied().collect();
+    let output = folders.output.to_string_lossy();
     let mut carried = Carried::default();
     for (folder, files) in &by_folder {
+        let wanted = Links::of(files);
         let placed = if can_carry(folders, folder, &all) {
-            carry(folders, folder, files, &mut carried)
+            let as_left = record.is_some_and(|record| {
+                record.left(&output, folder, &wanted, &folders.output.join(folder))
+            });
+            carry(folders, folder, files, wanted, as_left, &mut carried)
         } else {
             link_each(&folders.staging.join(folder), files)
         };
@@ -94,6 +108,8 @@ fn carry(
     folders: &WorkFolders,
     folder: &str,
     files: &[(&str, &Path)],
+    links: Links,
+    as_left: bool,
     carried: &mut Carried,
 ) -> anyhow::Result<()> {
     let from = folders.output.join(folder);
@@ -107,6 +123,7 @@ fn carry(
         .with_context(|| format!("cannot move `{}` into the new output", from.display()))?;
     carried.0.push(CarriedFolder {
         path: folder.to_string(),
+        links,
         unused: Vec::new(),
         added: Vec::new(),
         changed: Vec::new(),
@@ -114,6 +131,10 @@ fn carry(
     let Some(entry) = carried.0.last_mut() else {
         return Ok(());
     };
+    // It holds the links wanted, and nothing else.
+    if as_left {
+        return Ok(());
+    }
     // One look at the folder: an output path always links to the same bytes
     // (`Contents::LinkOf`), so a file of that name there is the copy wanted.
     let there: HashMap<String, bool> = fs::read_dir(&to)
@@ -216,32 +237,41 @@ impl Carried {
 
     /// After the swap: waiting copies take their names, and copies the new output no
     /// longer uses go. Best effort: an unused copy left behind breaks nothing, and the next
-    /// build removes it.
-    pub(super) fn finish(&self, output: &Path) {
+    /// build removes it. What each folder holds then is recorded in `record`, when it is
+    /// known.
+    pub(super) fn finish(&self, output: &Path, record: Option<&mut LinksRecord>) {
         if !self.0.is_empty() {
             let _ = fs::remove_file(output.join(CARRIED_RECORD));
         }
+        let mut placed = Vec::new();
         for folder in &self.0 {
             let path = output.join(&folder.path);
+            let mut whole = true;
             for (name, waiting) in &folder.changed {
-                replace(&path.join(waiting), &path.join(name));
+                whole &= replace(&path.join(waiting), &path.join(name));
             }
             for name in &folder.unused {
-                let _ = remove_entry(&path.join(name));
+                whole &= remove_entry(&path.join(name)).is_ok();
             }
+            let stamp = modified(&path).filter(|_| whole);
+            placed.extend(stamp.map(|stamp| (folder.path.as_str(), folder.links, stamp)));
+        }
+        if let Some(record) = record {
+            record.update(&output.to_string_lossy(), placed);
         }
     }
 }
 
-/// Moves `new` over `old`, whatever `old` is.
-fn replace(new: &Path, old: &Path) {
-    if fs::rename(new, old).is_err() {
-        let _ = match fs::symlink_metadata(old) {
-            Ok(metadata) if metadata.is_dir() => remove_tree(old, None),
-            _ => fs::remove_file(old),
-        };
-        let _ = fs::rename(new, old);
+/// Moves `new` over `old`, whatever `old` is; whether it could.
+fn replace(new: &Path, old: &Path) -> bool {
+    if fs::rename(new, old).is_ok() {
+        return true;
     }
+    let _ = match fs::symlink_metadata(old) {
+        Ok(metadata) if metadata.is_dir() => remove_tree(old, None),
+        _ => fs::remove_file(old),
+    };
+    fs::rename(new, old).is_ok()
 }
 
 /// Removes a file, a link (never followed) or a folder with everything in it.
@@ -250,5 +280,119 @@ fn remove_entry(path: &Path) -> io::Result<()> {
         remove_tree(path, None)
     } else {
         fs::remove_file(path)
+    }
+}
+
+/// The links wanted in a folder: how many, and their names in one number whatever their
+/// order. An output path always holds the same bytes (`Contents::LinkOf`), so the names say
+/// what the folder must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Links {
+    count: usize,
+    names: u64,
+}
+
+impl Links {
+    fn of(files: &[(&str, &Path)]) -> Links {
+        // Fixed keys: the number is compared with one another process made.
+        let hasher = ahash::RandomState::with_seeds(1, 2, 3, 4);
+        let names = files.iter().fold(0u64, |sum, (name, _)| {
+            sum.wrapping_add(hasher.hash_one(name))
+        });
+        Links {
+            count: files.len(),
+            names,
+        }
+    }
+}
+
+/// The record's entry.
+const RECORD: &str = "links.tsv";
+
+/// What the last build into each output left in each folder of links it carried, kept in a
+/// cache folder: one line a folder, with the folder's modification time once that build was
+/// done, which stays while nothing is added to, removed from or renamed in it.
+pub(super) struct LinksRecord {
+    cache: CacheFolder,
+    lines: Vec<RecordLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RecordLine {
+    output: String,
+    folder: String,
+    links: Links,
+    stamp: u128,
+}
+
+impl LinksRecord {
+    pub(super) fn open(cache: CacheFolder) -> LinksRecord {
+        let text = cache.read(RECORD).unwrap_or_default();
+        let lines = String::from_utf8_lossy(&text)
+            .lines()
+            .filter_map(|line| {
+                let mut fields = line.split('\t');
+                let mut next = || fields.next();
+                let (count, names, stamp) = (next()?, next()?, next()?);
+                let (output, folder) = (next()?, next()?);
+                Some(RecordLine {
+                    output: output.to_string(),
+                    folder: folder.to_string(),
+                    links: Links {
+                        count: count.parse().ok()?,
+                        names: names.parse().ok()?,
+                    },
+                    stamp: stamp.parse().ok()?,
+                })
+            })
+            .collect();
+        LinksRecord { cache, lines }
+    }
+
+    /// Whether the last build left `folder` of `output` (now at `path`) holding `wanted`, and
+    /// nothing changed it since.
+    fn left(&self, output: &str, folder: &str, wanted: &Links, path: &Path) -> bool {
+        let line = self
+            .lines
+            .iter()
+            .find(|line| line.output == output && line.folder == folder);
+        line.is_some_and(|line| line.links == *wanted && modified(path) == Some(line.stamp))
+    }
+
+    /// Records what the folders of links of `output` hold now: `(folder, links, stamp)`.
+    fn update(&mut self, output: &str, placed: Vec<(&str, Links, u128)>) {
+        let mut lines: Vec<RecordLine> = self
+            .lines
+            .iter()
+            .filter(|line| line.output != output)
+            .cloned()
+            .collect();
+        lines.extend(placed.into_iter().map(|(folder, links, stamp)| RecordLine {
+            output: output.to_string(),
+            folder: folder.to_string(),
+            links,
+            stamp,
+        }));
+        lines.sort_by(|a, b| (&a.output, &a.folder).cmp(&(&b.output, &b.folder)));
+        if lines == self.lines {
+            return;
+        }
+        let text: String = lines
+            .iter()
+            .filter(|line| {
+                ![&line.output, &line.folder]
+                    .iter()
+                    .any(|text| text.contains(['\t', '\n']))
+            })
+            .map(|line| {
+                format!(
+                    "{}\t{}\t{}\t{}\t{}\n",
+                    line.links.count, line.links.names, line.stamp, line.output, line.folder
+                )
+            })
+            .collect();
+        // Best effort: without it, the next build looks inside the folders.
+        let _ = self.cache.write(RECORD, text.as_bytes());
+        self.lines = lines;
     }
 }

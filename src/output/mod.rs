@@ -410,6 +410,30 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// `folder` joined with `relative` (a path with `/` separators and no `.` or `..`), as
+/// `Path::join` would join them but without reading either path's parts: a warm build with many
+/// images joins thousands.
+pub fn joined(folder: &Path, relative: &str) -> PathBuf {
+    let mut path = OsString::with_capacity(folder.as_os_str().len() + 1 + relative.len());
+    path.push(folder);
+    if !folder.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        path.push("/");
+    }
+    path.push(relative);
+    PathBuf::from(path)
+}
+
+/// When what is at `path` was last modified, in nanoseconds since 1970.
+fn modified(path: &Path) -> Option<u128> {
+    let modified = fs::metadata(path).ok()?.modified().ok()?;
+    Some(
+        modified
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos(),
+    )
+}
+
 /// A hard link where the file system allows one, else a copy.
 fn link_or_copy(source: &Path, path: &Path) -> io::Result<()> {
     fs::hard_link(source, path).or_else(|_| fs::copy(source, path).map(|_| ()))
@@ -418,7 +442,9 @@ fn link_or_copy(source: &Path, path: &Path) -> io::Result<()> {
 /// Writes `files` as the new content of `output` (already checked), atomically replacing it.
 pub fn write(output: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
     let staging = Staging::begin(output, &mut |_| {})?;
-    files.par_iter().try_for_each(|file| staging.write(file))?;
+    files
+        .par_iter()
+        .try_for_each(|file| staging.write(file.clone()))?;
     staging.commit()
 }
 
@@ -439,12 +465,13 @@ pub fn made_while<T>(render: impl FnOnce() -> T) -> (T, Vec<OutputFile>) {
     (result, made)
 }
 
-/// Tells the page being rendered on this thread, if any, that its output stands for `files`,
-/// even where the feature hands them on only once for the whole build.
-pub fn note_made(files: &[OutputFile]) {
+/// Tells the page being rendered on this thread, if any, that its output stands for the
+/// files `files` makes (made only then), even where the feature hands them on only once for
+/// the whole build.
+pub fn note_made<I: IntoIterator<Item = OutputFile>>(files: impl FnOnce() -> I) {
     MADE_WHILE_RENDERING.with(|made| {
         if let Some(current) = made.borrow_mut().last_mut() {
-            current.extend_from_slice(files);
+            current.extend(files());
         }
     });
 }
@@ -486,6 +513,8 @@ pub struct Staging {
     /// The files that are links to cache entries, by output path: placed at the commit,
     /// where a folder of them can be carried over from the previous output whole.
     links: Mutex<Vec<(String, PathBuf)>>,
+    /// What the last build placed of them (`remember_links_in`).
+    links_record: Option<links::LinksRecord>,
     committed: bool,
     // Dropped after `drop` has removed an unfinished staging folder.
     _lock: OutputLock,
@@ -531,19 +560,27 @@ impl Staging {
         let staging = Staging {
             folders,
             links: Mutex::default(),
+            links_record: None,
             committed: false,
             _lock: lock,
         };
         let marker = OutputFile::text(OUTPUT_MARKER.into(), MARKER_TEXT.into());
-        staging.write(&marker)?;
+        staging.write(marker)?;
         Ok(staging)
     }
 
+    /// Keeps a record of the links placed in a cache folder at `cache`, so that the next
+    /// build into the same output carries a folder of them it finds as this one left it
+    /// without a look inside.
+    pub fn remember_links_in(&mut self, cache: PathBuf) {
+        self.links_record = Some(links::LinksRecord::open(CacheFolder::new(cache)));
+    }
+
     /// Writes one file of the new output.
-    pub fn write(&self, file: &OutputFile) -> anyhow::Result<()> {
+    pub fn write(&self, file: OutputFile) -> anyhow::Result<()> {
         // Placed at the commit, where a folder of them may be carried over whole.
-        if let Contents::LinkOf(source) = &file.contents {
-            lock(&self.links).push((file.path.clone(), source.clone()));
+        if let Contents::LinkOf(source) = file.contents {
+            lock(&self.links).push((file.path, source));
             return Ok(());
         }
         let path = self.folders.staging.join(&file.path);
@@ -563,13 +600,13 @@ impl Staging {
     /// Puts the new output in place of the old one, in one step where the system allows.
     pub fn commit(mut self) -> anyhow::Result<()> {
         let links = std::mem::take(lock(&self.links).as_mut());
-        let carried = links::place(&self.folders, links)?;
+        let carried = links::place(&self.folders, links, self.links_record.as_ref())?;
         if let Err(error) = swap_into_place(&self.folders) {
             carried.give_back(&self.folders);
             return Err(error);
         }
         self.committed = true;
-        carried.finish(&self.folders.output);
+        carried.finish(&self.folders.output, self.links_record.as_mut());
         Ok(())
     }
 }
@@ -772,7 +809,7 @@ impl CacheFolder {
 
     /// Where the entry `name` is (or would be).
     pub fn entry(&self, name: &str) -> PathBuf {
-        self.path.join(name)
+        joined(&self.path, name)
     }
 
     /// Whether the entry `name` was written.
@@ -810,6 +847,41 @@ impl CacheFolder {
         })?;
         self.names().insert(name.to_string());
         Ok(())
+    }
+
+    /// The folder's modification time, in nanoseconds since 1970: it changes whenever an
+    /// entry is added, removed or renamed, but not when one is rewritten in place.
+    pub fn stamp(&self) -> Option<u128> {
+        modified(&self.path)
+    }
+
+    /// Writes the entry `name` with the text `write` makes of what `stamp` will be once it is
+    /// written: the entry is made first if it is new, then rewritten in place, which leaves
+    /// the folder's time as it is. Unlike `write`, a reader may find half of it: its text
+    /// must tell when it is whole (a last line, say).
+    pub fn write_stamped(
+        &self,
+        name: &str,
+        write: impl FnOnce(u128) -> String,
+    ) -> anyhow::Result<()> {
+        use std::io::Write as _;
+        self.create()?;
+        let path = self.entry(name);
+        let open = || fs::OpenOptions::new().write(true).open(&path);
+        // An entry made by `write` is read-only: it is made anew.
+        let file = open().or_else(|_| {
+            let _ = fs::remove_file(&path);
+            fs::File::create(&path)
+        });
+        let mut file = file.with_context(|| format!("cannot write `{}`", path.display()))?;
+        self.names().insert(name.to_string());
+        let stamp = self
+            .stamp()
+            .with_context(|| format!("cannot read `{}`", self.path.display()))?;
+        let text = write(stamp);
+        file.set_len(0)
+            .and_then(|()| file.write_all(text.as_bytes()))
+            .with_context(|| format!("cannot write `{}`", path.display()))
     }
 
     fn create(&self) -> anyhow::Result<()> {
@@ -1076,7 +1148,7 @@ mod tests {
         let folders = WorkFolders::beside(&output).unwrap();
         fs::create_dir(&folders.staging).unwrap();
         fs::write(folders.staging.join(OUTPUT_MARKER), MARKER_TEXT).unwrap();
-        links::place(&folders, vec![("img/a.webp".into(), cache.join("a"))]).unwrap();
+        links::place(&folders, vec![("img/a.webp".into(), cache.join("a"))], None).unwrap();
         assert!(!output.join("img").exists());
         folders.recover().unwrap();
         assert_eq!(fs::read_to_string(output.join("img/a.webp")).unwrap(), "a");

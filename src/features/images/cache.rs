@@ -5,9 +5,10 @@
 //! only. Entries no page of a successful build used are pruned after it.
 
 use ahash::{AHashMap as HashMap, AHashSet as HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -25,7 +26,7 @@ const ENCODING_VERSION: u32 = 1;
 const OUTPUT_FOLDER: &str = "images";
 
 /// One photo, as a page shows it: its copies by format, narrowest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Picture {
     /// The source's format; its copies in that format are the `<img>`'s.
     pub format: Format,
@@ -51,9 +52,12 @@ pub struct Copy {
     pub height: u32,
     /// Below the output folder, with `/` separators.
     pub output_path: String,
+    /// The name of the cache's entry that holds it.
+    entry: String,
 }
 
-/// The entry of the cache that records what each source was when last read.
+/// The entry of the cache that records what each source was when last read, and what the last
+/// successful build made of it.
 const INDEX: &str = "index.tsv";
 
 /// What the index records of a source: enough to know it unchanged without reading it.
@@ -64,12 +68,133 @@ struct Known {
     modified: u128,
     digest: String,
     header: process::Header,
+    /// What names its copies in the output (`copies_id`).
+    copies_id: String,
+}
+
+/// What the last successful build made of a source, whose entries were all in the folder
+/// then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Recorded {
+    known: Known,
+    /// The ladders of widths of its pictures.
+    ladders: Vec<Vec<u32>>,
+    preview: bool,
+}
+
+/// The index as the cache folder holds it: one line a source, its fields between tabs (what
+/// was made of it: `;` between ladders of widths, or `preview`), and last the folder's
+/// modification time once the index was written, which `CacheFolder::stamp` is then while
+/// nothing was added or removed since. Nothing when that last line is missing (a write cut
+/// short), or when it was written for another quality (which names the copies differently).
+fn parse_index(text: &str, quality: u8) -> Option<(HashMap<OsString, Recorded>, u128)> {
+    let mut index = HashMap::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count());
+    let mut stamp = None;
+    for line in text.lines() {
+        if let Some(end) = line.strip_prefix("end\t") {
+            let (written_for, written_at) = end.split_once('\t')?;
+            let written_at: u128 = written_at.parse().ok()?;
+            stamp = (written_for.parse() == Ok(quality)).then_some(written_at);
+            continue;
+        }
+        let (path, recorded) = parse_source(line)?;
+        index.insert(path, recorded);
+    }
+    Some((index, stamp?))
+}
+
+fn parse_source(line: &str) -> Option<(OsString, Recorded)> {
+    let mut fields = fields(line);
+    let mut next = || fields.next();
+    let (len, modified, digest, copies_id) = (next()?, next()?, next()?, next()?);
+    let (format, width, height, made, path) = (next()?, next()?, next()?, next()?, next()?);
+    let format = [
+        Format::Jpeg,
+        Format::Png,
+        Format::WebP,
+        Format::Gif,
+        Format::Svg,
+    ]
+    .into_iter()
+    .find(|known| known.extension() == format)?;
+    let mut recorded = Recorded {
+        known: Known {
+            len: len.parse().ok()?,
+            modified: modified.parse().ok()?,
+            digest: digest.to_string(),
+            copies_id: copies_id.to_string(),
+            header: process::Header {
+                format,
+                width: width.parse().ok()?,
+                height: height.parse().ok()?,
+            },
+        },
+        ladders: Vec::new(),
+        preview: false,
+    };
+    for thing in made.split(';').filter(|thing| !thing.is_empty()) {
+        if thing == "preview" {
+            recorded.preview = true;
+            continue;
+        }
+        let ladder: Result<Vec<u32>, _> = thing.split(',').map(str::parse).collect();
+        recorded.ladders.push(ladder.ok()?);
+    }
+    Some((OsString::from(path), recorded))
+}
+
+/// The fields of a line of the index, between tabs.
+fn fields(line: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let tabs = memchr::memchr_iter(b'\t', line.as_bytes()).chain([line.len()]);
+    tabs.map(move |end| {
+        let field = &line[start..end];
+        start = end + 1;
+        field
+    })
+}
+
+fn index_text(index: &HashMap<OsString, Recorded>, quality: u8, stamp: u128) -> String {
+    let mut lines: Vec<String> = index
+        .iter()
+        .filter_map(|(path, recorded)| {
+            let path = path.to_str().filter(|path| !path.contains(['\t', '\n']))?;
+            let known = &recorded.known;
+            let mut made: Vec<String> = recorded
+                .ladders
+                .iter()
+                .map(|ladder| {
+                    let widths: Vec<String> = ladder.iter().map(u32::to_string).collect();
+                    widths.join(",")
+                })
+                .collect();
+            if recorded.preview {
+                made.push("preview".into());
+            }
+            Some(format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{path}",
+                known.len,
+                known.modified,
+                known.digest,
+                known.copies_id,
+                known.header.format.extension(),
+                known.header.width,
+                known.header.height,
+                made.join(";"),
+            ))
+        })
+        .collect();
+    lines.sort();
+    lines.push(format!("end\t{quality}\t{stamp}\n"));
+    lines.join("\n")
 }
 
 /// A source being made into a picture; its bytes are read only when a copy is missing.
 struct SourceFile {
     path: PathBuf,
     known: Known,
+    /// What the last successful build made of it, while it is as that build saw it.
+    recorded: Option<Recorded>,
     bytes: Option<Vec<u8>>,
 }
 
@@ -82,104 +207,90 @@ impl SourceFile {
     }
 }
 
-/// The index as the cache folder holds it: one line a source, its fields between tabs.
-fn parse_index(text: &str) -> HashMap<PathBuf, Known> {
-    text.lines()
-        .filter_map(|line| {
-            let mut fields = line.split('\t');
-            let mut next = || fields.next();
-            let (len, modified, digest) = (next()?, next()?, next()?);
-            let (format, width, height, path) = (next()?, next()?, next()?, next()?);
-            let format = [
-                Format::Jpeg,
-                Format::Png,
-                Format::WebP,
-                Format::Gif,
-                Format::Svg,
-            ]
-            .into_iter()
-            .find(|known| known.extension() == format)?;
-            let known = Known {
-                len: len.parse().ok()?,
-                modified: modified.parse().ok()?,
-                digest: digest.to_string(),
-                header: process::Header {
-                    format,
-                    width: width.parse().ok()?,
-                    height: height.parse().ok()?,
-                },
-            };
-            Some((PathBuf::from(path), known))
-        })
-        .collect()
+/// What this build made of one source.
+#[derive(Default)]
+struct Uses {
+    /// What it is; `None` while it was not found.
+    known: Option<Known>,
+    /// Whether it is as the last successful build saw it.
+    as_last_seen: bool,
+    /// Its pictures, by ladder of widths, so that a photo shown on every page is looked at
+    /// once.
+    pictures: Vec<(Vec<u32>, Made<Arc<Picture>>)>,
+    preview: Option<Made<Copy>>,
 }
 
-fn index_text(seen: &HashMap<PathBuf, Known>) -> String {
-    let mut lines: Vec<String> = seen
-        .iter()
-        .filter_map(|(path, known)| {
-            let path = path.to_str().filter(|path| !path.contains(['\t', '\n']))?;
-            Some(format!(
-                "{}\t{}\t{}\t{}\t{}\t{}\t{path}",
-                known.len,
-                known.modified,
-                known.digest,
-                known.header.format.extension(),
-                known.header.width,
-                known.header.height
-            ))
-        })
-        .collect();
-    lines.sort();
-    lines.join("\n")
-}
+/// What was made of a source, or why it could not be.
+type Made<T> = Result<T, Problem>;
 
-/// A source file and the ladder of widths asked for.
-type PictureKey = (PathBuf, Vec<u32>);
+impl Uses {
+    fn made(&self) -> impl Iterator<Item = &Copy> {
+        let pictures = self
+            .pictures
+            .iter()
+            .filter_map(|(_, made)| made.as_ref().ok());
+        let preview = self.preview.iter().filter_map(|made| made.as_ref().ok());
+        pictures.flat_map(|picture| picture.copies()).chain(preview)
+    }
+
+    fn record(&self) -> Option<Recorded> {
+        let ladders = self.pictures.iter().filter(|(_, made)| made.is_ok());
+        Some(Recorded {
+            known: self.known.clone()?,
+            ladders: ladders.map(|(ladder, _)| ladder.clone()).collect(),
+            preview: matches!(self.preview, Some(Ok(_))),
+        })
+    }
+
+    /// Whether this build made the same of the source as the last one.
+    fn same_as(&self, recorded: &Recorded) -> bool {
+        let ladders = self.pictures.iter().filter(|(_, made)| made.is_ok());
+        self.as_last_seen
+            && ladders.clone().count() == recorded.ladders.len()
+            && ladders
+                .into_iter()
+                .all(|(ladder, _)| recorded.ladders.contains(ladder))
+            && matches!(self.preview, Some(Ok(_))) == recorded.preview
+    }
+}
 
 /// The cache as one build uses it.
 pub struct ImageCache {
     folder: CacheFolder,
     widths: Vec<u32>,
     quality: u8,
-    /// The entries this build used: the others are stale once it succeeds.
-    used: Mutex<HashSet<String>>,
-    /// The output paths handed on already, so that a photo on two pages is written once.
-    handed_on: Mutex<HashSet<String>>,
-    /// The files to write, until the build takes them (`take_made`).
-    made: Mutex<Vec<OutputFile>>,
-    /// What this build made of each file already, so that a photo shown on every page is
-    /// read once.
-    pictures: Mutex<HashMap<PictureKey, Result<Picture, Problem>>>,
-    previews: Mutex<HashMap<PathBuf, Result<Copy, Problem>>>,
-    /// The sources shown as pictures.
-    shown: Mutex<HashSet<PathBuf>>,
-    /// What the last build recorded of each source, and what this one saw.
-    index: HashMap<PathBuf, Known>,
-    seen: Mutex<HashMap<PathBuf, Known>>,
+    /// What the last successful build made.
+    index: HashMap<OsString, Recorded>,
+    /// Whether the folder is as the last successful build left it (its modification time is
+    /// the one the index recorded): the entries that build made are there, without a look at
+    /// each. Anything added or removed since changes that time.
+    index_holds: bool,
+    /// What this build made of each source.
+    uses: Mutex<HashMap<OsString, Uses>>,
     encoded: AtomicUsize,
+    /// How many entries this build wrote.
+    stored: AtomicUsize,
 }
 
 impl ImageCache {
     pub fn new(settings: &ImageSettings) -> Self {
         let folder = CacheFolder::new(&settings.cache);
-        let index = folder
+        let recorded = folder
             .read(INDEX)
-            .map(|bytes| parse_index(&String::from_utf8_lossy(&bytes)))
-            .unwrap_or_default();
+            .and_then(|bytes| parse_index(std::str::from_utf8(&bytes).ok()?, settings.quality));
+        let (index, index_holds) = match recorded {
+            Some((index, stamp)) => (index, folder.stamp() == Some(stamp)),
+            None => (HashMap::default(), false),
+        };
         ImageCache {
-            index,
-            seen: Mutex::default(),
             folder,
             widths: settings.widths.clone(),
             quality: settings.quality,
-            used: Mutex::default(),
-            handed_on: Mutex::default(),
-            made: Mutex::default(),
-            pictures: Mutex::default(),
-            previews: Mutex::default(),
-            shown: Mutex::default(),
+            index,
+            index_holds,
+            uses: Mutex::default(),
             encoded: AtomicUsize::new(0),
+            stored: AtomicUsize::new(0),
         }
     }
 
@@ -190,7 +301,9 @@ impl ImageCache {
 
     /// Whether this build showed the photo in `source` as a picture (passed through or not).
     pub fn shown_as_picture(&self, source: &Path) -> bool {
-        lock(&self.shown).contains(source)
+        lock(&self.uses)
+            .get(source.as_os_str())
+            .is_some_and(|uses| uses.pictures.iter().any(|(_, made)| made.is_ok()))
     }
 
     /// The digest and header of the file at `source`: from the index when its size and time
@@ -206,108 +319,143 @@ impl ImageCache {
         });
         let recorded = stamp.and_then(|stamp| {
             self.index
-                .get(source)
-                .filter(|known| (known.len, known.modified) == stamp)
+                .get(source.as_os_str())
+                .filter(|recorded| (recorded.known.len, recorded.known.modified) == stamp)
                 .cloned()
         });
-        let (known, bytes) = match recorded {
-            Some(known) => (known, None),
+        let (known, bytes) = match &recorded {
+            Some(recorded) => (recorded.known.clone(), None),
             None => {
                 let bytes = read(source)?;
                 let header = process::probe(&bytes).map_err(Problem::Image)?;
                 let (len, modified) = stamp.unwrap_or_default();
+                let digest = hex(&Sha256::digest(&bytes)[..16]);
                 let known = Known {
                     len,
                     modified,
-                    digest: hex(&Sha256::digest(&bytes)[..16]),
+                    copies_id: self.copies_id(&digest),
+                    digest,
                     header,
                 };
                 (known, Some(bytes))
             }
         };
         if stamp.is_some() {
-            lock(&self.seen).insert(source.to_path_buf(), known.clone());
+            let mut uses = lock(&self.uses);
+            let uses = uses.entry(source.as_os_str().to_owned()).or_default();
+            uses.known = Some(known.clone());
+            uses.as_last_seen = recorded.is_some();
         }
         Ok(SourceFile {
             path: source.to_path_buf(),
             known,
+            recorded,
             bytes,
         })
     }
 
-    /// The files made so far, each once.
-    pub fn take_made(&self) -> Vec<OutputFile> {
-        std::mem::take(&mut *lock(&self.made))
+    /// The files of every copy made, each once (two ladders of one photo may share a width).
+    pub fn made_files(&self) -> Vec<OutputFile> {
+        let uses = lock(&self.uses);
+        let count = uses.values().flat_map(Uses::made).count();
+        let mut seen: HashSet<&str> = HashSet::with_capacity(count);
+        let mut files = Vec::with_capacity(count);
+        files.extend(
+            uses.values()
+                .flat_map(Uses::made)
+                .filter(|copy| seen.insert(&copy.output_path))
+                .map(|copy| copy.file(&self.folder)),
+        );
+        files
     }
 
     /// The picture of the photo in `source` at the widths of `ladder` (the settings' when
     /// empty), encoding the copies the cache lacks, in parallel.
-    pub fn picture_at(&self, source: &Path, ladder: &[u32]) -> Result<Picture, Problem> {
+    pub fn picture_at(&self, source: &Path, ladder: &[u32]) -> Result<Arc<Picture>, Problem> {
         let ladder = if ladder.is_empty() {
             &self.widths
         } else {
             ladder
         };
-        let key = (source.to_path_buf(), ladder.to_vec());
-        if let Some(known) = lock(&self.pictures).get(&key) {
-            return known.clone();
+        let made_before = lock(&self.uses).get(source.as_os_str()).and_then(|uses| {
+            let (_, made) = uses
+                .pictures
+                .iter()
+                .find(|(made_for, _)| made_for == ladder)?;
+            Some(made.clone())
+        });
+        let made = made_before.unwrap_or_else(|| {
+            let made = self
+                .identify(source)
+                .and_then(|mut file| self.picture(&mut file, ladder))
+                .map(Arc::new);
+            let mut uses = lock(&self.uses);
+            let uses = uses.entry(source.as_os_str().to_owned()).or_default();
+            uses.pictures.push((ladder.to_vec(), made.clone()));
+            made
+        });
+        if let Ok(picture) = &made {
+            crate::output::note_made(|| picture.copies().map(|copy| copy.file(&self.folder)));
         }
-        let made = self
-            .identify(source)
-            .and_then(|mut file| self.picture(&mut file, ladder));
-        if made.is_ok() {
-            lock(&self.shown).insert(source.to_path_buf());
-        }
-        lock(&self.pictures).insert(key, made.clone());
         made
     }
 
     /// The social preview of the photo in `source`: cropped around its centre to
     /// `SOCIAL_PREVIEW`, as a JPEG, which every site that shows previews reads.
     pub fn social_preview(&self, source: &Path) -> Result<Copy, Problem> {
-        if let Some(known) = lock(&self.previews).get(source) {
-            return known.clone();
+        let made_before = lock(&self.uses)
+            .get(source.as_os_str())
+            .and_then(|uses| uses.preview.clone());
+        if let Some(made) = made_before {
+            return made;
         }
         let made = self
             .identify(source)
             .and_then(|mut file| self.preview(&mut file));
-        lock(&self.previews).insert(source.to_path_buf(), made.clone());
+        if let Ok(copy) = &made {
+            crate::output::note_made(|| [copy.file(&self.folder)]);
+        }
+        let mut uses = lock(&self.uses);
+        let uses = uses.entry(source.as_os_str().to_owned()).or_default();
+        uses.preview = Some(made.clone());
         made
     }
 
     fn preview(&self, file: &mut SourceFile) -> Result<Copy, Problem> {
-        let (header, digest) = (file.known.header, file.known.digest.clone());
-        let stem = output_stem(&file.path);
+        let header = file.known.header;
         if header.format.passes_through() {
-            let picture = self.passed_through(file, header, &digest, &stem)?;
-            return Ok(picture.sets[0].copies[0].clone());
+            return self.passed_through(file);
         }
         let (width, height) = SOCIAL_PREVIEW;
-        let name = format!(
-            "{digest}-{width}x{height}-q{}-v{ENCODING_VERSION}.jpg",
-            self.quality
+        let entry = format!(
+            "{}-{width}x{height}-q{}-v{ENCODING_VERSION}.jpg",
+            file.known.digest, self.quality
         );
-        if !self.folder.has(&name) {
+        let had_it = self.index_holds && file.recorded.as_ref().is_some_and(|it| it.preview);
+        if !had_it && !self.folder.has(&entry) {
             let photo = process::decode(file.bytes()?).map_err(Problem::Image)?;
             let made = process::cover(&photo, width, height)
                 .and_then(|cropped| process::encode(&cropped, Format::Jpeg, self.quality))
                 .and_then(|encoded| {
                     self.encoded.fetch_add(1, Ordering::Relaxed);
-                    self.store(&name, &encoded, Format::Jpeg)
+                    self.store(&entry, &encoded, Format::Jpeg)
                 });
             made.map_err(Problem::Image)?;
         }
-        let id = self.copies_id(&digest);
-        let output_path = format!("{OUTPUT_FOLDER}/{stem}-{id}-{width}x{height}.jpg");
-        self.use_entry(&name, &output_path);
+        let stem = output_stem(&file.path);
         Ok(Copy {
             width,
             height,
-            output_path,
+            output_path: format!(
+                "{OUTPUT_FOLDER}/{stem}-{}-{width}x{height}.jpg",
+                file.known.copies_id
+            ),
+            entry,
         })
     }
 
     fn store(&self, name: &str, bytes: &[u8], format: Format) -> Result<(), ImageError> {
+        self.stored.fetch_add(1, Ordering::Relaxed);
         self.folder
             .write(name, bytes)
             .map_err(|error| ImageError::Encoding {
@@ -318,112 +466,92 @@ impl ImageCache {
 
     /// The picture of the photo in `file`.
     fn picture(&self, file: &mut SourceFile, ladder: &[u32]) -> Result<Picture, Problem> {
-        let (header, digest) = (file.known.header, file.known.digest.clone());
-        let stem = output_stem(&file.path);
+        let header = file.known.header;
         if header.format.passes_through() {
-            return self.passed_through(file, header, &digest, &stem);
+            let copies = vec![self.passed_through(file)?];
+            let set = CopySet {
+                format: header.format,
+                copies,
+            };
+            return Ok(Picture::new(header, header.width, vec![set]));
         }
         let widths = process::widths_for(ladder, header.width);
-        let formats = formats_for(header.format);
-        let names = CopyNames::new(self, &digest, &stem);
-        let wanted: Vec<(Format, u32, String)> = formats
-            .iter()
-            .flat_map(|&format| {
-                let names = &names;
-                widths
-                    .iter()
-                    .map(move |&width| (format, width, names.entry(format, width)))
-            })
-            .collect();
-        let missing: Vec<&(Format, u32, String)> = wanted
-            .iter()
-            .filter(|(_, _, name)| !self.folder.has(name))
-            .collect();
-        if !missing.is_empty() {
-            self.encode(file.bytes()?, &missing)
-                .map_err(Problem::Image)?;
-        }
-        let mut used = Vec::with_capacity(wanted.len());
-        let sets = formats
+        let names = CopyNames::new(self, &file.known, &file.path);
+        let sets: Vec<CopySet> = formats_for(header.format)
             .iter()
             .map(|&format| CopySet {
                 format,
-                copies: wanted
+                copies: widths
                     .iter()
-                    .filter(|(copy_format, _, _)| *copy_format == format)
-                    .map(|(_, width, name)| {
-                        let output_path = names.output_path(format, *width);
-                        used.push((name.clone(), output_path.clone()));
-                        Copy {
-                            width: *width,
-                            height: process::height_for(header.width, header.height, *width),
-                            output_path,
-                        }
+                    .map(|&width| Copy {
+                        width,
+                        height: process::height_for(header.width, header.height, width),
+                        output_path: names.output_path(format, width),
+                        entry: names.entry(format, width),
                     })
                     .collect(),
             })
             .collect();
-        self.use_entries(used);
+        // The entries of a picture the last build used are there while the folder is as it
+        // left it: a warm build looks at none of them.
+        let had_them = self.index_holds
+            && (file.recorded.as_ref())
+                .is_some_and(|recorded| recorded.ladders.iter().any(|known| known == ladder));
+        if !had_them {
+            let missing: Vec<(Format, &Copy)> = sets
+                .iter()
+                .flat_map(|set| set.copies.iter().map(|copy| (set.format, copy)))
+                .filter(|(_, copy)| !self.folder.has(&copy.entry))
+                .collect();
+            if !missing.is_empty() {
+                self.encode(file.bytes()?, &missing)
+                    .map_err(Problem::Image)?;
+            }
+        }
         let widest = widths.last().copied().unwrap_or(header.width);
-        Ok(Picture {
-            format: header.format,
-            width: widest,
-            height: process::height_for(header.width, header.height, widest),
-            sets,
-            source_width: header.width,
-        })
+        Ok(Picture::new(header, widest, sets))
     }
 
     /// A file written as it is (SVG, GIF), kept in the cache like the encoded copies, so
     /// that the output's folder of images holds only cache entries.
-    fn passed_through(
-        &self,
-        file: &mut SourceFile,
-        header: process::Header,
-        digest: &str,
-        stem: &str,
-    ) -> Result<Picture, Problem> {
+    fn passed_through(&self, file: &mut SourceFile) -> Result<Copy, Problem> {
+        let header = file.known.header;
         let extension = header.format.extension();
-        let name = format!("{digest}-as-is.{extension}");
-        // Its bytes are the source's: its digest names them.
-        let output_path = format!("{OUTPUT_FOLDER}/{stem}-{}.{extension}", &digest[..12]);
-        if !self.folder.has(&name) {
-            self.store(&name, file.bytes()?, header.format)
+        let entry = format!("{}-as-is.{extension}", file.known.digest);
+        if !self.folder.has(&entry) {
+            self.store(&entry, file.bytes()?, header.format)
                 .map_err(Problem::Image)?;
         }
-        self.use_entry(&name, &output_path);
-        Ok(Picture {
-            format: header.format,
+        // Its bytes are the source's: its digest names them.
+        let stem = output_stem(&file.path);
+        let output_path = format!(
+            "{OUTPUT_FOLDER}/{stem}-{}.{extension}",
+            &file.known.digest[..12]
+        );
+        Ok(Copy {
             width: header.width,
             height: header.height,
-            source_width: header.width,
-            sets: vec![CopySet {
-                format: header.format,
-                copies: vec![Copy {
-                    width: header.width,
-                    height: header.height,
-                    output_path,
-                }],
-            }],
+            output_path,
+            entry,
         })
     }
 
     /// Decodes the photo once and encodes each missing copy, one width's resize shared by
     /// its formats.
-    fn encode(&self, bytes: &[u8], missing: &[&(Format, u32, String)]) -> Result<(), ImageError> {
+    fn encode(&self, bytes: &[u8], missing: &[(Format, &Copy)]) -> Result<(), ImageError> {
         let photo = process::decode(bytes)?;
-        let mut widths: Vec<u32> = missing.iter().map(|(_, width, _)| *width).collect();
+        let mut widths: Vec<u32> = missing.iter().map(|(_, copy)| copy.width).collect();
         widths.sort_unstable();
         widths.dedup();
         widths.par_iter().try_for_each(|&width| {
             let resized = process::resize(&photo, width)?;
             missing
                 .par_iter()
-                .filter(|(_, copy_width, _)| *copy_width == width)
-                .try_for_each(|(format, _, name)| {
+                .filter(|(_, copy)| copy.width == width)
+                .try_for_each(|(format, copy)| {
                     let encoded = process::encode(&resized, *format, self.quality)?;
                     self.encoded.fetch_add(1, Ordering::Relaxed);
-                    self.store(name, &encoded, *format)
+                    self.store(&copy.entry, &encoded, *format)
                 })
         })
     }
@@ -437,54 +565,73 @@ impl ImageCache {
         hex(&Sha256::digest(made_from.as_bytes())[..6])
     }
 
-    fn use_entry(&self, name: &str, output_path: &str) {
-        self.use_entries(vec![(name.to_string(), output_path.to_string())]);
-    }
-
-    /// Notes the entries `(name, output path)` as used and hands their output files on,
-    /// each once; a warm build does this for every copy, hence one lock of each set for all.
-    fn use_entries(&self, entries: Vec<(String, String)>) {
-        let mut names = Vec::with_capacity(entries.len());
-        let mut files = Vec::with_capacity(entries.len());
-        for (name, output_path) in entries {
-            files.push(OutputFile {
-                path: output_path,
-                contents: Contents::LinkOf(self.folder.entry(&name)),
-            });
-            names.push(name);
-        }
-        crate::output::note_made(&files);
-        lock(&self.used).extend(names);
-        let mut handed_on = lock(&self.handed_on);
-        let new: Vec<OutputFile> = files
-            .into_iter()
-            .filter(|file| handed_on.insert(file.path.clone()))
-            .collect();
-        drop(handed_on);
-        lock(&self.made).extend(new);
-    }
-
-    /// Removes the entries this build did not use.
+    /// Removes the entries this build did not use, and records what it made. Neither when
+    /// it made what the last one did and the folder is as it left it: a warm rebuild neither
+    /// lists nor writes the folder.
     pub fn finish(&self) -> Option<Diagnostic> {
-        let mut used = lock(&self.used);
-        let seen = lock(&self.seen);
-        if !seen.is_empty() {
-            used.insert(INDEX.to_string());
+        let uses = lock(&self.uses);
+        let nothing_new = self.index_holds && self.stored.load(Ordering::Relaxed) == 0;
+        let same_as_last = uses.len() == self.index.len()
+            && uses.iter().all(|(source, uses)| {
+                (self.index.get(source)).is_some_and(|recorded| uses.same_as(recorded))
+            });
+        if nothing_new && same_as_last {
+            return None;
         }
-        // Written only when it changed, so that a warm rebuild writes nothing.
-        let written = if *seen == self.index {
-            Ok(())
-        } else {
-            self.folder.write(INDEX, index_text(&seen).as_bytes())
-        };
-        let error = written
-            .and_then(|()| self.folder.prune(|name| used.contains(name)).map(|_| ()))
+        let mut used: HashSet<&str> = uses
+            .values()
+            .flat_map(Uses::made)
+            .map(|copy| copy.entry.as_str())
+            .collect();
+        used.insert(INDEX);
+        let index: HashMap<OsString, Recorded> = uses
+            .iter()
+            .filter_map(|(source, uses)| Some((source.clone(), uses.record()?)))
+            .collect();
+        // A site without pictures, now and before, has no cache folder to make.
+        let nothing_to_record = index.is_empty() && self.index.is_empty();
+        let error = self
+            .folder
+            .prune(|name| used.contains(name))
+            .and_then(|_| match nothing_to_record {
+                true => Ok(()),
+                false => self
+                    .folder
+                    .write_stamped(INDEX, |stamp| index_text(&index, self.quality, stamp)),
+            })
             .err()?;
         Some(
             Diagnostic::warning(self.folder.entry(""), format!("{error:#}")).with_help(
                 "the images' cache could not be cleaned up; removing the folder is safe",
             ),
         )
+    }
+}
+
+impl Picture {
+    fn new(header: process::Header, widest: u32, sets: Vec<CopySet>) -> Picture {
+        Picture {
+            format: header.format,
+            width: widest,
+            height: process::height_for(header.width, header.height, widest),
+            source_width: header.width,
+            sets,
+        }
+    }
+}
+
+impl Picture {
+    fn copies(&self) -> impl Iterator<Item = &Copy> {
+        self.sets.iter().flat_map(|set| &set.copies)
+    }
+}
+
+impl Copy {
+    fn file(&self, folder: &CacheFolder) -> OutputFile {
+        OutputFile {
+            path: self.output_path.clone(),
+            contents: Contents::LinkOf(folder.entry(&self.entry)),
+        }
     }
 }
 
@@ -498,12 +645,12 @@ struct CopyNames<'a> {
 }
 
 impl<'a> CopyNames<'a> {
-    fn new(cache: &ImageCache, digest: &'a str, stem: &str) -> Self {
-        let id = cache.copies_id(digest);
+    fn new(cache: &ImageCache, known: &'a Known, source: &Path) -> Self {
+        let stem = output_stem(source);
         CopyNames {
-            digest,
+            digest: &known.digest,
             quality: cache.quality,
-            output_prefix: format!("{OUTPUT_FOLDER}/{stem}-{id}-"),
+            output_prefix: [OUTPUT_FOLDER, "/", &stem, "-", &known.copies_id, "-"].concat(),
         }
     }
 
@@ -560,10 +707,11 @@ fn formats_for(format: Format) -> Vec<Format> {
 /// The source's file name, lowercased to ASCII letters, digits and `-`, for readable output
 /// names.
 fn output_stem(source: &Path) -> String {
-    let stem = source
-        .file_stem()
-        .map(|stem| deunicode::deunicode(&stem.to_string_lossy()).to_ascii_lowercase())
-        .unwrap_or_default();
+    let stem = source.file_stem().unwrap_or_default().to_string_lossy();
+    let stem = match stem.is_ascii() {
+        true => stem.to_ascii_lowercase(),
+        false => deunicode::deunicode(&stem).to_ascii_lowercase(),
+    };
     let mut slug = String::new();
     for c in stem.chars() {
         if c.is_ascii_alphanumeric() {

@@ -1,32 +1,23 @@
-//! A page's Markdown images (`![alt](photo.jpg)`) into `<picture>`s: found in the source with
-//! their spans, to locate problems, then matched in order to the `<img>` tags the Markdown
-//! stage wrote. Images on other sites are left as they are.
+//! A page's Markdown images (`![alt](photo.jpg)`) into `<picture>`s: as the Markdown stage
+//! found them, matched in order to the `<img>` tags it wrote (their places in the source are
+//! looked for only to locate a problem). Images on other sites are left as they are.
 
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
+use std::sync::LazyLock;
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use memchr::memmem::Finder;
 use pulldown_cmark_escape::escape_html;
 
 use super::cache::Picture;
 use super::{Shared, shown_path};
-use crate::content::{CONTENT_DIR, SourcePage};
 use crate::diagnostics::Severity;
-use crate::feature::{BodyPart, BodyRewrite};
+use crate::feature::{Body, BodyPart, BodyRewrite};
+use crate::markdown::BodyImage;
 
 /// How many times wider than the widest copy a source may be before `check` and `build`
 /// warn about it.
 const OVERSIZED: u32 = 2;
-
-/// One `![alt](destination "title")` of a body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct MarkdownImage {
-    destination: String,
-    alt: String,
-    title: String,
-    /// In the body.
-    span: Range<usize>,
-}
 
 /// How a picture is loaded: the first of a page is likely in view at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,36 +28,42 @@ pub enum Loading {
     Lazy,
 }
 
-pub fn rewrite(shared: &Shared, page: &SourcePage, html: &str, part: BodyPart) -> BodyRewrite {
+pub fn rewrite(shared: &Shared, body: Body, html: &str) -> BodyRewrite {
     let mut rewrite = BodyRewrite::default();
-    // The SIMD searcher: this runs on every page's HTML, most of which has no image.
-    if memchr::memmem::find(html.as_bytes(), b"<img").is_none() {
+    // Most summaries show no picture.
+    if body.markdown.images.is_empty() || IMG_TAG.find(html.as_bytes()).is_none() {
         return rewrite;
     }
-    let mut rewritten = String::with_capacity(html.len() + 1024);
+    let page = body.page;
+    // Where the images are in the source, found only for one with a problem.
+    let mut spans = None;
+    let mut located = |image: usize, message: String, help: &str| {
+        let spans = spans.get_or_insert_with(|| crate::markdown::image_spans(page.body()));
+        let span = spans.get(image).cloned().unwrap_or_default();
+        page.body_error(span, message).with_help(help)
+    };
+    let mut rewritten = String::new();
     let mut done = 0;
     // In a list, the first card's picture need not come before the others.
-    let mut loading = match part {
+    let mut loading = match body.part {
         BodyPart::Whole => Loading::First,
         BodyPart::Summary => Loading::Lazy,
     };
-    for image in images_of(page.body()) {
-        let located = |message: String, help: &str| {
-            page.body_error(image.span.clone(), message).with_help(help)
+    for (index, image) in body.markdown.images.iter().enumerate() {
+        let Some(tag) = find_img(html, done, &image.destination) else {
+            continue;
         };
-        let source = match local_file(shared.root(), Some(&page.source), &image.destination) {
+        let source = match shared.local_file(Some(&page.source), &image.destination) {
             Ok(Some(source)) => source,
             Ok(None) => continue,
             Err(message) => {
                 rewrite.problems.push(located(
+                    index,
                     message,
                     "give a path beside the page, or one from `static/` starting with `/`",
                 ));
                 continue;
             }
-        };
-        let Some(tag) = find_img(html, done, &image.destination) else {
-            continue;
         };
         match shared.cache.picture_at(&source, &[]) {
             Ok(picture) => {
@@ -80,6 +77,7 @@ pub fn rewrite(shared: &Shared, page: &SourcePage, html: &str, part: BodyPart) -
                         picture.width
                     );
                     let mut warning = located(
+                        index,
                         message,
                         "scale the photo down before adding it: the repository stays smaller \
                          and a build without the cache is faster",
@@ -87,20 +85,24 @@ pub fn rewrite(shared: &Shared, page: &SourcePage, html: &str, part: BodyPart) -
                     warning.severity = Severity::Warning;
                     rewrite.problems.push(warning);
                 }
+                if rewritten.is_empty() {
+                    rewritten.reserve(html.len() + 1024);
+                }
                 rewritten.push_str(&html[done..tag.start]);
-                rewritten.push_str(&picture_html(
+                push_picture(
+                    &mut rewritten,
                     &picture,
                     &shared.base_path,
-                    &image,
+                    image,
                     &shared.settings.sizes,
                     loading,
-                ));
+                );
                 done = tag.end;
                 loading = Loading::Lazy;
             }
             Err(problem) => {
                 let (message, help) = problem.describe(&shown_path(shared.root(), &source));
-                rewrite.problems.push(located(message, help));
+                rewrite.problems.push(located(index, message, help));
             }
         }
     }
@@ -112,94 +114,81 @@ pub fn rewrite(shared: &Shared, page: &SourcePage, html: &str, part: BodyPart) -
     rewrite
 }
 
-/// Every image of a Markdown body, in document order.
-fn images_of(body: &str) -> Vec<MarkdownImage> {
-    let mut found = Vec::new();
-    let mut open: Option<MarkdownImage> = None;
-    for (event, span) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
-        match event {
-            Event::Start(Tag::Image {
-                dest_url, title, ..
-            }) => {
-                open = Some(MarkdownImage {
-                    destination: dest_url.to_string(),
-                    alt: String::new(),
-                    title: title.to_string(),
-                    span,
-                });
-            }
-            Event::End(TagEnd::Image) => found.extend(open.take()),
-            Event::Text(text) | Event::Code(text) => {
-                if let Some(image) = &mut open {
-                    image.alt.push_str(&text);
+impl Shared {
+    /// The file an image's destination names: below `static/` when it starts with `/`,
+    /// beside the page (its source path below `content/`) otherwise, or below `content/`
+    /// without a page. `None` for an image on another site.
+    pub(super) fn local_file(
+        &self,
+        page: Option<&str>,
+        destination: &str,
+    ) -> Result<Option<PathBuf>, String> {
+        let path = destination.split(['?', '#']).next().unwrap_or(destination);
+        let scheme = path
+            .split_once(':')
+            .is_some_and(|(before, _)| !before.contains('/'));
+        if scheme || path.starts_with("//") || path.is_empty() {
+            return Ok(None);
+        }
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+        let (floor, relative) = match decoded.strip_prefix('/') {
+            Some(rest) => (&self.static_dir, rest),
+            None => (&self.content_dir, decoded.as_ref()),
+        };
+        let folder = match decoded.starts_with('/') {
+            true => None,
+            false => Path::new(page.unwrap_or_default()).parent(),
+        };
+        let steps_about = relative.split('/').any(|part| part == "." || part == "..");
+        let mut file = floor.clone();
+        if let Some(folder) = folder.filter(|folder| !folder.as_os_str().is_empty()) {
+            file.push(folder);
+        }
+        if !steps_about {
+            file.push(relative);
+            return Ok(Some(file));
+        }
+        for component in Path::new(relative).components() {
+            match component {
+                Component::Normal(part) => file.push(part),
+                Component::CurDir => {}
+                Component::ParentDir if file != *floor && file.pop() => {}
+                _ => {
+                    return Err(format!(
+                        "the image `{destination}` is outside the site's `content/` and `static/`"
+                    ));
                 }
             }
-            _ => {}
         }
+        Ok(Some(file))
     }
-    found
 }
 
-/// The file an image's destination names: below `static/` when it starts with `/`, beside the
-/// page (its source path below `content/`) otherwise, or below `content/` without a page.
-/// `None` for an image on another site.
-pub(super) fn local_file(
-    root: &Path,
-    page: Option<&str>,
-    destination: &str,
-) -> Result<Option<PathBuf>, String> {
-    let path = destination.split(['?', '#']).next().unwrap_or(destination);
-    let scheme = path
-        .split_once(':')
-        .is_some_and(|(before, _)| !before.contains('/'));
-    if scheme || path.starts_with("//") || path.is_empty() {
-        return Ok(None);
-    }
-    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    let floor = match decoded.starts_with('/') {
-        true => root.join(crate::content::STATIC_DIR),
-        false => root.join(CONTENT_DIR),
-    };
-    let (base, relative) = match decoded.strip_prefix('/') {
-        Some(rest) => (root.join(crate::content::STATIC_DIR), rest.to_string()),
-        None => {
-            let folder = Path::new(page.unwrap_or_default())
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
-            (root.join(CONTENT_DIR).join(folder), decoded.into_owned())
-        }
-    };
-    let mut file = base;
-    for component in Path::new(&relative).components() {
-        match component {
-            Component::Normal(part) => file.push(part),
-            Component::CurDir => {}
-            Component::ParentDir if file != floor && file.pop() => {}
-            _ => {
-                return Err(format!(
-                    "the image `{destination}` is outside the site's `content/` and `static/`"
-                ));
-            }
-        }
-    }
-    Ok(Some(file))
-}
+/// How the Markdown stage writes an image, searched for in every page's HTML.
+static IMG_TAG: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<img src=\""));
 
 /// Where the `<img>` the Markdown stage wrote for `destination` is, from `from` on.
 fn find_img(html: &str, from: usize, destination: &str) -> Option<Range<usize>> {
-    let wanted = percent_encoding::percent_decode_str(destination).decode_utf8_lossy();
-    let mut at = from;
-    while let Some(found) = html.get(at..)?.find("<img src=\"") {
-        let start = at + found;
-        let value_start = start + "<img src=\"".len();
-        let value_end = value_start + html[value_start..].find('"')?;
-        let end = value_end + html[value_end..].find('>')? + 1;
-        let src = html[value_start..value_end].replace("&amp;", "&");
-        if percent_encoding::percent_decode_str(&src)
+    let encoded = |text: &str| text.contains(['%', '&']);
+    let decoded = |text: &str| {
+        let text = text.replace("&amp;", "&");
+        percent_encoding::percent_decode_str(&text)
             .decode_utf8_lossy()
-            .ends_with(wanted.as_ref())
-        {
+            .into_owned()
+    };
+    let wanted = decoded(destination);
+    let mut at = from;
+    while let Some(found) = IMG_TAG.find(html.get(at..)?.as_bytes()) {
+        let start = at + found;
+        let value_start = start + IMG_TAG.needle().len();
+        let value_end = value_start + memchr::memchr(b'"', &html.as_bytes()[value_start..])?;
+        let end = value_end + memchr::memchr(b'>', &html.as_bytes()[value_end..])? + 1;
+        let src = &html[value_start..value_end];
+        let same = match encoded(src) {
+            false => src.ends_with(wanted.as_str()),
+            true => decoded(src).ends_with(wanted.as_str()),
+        };
+        if same {
             return Some(start..end);
         }
         at = end;
@@ -216,26 +205,51 @@ pub fn picture_html(
     sizes: &str,
     loading: Loading,
 ) -> String {
-    let srcset = |copies: &[super::cache::Copy]| {
-        copies
-            .iter()
-            .map(|copy| format!("{base_path}{} {}w", copy.output_path, copy.width))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut sizes_escaped = String::new();
-    let _ = escape_html(&mut sizes_escaped, sizes);
-    let mut html = String::from("<picture>");
-    let mut img_attributes = String::new();
-    for set in &picture.sets {
-        if set.format != picture.format {
-            html.push_str(&format!(
-                "<source type=\"{}\" srcset=\"{}\" sizes=\"{sizes_escaped}\">",
-                set.format.mime(),
-                srcset(&set.copies)
-            ));
-            continue;
+    let mut html = String::with_capacity(1024);
+    push_picture(&mut html, picture, base_path, image, sizes, loading);
+    html
+}
+
+/// `picture_html`, written at the end of `html`.
+fn push_picture(
+    html: &mut String,
+    picture: &Picture,
+    base_path: &str,
+    image: &impl ImageText,
+    sizes: &str,
+    loading: Loading,
+) {
+    let push_srcset = |html: &mut String, copies: &[super::cache::Copy]| {
+        for (index, copy) in copies.iter().enumerate() {
+            if index > 0 {
+                html.push_str(", ");
+            }
+            html.push_str(base_path);
+            html.push_str(&copy.output_path);
+            html.push(' ');
+            html.push_str(itoa::Buffer::new().format(copy.width));
+            html.push('w');
         }
+    };
+    let push_sizes = |html: &mut String| {
+        html.push_str("\" sizes=\"");
+        let _ = escape_html(&mut *html, sizes);
+    };
+    html.push_str("<picture>");
+    for set in picture
+        .sets
+        .iter()
+        .filter(|set| set.format != picture.format)
+    {
+        html.push_str("<source type=\"");
+        html.push_str(set.format.mime());
+        html.push_str("\" srcset=\"");
+        push_srcset(html, &set.copies);
+        push_sizes(html);
+        html.push_str("\">");
+    }
+    html.push_str("<img");
+    if let Some(set) = picture.sets.iter().find(|set| set.format == picture.format) {
         let fallback = set
             .copies
             .iter()
@@ -243,35 +257,38 @@ pub fn picture_html(
             .find(|copy| copy.width <= 1200)
             .or(set.copies.first());
         if let Some(fallback) = fallback {
-            img_attributes = format!("src=\"{base_path}{}\"", fallback.output_path);
+            html.push_str(" src=\"");
+            html.push_str(base_path);
+            html.push_str(&fallback.output_path);
+            html.push('"');
         }
         if set.copies.len() > 1 {
-            img_attributes.push_str(&format!(
-                " srcset=\"{}\" sizes=\"{sizes_escaped}\"",
-                srcset(&set.copies)
-            ));
+            html.push_str(" srcset=\"");
+            push_srcset(html, &set.copies);
+            push_sizes(html);
+            html.push('"');
         }
     }
-    let mut alt = String::new();
-    let _ = escape_html(&mut alt, image.alt());
-    html.push_str(&format!(
-        "<img {img_attributes} width=\"{}\" height=\"{}\" alt=\"{alt}\"",
-        picture.width, picture.height
-    ));
+    html.push_str(" width=\"");
+    html.push_str(itoa::Buffer::new().format(picture.width));
+    html.push_str("\" height=\"");
+    html.push_str(itoa::Buffer::new().format(picture.height));
+    html.push_str("\" alt=\"");
+    let _ = escape_html(&mut *html, image.alt());
+    html.push('"');
     if image.decorative() {
         html.push_str(" role=\"presentation\"");
     }
     if !image.title().is_empty() {
-        let mut title = String::new();
-        let _ = escape_html(&mut title, image.title());
-        html.push_str(&format!(" title=\"{title}\""));
+        html.push_str(" title=\"");
+        let _ = escape_html(&mut *html, image.title());
+        html.push('"');
     }
     html.push_str(match loading {
         Loading::First => " fetchpriority=\"high\" decoding=\"async\">",
         Loading::Lazy => " loading=\"lazy\" decoding=\"async\">",
     });
     html.push_str("</picture>");
-    html
 }
 
 /// The text of an image: its alternative text and its title.
@@ -285,7 +302,7 @@ pub trait ImageText {
     }
 }
 
-impl ImageText for MarkdownImage {
+impl ImageText for BodyImage {
     fn alt(&self) -> &str {
         &self.alt
     }

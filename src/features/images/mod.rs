@@ -21,7 +21,9 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::content::{SourcePage, Unreadable};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feature::{BodyPart, BodyRewrite, CopyAction, Feature, FeatureEntry, TemplateFunction};
+use crate::feature::{
+    Body, BodyPart, BodyRewrite, CopyAction, Feature, FeatureEntry, TemplateFunction,
+};
 use crate::output::{Contents, OutputFile};
 use crate::site::Site;
 
@@ -58,6 +60,9 @@ pub struct Images {
 /// What the Markdown rewrite and the template functions share.
 struct Shared {
     root: PathBuf,
+    /// The site's `content/` and `static/` folders, where images are.
+    content_dir: PathBuf,
+    static_dir: PathBuf,
     /// Scheme and host of the site.
     origin: String,
     /// The path the site is served under (`/` or `/aimtowin/`).
@@ -71,6 +76,8 @@ impl Images {
         let cache = ImageCache::new(&settings);
         Images {
             shared: Arc::new(Shared {
+                content_dir: root.join(crate::content::CONTENT_DIR),
+                static_dir: root.join(crate::content::STATIC_DIR),
                 root,
                 origin,
                 base_path,
@@ -99,7 +106,7 @@ impl Shared {
             .and_then(|rest| rest.strip_prefix(&self.base_path))
             .unwrap_or(path);
         let relative = path.trim_start_matches('/');
-        let in_static = markdown::local_file(&self.root, None, &format!("/{relative}"))?;
+        let in_static = self.local_file(None, &format!("/{relative}"))?;
         let Some(in_static) = in_static else {
             return Ok(None);
         };
@@ -107,7 +114,7 @@ impl Shared {
             return Ok(Some(in_static));
         }
         // Neither: the missing file is told as the one below `static/`.
-        let in_content = markdown::local_file(&self.root, Some(""), relative)?;
+        let in_content = self.local_file(Some(""), relative)?;
         Ok(in_content.filter(|file| file.is_file()).or(Some(in_static)))
     }
 
@@ -117,9 +124,10 @@ impl Shared {
 }
 
 impl Feature for Images {
-    fn rewrite_body(&self, page: &SourcePage, html: &str, part: BodyPart) -> BodyRewrite {
-        let mut rewrite = markdown::rewrite(&self.shared, page, html, part);
-        if part == BodyPart::Summary {
+    fn rewrite_body(&self, body: Body, html: &str) -> BodyRewrite {
+        let mut rewrite = markdown::rewrite(&self.shared, body, html);
+        let page = body.page;
+        if body.part == BodyPart::Summary {
             rewrite.problems.clear();
             return rewrite;
         }
@@ -138,7 +146,7 @@ impl Feature for Images {
     }
 
     fn made_files(&self) -> Vec<OutputFile> {
-        self.shared.cache.take_made()
+        self.shared.cache.made_files()
     }
 
     /// A photo shown as a picture is not copied as it is: its copies stand for it, and a
@@ -178,10 +186,10 @@ impl Images {
     /// `content/` in the output.
     fn shown_as_picture(&self, output_path: &str) -> bool {
         let unfingerprinted = without_fingerprint(output_path);
-        [crate::content::STATIC_DIR, crate::content::CONTENT_DIR]
+        [&self.shared.static_dir, &self.shared.content_dir]
             .iter()
             .any(|folder| {
-                let source = self.shared.root.join(folder).join(&unfingerprinted);
+                let source = crate::output::joined(folder, &unfingerprinted);
                 self.shared.cache.shown_as_picture(&source)
             })
     }

@@ -14,9 +14,8 @@ pub const DEFAULT_WIDTHS: [u32; 5] = [480, 800, 1200, 1600, 2000];
 pub const DEFAULT_QUALITY: u8 = 80;
 /// The article column (`.container`: `min(100% - 2.5rem, 68ch)`) at the theme's font size.
 pub const DEFAULT_SIZES: &str = "(min-width: 48rem) 42rem, calc(100vw - 2.5rem)";
-/// Below the site's folder, when neither `--cache` nor `[images] cache` says otherwise.
-pub const DEFAULT_CACHE: &str = ".aimsite-cache/images";
-/// Below `--cache DIR`: the images' own folder, since pruning empties it of anything else.
+/// Below `--cache DIR` (`.aimsite-cache/` by default): the images' own folder, since pruning
+/// empties it of anything else.
 const CACHE_SUBFOLDER: &str = "images";
 
 const NARROWEST: u32 = 16;
@@ -48,7 +47,7 @@ impl ImageSettings {
             widths: DEFAULT_WIDTHS.to_vec(),
             quality: DEFAULT_QUALITY,
             sizes: DEFAULT_SIZES.into(),
-            cache: root.join(DEFAULT_CACHE),
+            cache: root.join(crate::build::CACHE_DIR).join(CACHE_SUBFOLDER),
         }
     }
 }
