@@ -8,7 +8,7 @@ use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -37,6 +37,7 @@ pub struct Picture {
     pub sets: Vec<CopySet>,
     /// The upright width of the source.
     pub source_width: u32,
+    names: CopyNames,
 }
 
 /// The copies of one photo in one format.
@@ -46,10 +47,16 @@ pub struct CopySet {
     pub copies: Vec<Copy>,
 }
 
+/// One copy: its name is its picture's (`Picture::push_output_path`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Copy {
     pub width: u32,
     pub height: u32,
+}
+
+/// A photo's social preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
     /// Below the output folder, with `/` separators.
     pub output_path: String,
     /// The name of the cache's entry that holds it.
@@ -189,6 +196,33 @@ fn index_text(index: &HashMap<OsString, Recorded>, quality: u8, stamp: u128) -> 
     lines.join("\n")
 }
 
+/// What the last successful build made.
+struct LastBuild {
+    index: HashMap<OsString, Recorded>,
+    /// Whether the folder is as that build left it (its modification time is the one the
+    /// index recorded): the entries it made are there, without a look at each. Anything
+    /// added to or removed from the folder since changes that time.
+    holds: bool,
+}
+
+impl LastBuild {
+    fn read(folder: &CacheFolder, quality: u8) -> LastBuild {
+        let recorded = folder
+            .read(INDEX)
+            .and_then(|bytes| parse_index(std::str::from_utf8(&bytes).ok()?, quality));
+        match recorded {
+            Some((index, stamp)) => LastBuild {
+                index,
+                holds: folder.stamp() == Some(stamp),
+            },
+            None => LastBuild {
+                index: HashMap::default(),
+                holds: false,
+            },
+        }
+    }
+}
+
 /// A source being made into a picture; its bytes are read only when a copy is missing.
 struct SourceFile {
     path: PathBuf,
@@ -217,20 +251,22 @@ struct Uses {
     /// Its pictures, by ladder of widths, so that a photo shown on every page is looked at
     /// once.
     pictures: Vec<(Vec<u32>, Made<Arc<Picture>>)>,
-    preview: Option<Made<Copy>>,
+    preview: Option<Made<Preview>>,
 }
 
 /// What was made of a source, or why it could not be.
 type Made<T> = Result<T, Problem>;
 
 impl Uses {
-    fn made(&self) -> impl Iterator<Item = &Copy> {
+    /// The output paths of the copies made, each with the cache's entry that holds it.
+    fn made(&self) -> impl Iterator<Item = (String, String)> {
         let pictures = self
             .pictures
             .iter()
             .filter_map(|(_, made)| made.as_ref().ok());
         let preview = self.preview.iter().filter_map(|made| made.as_ref().ok());
-        pictures.flat_map(|picture| picture.copies()).chain(preview)
+        let preview = preview.map(|preview| (preview.output_path.clone(), preview.entry.clone()));
+        pictures.flat_map(|picture| picture.made()).chain(preview)
     }
 
     fn record(&self) -> Option<Recorded> {
@@ -259,12 +295,10 @@ pub struct ImageCache {
     folder: CacheFolder,
     widths: Vec<u32>,
     quality: u8,
-    /// What the last successful build made.
-    index: HashMap<OsString, Recorded>,
-    /// Whether the folder is as the last successful build left it (its modification time is
-    /// the one the index recorded): the entries that build made are there, without a look at
-    /// each. Anything added or removed since changes that time.
-    index_holds: bool,
+    /// What the last successful build made, read in the background as the build starts.
+    last: Arc<OnceLock<LastBuild>>,
+    /// The files of the copies made, as they are made (on every thread).
+    made: Mutex<Vec<OutputFile>>,
     /// What this build made of each source.
     uses: Mutex<HashMap<OsString, Uses>>,
     encoded: AtomicUsize,
@@ -275,23 +309,27 @@ pub struct ImageCache {
 impl ImageCache {
     pub fn new(settings: &ImageSettings) -> Self {
         let folder = CacheFolder::new(&settings.cache);
-        let recorded = folder
-            .read(INDEX)
-            .and_then(|bytes| parse_index(std::str::from_utf8(&bytes).ok()?, settings.quality));
-        let (index, index_holds) = match recorded {
-            Some((index, stamp)) => (index, folder.stamp() == Some(stamp)),
-            None => (HashMap::default(), false),
-        };
+        let last = Arc::new(OnceLock::new());
+        // While the sources load: the first picture needs it.
+        let (reading, read_from, quality) = (Arc::clone(&last), folder.clone(), settings.quality);
+        rayon::spawn(move || {
+            reading.get_or_init(|| LastBuild::read(&read_from, quality));
+        });
         ImageCache {
             folder,
             widths: settings.widths.clone(),
             quality: settings.quality,
-            index,
-            index_holds,
+            last,
+            made: Mutex::default(),
             uses: Mutex::default(),
             encoded: AtomicUsize::new(0),
             stored: AtomicUsize::new(0),
         }
+    }
+
+    fn last(&self) -> &LastBuild {
+        self.last
+            .get_or_init(|| LastBuild::read(&self.folder, self.quality))
     }
 
     /// How many copies were encoded so far.
@@ -318,7 +356,7 @@ impl ImageCache {
             metadata.is_file().then_some((metadata.len(), nanos))
         });
         let recorded = stamp.and_then(|stamp| {
-            self.index
+            (self.last().index)
                 .get(source.as_os_str())
                 .filter(|recorded| (recorded.known.len, recorded.known.modified) == stamp)
                 .cloned()
@@ -356,17 +394,20 @@ impl ImageCache {
 
     /// The files of every copy made, each once (two ladders of one photo may share a width).
     pub fn made_files(&self) -> Vec<OutputFile> {
-        let uses = lock(&self.uses);
-        let count = uses.values().flat_map(Uses::made).count();
-        let mut seen: HashSet<&str> = HashSet::with_capacity(count);
-        let mut files = Vec::with_capacity(count);
-        files.extend(
-            uses.values()
-                .flat_map(Uses::made)
-                .filter(|copy| seen.insert(&copy.output_path))
-                .map(|copy| copy.file(&self.folder)),
-        );
+        let mut files = std::mem::take(&mut *lock(&self.made));
+        let mut seen: HashSet<&str> = HashSet::with_capacity(files.len());
+        let first: Vec<bool> = files.iter().map(|file| seen.insert(&file.path)).collect();
+        drop(seen);
+        let mut first = first.into_iter();
+        files.retain(|_| first.next().unwrap_or(true));
         files
+    }
+
+    fn file(&self, path: String, entry: &str) -> OutputFile {
+        OutputFile {
+            path,
+            contents: Contents::LinkOf(self.folder.entry(entry)),
+        }
     }
 
     /// The picture of the photo in `source` at the widths of `ladder` (the settings' when
@@ -389,20 +430,28 @@ impl ImageCache {
                 .identify(source)
                 .and_then(|mut file| self.picture(&mut file, ladder))
                 .map(Arc::new);
+            if let Ok(picture) = &made {
+                let files: Vec<OutputFile> = (picture.made())
+                    .map(|(path, entry)| self.file(path, &entry))
+                    .collect();
+                lock(&self.made).extend(files);
+            }
             let mut uses = lock(&self.uses);
             let uses = uses.entry(source.as_os_str().to_owned()).or_default();
             uses.pictures.push((ladder.to_vec(), made.clone()));
             made
         });
         if let Ok(picture) = &made {
-            crate::output::note_made(|| picture.copies().map(|copy| copy.file(&self.folder)));
+            crate::output::note_made(|| {
+                (picture.made()).map(|(path, entry)| self.file(path, &entry))
+            });
         }
         made
     }
 
     /// The social preview of the photo in `source`: cropped around its centre to
     /// `SOCIAL_PREVIEW`, as a JPEG, which every site that shows previews reads.
-    pub fn social_preview(&self, source: &Path) -> Result<Copy, Problem> {
+    pub fn social_preview(&self, source: &Path) -> Result<Preview, Problem> {
         let made_before = lock(&self.uses)
             .get(source.as_os_str())
             .and_then(|uses| uses.preview.clone());
@@ -412,8 +461,10 @@ impl ImageCache {
         let made = self
             .identify(source)
             .and_then(|mut file| self.preview(&mut file));
-        if let Ok(copy) = &made {
-            crate::output::note_made(|| [copy.file(&self.folder)]);
+        if let Ok(preview) = &made {
+            let file = || self.file(preview.output_path.clone(), &preview.entry);
+            crate::output::note_made(|| [file()]);
+            lock(&self.made).push(file());
         }
         let mut uses = lock(&self.uses);
         let uses = uses.entry(source.as_os_str().to_owned()).or_default();
@@ -421,17 +472,18 @@ impl ImageCache {
         made
     }
 
-    fn preview(&self, file: &mut SourceFile) -> Result<Copy, Problem> {
+    fn preview(&self, file: &mut SourceFile) -> Result<Preview, Problem> {
         let header = file.known.header;
         if header.format.passes_through() {
-            return self.passed_through(file);
+            let (output_path, entry) = self.passed_through(file)?;
+            return Ok(Preview { output_path, entry });
         }
         let (width, height) = SOCIAL_PREVIEW;
         let entry = format!(
             "{}-{width}x{height}-q{}-v{ENCODING_VERSION}.jpg",
             file.known.digest, self.quality
         );
-        let had_it = self.index_holds && file.recorded.as_ref().is_some_and(|it| it.preview);
+        let had_it = self.last().holds && file.recorded.as_ref().is_some_and(|it| it.preview);
         if !had_it && !self.folder.has(&entry) {
             let photo = process::decode(file.bytes()?).map_err(Problem::Image)?;
             let made = process::cover(&photo, width, height)
@@ -443,9 +495,7 @@ impl ImageCache {
             made.map_err(Problem::Image)?;
         }
         let stem = output_stem(&file.path);
-        Ok(Copy {
-            width,
-            height,
+        Ok(Preview {
             output_path: format!(
                 "{OUTPUT_FOLDER}/{stem}-{}-{width}x{height}.jpg",
                 file.known.copies_id
@@ -468,15 +518,19 @@ impl ImageCache {
     fn picture(&self, file: &mut SourceFile, ladder: &[u32]) -> Result<Picture, Problem> {
         let header = file.known.header;
         if header.format.passes_through() {
-            let copies = vec![self.passed_through(file)?];
+            let (output_path, entry) = self.passed_through(file)?;
             let set = CopySet {
                 format: header.format,
-                copies,
+                copies: vec![Copy {
+                    width: header.width,
+                    height: header.height,
+                }],
             };
-            return Ok(Picture::new(header, header.width, vec![set]));
+            let names = CopyNames::AsIs { output_path, entry };
+            return Ok(Picture::new(header, header.width, vec![set], names));
         }
         let widths = process::widths_for(ladder, header.width);
-        let names = CopyNames::new(self, &file.known, &file.path);
+        let names = CopyNames::ladder(self, &file.known, &file.path);
         let sets: Vec<CopySet> = formats_for(header.format)
             .iter()
             .map(|&format| CopySet {
@@ -486,22 +540,21 @@ impl ImageCache {
                     .map(|&width| Copy {
                         width,
                         height: process::height_for(header.width, header.height, width),
-                        output_path: names.output_path(format, width),
-                        entry: names.entry(format, width),
                     })
                     .collect(),
             })
             .collect();
         // The entries of a picture the last build used are there while the folder is as it
         // left it: a warm build looks at none of them.
-        let had_them = self.index_holds
+        let had_them = self.last().holds
             && (file.recorded.as_ref())
                 .is_some_and(|recorded| recorded.ladders.iter().any(|known| known == ladder));
         if !had_them {
-            let missing: Vec<(Format, &Copy)> = sets
+            let missing: Vec<(Format, u32, String)> = sets
                 .iter()
-                .flat_map(|set| set.copies.iter().map(|copy| (set.format, copy)))
-                .filter(|(_, copy)| !self.folder.has(&copy.entry))
+                .flat_map(|set| set.copies.iter().map(|copy| (set.format, copy.width)))
+                .map(|(format, width)| (format, width, names.entry(format, width)))
+                .filter(|(_, _, entry)| !self.folder.has(entry))
                 .collect();
             if !missing.is_empty() {
                 self.encode(file.bytes()?, &missing)
@@ -509,12 +562,13 @@ impl ImageCache {
             }
         }
         let widest = widths.last().copied().unwrap_or(header.width);
-        Ok(Picture::new(header, widest, sets))
+        Ok(Picture::new(header, widest, sets, names))
     }
 
     /// A file written as it is (SVG, GIF), kept in the cache like the encoded copies, so
     /// that the output's folder of images holds only cache entries.
-    fn passed_through(&self, file: &mut SourceFile) -> Result<Copy, Problem> {
+    /// Its output path and entry.
+    fn passed_through(&self, file: &mut SourceFile) -> Result<(String, String), Problem> {
         let header = file.known.header;
         let extension = header.format.extension();
         let entry = format!("{}-as-is.{extension}", file.known.digest);
@@ -528,30 +582,25 @@ impl ImageCache {
             "{OUTPUT_FOLDER}/{stem}-{}.{extension}",
             &file.known.digest[..12]
         );
-        Ok(Copy {
-            width: header.width,
-            height: header.height,
-            output_path,
-            entry,
-        })
+        Ok((output_path, entry))
     }
 
     /// Decodes the photo once and encodes each missing copy, one width's resize shared by
     /// its formats.
-    fn encode(&self, bytes: &[u8], missing: &[(Format, &Copy)]) -> Result<(), ImageError> {
+    fn encode(&self, bytes: &[u8], missing: &[(Format, u32, String)]) -> Result<(), ImageError> {
         let photo = process::decode(bytes)?;
-        let mut widths: Vec<u32> = missing.iter().map(|(_, copy)| copy.width).collect();
+        let mut widths: Vec<u32> = missing.iter().map(|(_, width, _)| *width).collect();
         widths.sort_unstable();
         widths.dedup();
         widths.par_iter().try_for_each(|&width| {
             let resized = process::resize(&photo, width)?;
             missing
                 .par_iter()
-                .filter(|(_, copy)| copy.width == width)
-                .try_for_each(|(format, copy)| {
+                .filter(|(_, copy_width, _)| *copy_width == width)
+                .try_for_each(|(format, _, entry)| {
                     let encoded = process::encode(&resized, *format, self.quality)?;
                     self.encoded.fetch_add(1, Ordering::Relaxed);
-                    self.store(&copy.entry, &encoded, *format)
+                    self.store(entry, &encoded, *format)
                 })
         })
     }
@@ -570,26 +619,27 @@ impl ImageCache {
     /// lists nor writes the folder.
     pub fn finish(&self) -> Option<Diagnostic> {
         let uses = lock(&self.uses);
-        let nothing_new = self.index_holds && self.stored.load(Ordering::Relaxed) == 0;
-        let same_as_last = uses.len() == self.index.len()
+        let last = self.last();
+        let nothing_new = last.holds && self.stored.load(Ordering::Relaxed) == 0;
+        let same_as_last = uses.len() == last.index.len()
             && uses.iter().all(|(source, uses)| {
-                (self.index.get(source)).is_some_and(|recorded| uses.same_as(recorded))
+                (last.index.get(source)).is_some_and(|recorded| uses.same_as(recorded))
             });
         if nothing_new && same_as_last {
             return None;
         }
-        let mut used: HashSet<&str> = uses
+        let mut used: HashSet<String> = uses
             .values()
             .flat_map(Uses::made)
-            .map(|copy| copy.entry.as_str())
+            .map(|(_, entry)| entry)
             .collect();
-        used.insert(INDEX);
+        used.insert(INDEX.to_string());
         let index: HashMap<OsString, Recorded> = uses
             .iter()
             .filter_map(|(source, uses)| Some((source.clone(), uses.record()?)))
             .collect();
         // A site without pictures, now and before, has no cache folder to make.
-        let nothing_to_record = index.is_empty() && self.index.is_empty();
+        let nothing_to_record = index.is_empty() && last.index.is_empty();
         let error = self
             .folder
             .prune(|name| used.contains(name))
@@ -609,59 +659,83 @@ impl ImageCache {
 }
 
 impl Picture {
-    fn new(header: process::Header, widest: u32, sets: Vec<CopySet>) -> Picture {
+    fn new(header: process::Header, widest: u32, sets: Vec<CopySet>, names: CopyNames) -> Self {
         Picture {
             format: header.format,
             width: widest,
             height: process::height_for(header.width, header.height, widest),
             source_width: header.width,
             sets,
+            names,
         }
     }
-}
 
-impl Picture {
-    fn copies(&self) -> impl Iterator<Item = &Copy> {
-        self.sets.iter().flat_map(|set| &set.copies)
-    }
-}
-
-impl Copy {
-    fn file(&self, folder: &CacheFolder) -> OutputFile {
-        OutputFile {
-            path: self.output_path.clone(),
-            contents: Contents::LinkOf(folder.entry(&self.entry)),
+    /// Writes the output path of its copy in `format` at `width` at the end of `into`.
+    pub fn push_output_path(&self, into: &mut String, format: Format, width: u32) {
+        match &self.names {
+            CopyNames::Ladder { output_prefix, .. } => {
+                into.push_str(output_prefix);
+                into.push_str(itoa::Buffer::new().format(width));
+                into.push('.');
+                into.push_str(format.extension());
+            }
+            CopyNames::AsIs { output_path, .. } => into.push_str(output_path),
         }
     }
+
+    /// Each copy's output path and the cache's entry that holds it.
+    fn made(&self) -> impl Iterator<Item = (String, String)> {
+        let copies = self.sets.iter().flat_map(|set| {
+            let format = set.format;
+            set.copies.iter().map(move |copy| (format, copy.width))
+        });
+        copies.map(|(format, width)| {
+            let mut path = String::with_capacity(64);
+            self.push_output_path(&mut path, format, width);
+            (path, self.names.entry(format, width))
+        })
+    }
 }
 
-/// The names of one photo's copies, built from parts made once per photo: a warm build names
-/// every copy of every photo, and each `format!` of a whole name cost more than the rest of it.
-struct CopyNames<'a> {
-    digest: &'a str,
-    quality: u8,
-    /// `images/{stem}-{copies id}-`.
-    output_prefix: String,
+/// How a picture's copies are named.
+#[derive(Debug, Clone)]
+enum CopyNames {
+    /// Copies at the widths of a ladder: `{output prefix}{width}.{extension}` in the output,
+    /// `{digest}-{width}w-q{quality}-v{version}.{extension}` in the cache.
+    Ladder {
+        /// `images/{stem}-{copies id}-`.
+        output_prefix: String,
+        digest: String,
+        quality: u8,
+    },
+    /// The file as it is, its only copy.
+    AsIs { output_path: String, entry: String },
 }
 
-impl<'a> CopyNames<'a> {
-    fn new(cache: &ImageCache, known: &'a Known, source: &Path) -> Self {
+impl CopyNames {
+    fn ladder(cache: &ImageCache, known: &Known, source: &Path) -> Self {
         let stem = output_stem(source);
-        CopyNames {
-            digest: &known.digest,
-            quality: cache.quality,
+        CopyNames::Ladder {
             output_prefix: [OUTPUT_FOLDER, "/", &stem, "-", &known.copies_id, "-"].concat(),
+            digest: known.digest.clone(),
+            quality: cache.quality,
         }
     }
 
-    /// The cache entry: `{digest}-{width}w-q{quality}-v{version}.{extension}`.
+    /// The name of the cache's entry for the copy in `format` at `width`.
     fn entry(&self, format: Format, width: u32) -> String {
+        let (digest, quality) = match self {
+            CopyNames::Ladder {
+                digest, quality, ..
+            } => (digest, *quality),
+            CopyNames::AsIs { entry, .. } => return entry.clone(),
+        };
         let quality = match format {
             Format::Png => 0,
-            _ => self.quality,
+            _ => quality,
         };
-        let mut name = String::with_capacity(self.digest.len() + 32);
-        name.push_str(self.digest);
+        let mut name = String::with_capacity(digest.len() + 32);
+        name.push_str(digest);
         name.push('-');
         name.push_str(itoa::Buffer::new().format(width));
         name.push_str("w-q");
@@ -671,16 +745,6 @@ impl<'a> CopyNames<'a> {
         name.push('.');
         name.push_str(format.extension());
         name
-    }
-
-    /// The output path: `images/{stem}-{copies id}-{width}.{extension}`.
-    fn output_path(&self, format: Format, width: u32) -> String {
-        let mut path = String::with_capacity(self.output_prefix.len() + 10);
-        path.push_str(&self.output_prefix);
-        path.push_str(itoa::Buffer::new().format(width));
-        path.push('.');
-        path.push_str(format.extension());
-        path
     }
 }
 

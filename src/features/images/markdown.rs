@@ -219,13 +219,13 @@ fn push_picture(
     sizes: &str,
     loading: Loading,
 ) {
-    let push_srcset = |html: &mut String, copies: &[super::cache::Copy]| {
-        for (index, copy) in copies.iter().enumerate() {
+    let push_srcset = |html: &mut String, set: &super::cache::CopySet| {
+        for (index, copy) in set.copies.iter().enumerate() {
             if index > 0 {
                 html.push_str(", ");
             }
             html.push_str(base_path);
-            html.push_str(&copy.output_path);
+            picture.push_output_path(html, set.format, copy.width);
             html.push(' ');
             html.push_str(itoa::Buffer::new().format(copy.width));
             html.push('w');
@@ -244,7 +244,7 @@ fn push_picture(
         html.push_str("<source type=\"");
         html.push_str(set.format.mime());
         html.push_str("\" srcset=\"");
-        push_srcset(html, &set.copies);
+        push_srcset(html, set);
         push_sizes(html);
         html.push_str("\">");
     }
@@ -259,12 +259,12 @@ fn push_picture(
         if let Some(fallback) = fallback {
             html.push_str(" src=\"");
             html.push_str(base_path);
-            html.push_str(&fallback.output_path);
+            picture.push_output_path(html, set.format, fallback.width);
             html.push('"');
         }
         if set.copies.len() > 1 {
             html.push_str(" srcset=\"");
-            push_srcset(html, &set.copies);
+            push_srcset(html, set);
             push_sizes(html);
             html.push('"');
         }
