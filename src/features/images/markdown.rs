@@ -135,19 +135,20 @@ impl Shared {
             Some(rest) => (&self.static_dir, rest),
             None => (&self.content_dir, decoded.as_ref()),
         };
-        let folder = match decoded.starts_with('/') {
-            true => None,
-            false => Path::new(page.unwrap_or_default()).parent(),
+        // The page's folder below `content/` (source paths have `/` between their parts).
+        let folder = match (decoded.starts_with('/'), page) {
+            (false, Some(page)) => page.rsplit_once('/').map_or("", |(folder, _)| folder),
+            _ => "",
         };
         let steps_about = relative.split('/').any(|part| part == "." || part == "..");
-        let mut file = floor.clone();
-        if let Some(folder) = folder.filter(|folder| !folder.as_os_str().is_empty()) {
-            file.push(folder);
-        }
         if !steps_about {
-            file.push(relative);
-            return Ok(Some(file));
+            let below = match folder.is_empty() {
+                true => relative.to_string(),
+                false => [folder, "/", relative].concat(),
+            };
+            return Ok(Some(crate::output::joined(floor, &below)));
         }
+        let mut file = crate::output::joined(floor, folder);
         for component in Path::new(relative).components() {
             match component {
                 Component::Normal(part) => file.push(part),
