@@ -36,8 +36,8 @@ enum Command {
         /// Include pages marked `draft = true`.
         #[arg(long)]
         drafts: bool,
-        /// Where to keep resized images between builds (default: .aimsite-cache/ in the
-        /// site's folder).
+        /// Where to keep what builds reuse, resized images and a record of the output's
+        /// folders of them (default: .aimsite-cache/ in the site's folder).
         #[arg(long, value_name = "DIR")]
         cache: Option<std::path::PathBuf>,
         /// Include pages dated after today, which are otherwise held back until their day.

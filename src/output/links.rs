@@ -29,7 +29,11 @@ const CARRIED_RECORD: &str = ".aimsite-carried";
 
 /// The folders taken from the previous output into the new one.
 #[derive(Default)]
-pub(super) struct Carried(Vec<CarriedFolder>);
+pub(super) struct Carried {
+    folders: Vec<CarriedFolder>,
+    /// The folders made anew that hold links only, with the links.
+    made: Vec<(String, Links)>,
+}
 
 struct CarriedFolder {
     /// Below the output, with `/` separators.
@@ -72,7 +76,12 @@ pub(super) fn place(
             });
             carry(folders, folder, files, wanted, as_left, &mut carried)
         } else {
-            link_each(&folders.staging.join(folder), files)
+            let staged = folders.staging.join(folder);
+            // Nothing else is written there now: made here, it holds the links only.
+            if fs::symlink_metadata(&staged).is_err() {
+                carried.made.push((folder.to_string(), wanted));
+            }
+            link_each(&staged, files)
         };
         if let Err(error) = placed {
             carried.give_back(folders);
@@ -121,14 +130,14 @@ fn carry(
     record(&folders.staging, folder)?;
     fs::rename(&from, &to)
         .with_context(|| format!("cannot move `{}` into the new output", from.display()))?;
-    carried.0.push(CarriedFolder {
+    carried.folders.push(CarriedFolder {
         path: folder.to_string(),
         links,
         unused: Vec::new(),
         added: Vec::new(),
         changed: Vec::new(),
     });
-    let Some(entry) = carried.0.last_mut() else {
+    let Some(entry) = carried.folders.last_mut() else {
         return Ok(());
     };
     // It holds the links wanted, and nothing else.
@@ -222,7 +231,7 @@ impl Carried {
     /// After a failed build: each carried folder goes back to the previous output as it was.
     /// Best effort, as the build's own error is what is reported.
     pub(super) fn give_back(&self, folders: &WorkFolders) {
-        for folder in self.0.iter().rev() {
+        for folder in self.folders.iter().rev() {
             let staged = folders.staging.join(&folder.path);
             let made = folder
                 .added
@@ -240,11 +249,11 @@ impl Carried {
     /// build removes it. What each folder holds then is recorded in `record`, when it is
     /// known.
     pub(super) fn finish(&self, output: &Path, record: Option<&mut LinksRecord>) {
-        if !self.0.is_empty() {
+        if !self.folders.is_empty() {
             let _ = fs::remove_file(output.join(CARRIED_RECORD));
         }
         let mut placed = Vec::new();
-        for folder in &self.0 {
+        for folder in &self.folders {
             let path = output.join(&folder.path);
             let mut whole = true;
             for (name, waiting) in &folder.changed {
@@ -255,6 +264,10 @@ impl Carried {
             }
             let stamp = modified(&path).filter(|_| whole);
             placed.extend(stamp.map(|stamp| (folder.path.as_str(), folder.links, stamp)));
+        }
+        for (folder, links) in &self.made {
+            let stamp = modified(&output.join(folder));
+            placed.extend(stamp.map(|stamp| (folder.as_str(), *links, stamp)));
         }
         if let Some(record) = record {
             record.update(&output.to_string_lossy(), placed);

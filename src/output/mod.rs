@@ -1102,6 +1102,62 @@ mod tests {
         fs::remove_dir_all(dir).unwrap();
     }
 
+    /// Writes `files` as the new output, recording its folders of links in `record`.
+    fn write_recorded(output: &Path, files: &[OutputFile], record: &Path) {
+        let mut staging = Staging::begin(output, &mut |_| {}).unwrap();
+        staging.remember_links_in(record.to_path_buf());
+        for file in files {
+            staging.write(file.clone()).unwrap();
+        }
+        staging.commit().unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_of_links_its_record_vouches_for_is_carried_unlisted() {
+        let dir = temp();
+        let output = dir.join("site/public");
+        let record = dir.join("cache-output");
+        let cache = cache(&dir, &["a", "b"]);
+        let files = [
+            file("index.html", "page"),
+            linked("img/a.webp", &cache.join("a")),
+            linked("img/b.webp", &cache.join("b")),
+        ];
+        write_recorded(&output, &files, &record);
+        let recorded = fs::read_to_string(record.join("links.tsv")).unwrap();
+        assert!(recorded.starts_with("2\t"), "{recorded}");
+        assert!(recorded.trim_end().ends_with("\timg"), "{recorded}");
+
+        // A stray file slipped in while the folder kept its time is not seen: the folder is
+        // carried as the record says it was left, without a look inside.
+        let images = output.join("img");
+        let left_at = fs::metadata(&images).unwrap().modified().unwrap();
+        fs::write(images.join("stray.webp"), "stray").unwrap();
+        fs::File::open(&images)
+            .unwrap()
+            .set_modified(left_at)
+            .unwrap();
+        write_recorded(&output, &files, &record);
+        assert_eq!(names_in(&images), ["a.webp", "b.webp", "stray.webp"]);
+        assert_eq!(
+            fs::read_to_string(record.join("links.tsv")).unwrap(),
+            recorded
+        );
+
+        // Its time changed, the folder is listed and put right: the stray goes, a lost copy
+        // comes back.
+        fs::remove_file(images.join("a.webp")).unwrap();
+        write_recorded(&output, &files, &record);
+        assert_eq!(names_in(&images), ["a.webp", "b.webp"]);
+        assert_eq!(fs::read_to_string(images.join("a.webp")).unwrap(), "a");
+
+        // Other links wanted: listed too.
+        write_recorded(&output, &files[..2], &record);
+        assert_eq!(names_in(&images), ["a.webp"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
     #[test]
     fn a_failed_build_gives_a_carried_folder_back_as_it_was() {
         let dir = temp();
