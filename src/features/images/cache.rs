@@ -227,6 +227,8 @@ impl LastBuild {
 struct SourceFile {
     path: PathBuf,
     known: Known,
+    /// Whether its size and time could be read, so that the index may record it.
+    stamped: bool,
     /// What the last successful build made of it, while it is as that build saw it.
     recorded: Option<Recorded>,
     bytes: Option<Vec<u8>>,
@@ -378,18 +380,39 @@ impl ImageCache {
                 (known, Some(bytes))
             }
         };
-        if stamp.is_some() {
-            let mut uses = lock(&self.uses);
-            let uses = uses.entry(source.as_os_str().to_owned()).or_default();
-            uses.known = Some(known.clone());
-            uses.as_last_seen = recorded.is_some();
-        }
         Ok(SourceFile {
             path: source.to_path_buf(),
             known,
+            stamped: stamp.is_some(),
             recorded,
             bytes,
         })
+    }
+
+    /// What `make` makes of the file at `source`, noted with what the file is in its `Uses`
+    /// by `keep`.
+    fn made_of<T>(
+        &self,
+        source: &Path,
+        make: impl FnOnce(&mut SourceFile) -> Made<T>,
+        keep: impl FnOnce(&mut Uses, &Made<T>),
+    ) -> Made<T> {
+        let (seen, made) = match self.identify(source) {
+            Ok(mut file) => {
+                let made = make(&mut file);
+                let as_last_seen = file.recorded.is_some();
+                (file.stamped.then_some((file.known, as_last_seen)), made)
+            }
+            Err(problem) => (None, Err(problem)),
+        };
+        let mut uses = lock(&self.uses);
+        let uses = uses.entry(source.as_os_str().to_owned()).or_default();
+        if let Some((known, as_last_seen)) = seen {
+            uses.known = Some(known);
+            uses.as_last_seen = as_last_seen;
+        }
+        keep(uses, &made);
+        made
     }
 
     /// The files of every copy made, each once (two ladders of one photo may share a width).
@@ -426,19 +449,17 @@ impl ImageCache {
             Some(made.clone())
         });
         let made = made_before.unwrap_or_else(|| {
-            let made = self
-                .identify(source)
-                .and_then(|mut file| self.picture(&mut file, ladder))
-                .map(Arc::new);
+            let made = self.made_of(
+                source,
+                |file| self.picture(file, ladder).map(Arc::new),
+                |uses, made| uses.pictures.push((ladder.to_vec(), made.clone())),
+            );
             if let Ok(picture) = &made {
                 let files: Vec<OutputFile> = (picture.made())
                     .map(|(path, entry)| self.file(path, &entry))
                     .collect();
                 lock(&self.made).extend(files);
             }
-            let mut uses = lock(&self.uses);
-            let uses = uses.entry(source.as_os_str().to_owned()).or_default();
-            uses.pictures.push((ladder.to_vec(), made.clone()));
             made
         });
         if let Ok(picture) = &made {
@@ -458,17 +479,16 @@ impl ImageCache {
         if let Some(made) = made_before {
             return made;
         }
-        let made = self
-            .identify(source)
-            .and_then(|mut file| self.preview(&mut file));
+        let made = self.made_of(
+            source,
+            |file| self.preview(file),
+            |uses, made| uses.preview = Some(made.clone()),
+        );
         if let Ok(preview) = &made {
             let file = || self.file(preview.output_path.clone(), &preview.entry);
             crate::output::note_made(|| [file()]);
             lock(&self.made).push(file());
         }
-        let mut uses = lock(&self.uses);
-        let uses = uses.entry(source.as_os_str().to_owned()).or_default();
-        uses.preview = Some(made.clone());
         made
     }
 
