@@ -118,10 +118,10 @@ impl BuildOptions {
 
     /// The folder `name` of what builds keep for later ones (`--cache`).
     pub fn cache_folder(&self, name: &str) -> PathBuf {
-        let cache = self.cache.clone();
-        cache
-            .unwrap_or_else(|| self.root.join(CACHE_DIR))
-            .join(name)
+        match &self.cache {
+            Some(cache) => cache.join(name),
+            None => self.root.join(CACHE_DIR).join(name),
+        }
     }
 }
 

@@ -425,7 +425,13 @@ pub fn joined(folder: &Path, relative: &str) -> PathBuf {
 
 /// When what is at `path` was last modified, in nanoseconds since 1970.
 fn modified(path: &Path) -> Option<u128> {
-    let modified = fs::metadata(path).ok()?.modified().ok()?;
+    stamp_of(&fs::metadata(path).ok()?)
+}
+
+/// The modification time in `metadata`, in nanoseconds since 1970: what records of files
+/// and folders compare to know them unchanged.
+pub fn stamp_of(metadata: &fs::Metadata) -> Option<u128> {
+    let modified = metadata.modified().ok()?;
     Some(
         modified
             .duration_since(std::time::UNIX_EPOCH)

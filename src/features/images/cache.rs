@@ -224,17 +224,17 @@ impl LastBuild {
 }
 
 /// A source being made into a picture; its bytes are read only when a copy is missing.
-struct SourceFile {
+struct SourceFile<'a> {
     path: PathBuf,
     known: Known,
     /// Whether its size and time could be read, so that the index may record it.
     stamped: bool,
     /// What the last successful build made of it, while it is as that build saw it.
-    recorded: Option<Recorded>,
+    recorded: Option<&'a Recorded>,
     bytes: Option<Vec<u8>>,
 }
 
-impl SourceFile {
+impl SourceFile<'_> {
     fn bytes(&mut self) -> Result<&[u8], Problem> {
         if self.bytes.is_none() {
             self.bytes = Some(read(&self.path)?);
@@ -348,22 +348,17 @@ impl ImageCache {
 
     /// The digest and header of the file at `source`: from the index when its size and time
     /// are those recorded, else read.
-    fn identify(&self, source: &Path) -> Result<SourceFile, Problem> {
+    fn identify(&self, source: &Path) -> Result<SourceFile<'_>, Problem> {
         let stamp = std::fs::metadata(source).ok().and_then(|metadata| {
-            let modified = metadata.modified().ok()?;
-            let nanos = modified
-                .duration_since(std::time::UNIX_EPOCH)
-                .ok()?
-                .as_nanos();
-            metadata.is_file().then_some((metadata.len(), nanos))
+            let modified = crate::output::stamp_of(&metadata)?;
+            metadata.is_file().then_some((metadata.len(), modified))
         });
         let recorded = stamp.and_then(|stamp| {
             (self.last().index)
                 .get(source.as_os_str())
                 .filter(|recorded| (recorded.known.len, recorded.known.modified) == stamp)
-                .cloned()
         });
-        let (known, bytes) = match &recorded {
+        let (known, bytes) = match recorded {
             Some(recorded) => (recorded.known.clone(), None),
             None => {
                 let bytes = read(source)?;
@@ -494,8 +489,9 @@ impl ImageCache {
 
     fn preview(&self, file: &mut SourceFile) -> Result<Preview, Problem> {
         let header = file.known.header;
+        let had_it = self.still_there(file, |recorded| recorded.preview);
         if header.format.passes_through() {
-            let (output_path, entry) = self.passed_through(file)?;
+            let (output_path, entry) = self.passed_through(file, had_it)?;
             return Ok(Preview { output_path, entry });
         }
         let (width, height) = SOCIAL_PREVIEW;
@@ -503,7 +499,6 @@ impl ImageCache {
             "{}-{width}x{height}-q{}-v{ENCODING_VERSION}.jpg",
             file.known.digest, self.quality
         );
-        let had_it = self.last().holds && file.recorded.as_ref().is_some_and(|it| it.preview);
         if !had_it && !self.folder.has(&entry) {
             let photo = process::decode(file.bytes()?).map_err(Problem::Image)?;
             let made = process::cover(&photo, width, height)
@@ -537,8 +532,11 @@ impl ImageCache {
     /// The picture of the photo in `file`.
     fn picture(&self, file: &mut SourceFile, ladder: &[u32]) -> Result<Picture, Problem> {
         let header = file.known.header;
+        let had_them = self.still_there(file, |recorded| {
+            recorded.ladders.iter().any(|known| known == ladder)
+        });
         if header.format.passes_through() {
-            let (output_path, entry) = self.passed_through(file)?;
+            let (output_path, entry) = self.passed_through(file, had_them)?;
             let set = CopySet {
                 format: header.format,
                 copies: vec![Copy {
@@ -564,11 +562,6 @@ impl ImageCache {
                     .collect(),
             })
             .collect();
-        // The entries of a picture the last build used are there while the folder is as it
-        // left it: a warm build looks at none of them.
-        let had_them = self.last().holds
-            && (file.recorded.as_ref())
-                .is_some_and(|recorded| recorded.ladders.iter().any(|known| known == ladder));
         if !had_them {
             let missing: Vec<(Format, u32, String)> = sets
                 .iter()
@@ -585,14 +578,24 @@ impl ImageCache {
         Ok(Picture::new(header, widest, sets, names))
     }
 
+    /// Whether the last build made what `made` says of `file`, and the folder still holds
+    /// it: its entries are then there without a look at any (a warm build's case).
+    fn still_there(&self, file: &SourceFile, made: impl FnOnce(&Recorded) -> bool) -> bool {
+        self.last().holds && file.recorded.is_some_and(made)
+    }
+
     /// A file written as it is (SVG, GIF), kept in the cache like the encoded copies, so
-    /// that the output's folder of images holds only cache entries.
-    /// Its output path and entry.
-    fn passed_through(&self, file: &mut SourceFile) -> Result<(String, String), Problem> {
+    /// that the output's folder of images holds only cache entries: its output path and
+    /// entry. `had_it` when `still_there`.
+    fn passed_through(
+        &self,
+        file: &mut SourceFile,
+        had_it: bool,
+    ) -> Result<(String, String), Problem> {
         let header = file.known.header;
         let extension = header.format.extension();
         let entry = format!("{}-as-is.{extension}", file.known.digest);
-        if !self.folder.has(&entry) {
+        if !had_it && !self.folder.has(&entry) {
             self.store(&entry, file.bytes()?, header.format)
                 .map_err(Problem::Image)?;
         }
