@@ -10,7 +10,7 @@ use crate::config::Settings;
 use crate::content::SourcePage;
 use crate::deploy::Allowance;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::output::{Contents, OutputFile};
+use crate::output::{Contents, LinkGroup, OutputFile};
 use crate::site::Site;
 
 pub use crate::assets::BuiltInStatic;
@@ -197,6 +197,13 @@ pub trait Feature: Send + Sync {
         Vec::new()
     }
 
+    /// Like `made_files`, for files of a cache folder linked into one output folder as a
+    /// group (`output::LinkGroup`), which costs the output nothing per file while the folder
+    /// is as the last build left it.
+    fn made_links(&self) -> Vec<Box<dyn LinkGroup>> {
+        Vec::new()
+    }
+
     /// What becomes of a file copied as it is (a static file or a page's asset, by its path in
     /// the output): a photo loses its EXIF, say, or is left out where its copies stand for it.
     fn copy_action(&self, _output_path: &str, _contents: &Contents) -> CopyAction {
@@ -321,6 +328,12 @@ impl Features {
     pub fn made_files(&self) -> Vec<OutputFile> {
         self.each()
             .flat_map(|feature| feature.made_files())
+            .collect()
+    }
+
+    pub fn made_links(&self) -> Vec<Box<dyn LinkGroup>> {
+        self.each()
+            .flat_map(|feature| feature.made_links())
             .collect()
     }
 

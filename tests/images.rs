@@ -565,6 +565,65 @@ fn a_page_reused_without_its_template_still_brings_its_images() {
     assert_eq!(copies(&again.files), copies(&full.files));
 }
 
+/// How many files the build said it wrote.
+fn files_reported(built: &std::process::Output) -> usize {
+    let said = String::from_utf8_lossy(&built.stdout);
+    let (_, after) = said.split_once(" pages (").expect("a count of files");
+    let (count, _) = after.split_once(" files)").expect("a count of files");
+    count.parse().expect("a number")
+}
+
+/// Copies that come out with one name are one file, written and counted once: a photo at two
+/// ladders that share a width, two files of the same bytes and name, an SVG that is its own
+/// social preview.
+#[test]
+fn copies_named_alike_are_written_once_and_counted_once() {
+    let fixture = Fixture::new();
+    let room = photo(900, 600, None);
+    fixture.write("static/photos/room.jpg", &room);
+    fixture.write("content/articles/room.jpg", &room);
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 200 100\"><rect width=\"200\" height=\"100\"/></svg>";
+    fixture.write("static/logo.svg", svg);
+    fixture.write(
+        "content/articles/room.md",
+        "+++\ntitle = \"Room\"\ndate = 2021-03-01\nimage = \"/logo.svg\"\n+++\n\n\
+         ![The room](/photos/room.jpg)\n\n![The room again](room.jpg)\n\n![Our logo](/logo.svg)\n",
+    );
+    fixture.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}{{ image(path=\"/photos/room.jpg\", alt=\"The room\", widths=[300, 480]) }}{% endblock main %}",
+    );
+    for _ in ["cold", "warm"] {
+        let built = fixture.build_ok(&[]);
+        let output = fixture.files_of_output();
+        let mut images: Vec<&str> = (output.keys())
+            .filter_map(|path| path.strip_prefix("images/"))
+            .collect();
+        images.sort();
+        let room: Vec<String> = (images.iter())
+            .filter(|name| name.starts_with("room-"))
+            .map(|name| name.rsplit('-').next().unwrap().to_string())
+            .collect();
+        // The default ladder below 900 px and the template's, each width once per format.
+        assert_eq!(
+            room,
+            [
+                "300.jpg", "300.webp", "480.jpg", "480.webp", "800.jpg", "800.webp", "900.jpg",
+                "900.webp"
+            ],
+            "{images:?}"
+        );
+        let logos: Vec<&&str> = images
+            .iter()
+            .filter(|name| name.ends_with(".svg"))
+            .collect();
+        assert_eq!(logos.len(), 1, "{images:?}");
+        assert_eq!(images.len(), room.len() + 1, "{images:?}");
+        // Every file the build wrote is counted once (the output's marker aside).
+        assert_eq!(files_reported(&built) + 1, output.len());
+    }
+}
+
 #[test]
 fn a_missing_image_in_a_template_names_the_template() {
     let fixture = Fixture::new();

@@ -310,11 +310,13 @@ pub fn build_noting_waits(
     let Rendered {
         pages,
         files,
+        links,
         warnings,
         mut timings,
         site,
         lists,
     } = rendered;
+    links.into_iter().for_each(|group| staging.link(group));
     timings.measure("swap", || staging.commit())?;
     Ok(BuildReport {
         output,
@@ -394,6 +396,9 @@ fn render_with(
         ready: &ready,
     });
     let rendered = run(options, memos, mode, &|file| files.push(file), first)?;
+    for group in &rendered.links {
+        output::files_of(group.as_ref()).for_each(|file| files.push(file));
+    }
     Ok(RenderedSite {
         files: files.into_sorted(),
         pages: rendered.pages,
@@ -415,7 +420,10 @@ enum Mode {
 /// What `run` made, besides the files it handed on.
 struct Rendered {
     pages: usize,
+    /// Of every file, handed on or linked.
     files: usize,
+    /// The files linked as groups, handed on once every other file is.
+    links: Vec<Box<dyn output::LinkGroup>>,
     warnings: Diagnostics,
     timings: Timings,
     site: Site,
@@ -543,6 +551,9 @@ fn run(
         })?;
     finisher.site_files(&site).into_iter().for_each(&hand_on);
     features.made_files().into_iter().for_each(&hand_on);
+    let links = features.made_links();
+    let linked: usize = links.iter().map(|group| group.sum().count()).sum();
+    counter.files.fetch_add(linked, Ordering::Relaxed);
     rayon::iter::ParallelIterator::for_each(copied_files(&site, &features), hand_on);
     if !problems.has_errors() {
         problems.extend(features.build_succeeded());
@@ -550,6 +561,7 @@ fn run(
     Ok(Rendered {
         pages: counter.pages.into_inner(),
         files: counter.files.into_inner(),
+        links,
         warnings: problems.sorted(),
         timings,
         site,

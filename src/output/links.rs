@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::{CacheFolder, WorkFolders, link_or_copy, modified, remove_tree};
+use super::{CacheFolder, OutputFile, WorkFolders, link_or_copy, modified, remove_tree};
 
 /// The staging folder's record of the folders carried into it, one path a line.
 const CARRIED_RECORD: &str = ".aimsite-carried";
@@ -32,14 +32,14 @@ const CARRIED_RECORD: &str = ".aimsite-carried";
 pub(super) struct Carried {
     folders: Vec<CarriedFolder>,
     /// The folders made anew that hold links only, with the links.
-    made: Vec<(String, Links)>,
+    made: Vec<(String, LinkSum)>,
 }
 
 struct CarriedFolder {
     /// Below the output, with `/` separators.
     path: String,
     /// The links wanted there.
-    links: Links,
+    links: LinkSum,
     /// What the previous output had in it that the new one does not, removed after the swap.
     unused: Vec<String>,
     /// The copies it did not have, added before the swap.
@@ -49,39 +49,102 @@ struct CarriedFolder {
     changed: Vec<(String, String)>,
 }
 
-/// Places the linked files `(output path, cache entry)` in the staging folder: each folder of
-/// them carried over from the previous output where it can be, the others linked one by one.
-/// On an error, what was carried goes back.
+/// Files of a `CacheFolder` linked into one output folder (each as `Contents::LinkOf` would
+/// be), handed over together (`Staging::link`) by what knows how they are named: a folder the
+/// last build left holding them then costs nothing per file.
+pub trait LinkGroup: Send + Sync {
+    /// The output folder that holds them, with `/` separators.
+    fn folder(&self) -> &str;
+    /// How many they are, with their output paths' `PathHash`es summed, known without naming
+    /// each file.
+    fn sum(&self) -> LinkSum;
+    /// Each file's path below the output (in `folder`) and the entry it links to.
+    fn files(&self) -> Vec<(String, PathBuf)>;
+}
+
+/// The files of `group`, as `Contents::LinkOf` output files.
+pub fn files_of(group: &dyn LinkGroup) -> impl Iterator<Item = OutputFile> {
+    group.files().into_iter().map(|(path, entry)| OutputFile {
+        path,
+        contents: super::Contents::LinkOf(entry),
+    })
+}
+
+/// What a build links into its output: a file at a time, or a group.
+pub(super) enum Linked {
+    /// Its output path and the entry it links to.
+    File(String, PathBuf),
+    Group(Box<dyn LinkGroup>),
+}
+
+impl Linked {
+    fn folder(&self) -> &str {
+        match self {
+            Linked::File(path, _) => split(path).0,
+            Linked::Group(group) => group.folder(),
+        }
+    }
+
+    fn sum(&self) -> LinkSum {
+        match self {
+            Linked::File(path, _) => LinkSum::default().with(PathHash::of(path)),
+            Linked::Group(group) => group.sum(),
+        }
+    }
+}
+
+/// A path's folder and name.
+fn split(path: &str) -> (&str, &str) {
+    match memchr::memrchr(b'/', path.as_bytes()) {
+        Some(slash) => (&path[..slash], &path[slash + 1..]),
+        None => ("", path),
+    }
+}
+
+/// Each file of `linked` (all in one folder): its name there and the entry it links to.
+fn named(linked: &[&Linked]) -> Vec<(String, PathBuf)> {
+    let mut files = Vec::new();
+    for linked in linked {
+        match linked {
+            Linked::File(path, entry) => files.push((split(path).1.to_string(), entry.clone())),
+            Linked::Group(group) => files.extend(
+                (group.files().into_iter())
+                    .map(|(path, entry)| (split(&path).1.to_string(), entry)),
+            ),
+        }
+    }
+    files
+}
+
+/// Places the linked files in the staging folder: each folder of them carried over from the
+/// previous output where it can be, the others linked one by one. On an error, what was
+/// carried goes back.
 pub(super) fn place(
     folders: &WorkFolders,
-    links: Vec<(String, PathBuf)>,
+    links: &[Linked],
     record: Option<&LinksRecord>,
 ) -> anyhow::Result<Carried> {
-    let mut by_folder: BTreeMap<&str, Vec<(&str, &Path)>> = BTreeMap::new();
-    for (path, source) in &links {
-        let (folder, name) = match memchr::memrchr(b'/', path.as_bytes()) {
-            Some(slash) => (&path[..slash], &path[slash + 1..]),
-            None => ("", path.as_str()),
-        };
-        by_folder.entry(folder).or_default().push((name, source));
+    let mut by_folder: BTreeMap<&str, Vec<&Linked>> = BTreeMap::new();
+    for linked in links {
+        by_folder.entry(linked.folder()).or_default().push(linked);
     }
     let all: Vec<&str> = by_folder.keys().copied().collect();
     let output = folders.output.to_string_lossy();
     let mut carried = Carried::default();
-    for (folder, files) in &by_folder {
-        let wanted = Links::of(files);
+    for (folder, linked) in &by_folder {
+        let wanted = (linked.iter()).fold(LinkSum::default(), |sum, linked| sum.plus(linked.sum()));
         let placed = if can_carry(folders, folder, &all) {
             let as_left = record.is_some_and(|record| {
                 record.left(&output, folder, &wanted, &folders.output.join(folder))
             });
-            carry(folders, folder, files, wanted, as_left, &mut carried)
+            carry(folders, folder, linked, wanted, as_left, &mut carried)
         } else {
             let staged = folders.staging.join(folder);
             // Nothing else is written there now: made here, it holds the links only.
             if fs::symlink_metadata(&staged).is_err() {
                 carried.made.push((folder.to_string(), wanted));
             }
-            link_each(&staged, files)
+            link_each(&staged, &named(linked))
         };
         if let Err(error) = placed {
             carried.give_back(folders);
@@ -116,8 +179,8 @@ fn can_carry(folders: &WorkFolders, folder: &str, all: &[&str]) -> bool {
 fn carry(
     folders: &WorkFolders,
     folder: &str,
-    files: &[(&str, &Path)],
-    links: Links,
+    linked: &[&Linked],
+    links: LinkSum,
     as_left: bool,
     carried: &mut Carried,
 ) -> anyhow::Result<()> {
@@ -146,6 +209,7 @@ fn carry(
     }
     // One look at the folder: an output path always links to the same bytes
     // (`Contents::LinkOf`), so a file of that name there is the copy wanted.
+    let files = named(linked);
     let there: HashMap<String, bool> = fs::read_dir(&to)
         .with_context(|| format!("cannot read `{}`", to.display()))?
         .flatten()
@@ -154,8 +218,8 @@ fn carry(
             Some((found.file_name().into_string().ok()?, is_file))
         })
         .collect();
-    for (name, source) in files {
-        let waiting = match there.get(*name) {
+    for (name, source) in &files {
+        let waiting = match there.get(name) {
             Some(true) => continue,
             Some(false) => {
                 let waiting = format!(".{name}.aimsite-new");
@@ -171,7 +235,7 @@ fn carry(
         link_or_copy(source, &to.join(waiting))
             .with_context(|| format!("cannot write `{}`", to.join(name).display()))?;
     }
-    let wanted: HashSet<&str> = files.iter().map(|(name, _)| *name).collect();
+    let wanted: HashSet<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     entry.unused = there
         .into_keys()
         .filter(|name| !wanted.contains(name.as_str()))
@@ -217,7 +281,7 @@ fn is_plain_relative(path: &str) -> bool {
     !path.is_empty() && path.split('/').all(|part| !matches!(part, "" | "." | ".."))
 }
 
-fn link_each(folder: &Path, files: &[(&str, &Path)]) -> anyhow::Result<()> {
+fn link_each(folder: &Path, files: &[(String, PathBuf)]) -> anyhow::Result<()> {
     fs::create_dir_all(folder).with_context(|| format!("cannot create `{}`", folder.display()))?;
     for (name, source) in files {
         let path = folder.join(name);
@@ -296,26 +360,62 @@ fn remove_entry(path: &Path) -> io::Result<()> {
     }
 }
 
-/// The links wanted in a folder: how many, and their names in one number whatever their
-/// order. An output path always holds the same bytes (`Contents::LinkOf`), so the names say
-/// what the folder must hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Links {
+/// The links wanted in a folder: how many, and their output paths in one number whatever
+/// their order and however they were handed over (`PathHash`). An output path always holds the
+/// same bytes (`Contents::LinkOf`), so the paths say what the folder must hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkSum {
     count: usize,
-    names: u64,
+    paths: u64,
 }
 
-impl Links {
-    fn of(files: &[(&str, &Path)]) -> Links {
-        // Fixed keys: the number is compared with one another process made.
-        let hasher = ahash::RandomState::with_seeds(1, 2, 3, 4);
-        let names = files.iter().fold(0u64, |sum, (name, _)| {
-            sum.wrapping_add(hasher.hash_one(name))
-        });
-        Links {
-            count: files.len(),
-            names,
+impl LinkSum {
+    /// With one more link, at the path `path` hashes.
+    pub fn with(self, path: PathHash) -> LinkSum {
+        LinkSum {
+            count: self.count + 1,
+            paths: self.paths.wrapping_add(path.value()),
         }
+    }
+
+    pub fn plus(self, other: LinkSum) -> LinkSum {
+        LinkSum {
+            count: self.count + other.count,
+            paths: self.paths.wrapping_add(other.paths),
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.count
+    }
+}
+
+/// A hash of an output path that can be taken in parts, so that files sharing a prefix hash
+/// it once: `PathHash::of("images/a-480.webp")` is
+/// `PathHash::of("images/a-").then("480").then(".webp")`. Fixed (FNV-1a), as it is compared
+/// with one another process made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathHash(u64);
+
+impl PathHash {
+    pub fn of(path: &str) -> PathHash {
+        PathHash(0xcbf2_9ce4_8422_2325).then(path)
+    }
+
+    /// The hash of the path this one is of, followed by `part`.
+    pub fn then(self, part: &str) -> PathHash {
+        let hash = part.bytes().fold(self.0, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        PathHash(hash)
+    }
+
+    /// Mixed, so that the sums of paths that differ by a character do not collide.
+    fn value(self) -> u64 {
+        let mut hash = self.0;
+        hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        hash ^ (hash >> 31)
     }
 }
 
@@ -334,7 +434,7 @@ pub(super) struct LinksRecord {
 struct RecordLine {
     output: String,
     folder: String,
-    links: Links,
+    links: LinkSum,
     stamp: u128,
 }
 
@@ -346,14 +446,14 @@ impl LinksRecord {
             .filter_map(|line| {
                 let mut fields = line.split('\t');
                 let mut next = || fields.next();
-                let (count, names, stamp) = (next()?, next()?, next()?);
+                let (count, paths, stamp) = (next()?, next()?, next()?);
                 let (output, folder) = (next()?, next()?);
                 Some(RecordLine {
                     output: output.to_string(),
                     folder: folder.to_string(),
-                    links: Links {
+                    links: LinkSum {
                         count: count.parse().ok()?,
-                        names: names.parse().ok()?,
+                        paths: paths.parse().ok()?,
                     },
                     stamp: stamp.parse().ok()?,
                 })
@@ -364,7 +464,7 @@ impl LinksRecord {
 
     /// Whether the last build left `folder` of `output` (now at `path`) holding `wanted`, and
     /// nothing changed it since.
-    fn left(&self, output: &str, folder: &str, wanted: &Links, path: &Path) -> bool {
+    fn left(&self, output: &str, folder: &str, wanted: &LinkSum, path: &Path) -> bool {
         let line = self
             .lines
             .iter()
@@ -373,7 +473,7 @@ impl LinksRecord {
     }
 
     /// Records what the folders of links of `output` hold now: `(folder, links, stamp)`.
-    fn update(&mut self, output: &str, placed: Vec<(&str, Links, u128)>) {
+    fn update(&mut self, output: &str, placed: Vec<(&str, LinkSum, u128)>) {
         let mut lines: Vec<RecordLine> = self
             .lines
             .iter()
@@ -400,12 +500,32 @@ impl LinksRecord {
             .map(|line| {
                 format!(
                     "{}\t{}\t{}\t{}\t{}\n",
-                    line.links.count, line.links.names, line.stamp, line.output, line.folder
+                    line.links.count, line.links.paths, line.stamp, line.output, line.folder
                 )
             })
             .collect();
         // Best effort: without it, the next build looks inside the folders.
         let _ = self.cache.write(RECORD, text.as_bytes());
         self.lines = lines;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_hashes_the_same_in_parts() {
+        let whole = PathHash::of("images/team-1a2b3c-480.webp");
+        let parts = PathHash::of("images/team-1a2b3c-")
+            .then("480")
+            .then(".webp");
+        assert_eq!(whole, parts);
+        assert_ne!(whole, PathHash::of("images/team-1a2b3c-800.webp"));
+        // Two paths each differing by a character do not cancel out in a sum.
+        let sum = |paths: [&str; 2]| {
+            (paths.iter()).fold(LinkSum::default(), |sum, path| sum.with(PathHash::of(path)))
+        };
+        assert_ne!(sum(["a1", "b2"]), sum(["a2", "b1"]));
     }
 }

@@ -14,6 +14,8 @@ use thiserror::Error;
 
 mod links;
 
+pub use links::{LinkGroup, LinkSum, PathHash, files_of};
+
 /// A file aimsite leaves in every output folder, so that it never replaces a folder it did not
 /// make.
 pub const OUTPUT_MARKER: &str = ".aimsite-output";
@@ -516,9 +518,9 @@ impl Collected {
 /// start to end, so that two builds never write into one output at once.
 pub struct Staging {
     folders: WorkFolders,
-    /// The files that are links to cache entries, by output path: placed at the commit,
-    /// where a folder of them can be carried over from the previous output whole.
-    links: Mutex<Vec<(String, PathBuf)>>,
+    /// The files that are links to cache entries: placed at the commit, where a folder of
+    /// them can be carried over from the previous output whole.
+    links: Mutex<Vec<links::Linked>>,
     /// What the last build placed of them (`remember_links_in`).
     links_record: Option<links::LinksRecord>,
     committed: bool,
@@ -586,7 +588,7 @@ impl Staging {
     pub fn write(&self, file: OutputFile) -> anyhow::Result<()> {
         // Placed at the commit, where a folder of them may be carried over whole.
         if let Contents::LinkOf(source) = file.contents {
-            lock(&self.links).push((file.path, source));
+            lock(&self.links).push(links::Linked::File(file.path, source));
             return Ok(());
         }
         let path = self.folders.staging.join(&file.path);
@@ -603,10 +605,15 @@ impl Staging {
         written.with_context(|| format!("cannot write `{}`", path.display()))
     }
 
+    /// Links the files of `group` into the new output, as `write` would each.
+    pub fn link(&self, group: Box<dyn LinkGroup>) {
+        lock(&self.links).push(links::Linked::Group(group));
+    }
+
     /// Puts the new output in place of the old one, in one step where the system allows.
     pub fn commit(mut self) -> anyhow::Result<()> {
-        let links = std::mem::take(lock(&self.links).as_mut());
-        let carried = links::place(&self.folders, links, self.links_record.as_ref())?;
+        let links = std::mem::take(&mut *lock(&self.links));
+        let carried = links::place(&self.folders, &links, self.links_record.as_ref())?;
         if let Err(error) = swap_into_place(&self.folders) {
             carried.give_back(&self.folders);
             return Err(error);
@@ -1164,6 +1171,90 @@ mod tests {
         fs::remove_dir_all(dir).unwrap();
     }
 
+    /// Links named `{prefix}{suffix}` in one folder, as a feature hands them over.
+    struct Prefixed {
+        folder: &'static str,
+        prefix: &'static str,
+        /// Each file's suffix and entry.
+        files: Vec<(&'static str, PathBuf)>,
+    }
+
+    impl LinkGroup for Prefixed {
+        fn folder(&self) -> &str {
+            self.folder
+        }
+
+        fn sum(&self) -> LinkSum {
+            let prefix = PathHash::of(self.folder).then("/").then(self.prefix);
+            (self.files.iter()).fold(LinkSum::default(), |sum, (suffix, _)| {
+                sum.with(prefix.then(suffix))
+            })
+        }
+
+        fn files(&self) -> Vec<(String, PathBuf)> {
+            (self.files.iter())
+                .map(|(suffix, entry)| {
+                    let path = format!("{}/{}{suffix}", self.folder, self.prefix);
+                    (path, entry.clone())
+                })
+                .collect()
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_group_of_links_is_placed_as_its_files_would_be() {
+        let dir = temp();
+        let output = dir.join("site/public");
+        let record = dir.join("cache-output");
+        let cache = cache(&dir, &["a", "b"]);
+        let group = |suffixes: &[&'static str]| Prefixed {
+            folder: "img",
+            prefix: "photo-",
+            files: (suffixes.iter())
+                .map(|suffix| (*suffix, cache.join(&suffix[..1])))
+                .collect(),
+        };
+        let mut staging = Staging::begin(&output, &mut |_| {}).unwrap();
+        staging.remember_links_in(record.clone());
+        staging.link(Box::new(group(&["a.webp", "b.webp"])));
+        staging.commit().unwrap();
+        let images = output.join("img");
+        assert_eq!(names_in(&images), ["photo-a.webp", "photo-b.webp"]);
+        assert_eq!(
+            fs::read_to_string(images.join("photo-b.webp")).unwrap(),
+            "b"
+        );
+        let recorded = fs::read_to_string(record.join("links.tsv")).unwrap();
+
+        // The same files handed over one by one make the same record: the folder, untouched,
+        // is carried without a look inside (a stray slipped in at the same time stays).
+        let left_at = fs::metadata(&images).unwrap().modified().unwrap();
+        fs::write(images.join("stray.webp"), "stray").unwrap();
+        fs::File::open(&images)
+            .unwrap()
+            .set_modified(left_at)
+            .unwrap();
+        let one_by_one = [
+            linked("img/photo-a.webp", &cache.join("a")),
+            linked("img/photo-b.webp", &cache.join("b")),
+        ];
+        write_recorded(&output, &one_by_one, &record);
+        assert_eq!(
+            fs::read_to_string(record.join("links.tsv")).unwrap(),
+            recorded
+        );
+        assert_eq!(names_in(&images).len(), 3);
+
+        // Fewer wanted: the folder is listed and put right.
+        let mut staging = Staging::begin(&output, &mut |_| {}).unwrap();
+        staging.remember_links_in(record.clone());
+        staging.link(Box::new(group(&["a.webp"])));
+        staging.commit().unwrap();
+        assert_eq!(names_in(&images), ["photo-a.webp"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
     #[test]
     fn a_failed_build_gives_a_carried_folder_back_as_it_was() {
         let dir = temp();
@@ -1210,7 +1301,8 @@ mod tests {
         let folders = WorkFolders::beside(&output).unwrap();
         fs::create_dir(&folders.staging).unwrap();
         fs::write(folders.staging.join(OUTPUT_MARKER), MARKER_TEXT).unwrap();
-        links::place(&folders, vec![("img/a.webp".into(), cache.join("a"))], None).unwrap();
+        let linked = links::Linked::File("img/a.webp".into(), cache.join("a"));
+        links::place(&folders, &[linked], None).unwrap();
         assert!(!output.join("img").exists());
         folders.recover().unwrap();
         assert_eq!(fs::read_to_string(output.join("img/a.webp")).unwrap(), "a");

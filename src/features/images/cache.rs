@@ -17,7 +17,7 @@ use super::process::{self, Format, ImageError};
 use super::settings::ImageSettings;
 use super::{Problem, SOCIAL_PREVIEW};
 use crate::diagnostics::Diagnostic;
-use crate::output::{CacheFolder, Contents, OutputFile};
+use crate::output::{CacheFolder, Contents, LinkGroup, LinkSum, OutputFile, PathHash};
 
 /// Changes whenever the same parameters would encode differently, so that old entries are
 /// not taken for new ones.
@@ -37,7 +37,7 @@ pub struct Picture {
     pub sets: Vec<CopySet>,
     /// The upright width of the source.
     pub source_width: u32,
-    names: CopyNames,
+    linked: Arc<Linked>,
 }
 
 /// The copies of one photo in one format.
@@ -59,8 +59,39 @@ pub struct Copy {
 pub struct Preview {
     /// Below the output folder, with `/` separators.
     pub output_path: String,
-    /// The name of the cache's entry that holds it.
-    entry: String,
+    linked: Arc<Linked>,
+}
+
+/// The files of a picture or a preview, as the output links them: found as it is made (on
+/// every thread), so that what a build hands the output costs little per photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Linked {
+    names: CopyNames,
+    /// Each copy's format and width (none for `CopyNames::One`).
+    copies: Vec<(Format, u32)>,
+    /// Their output paths'.
+    sum: LinkSum,
+}
+
+impl Linked {
+    fn new(names: CopyNames, copies: Vec<(Format, u32)>) -> Arc<Linked> {
+        let sum = names.added_to(LinkSum::default(), &copies);
+        Arc::new(Linked { names, copies, sum })
+    }
+
+    /// What `first` and `others`, named alike, link together: each copy once.
+    fn merged(first: &Linked, others: &[&Arc<Linked>]) -> Arc<Linked> {
+        let others = others.iter().flat_map(|linked| &linked.copies);
+        let mut copies: Vec<(Format, u32)> = first.copies.iter().chain(others).copied().collect();
+        copies.sort_unstable();
+        copies.dedup();
+        Linked::new(first.names.clone(), copies)
+    }
+
+    /// Each file's output path and the cache's entry that holds it.
+    fn files(&self) -> Vec<(String, String)> {
+        self.names.files(&self.copies)
+    }
 }
 
 /// The entry of the cache that records what each source was when last read, and what the last
@@ -73,10 +104,10 @@ struct Known {
     len: u64,
     /// Its modification time, in nanoseconds since 1970.
     modified: u128,
-    digest: String,
+    digest: Arc<str>,
     header: process::Header,
     /// What names its copies in the output (`copies_id`).
-    copies_id: String,
+    copies_id: Arc<str>,
 }
 
 /// What the last successful build made of a source, whose entries were all in the folder
@@ -97,7 +128,7 @@ struct Recorded {
 fn parse_index(text: &str, quality: u8) -> Option<(HashMap<OsString, Recorded>, u128)> {
     let mut index = HashMap::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count());
     let mut stamp = None;
-    for line in text.lines() {
+    for line in split_at(b'\n', text).filter(|line| !line.is_empty()) {
         if let Some(end) = line.strip_prefix("end\t") {
             let (written_for, written_at) = end.split_once('\t')?;
             let written_at: u128 = written_at.parse().ok()?;
@@ -111,7 +142,7 @@ fn parse_index(text: &str, quality: u8) -> Option<(HashMap<OsString, Recorded>, 
 }
 
 fn parse_source(line: &str) -> Option<(OsString, Recorded)> {
-    let mut fields = fields(line);
+    let mut fields = split_at(b'\t', line);
     let mut next = || fields.next();
     let (len, modified, digest, copies_id) = (next()?, next()?, next()?, next()?);
     let (format, width, height, made, path) = (next()?, next()?, next()?, next()?, next()?);
@@ -128,8 +159,8 @@ fn parse_source(line: &str) -> Option<(OsString, Recorded)> {
         known: Known {
             len: len.parse().ok()?,
             modified: modified.parse().ok()?,
-            digest: digest.to_string(),
-            copies_id: copies_id.to_string(),
+            digest: digest.into(),
+            copies_id: copies_id.into(),
             header: process::Header {
                 format,
                 width: width.parse().ok()?,
@@ -139,25 +170,25 @@ fn parse_source(line: &str) -> Option<(OsString, Recorded)> {
         ladders: Vec::new(),
         preview: false,
     };
-    for thing in made.split(';').filter(|thing| !thing.is_empty()) {
+    for thing in split_at(b';', made).filter(|thing| !thing.is_empty()) {
         if thing == "preview" {
             recorded.preview = true;
             continue;
         }
-        let ladder: Result<Vec<u32>, _> = thing.split(',').map(str::parse).collect();
+        let ladder: Result<Vec<u32>, _> = split_at(b',', thing).map(str::parse).collect();
         recorded.ladders.push(ladder.ok()?);
     }
     Some((OsString::from(path), recorded))
 }
 
-/// The fields of a line of the index, between tabs.
-fn fields(line: &str) -> impl Iterator<Item = &str> {
+/// The parts of `text` between the ASCII `separator`s (its lines, a line's fields).
+fn split_at(separator: u8, text: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
-    let tabs = memchr::memchr_iter(b'\t', line.as_bytes()).chain([line.len()]);
-    tabs.map(move |end| {
-        let field = &line[start..end];
+    let ends = memchr::memchr_iter(separator, text.as_bytes()).chain([text.len()]);
+    ends.map(move |end| {
+        let part = &text[start..end];
         start = end + 1;
-        field
+        part
     })
 }
 
@@ -262,13 +293,10 @@ type Made<T> = Result<T, Problem>;
 impl Uses {
     /// The output paths of the copies made, each with the cache's entry that holds it.
     fn made(&self) -> impl Iterator<Item = (String, String)> {
-        let pictures = self
-            .pictures
-            .iter()
-            .filter_map(|(_, made)| made.as_ref().ok());
-        let preview = self.preview.iter().filter_map(|made| made.as_ref().ok());
-        let preview = preview.map(|preview| (preview.output_path.clone(), preview.entry.clone()));
-        pictures.flat_map(|picture| picture.made()).chain(preview)
+        let pictures =
+            (self.pictures.iter()).filter_map(|(_, made)| Some(&made.as_ref().ok()?.linked));
+        let preview = (self.preview.iter()).filter_map(|made| Some(&made.as_ref().ok()?.linked));
+        pictures.chain(preview).flat_map(|linked| linked.files())
     }
 
     fn record(&self) -> Option<Recorded> {
@@ -299,8 +327,6 @@ pub struct ImageCache {
     quality: u8,
     /// What the last successful build made, read in the background as the build starts.
     last: Arc<OnceLock<LastBuild>>,
-    /// The files of the copies made, as they are made (on every thread).
-    made: Mutex<Vec<OutputFile>>,
     /// What this build made of each source.
     uses: Mutex<HashMap<OsString, Uses>>,
     encoded: AtomicUsize,
@@ -322,7 +348,6 @@ impl ImageCache {
             widths: settings.widths.clone(),
             quality: settings.quality,
             last,
-            made: Mutex::default(),
             uses: Mutex::default(),
             encoded: AtomicUsize::new(0),
             stored: AtomicUsize::new(0),
@@ -364,11 +389,11 @@ impl ImageCache {
                 let bytes = read(source)?;
                 let header = process::probe(&bytes).map_err(Problem::Image)?;
                 let (len, modified) = stamp.unwrap_or_default();
-                let digest = hex(&Sha256::digest(&bytes)[..16]);
+                let digest: Arc<str> = hex(&Sha256::digest(&bytes)[..16]).into();
                 let known = Known {
                     len,
                     modified,
-                    copies_id: self.copies_id(&digest),
+                    copies_id: self.copies_id(&digest).into(),
                     digest,
                     header,
                 };
@@ -410,15 +435,36 @@ impl ImageCache {
         made
     }
 
-    /// The files of every copy made, each once (two ladders of one photo may share a width).
-    pub fn made_files(&self) -> Vec<OutputFile> {
-        let mut files = std::mem::take(&mut *lock(&self.made));
-        let mut seen: HashSet<&str> = HashSet::with_capacity(files.len());
-        let first: Vec<bool> = files.iter().map(|file| seen.insert(&file.path)).collect();
-        drop(seen);
-        let mut first = first.into_iter();
-        files.retain(|_| first.next().unwrap_or(true));
-        files
+    /// Every copy made, of pictures and previews, linked into the output as one group.
+    pub fn made_links(&self) -> Option<MadeCopies> {
+        let uses = lock(&self.uses);
+        let pictures = (uses.values())
+            .flat_map(|uses| &uses.pictures)
+            .filter_map(|(_, made)| Some(&made.as_ref().ok()?.linked));
+        let previews =
+            (uses.values()).filter_map(|uses| Some(&uses.preview.as_ref()?.as_ref().ok()?.linked));
+        let mut made: Vec<&Arc<Linked>> = pictures.chain(previews).collect();
+        if made.is_empty() {
+            return None;
+        }
+        made.sort_unstable_by(|a, b| a.names.shared_part().cmp(b.names.shared_part()));
+        // Copies named alike are one file: two ladders of a photo may share a width, two
+        // files of the same bytes and name share their copies, a file passed through is its
+        // own preview.
+        let linked: Vec<Arc<Linked>> = made
+            .chunk_by(|a, b| a.names.shared_part() == b.names.shared_part())
+            .filter_map(|alike| match alike {
+                [one] => Some(Arc::clone(one)),
+                [first, others @ ..] => Some(Linked::merged(first, others)),
+                [] => None,
+            })
+            .collect();
+        let sum = (linked.iter()).fold(LinkSum::default(), |sum, linked| sum.plus(linked.sum));
+        Some(MadeCopies {
+            folder: self.folder.clone(),
+            linked,
+            sum,
+        })
     }
 
     fn file(&self, path: String, entry: &str) -> OutputFile {
@@ -444,22 +490,15 @@ impl ImageCache {
             Some(made.clone())
         });
         let made = made_before.unwrap_or_else(|| {
-            let made = self.made_of(
+            self.made_of(
                 source,
                 |file| self.picture(file, ladder).map(Arc::new),
                 |uses, made| uses.pictures.push((ladder.to_vec(), made.clone())),
-            );
-            if let Ok(picture) = &made {
-                let files: Vec<OutputFile> = (picture.made())
-                    .map(|(path, entry)| self.file(path, &entry))
-                    .collect();
-                lock(&self.made).extend(files);
-            }
-            made
+            )
         });
         if let Ok(picture) = &made {
             crate::output::note_made(|| {
-                (picture.made()).map(|(path, entry)| self.file(path, &entry))
+                (picture.made().into_iter()).map(|(path, entry)| self.file(path, &entry))
             });
         }
         made
@@ -480,9 +519,9 @@ impl ImageCache {
             |uses, made| uses.preview = Some(made.clone()),
         );
         if let Ok(preview) = &made {
-            let file = || self.file(preview.output_path.clone(), &preview.entry);
-            crate::output::note_made(|| [file()]);
-            lock(&self.made).push(file());
+            crate::output::note_made(|| {
+                (preview.linked.files().into_iter()).map(|(path, entry)| self.file(path, &entry))
+            });
         }
         made
     }
@@ -492,7 +531,7 @@ impl ImageCache {
         let had_it = self.still_there(file, |recorded| recorded.preview);
         if header.format.passes_through() {
             let (output_path, entry) = self.passed_through(file, had_it)?;
-            return Ok(Preview { output_path, entry });
+            return Ok(Preview::new(output_path, entry));
         }
         let (width, height) = SOCIAL_PREVIEW;
         let entry = format!(
@@ -510,13 +549,11 @@ impl ImageCache {
             made.map_err(Problem::Image)?;
         }
         let stem = output_stem(&file.path);
-        Ok(Preview {
-            output_path: format!(
-                "{OUTPUT_FOLDER}/{stem}-{}-{width}x{height}.jpg",
-                file.known.copies_id
-            ),
-            entry,
-        })
+        let output_path = format!(
+            "{OUTPUT_FOLDER}/{stem}-{}-{width}x{height}.jpg",
+            file.known.copies_id
+        );
+        Ok(Preview::new(output_path, entry))
     }
 
     fn store(&self, name: &str, bytes: &[u8], format: Format) -> Result<(), ImageError> {
@@ -544,7 +581,7 @@ impl ImageCache {
                     height: header.height,
                 }],
             };
-            let names = CopyNames::AsIs { output_path, entry };
+            let names = CopyNames::One { output_path, entry };
             return Ok(Picture::new(header, header.width, vec![set], names));
         }
         let widths = process::widths_for(ladder, header.width);
@@ -681,58 +718,85 @@ impl ImageCache {
     }
 }
 
+impl Preview {
+    fn new(output_path: String, entry: String) -> Self {
+        let names = CopyNames::One {
+            output_path: output_path.clone(),
+            entry,
+        };
+        Preview {
+            output_path,
+            linked: Linked::new(names, Vec::new()),
+        }
+    }
+}
+
 impl Picture {
     fn new(header: process::Header, widest: u32, sets: Vec<CopySet>, names: CopyNames) -> Self {
+        let copies = sets.iter().flat_map(|set| {
+            let format = set.format;
+            set.copies.iter().map(move |copy| (format, copy.width))
+        });
+        let linked = Linked::new(names, copies.collect());
         Picture {
             format: header.format,
             width: widest,
             height: process::height_for(header.width, header.height, widest),
             source_width: header.width,
             sets,
-            names,
+            linked,
         }
     }
 
     /// Writes the output path of its copy in `format` at `width` at the end of `into`.
     pub fn push_output_path(&self, into: &mut String, format: Format, width: u32) {
-        match &self.names {
-            CopyNames::Ladder { output_prefix, .. } => {
-                into.push_str(output_prefix);
-                into.push_str(itoa::Buffer::new().format(width));
-                into.push('.');
-                into.push_str(format.extension());
-            }
-            CopyNames::AsIs { output_path, .. } => into.push_str(output_path),
-        }
+        self.linked.names.push_output_path(into, format, width);
     }
 
     /// Each copy's output path and the cache's entry that holds it.
-    fn made(&self) -> impl Iterator<Item = (String, String)> {
-        let copies = self.sets.iter().flat_map(|set| {
-            let format = set.format;
-            set.copies.iter().map(move |copy| (format, copy.width))
-        });
-        copies.map(|(format, width)| {
-            let mut path = String::with_capacity(64);
-            self.push_output_path(&mut path, format, width);
-            (path, self.names.entry(format, width))
-        })
+    fn made(&self) -> Vec<(String, String)> {
+        self.linked.files()
+    }
+}
+
+/// Every copy a build made, linked from the cache into the output's folder of images.
+pub struct MadeCopies {
+    folder: CacheFolder,
+    /// Named apart from one another.
+    linked: Vec<Arc<Linked>>,
+    sum: LinkSum,
+}
+
+impl LinkGroup for MadeCopies {
+    fn folder(&self) -> &str {
+        OUTPUT_FOLDER
+    }
+
+    fn sum(&self) -> LinkSum {
+        self.sum
+    }
+
+    fn files(&self) -> Vec<(String, PathBuf)> {
+        (self.linked.iter())
+            .flat_map(|linked| linked.files())
+            .map(|(path, entry)| (path, self.folder.entry(&entry)))
+            .collect()
     }
 }
 
 /// How a picture's copies are named.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum CopyNames {
     /// Copies at the widths of a ladder: `{output prefix}{width}.{extension}` in the output,
     /// `{digest}-{width}w-q{quality}-v{version}.{extension}` in the cache.
     Ladder {
         /// `images/{stem}-{copies id}-`.
         output_prefix: String,
-        digest: String,
+        digest: Arc<str>,
         quality: u8,
     },
-    /// The file as it is, its only copy.
-    AsIs { output_path: String, entry: String },
+    /// One file: the source as it is (SVG, GIF), or its social preview.
+    One { output_path: String, entry: String },
 }
 
 impl CopyNames {
@@ -745,13 +809,62 @@ impl CopyNames {
         }
     }
 
+    /// What the output paths of its copies share: all of the path for `One`.
+    fn shared_part(&self) -> &str {
+        match self {
+            CopyNames::Ladder { output_prefix, .. } => output_prefix,
+            CopyNames::One { output_path, .. } => output_path,
+        }
+    }
+
+    /// Writes the output path of its copy in `format` at `width` at the end of `into`.
+    fn push_output_path(&self, into: &mut String, format: Format, width: u32) {
+        into.push_str(self.shared_part());
+        if let CopyNames::Ladder { .. } = self {
+            into.push_str(itoa::Buffer::new().format(width));
+            into.push('.');
+            into.push_str(format.extension());
+        }
+    }
+
+    /// `sum` with the output path of each of `copies` (the one file of `One`, whatever
+    /// `copies`), their shared part hashed once.
+    fn added_to(&self, sum: LinkSum, copies: &[(Format, u32)]) -> LinkSum {
+        let shared = PathHash::of(self.shared_part());
+        match self {
+            CopyNames::One { .. } => sum.with(shared),
+            CopyNames::Ladder { .. } => copies.iter().fold(sum, |sum, (format, width)| {
+                let mut digits = itoa::Buffer::new();
+                let path = (shared.then(digits.format(*width)))
+                    .then(".")
+                    .then(format.extension());
+                sum.with(path)
+            }),
+        }
+    }
+
+    /// The output path of each of `copies` with the cache's entry that holds it (the one file
+    /// of `One`, whatever `copies`).
+    fn files(&self, copies: &[(Format, u32)]) -> Vec<(String, String)> {
+        if let CopyNames::One { output_path, entry } = self {
+            return vec![(output_path.clone(), entry.clone())];
+        }
+        (copies.iter())
+            .map(|&(format, width)| {
+                let mut path = String::with_capacity(64);
+                self.push_output_path(&mut path, format, width);
+                (path, self.entry(format, width))
+            })
+            .collect()
+    }
+
     /// The name of the cache's entry for the copy in `format` at `width`.
     fn entry(&self, format: Format, width: u32) -> String {
         let (digest, quality) = match self {
             CopyNames::Ladder {
                 digest, quality, ..
             } => (digest, *quality),
-            CopyNames::AsIs { entry, .. } => return entry.clone(),
+            CopyNames::One { entry, .. } => return entry.clone(),
         };
         let quality = match format {
             Format::Png => 0,
@@ -795,23 +908,25 @@ fn formats_for(format: Format) -> Vec<Format> {
 /// names.
 fn output_stem(source: &Path) -> String {
     let stem = source.file_stem().unwrap_or_default().to_string_lossy();
-    let stem = match stem.is_ascii() {
-        true => stem.to_ascii_lowercase(),
-        false => deunicode::deunicode(&stem).to_ascii_lowercase(),
+    let ascii = match stem.is_ascii() {
+        true => stem,
+        false => deunicode::deunicode(&stem).into(),
     };
-    let mut slug = String::new();
-    for c in stem.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
+    let mut slug = String::with_capacity(ascii.len());
+    for byte in ascii.bytes() {
+        if byte.is_ascii_alphanumeric() {
+            slug.push(char::from(byte.to_ascii_lowercase()));
+        } else if !slug.is_empty() && !slug.ends_with('-') {
             slug.push('-');
         }
     }
-    let slug = slug.trim_end_matches('-');
+    if slug.ends_with('-') {
+        slug.pop();
+    }
     if slug.is_empty() {
         "image".into()
     } else {
-        slug.into()
+        slug
     }
 }
 

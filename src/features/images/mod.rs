@@ -24,7 +24,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::feature::{
     Body, BodyPart, BodyRewrite, CopyAction, Feature, FeatureEntry, TemplateFunction,
 };
-use crate::output::{Contents, OutputFile};
+use crate::output::{Contents, LinkGroup};
 use crate::site::Site;
 
 pub use cache::{ImageCache, Picture};
@@ -145,8 +145,11 @@ impl Feature for Images {
         template::functions(&self.shared)
     }
 
-    fn made_files(&self) -> Vec<OutputFile> {
-        self.shared.cache.made_files()
+    fn made_links(&self) -> Vec<Box<dyn LinkGroup>> {
+        let made = self.shared.cache.made_links();
+        made.map(|made| Box::new(made) as Box<dyn LinkGroup>)
+            .into_iter()
+            .collect()
     }
 
     /// A photo shown as a picture is not copied as it is: its copies stand for it, and a

@@ -17,7 +17,7 @@ pub const MAX_SIDE: u32 = 30_000;
 const MAX_ALLOC: u64 = 1 << 30;
 
 /// The kinds of files that become pictures, and those that pass through as they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Format {
     Jpeg,
     Png,
