@@ -510,42 +510,67 @@ fn static_file(dir: &Path, path: PathBuf) -> Result<Asset, Box<Diagnostic>> {
 /// folders, files that are not regular files and links that lead out of the site's folder (the
 /// parent of `dir`) reported as diagnostics.
 pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnostic>> + use<> {
-    let dir = dir.to_path_buf();
-    let root = dir.parent().unwrap_or(&dir).to_path_buf();
+    let root = dir.parent().unwrap_or(dir).to_path_buf();
     // Links are followed, so that a link inside the site works as the file it names, but each
     // is checked first: a link to a system file would be published.
     let real_root = std::fs::canonicalize(&root).ok();
-    let mut walk = walkdir::WalkDir::new(&dir)
+    let mut walk = walkdir::WalkDir::new(dir)
         .follow_links(true)
-        .sort_by(|a, b| name_of(a.path()).cmp(name_of(b.path())))
         .into_iter()
         .filter_entry(|entry| entry.depth() == 0 || !name_of(entry.path()).starts_with(b"."));
-    std::iter::from_fn(move || {
-        loop {
-            let entry = match walk.next()? {
-                Ok(entry) => entry,
-                Err(error) => {
-                    return Some(Err(walk_error(&error, &dir, &root, real_root.as_deref())));
-                }
-            };
-            let shown = || entry.path().strip_prefix(&root).unwrap_or(entry.path());
-            let kind = entry.file_type();
-            if !kind.is_dir() && !kind.is_file() {
-                return Some(Err(not_a_regular_file(shown())));
+    // Each file, or the path a problem is about with the problem, put in order once the walk
+    // is done.
+    let mut found: Vec<(PathBuf, Option<Diagnostic>)> = Vec::new();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                let path = error.path().unwrap_or(dir).to_path_buf();
+                let problem = walk_error(&error, dir, &root, real_root.as_deref());
+                found.push((path, Some(problem)));
+                continue;
             }
-            if entry.path_is_symlink()
-                && let Some(problem) = leaves_the_site(entry.path(), shown(), real_root.as_deref())
-            {
-                if kind.is_dir() {
-                    walk.skip_current_dir();
-                }
-                return Some(Err(problem));
-            }
-            if kind.is_file() {
-                return Some(Ok(entry.into_path()));
-            }
+        };
+        let shown = || entry.path().strip_prefix(&root).unwrap_or(entry.path());
+        let kind = entry.file_type();
+        if !kind.is_dir() && !kind.is_file() {
+            found.push((
+                entry.path().to_path_buf(),
+                Some(not_a_regular_file(shown())),
+            ));
+            continue;
         }
-    })
+        if entry.path_is_symlink()
+            && let Some(problem) = leaves_the_site(entry.path(), shown(), real_root.as_deref())
+        {
+            if kind.is_dir() {
+                walk.skip_current_dir();
+            }
+            found.push((entry.path().to_path_buf(), Some(problem)));
+            continue;
+        }
+        if kind.is_file() {
+            found.push((entry.into_path(), None));
+        }
+    }
+    let below = dir.as_os_str().len();
+    found.sort_by_cached_key(|(path, _)| walk_order(path, below));
+    (found.into_iter()).map(|(path, problem)| problem.map_or(Ok(path), Err))
+}
+
+/// What orders paths as a walk that lists each folder's entries by name does: the path's bytes
+/// after the first `below`, with its separators lowest, so that the files of a folder `a` come
+/// before a file `a-b`. Sorting these once costs a fraction of sorting each folder's entries
+/// by name as they are listed.
+fn walk_order(path: &Path, below: usize) -> Vec<u8> {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let separator = std::path::MAIN_SEPARATOR as u8;
+    (bytes.get(below..).unwrap_or(bytes).iter())
+        .map(|&byte| match byte == b'/' || byte == separator {
+            true => 0,
+            false => byte,
+        })
+        .collect()
 }
 
 /// The last part of a path walked, as `Path::file_name` gives it but without reading its
@@ -1253,6 +1278,34 @@ mod tests {
 
     fn first_problem(text: &str) -> Diagnostic {
         parse(text).unwrap_err().remove(0)
+    }
+
+    #[test]
+    fn files_come_in_each_folders_name_order_without_hidden_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        for file in [
+            "b/c/d.md",
+            "a.md",
+            "a-b.md",
+            "a/x.md",
+            "B.md",
+            "a/.draft.md",
+            ".git/HEAD",
+            "a/w.md",
+        ] {
+            let path = content.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let found: Vec<String> = files_below(&content)
+            .map(|file| relative_source(&content, &file.unwrap()))
+            .collect();
+        // Byte order of the names of each folder, a folder's files where its name falls.
+        assert_eq!(
+            found,
+            ["B.md", "a/w.md", "a/x.md", "a-b.md", "a.md", "b/c/d.md"]
+        );
     }
 
     #[test]
