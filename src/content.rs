@@ -356,9 +356,7 @@ fn list_files(
             return last.into_iter().map(Ok).collect();
         }
     }
-    files_below(dir)
-        .map(|entry| entry.map_err(Box::new))
-        .collect()
+    files_below(dir).collect()
 }
 
 fn load_with(
@@ -464,7 +462,7 @@ pub fn load_static(root: &Path) -> (Vec<Asset>, Diagnostics) {
         match entry.map(|path| static_file(&dir, path)) {
             Ok(Ok(asset)) => files.push(asset),
             Ok(Err(problem)) => problems.push(*problem),
-            Err(problem) => problems.push(problem),
+            Err(problem) => problems.push(*problem),
         }
     }
     (files, problems)
@@ -509,7 +507,7 @@ fn static_file(dir: &Path, path: PathBuf) -> Result<Asset, Box<Diagnostic>> {
 /// The files of a folder in name order, leaving out hidden ones, with loops, unreadable
 /// folders, files that are not regular files and links that lead out of the site's folder (the
 /// parent of `dir`) reported as diagnostics.
-pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnostic>> + use<> {
+pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Box<Diagnostic>>> + use<> {
     let root = dir.parent().unwrap_or(dir).to_path_buf();
     // Links are followed, so that a link inside the site works as the file it names, but each
     // is checked first: a link to a system file would be published.
@@ -520,14 +518,14 @@ pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnosti
         .filter_entry(|entry| entry.depth() == 0 || !name_of(entry.path()).starts_with(b"."));
     // Each file, or the path a problem is about with the problem, put in order once the walk
     // is done.
-    let mut found: Vec<(PathBuf, Option<Diagnostic>)> = Vec::new();
+    let mut found: Vec<(PathBuf, Option<Box<Diagnostic>>)> = Vec::new();
     while let Some(entry) = walk.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
                 let path = error.path().unwrap_or(dir).to_path_buf();
                 let problem = walk_error(&error, dir, &root, real_root.as_deref());
-                found.push((path, Some(problem)));
+                found.push((path, Some(Box::new(problem))));
                 continue;
             }
         };
@@ -536,7 +534,7 @@ pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnosti
         if !kind.is_dir() && !kind.is_file() {
             found.push((
                 entry.path().to_path_buf(),
-                Some(not_a_regular_file(shown())),
+                Some(Box::new(not_a_regular_file(shown()))),
             ));
             continue;
         }
@@ -546,7 +544,7 @@ pub fn files_below(dir: &Path) -> impl Iterator<Item = Result<PathBuf, Diagnosti
             if kind.is_dir() {
                 walk.skip_current_dir();
             }
-            found.push((entry.path().to_path_buf(), Some(problem)));
+            found.push((entry.path().to_path_buf(), Some(Box::new(problem))));
             continue;
         }
         if kind.is_file() {

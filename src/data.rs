@@ -29,7 +29,7 @@ pub fn load(root: &Path) -> Result<Value, Diagnostics> {
         let path = match entry {
             Ok(path) => path,
             Err(problem) => {
-                problems.push(problem);
+                problems.push(*problem);
                 continue;
             }
         };

@@ -202,7 +202,7 @@ pub fn load(root: &Path, built_ins: &BuiltIns) -> Result<Templates, Diagnostics>
             let path = match entry {
                 Ok(path) => path,
                 Err(problem) => {
-                    problems.push(problem);
+                    problems.push(*problem);
                     continue;
                 }
             };
