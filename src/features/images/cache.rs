@@ -256,7 +256,7 @@ impl LastBuild {
 
 /// A source being made into a picture; its bytes are read only when a copy is missing.
 struct SourceFile<'a> {
-    path: PathBuf,
+    path: &'a Path,
     known: Known,
     /// Whether its size and time could be read, so that the index may record it.
     stamped: bool,
@@ -268,7 +268,7 @@ struct SourceFile<'a> {
 impl SourceFile<'_> {
     fn bytes(&mut self) -> Result<&[u8], Problem> {
         if self.bytes.is_none() {
-            self.bytes = Some(read(&self.path)?);
+            self.bytes = Some(read(self.path)?);
         }
         Ok(self.bytes.as_deref().unwrap_or_default())
     }
@@ -373,7 +373,7 @@ impl ImageCache {
 
     /// The digest and header of the file at `source`: from the index when its size and time
     /// are those recorded, else read.
-    fn identify(&self, source: &Path) -> Result<SourceFile<'_>, Problem> {
+    fn identify<'a>(&'a self, source: &'a Path) -> Result<SourceFile<'a>, Problem> {
         let stamp = std::fs::metadata(source).ok().and_then(|metadata| {
             let modified = crate::output::stamp_of(&metadata)?;
             metadata.is_file().then_some((metadata.len(), modified))
@@ -401,7 +401,7 @@ impl ImageCache {
             }
         };
         Ok(SourceFile {
-            path: source.to_path_buf(),
+            path: source,
             known,
             stamped: stamp.is_some(),
             recorded,
@@ -548,7 +548,7 @@ impl ImageCache {
                 });
             made.map_err(Problem::Image)?;
         }
-        let stem = output_stem(&file.path);
+        let stem = output_stem(file.path);
         let output_path = format!(
             "{OUTPUT_FOLDER}/{stem}-{}-{width}x{height}.jpg",
             file.known.copies_id
@@ -585,7 +585,7 @@ impl ImageCache {
             return Ok(Picture::new(header, header.width, vec![set], names));
         }
         let widths = process::widths_for(ladder, header.width);
-        let names = CopyNames::ladder(self, &file.known, &file.path);
+        let names = CopyNames::ladder(self, &file.known, file.path);
         let sets: Vec<CopySet> = formats_for(header.format)
             .iter()
             .map(|&format| CopySet {
@@ -637,7 +637,7 @@ impl ImageCache {
                 .map_err(Problem::Image)?;
         }
         // Its bytes are the source's: its digest names them.
-        let stem = output_stem(&file.path);
+        let stem = output_stem(file.path);
         let output_path = format!(
             "{OUTPUT_FOLDER}/{stem}-{}.{extension}",
             &file.known.digest[..12]
@@ -822,8 +822,7 @@ impl CopyNames {
         into.push_str(self.shared_part());
         if let CopyNames::Ladder { .. } = self {
             into.push_str(itoa::Buffer::new().format(width));
-            into.push('.');
-            into.push_str(format.extension());
+            into.push_str(format.dotted_extension());
         }
     }
 
@@ -835,9 +834,7 @@ impl CopyNames {
             CopyNames::One { .. } => sum.with(shared),
             CopyNames::Ladder { .. } => copies.iter().fold(sum, |sum, (format, width)| {
                 let mut digits = itoa::Buffer::new();
-                let path = (shared.then(digits.format(*width)))
-                    .then(".")
-                    .then(format.extension());
+                let path = (shared.then(digits.format(*width))).then(format.dotted_extension());
                 sum.with(path)
             }),
         }
@@ -897,17 +894,26 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The formats of a photo's copies: WebP, then its own format as the fallback every browser
 /// shows.
-fn formats_for(format: Format) -> Vec<Format> {
+fn formats_for(format: Format) -> &'static [Format] {
     match format {
-        Format::WebP => vec![Format::WebP],
-        own => vec![Format::WebP, own],
+        Format::WebP => &[Format::WebP],
+        Format::Jpeg => &[Format::WebP, Format::Jpeg],
+        Format::Png => &[Format::WebP, Format::Png],
+        Format::Gif => &[Format::WebP, Format::Gif],
+        Format::Svg => &[Format::WebP, Format::Svg],
     }
 }
 
 /// The source's file name, lowercased to ASCII letters, digits and `-`, for readable output
 /// names.
 fn output_stem(source: &Path) -> String {
-    let stem = source.file_stem().unwrap_or_default().to_string_lossy();
+    let stem = crate::content::name_of(source);
+    // The name without its last extension, as `Path::file_stem` gives it.
+    let stem = match memchr::memrchr(b'.', stem) {
+        Some(dot) if dot > 0 => &stem[..dot],
+        _ => stem,
+    };
+    let stem = String::from_utf8_lossy(stem);
     let ascii = match stem.is_ascii() {
         true => stem,
         false => deunicode::deunicode(&stem).into(),

@@ -2,6 +2,7 @@
 //! found them, matched in order to the `<img>` tags it wrote (their places in the source are
 //! looked for only to locate a problem). Images on other sites are left as they are.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::LazyLock;
@@ -30,8 +31,7 @@ pub enum Loading {
 
 pub fn rewrite(shared: &Shared, body: Body, html: &str) -> BodyRewrite {
     let mut rewrite = BodyRewrite::default();
-    // Most summaries show no picture.
-    if body.markdown.images.is_empty() || IMG_TAG.find(html.as_bytes()).is_none() {
+    if body.markdown.images.is_empty() {
         return rewrite;
     }
     let page = body.page;
@@ -123,14 +123,17 @@ impl Shared {
         page: Option<&str>,
         destination: &str,
     ) -> Result<Option<PathBuf>, String> {
-        let path = destination.split(['?', '#']).next().unwrap_or(destination);
-        let scheme = path
-            .split_once(':')
-            .is_some_and(|(before, _)| !before.contains('/'));
+        let bytes = destination.as_bytes();
+        let path = &destination[..memchr::memchr2(b'?', b'#', bytes).unwrap_or(bytes.len())];
+        let scheme = memchr::memchr(b':', path.as_bytes())
+            .is_some_and(|colon| memchr::memchr(b'/', &path.as_bytes()[..colon]).is_none());
         if scheme || path.starts_with("//") || path.is_empty() {
             return Ok(None);
         }
-        let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+        let decoded = match memchr::memchr(b'%', path.as_bytes()) {
+            Some(_) => percent_encoding::percent_decode_str(path).decode_utf8_lossy(),
+            None => Cow::Borrowed(path),
+        };
         let (floor, relative) = match decoded.strip_prefix('/') {
             Some(rest) => (&self.static_dir, rest),
             None => (&self.content_dir, decoded.as_ref()),
@@ -140,7 +143,10 @@ impl Shared {
             (false, Some(page)) => page.rsplit_once('/').map_or("", |(folder, _)| folder),
             _ => "",
         };
-        let steps_about = relative.split('/').any(|part| part == "." || part == "..");
+        // A part `.` or `..` ends in a dot before a slash or the end.
+        let may_step =
+            relative.ends_with('.') || memchr::memmem::find(relative.as_bytes(), b"./").is_some();
+        let steps_about = may_step && relative.split('/').any(|part| part == "." || part == "..");
         if !steps_about {
             let below = match folder.is_empty() {
                 true => relative.to_string(),
@@ -170,14 +176,17 @@ static IMG_TAG: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<img 
 
 /// Where the `<img>` the Markdown stage wrote for `destination` is, from `from` on.
 fn find_img(html: &str, from: usize, destination: &str) -> Option<Range<usize>> {
-    let encoded = |text: &str| text.contains(['%', '&']);
-    let decoded = |text: &str| {
+    let encoded = |text: &str| memchr::memchr2(b'%', b'&', text.as_bytes()).is_some();
+    let decoded = |text: &str| -> String {
         let text = text.replace("&amp;", "&");
         percent_encoding::percent_decode_str(&text)
             .decode_utf8_lossy()
             .into_owned()
     };
-    let wanted = decoded(destination);
+    let wanted: Cow<str> = match encoded(destination) {
+        true => Cow::Owned(decoded(destination)),
+        false => Cow::Borrowed(destination),
+    };
     let mut at = from;
     while let Some(found) = IMG_TAG.find(html.get(at..)?.as_bytes()) {
         let start = at + found;
@@ -186,8 +195,8 @@ fn find_img(html: &str, from: usize, destination: &str) -> Option<Range<usize>> 
         let end = value_end + memchr::memchr(b'>', &html.as_bytes()[value_end..])? + 1;
         let src = &html[value_start..value_end];
         let same = match encoded(src) {
-            false => src.ends_with(wanted.as_str()),
-            true => decoded(src).ends_with(wanted.as_str()),
+            false => src.ends_with(wanted.as_ref()),
+            true => decoded(src).ends_with(wanted.as_ref()),
         };
         if same {
             return Some(start..end);

@@ -15,6 +15,7 @@ pub mod settings;
 mod strip;
 mod template;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -155,14 +156,16 @@ impl Feature for Images {
     /// A photo shown as a picture is not copied as it is: its copies stand for it, and a
     /// large original would cost every build its writing. Other photos lose their metadata.
     fn copy_action(&self, output_path: &str, contents: &Contents) -> CopyAction {
-        let is_photo = output_path
-            .rsplit_once('.')
-            .map(|(_, extension)| extension.to_ascii_lowercase())
-            .is_some_and(|extension| ["jpg", "jpeg", "png", "webp"].contains(&extension.as_str()));
+        let is_photo = output_path.rsplit_once('.').is_some_and(|(_, extension)| {
+            let photo = ["jpg", "jpeg", "png", "webp"];
+            photo
+                .iter()
+                .any(|photo| extension.eq_ignore_ascii_case(photo))
+        });
         if !is_photo {
             return CopyAction::Keep;
         }
-        if self.shown_as_picture(output_path) {
+        if self.shown_as_picture(output_path, contents) {
             return CopyAction::Omit;
         }
         match stripped(contents) {
@@ -187,7 +190,13 @@ impl Images {
     /// Whether the file copied to `output_path` (or its fingerprinted copy there) was shown as
     /// a picture: static files and pages' assets keep their path below `static/` or
     /// `content/` in the output.
-    fn shown_as_picture(&self, output_path: &str) -> bool {
+    fn shown_as_picture(&self, output_path: &str, contents: &Contents) -> bool {
+        // Most are copies of the very file a picture was made of.
+        if let Contents::CopyOf(source) = contents
+            && self.shared.cache.shown_as_picture(source)
+        {
+            return true;
+        }
         let unfingerprinted = without_fingerprint(output_path);
         [&self.shared.static_dir, &self.shared.content_dir]
             .iter()
@@ -231,17 +240,17 @@ impl Images {
 
 /// `photos/a.0123456789.jpg` → `photos/a.jpg`: the path of the file a fingerprinted copy was
 /// made of (`assets`).
-fn without_fingerprint(path: &str) -> String {
+fn without_fingerprint(path: &str) -> Cow<'_, str> {
     let Some((stem, extension)) = path.rsplit_once('.') else {
-        return path.to_string();
+        return Cow::Borrowed(path);
     };
     match stem.rsplit_once('.') {
         Some((name, hash))
             if hash.len() == 10 && hash.bytes().all(|byte| byte.is_ascii_hexdigit()) =>
         {
-            format!("{name}.{extension}")
+            Cow::Owned(format!("{name}.{extension}"))
         }
-        _ => path.to_string(),
+        _ => Cow::Borrowed(path),
     }
 }
 

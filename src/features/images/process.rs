@@ -39,6 +39,17 @@ impl Format {
         }
     }
 
+    /// The extension with its dot before it.
+    pub fn dotted_extension(self) -> &'static str {
+        match self {
+            Format::Jpeg => ".jpg",
+            Format::Png => ".png",
+            Format::WebP => ".webp",
+            Format::Gif => ".gif",
+            Format::Svg => ".svg",
+        }
+    }
+
     pub fn mime(self) -> &'static str {
         match self {
             Format::Jpeg => "image/jpeg",
