@@ -125,7 +125,7 @@ struct Recorded {
 /// modification time once the index was written, which `CacheFolder::stamp` is then while
 /// nothing was added or removed since. Nothing when that last line is missing (a write cut
 /// short), or when it was written for another quality (which names the copies differently).
-fn parse_index(text: &str, quality: u8) -> Option<(HashMap<OsString, Recorded>, u128)> {
+fn parse_index(text: &str, quality: u8) -> Option<(HashMap<OsString, Indexed>, u128)> {
     let mut index = HashMap::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count());
     let mut stamp = None;
     for line in split_at(b'\n', text).filter(|line| !line.is_empty()) {
@@ -136,7 +136,15 @@ fn parse_index(text: &str, quality: u8) -> Option<(HashMap<OsString, Recorded>, 
             continue;
         }
         let (path, recorded) = parse_source(line)?;
-        index.insert(path, recorded);
+        // Looked at once the whole index is read (`LastBuild::read`).
+        let unchanged = false;
+        index.insert(
+            path,
+            Indexed {
+                recorded,
+                unchanged,
+            },
+        );
     }
     Some((index, stamp?))
 }
@@ -227,9 +235,17 @@ fn index_text(index: &HashMap<OsString, Recorded>, quality: u8, stamp: u128) -> 
     lines.join("\n")
 }
 
+/// A source the index records, as this build found it.
+struct Indexed {
+    recorded: Recorded,
+    /// Whether it had the recorded size and time when the index was read: looked at then, on
+    /// another thread while the sources load, so that a page showing it need not.
+    unchanged: bool,
+}
+
 /// What the last successful build made.
 struct LastBuild {
-    index: HashMap<OsString, Recorded>,
+    index: HashMap<OsString, Indexed>,
     /// Whether the folder is as that build left it (its modification time is the one the
     /// index recorded): the entries it made are there, without a look at each. Anything
     /// added to or removed from the folder since changes that time.
@@ -242,10 +258,17 @@ impl LastBuild {
             .read(INDEX)
             .and_then(|bytes| parse_index(std::str::from_utf8(&bytes).ok()?, quality));
         match recorded {
-            Some((index, stamp)) => LastBuild {
-                index,
-                holds: folder.stamp() == Some(stamp),
-            },
+            Some((mut index, stamp)) => {
+                for (path, indexed) in &mut index {
+                    let known = &indexed.recorded.known;
+                    indexed.unchanged =
+                        size_and_time(Path::new(path)) == Some((known.len, known.modified));
+                }
+                LastBuild {
+                    index,
+                    holds: folder.stamp() == Some(stamp),
+                }
+            }
             None => LastBuild {
                 index: HashMap::default(),
                 holds: false,
@@ -338,7 +361,8 @@ impl ImageCache {
     pub fn new(settings: &ImageSettings) -> Self {
         let folder = CacheFolder::new(&settings.cache);
         let last = Arc::new(OnceLock::new());
-        // While the sources load: the first picture needs it.
+        // While the sources load, mostly one file at a time: the first picture needs it, and
+        // its photos are looked at then rather than one by one as the pages show them.
         let (reading, read_from, quality) = (Arc::clone(&last), folder.clone(), settings.quality);
         rayon::spawn(move || {
             reading.get_or_init(|| LastBuild::read(&read_from, quality));
@@ -372,17 +396,23 @@ impl ImageCache {
     }
 
     /// The digest and header of the file at `source`: from the index when its size and time
-    /// are those recorded, else read.
+    /// are those recorded (as the index was read, for a photo it records), else read.
     fn identify<'a>(&'a self, source: &'a Path) -> Result<SourceFile<'a>, Problem> {
-        let stamp = std::fs::metadata(source).ok().and_then(|metadata| {
-            let modified = crate::output::stamp_of(&metadata)?;
-            metadata.is_file().then_some((metadata.len(), modified))
-        });
-        let recorded = stamp.and_then(|stamp| {
-            (self.last().index)
-                .get(source.as_os_str())
-                .filter(|recorded| (recorded.known.len, recorded.known.modified) == stamp)
-        });
+        let indexed = self.last().index.get(source.as_os_str());
+        let unchanged = indexed.filter(|indexed| indexed.unchanged);
+        let (stamp, recorded) = match unchanged {
+            Some(Indexed { recorded, .. }) => (
+                Some((recorded.known.len, recorded.known.modified)),
+                Some(recorded),
+            ),
+            None => {
+                let stamp = size_and_time(source);
+                let recorded = (indexed.map(|indexed| &indexed.recorded)).filter(|recorded| {
+                    stamp == Some((recorded.known.len, recorded.known.modified))
+                });
+                (stamp, recorded)
+            }
+        };
         let (known, bytes) = match recorded {
             Some(recorded) => (recorded.known.clone(), None),
             None => {
@@ -683,7 +713,7 @@ impl ImageCache {
         let nothing_new = last.holds && self.stored.load(Ordering::Relaxed) == 0;
         let same_as_last = uses.len() == last.index.len()
             && uses.iter().all(|(source, uses)| {
-                (last.index.get(source)).is_some_and(|recorded| uses.same_as(recorded))
+                (last.index.get(source)).is_some_and(|indexed| uses.same_as(&indexed.recorded))
             });
         if nothing_new && same_as_last {
             return None;
@@ -879,6 +909,13 @@ impl CopyNames {
         name.push_str(format.extension());
         name
     }
+}
+
+/// The size and modification time of the file at `path`, while it is one.
+fn size_and_time(path: &Path) -> Option<(u64, u128)> {
+    let metadata = std::fs::metadata(path).ok()?;
+    let modified = crate::output::stamp_of(&metadata)?;
+    metadata.is_file().then_some((metadata.len(), modified))
 }
 
 fn read(source: &Path) -> Result<Vec<u8>, Problem> {
