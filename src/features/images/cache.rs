@@ -137,12 +137,13 @@ fn parse_index(text: &str, quality: u8) -> Option<(HashMap<OsString, Indexed>, u
         }
         let (path, recorded) = parse_source(line)?;
         // Looked at once the whole index is read (`LastBuild::read`).
-        let unchanged = false;
+        let (unchanged, pictures) = (false, Vec::new());
         index.insert(
             path,
             Indexed {
                 recorded,
                 unchanged,
+                pictures,
             },
         );
     }
@@ -241,6 +242,9 @@ struct Indexed {
     /// Whether it had the recorded size and time when the index was read: looked at then, on
     /// another thread while the sources load, so that a page showing it need not.
     unchanged: bool,
+    /// Its pictures, by the recorded ladders, named then too: while it is unchanged and the
+    /// cache holds what the last build made.
+    pictures: Vec<Arc<Picture>>,
 }
 
 /// What the last successful build made.
@@ -259,15 +263,18 @@ impl LastBuild {
             .and_then(|bytes| parse_index(std::str::from_utf8(&bytes).ok()?, quality));
         match recorded {
             Some((mut index, stamp)) => {
+                let holds = folder.stamp() == Some(stamp);
                 for (path, indexed) in &mut index {
-                    let known = &indexed.recorded.known;
-                    indexed.unchanged =
-                        size_and_time(Path::new(path)) == Some((known.len, known.modified));
+                    let (path, recorded) = (Path::new(path), &indexed.recorded);
+                    let known = &recorded.known;
+                    indexed.unchanged = size_and_time(path) == Some((known.len, known.modified));
+                    if holds && indexed.unchanged {
+                        indexed.pictures = (recorded.ladders.iter())
+                            .map(|ladder| Arc::new(Picture::named(path, known, ladder, quality)))
+                            .collect();
+                    }
                 }
-                LastBuild {
-                    index,
-                    holds: folder.stamp() == Some(stamp),
-                }
+                LastBuild { index, holds }
             }
             None => LastBuild {
                 index: HashMap::default(),
@@ -455,14 +462,30 @@ impl ImageCache {
             }
             Err(problem) => (None, Err(problem)),
         };
+        self.note(source, seen, |uses| keep(uses, &made));
+        made
+    }
+
+    /// Notes in the `Uses` of `source` what it is, when `seen` (with whether it is as the last
+    /// build saw it), and what `keep` keeps.
+    fn note(&self, source: &Path, seen: Option<(Known, bool)>, keep: impl FnOnce(&mut Uses)) {
         let mut uses = lock(&self.uses);
         let uses = uses.entry(source.as_os_str().to_owned()).or_default();
         if let Some((known, as_last_seen)) = seen {
             uses.known = Some(known);
             uses.as_last_seen = as_last_seen;
         }
-        keep(uses, &made);
-        made
+        keep(uses);
+    }
+
+    /// The picture of the photo in `source` at `ladder` that the last build made, while it
+    /// is unchanged and the cache holds its copies: named as the index was read.
+    fn made_last_time(&self, source: &Path, ladder: &[u32]) -> Option<(Known, Arc<Picture>)> {
+        let indexed = self.last().index.get(source.as_os_str())?;
+        let recorded = &indexed.recorded;
+        let position = recorded.ladders.iter().position(|made| made == ladder)?;
+        let picture = indexed.pictures.get(position)?;
+        Some((recorded.known.clone(), Arc::clone(picture)))
     }
 
     /// Every copy made, of pictures and previews, linked into the output as one group.
@@ -519,12 +542,20 @@ impl ImageCache {
                 .find(|(made_for, _)| made_for == ladder)?;
             Some(made.clone())
         });
-        let made = made_before.unwrap_or_else(|| {
-            self.made_of(
+        let keep = |uses: &mut Uses, made: &Made<Arc<Picture>>| {
+            uses.pictures.push((ladder.to_vec(), made.clone()));
+        };
+        let made = made_before.unwrap_or_else(|| match self.made_last_time(source, ladder) {
+            Some((known, picture)) => {
+                let made = Ok(picture);
+                self.note(source, Some((known, true)), |uses| keep(uses, &made));
+                made
+            }
+            None => self.made_of(
                 source,
                 |file| self.picture(file, ladder).map(Arc::new),
-                |uses, made| uses.pictures.push((ladder.to_vec(), made.clone())),
-            )
+                keep,
+            ),
         });
         if let Ok(picture) = &made {
             crate::output::note_made(|| {
@@ -560,8 +591,11 @@ impl ImageCache {
         let header = file.known.header;
         let had_it = self.still_there(file, |recorded| recorded.preview);
         if header.format.passes_through() {
-            let (output_path, entry) = self.passed_through(file, had_it)?;
-            return Ok(Preview::new(output_path, entry));
+            let preview = Preview::new(CopyNames::as_is(file.path, &file.known));
+            if !had_it {
+                self.make_missing(file, &preview.linked)?;
+            }
+            return Ok(preview);
         }
         let (width, height) = SOCIAL_PREVIEW;
         let entry = format!(
@@ -583,7 +617,7 @@ impl ImageCache {
             "{OUTPUT_FOLDER}/{stem}-{}-{width}x{height}.jpg",
             file.known.copies_id
         );
-        Ok(Preview::new(output_path, entry))
+        Ok(Preview::new(CopyNames::One { output_path, entry }))
     }
 
     fn store(&self, name: &str, bytes: &[u8], format: Format) -> Result<(), ImageError> {
@@ -598,81 +632,43 @@ impl ImageCache {
 
     /// The picture of the photo in `file`.
     fn picture(&self, file: &mut SourceFile, ladder: &[u32]) -> Result<Picture, Problem> {
-        let header = file.known.header;
         let had_them = self.still_there(file, |recorded| {
             recorded.ladders.iter().any(|known| known == ladder)
         });
-        if header.format.passes_through() {
-            let (output_path, entry) = self.passed_through(file, had_them)?;
-            let set = CopySet {
-                format: header.format,
-                copies: vec![Copy {
-                    width: header.width,
-                    height: header.height,
-                }],
-            };
-            let names = CopyNames::One { output_path, entry };
-            return Ok(Picture::new(header, header.width, vec![set], names));
-        }
-        let widths = process::widths_for(ladder, header.width);
-        let names = CopyNames::ladder(self, &file.known, file.path);
-        let sets: Vec<CopySet> = formats_for(header.format)
-            .iter()
-            .map(|&format| CopySet {
-                format,
-                copies: widths
-                    .iter()
-                    .map(|&width| Copy {
-                        width,
-                        height: process::height_for(header.width, header.height, width),
-                    })
-                    .collect(),
-            })
-            .collect();
+        let picture = Picture::named(file.path, &file.known, ladder, self.quality);
         if !had_them {
-            let missing: Vec<(Format, u32, String)> = sets
-                .iter()
-                .flat_map(|set| set.copies.iter().map(|copy| (set.format, copy.width)))
-                .map(|(format, width)| (format, width, names.entry(format, width)))
-                .filter(|(_, _, entry)| !self.folder.has(entry))
-                .collect();
-            if !missing.is_empty() {
-                self.encode(file.bytes()?, &missing)
+            self.make_missing(file, &picture.linked)?;
+        }
+        Ok(picture)
+    }
+
+    /// Makes the files of `linked` the cache lacks: encodes the missing copies of a ladder, or
+    /// keeps the file as it is (`CopyNames::as_is`).
+    fn make_missing(&self, file: &mut SourceFile, linked: &Linked) -> Result<(), Problem> {
+        let names = &linked.names;
+        if let CopyNames::One { entry, .. } = names {
+            if !self.folder.has(entry) {
+                let format = file.known.header.format;
+                self.store(entry, file.bytes()?, format)
                     .map_err(Problem::Image)?;
             }
+            return Ok(());
         }
-        let widest = widths.last().copied().unwrap_or(header.width);
-        Ok(Picture::new(header, widest, sets, names))
+        let missing: Vec<(Format, u32, String)> = (linked.copies.iter())
+            .map(|&(format, width)| (format, width, names.entry(format, width)))
+            .filter(|(_, _, entry)| !self.folder.has(entry))
+            .collect();
+        if !missing.is_empty() {
+            self.encode(file.bytes()?, &missing)
+                .map_err(Problem::Image)?;
+        }
+        Ok(())
     }
 
     /// Whether the last build made what `made` says of `file`, and the folder still holds
     /// it: its entries are then there without a look at any (a warm build's case).
     fn still_there(&self, file: &SourceFile, made: impl FnOnce(&Recorded) -> bool) -> bool {
         self.last().holds && file.recorded.is_some_and(made)
-    }
-
-    /// A file written as it is (SVG, GIF), kept in the cache like the encoded copies, so
-    /// that the output's folder of images holds only cache entries: its output path and
-    /// entry. `had_it` when `still_there`.
-    fn passed_through(
-        &self,
-        file: &mut SourceFile,
-        had_it: bool,
-    ) -> Result<(String, String), Problem> {
-        let header = file.known.header;
-        let extension = header.format.extension();
-        let entry = format!("{}-as-is.{extension}", file.known.digest);
-        if !had_it && !self.folder.has(&entry) {
-            self.store(&entry, file.bytes()?, header.format)
-                .map_err(Problem::Image)?;
-        }
-        // Its bytes are the source's: its digest names them.
-        let stem = output_stem(file.path);
-        let output_path = format!(
-            "{OUTPUT_FOLDER}/{stem}-{}.{extension}",
-            &file.known.digest[..12]
-        );
-        Ok((output_path, entry))
     }
 
     /// Decodes the photo once and encodes each missing copy, one width's resize shared by
@@ -749,19 +745,49 @@ impl ImageCache {
 }
 
 impl Preview {
-    fn new(output_path: String, entry: String) -> Self {
-        let names = CopyNames::One {
-            output_path: output_path.clone(),
-            entry,
-        };
+    fn new(names: CopyNames) -> Self {
         Preview {
-            output_path,
+            output_path: names.shared_part().to_string(),
             linked: Linked::new(names, Vec::new()),
         }
     }
 }
 
 impl Picture {
+    /// The picture of the file at `path` (`known`) at the widths of `ladder`, its copies named
+    /// as the cache and the output hold them (encoded at `quality`).
+    fn named(path: &Path, known: &Known, ladder: &[u32], quality: u8) -> Picture {
+        let header = known.header;
+        if header.format.passes_through() {
+            let set = CopySet {
+                format: header.format,
+                copies: vec![Copy {
+                    width: header.width,
+                    height: header.height,
+                }],
+            };
+            let names = CopyNames::as_is(path, known);
+            return Picture::new(header, header.width, vec![set], names);
+        }
+        let widths = process::widths_for(ladder, header.width);
+        let names = CopyNames::ladder(quality, known, path);
+        let sets: Vec<CopySet> = formats_for(header.format)
+            .iter()
+            .map(|&format| CopySet {
+                format,
+                copies: widths
+                    .iter()
+                    .map(|&width| Copy {
+                        width,
+                        height: process::height_for(header.width, header.height, width),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let widest = widths.last().copied().unwrap_or(header.width);
+        Picture::new(header, widest, sets, names)
+    }
+
     fn new(header: process::Header, widest: u32, sets: Vec<CopySet>, names: CopyNames) -> Self {
         let copies = sets.iter().flat_map(|set| {
             let format = set.format;
@@ -830,12 +856,24 @@ enum CopyNames {
 }
 
 impl CopyNames {
-    fn ladder(cache: &ImageCache, known: &Known, source: &Path) -> Self {
+    fn ladder(quality: u8, known: &Known, source: &Path) -> Self {
         let stem = output_stem(source);
         CopyNames::Ladder {
             output_prefix: [OUTPUT_FOLDER, "/", &stem, "-", &known.copies_id, "-"].concat(),
             digest: known.digest.clone(),
-            quality: cache.quality,
+            quality,
+        }
+    }
+
+    /// The file as it is, kept in the cache like the encoded copies, so that the output's
+    /// folder of images holds only cache entries. Its bytes are the source's: its digest
+    /// names them.
+    fn as_is(source: &Path, known: &Known) -> Self {
+        let extension = known.header.format.extension();
+        let stem = output_stem(source);
+        CopyNames::One {
+            output_path: format!("{OUTPUT_FOLDER}/{stem}-{}.{extension}", &known.digest[..12]),
+            entry: format!("{}-as-is.{extension}", known.digest),
         }
     }
 
