@@ -1115,6 +1115,25 @@ mod tests {
         fs::remove_dir_all(dir).unwrap();
     }
 
+    /// Slips a stray file into `folder` without changing the folder's time, as nothing but a
+    /// look inside would find.
+    fn slip_a_stray_into(folder: &Path) {
+        let left_at = fs::metadata(folder).unwrap().modified().unwrap();
+        fs::write(folder.join("stray.webp"), "stray").unwrap();
+        fs::File::open(folder)
+            .unwrap()
+            .set_modified(left_at)
+            .unwrap();
+    }
+
+    /// Links `group` as the new output, recording its folders of links in `record`.
+    fn link_recorded(output: &Path, group: impl LinkGroup + 'static, record: &Path) {
+        let mut staging = Staging::begin(output, &mut |_| {}).unwrap();
+        staging.remember_links_in(record.to_path_buf());
+        staging.link(Box::new(group));
+        staging.commit().unwrap();
+    }
+
     /// Writes `files` as the new output, recording its folders of links in `record`.
     fn write_recorded(output: &Path, files: &[OutputFile], record: &Path) {
         let mut staging = Staging::begin(output, &mut |_| {}).unwrap();
@@ -1145,12 +1164,7 @@ mod tests {
         // A stray file slipped in while the folder kept its time is not seen: the folder is
         // carried as the record says it was left, without a look inside.
         let images = output.join("img");
-        let left_at = fs::metadata(&images).unwrap().modified().unwrap();
-        fs::write(images.join("stray.webp"), "stray").unwrap();
-        fs::File::open(&images)
-            .unwrap()
-            .set_modified(left_at)
-            .unwrap();
+        slip_a_stray_into(&images);
         write_recorded(&output, &files, &record);
         assert_eq!(names_in(&images), ["a.webp", "b.webp", "stray.webp"]);
         assert_eq!(
@@ -1215,10 +1229,7 @@ mod tests {
                 .map(|suffix| (*suffix, cache.join(&suffix[..1])))
                 .collect(),
         };
-        let mut staging = Staging::begin(&output, &mut |_| {}).unwrap();
-        staging.remember_links_in(record.clone());
-        staging.link(Box::new(group(&["a.webp", "b.webp"])));
-        staging.commit().unwrap();
+        link_recorded(&output, group(&["a.webp", "b.webp"]), &record);
         let images = output.join("img");
         assert_eq!(names_in(&images), ["photo-a.webp", "photo-b.webp"]);
         assert_eq!(
@@ -1229,12 +1240,7 @@ mod tests {
 
         // The same files handed over one by one make the same record: the folder, untouched,
         // is carried without a look inside (a stray slipped in at the same time stays).
-        let left_at = fs::metadata(&images).unwrap().modified().unwrap();
-        fs::write(images.join("stray.webp"), "stray").unwrap();
-        fs::File::open(&images)
-            .unwrap()
-            .set_modified(left_at)
-            .unwrap();
+        slip_a_stray_into(&images);
         let one_by_one = [
             linked("img/photo-a.webp", &cache.join("a")),
             linked("img/photo-b.webp", &cache.join("b")),
@@ -1247,10 +1253,7 @@ mod tests {
         assert_eq!(names_in(&images).len(), 3);
 
         // Fewer wanted: the folder is listed and put right.
-        let mut staging = Staging::begin(&output, &mut |_| {}).unwrap();
-        staging.remember_links_in(record.clone());
-        staging.link(Box::new(group(&["a.webp"])));
-        staging.commit().unwrap();
+        link_recorded(&output, group(&["a.webp"]), &record);
         assert_eq!(names_in(&images), ["photo-a.webp"]);
         fs::remove_dir_all(dir).unwrap();
     }
