@@ -572,7 +572,7 @@ fn walk_order(path: &Path, below: usize) -> Vec<u8> {
 }
 
 /// The last part of a path walked, as `Path::file_name` gives it but without reading its
-/// parts: sorting a large folder's entries compares thousands of names.
+/// parts: every entry of a walk is asked whether it is hidden.
 pub(crate) fn name_of(path: &Path) -> &[u8] {
     let bytes = path.as_os_str().as_encoded_bytes();
     let separator = std::path::MAIN_SEPARATOR as u8;

@@ -64,10 +64,7 @@ pub trait LinkGroup: Send + Sync {
 
 /// The files of `group`, as `Contents::LinkOf` output files.
 pub fn files_of(group: &dyn LinkGroup) -> impl Iterator<Item = OutputFile> {
-    group.files().into_iter().map(|(path, entry)| OutputFile {
-        path,
-        contents: super::Contents::LinkOf(entry),
-    })
+    (group.files().into_iter()).map(|(path, entry)| OutputFile::link(path, entry))
 }
 
 /// What a build links into its output: a file at a time, or a group.

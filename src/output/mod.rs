@@ -87,6 +87,13 @@ impl OutputFile {
             contents: Contents::Shared(text.into()),
         }
     }
+    /// A link to the cache entry at `entry` (`Contents::LinkOf`).
+    pub fn link(path: String, entry: PathBuf) -> Self {
+        OutputFile {
+            path,
+            contents: Contents::LinkOf(entry),
+        }
+    }
 }
 
 /// Why an output folder is refused before anything is written.
@@ -1042,10 +1049,7 @@ mod tests {
     }
 
     fn linked(path: &str, entry: &Path) -> OutputFile {
-        OutputFile {
-            path: path.into(),
-            contents: Contents::LinkOf(entry.to_path_buf()),
-        }
+        OutputFile::link(path.into(), entry.to_path_buf())
     }
 
     /// A cache folder with these entries, each holding its name.

@@ -17,7 +17,7 @@ use super::process::{self, Format, ImageError};
 use super::settings::ImageSettings;
 use super::{Problem, SOCIAL_PREVIEW};
 use crate::diagnostics::Diagnostic;
-use crate::output::{CacheFolder, Contents, LinkGroup, LinkSum, OutputFile, PathHash};
+use crate::output::{CacheFolder, LinkGroup, LinkSum, OutputFile, PathHash};
 
 /// Changes whenever the same parameters would encode differently, so that old entries are
 /// not taken for new ones.
@@ -91,6 +91,11 @@ impl Linked {
     /// Each file's output path and the cache's entry that holds it.
     fn files(&self) -> Vec<(String, String)> {
         self.names.files(&self.copies)
+    }
+
+    /// Each file's output path and the path of the entry in `folder` that holds it.
+    fn files_in(&self, folder: &CacheFolder) -> impl Iterator<Item = (String, PathBuf)> {
+        (self.files().into_iter()).map(|(path, entry)| (path, folder.entry(&entry)))
     }
 }
 
@@ -520,11 +525,11 @@ impl ImageCache {
         })
     }
 
-    fn file(&self, path: String, entry: &str) -> OutputFile {
-        OutputFile {
-            path,
-            contents: Contents::LinkOf(self.folder.entry(entry)),
-        }
+    /// Tells `output::note_made` of the files of `linked`.
+    fn note_made(&self, linked: &Linked) {
+        crate::output::note_made(|| {
+            (linked.files_in(&self.folder)).map(|(path, entry)| OutputFile::link(path, entry))
+        });
     }
 
     /// The picture of the photo in `source` at the widths of `ladder` (the settings' when
@@ -558,9 +563,7 @@ impl ImageCache {
             ),
         });
         if let Ok(picture) = &made {
-            crate::output::note_made(|| {
-                (picture.made().into_iter()).map(|(path, entry)| self.file(path, &entry))
-            });
+            self.note_made(&picture.linked);
         }
         made
     }
@@ -580,9 +583,7 @@ impl ImageCache {
             |uses, made| uses.preview = Some(made.clone()),
         );
         if let Ok(preview) = &made {
-            crate::output::note_made(|| {
-                (preview.linked.files().into_iter()).map(|(path, entry)| self.file(path, &entry))
-            });
+            self.note_made(&preview.linked);
         }
         made
     }
@@ -808,11 +809,6 @@ impl Picture {
     pub fn push_output_path(&self, into: &mut String, format: Format, width: u32) {
         self.linked.names.push_output_path(into, format, width);
     }
-
-    /// Each copy's output path and the cache's entry that holds it.
-    fn made(&self) -> Vec<(String, String)> {
-        self.linked.files()
-    }
 }
 
 /// Every copy a build made, linked from the cache into the output's folder of images.
@@ -834,8 +830,7 @@ impl LinkGroup for MadeCopies {
 
     fn files(&self) -> Vec<(String, PathBuf)> {
         (self.linked.iter())
-            .flat_map(|linked| linked.files())
-            .map(|(path, entry)| (path, self.folder.entry(&entry)))
+            .flat_map(|linked| linked.files_in(&self.folder))
             .collect()
     }
 }
